@@ -279,7 +279,12 @@ class Agency(Strict):
 
 
 class StageParameters(Strict):
-    """Effects in the stage model (logit shifts unless stated). See ``sim.behaviour.stage``."""
+    """Effects in the stage model. See :mod:`sim.behaviour.stage` for where each one enters.
+
+    Effects on probabilities are logit shifts (``*_promise``, ``*_keep``) or log-multipliers
+    (``*_answer``, ``*_complaint``, ``*_cease``); pressure is calls in the last 7 days, skill
+    and tone are the agency's, centred at 0.5 for skill and 0 (soft) for tone.
+    """
 
     skill_promise: Finite = 1.0
     tone_promise: Finite = 0.6
@@ -288,10 +293,14 @@ class StageParameters(Strict):
     tone_cease: Finite = 1.0
     pressure_answer: Finite = -0.08
     pressure_complaint: Finite = 0.25
+    pressure_cease: Finite = 0.1
     violation_complaint: Finite = 1.5
+    burden_promise: Finite = -1.0
     burden_keep: Finite = -1.5
     settlement_promise: Finite = 2.0
     willingness_keep: Finite = 1.0
+    payer_effect: Finite = 1.0
+    instalment_persistence: Probability = 0.5
     clear_misunderstanding: Probability = 0.5
     clear_skill: Finite = 0.4
 

@@ -1,0 +1,420 @@
+"""An agency at work: collectors dialling a prioritised call list, inbound callbacks, messages.
+
+:class:`AgencyDesk` runs one agency profile (``[[agencies]]``) inside a replication:
+
+* **collectors** are SimPy processes. During each shift a collector answers queued inbound
+  callers first, then takes the next account from the agency's call list, checks the rules,
+  dials, and is busy for the call's duration (ring, wrong number, or conversation, plus wrap-up);
+* the **call list** is the agency's accounts in priority order (score, balance, days past due or
+  random), filtered with one vectorised pass whenever it runs out: workable, not under a promise,
+  number not known to be wrong, attempts today below the agency's cap, last attempt at least
+  ``retry_hours`` ago, and allowed by the rules;
+* **compliance**: when a rule says no, the agency still acts with probability ``1 − compliance``;
+  each such act is counted as a violation of that rule, never silent;
+* **conversations** go to the behaviour model with the agency's offer (pay in full, settlement
+  within its authority, or instalments up to ``plan_max_months``), and their outcomes change the
+  account: promise or plan, dispute hold, cease request, complaint (and perhaps a lawsuit);
+* **messages** (SMS, e-mail, letter) are vectorised daily batches on each channel's cadence;
+  a delivered message may make the cardholder phone in, joining the inbound queue.
+"""
+
+from __future__ import annotations
+
+import math
+import zlib
+from collections.abc import Generator
+from typing import Any
+
+import numpy as np
+import simpy
+
+from sim.behaviour.base import (
+    CEASE_REQUEST,
+    DISPUTE,
+    FULL,
+    INSTALMENTS,
+    PROMISE,
+    SETTLEMENT,
+    AgencyStyle,
+    BehaviourModel,
+    Offer,
+)
+from sim.portfolio import ACTIVE, PLAN
+from sim.portfolio import PROMISE as PROMISED
+from sim.queueing import InboundQueue
+from sim.rng import ExponentialBlock, Streams, UniformBlock
+from sim.rules import ALLOWED, CONTACT_WINDOW, RULE_NAMES, RuleBook
+from sim.schema import WEEKDAYS, Agency, clock_to_day_fraction
+from sim.world import DAILY_SERIES, World
+
+MINUTES_PER_DAY = 1440.0
+SETTLEMENT_STEP = 0.05  # discounts are offered in 5-point steps
+PAY_IN_FULL_ABILITY = 0.9  # can raise 90% of the balance at once: asked to pay in full
+
+
+class AgencyDesk:
+    """One agency's collectors, call list, inbound queue and message cadences."""
+
+    def __init__(self, index: int, profile: Agency, world: World, behaviour: BehaviourModel,
+                 streams: Streams, members: np.ndarray, score: np.ndarray) -> None:
+        self.index = index
+        self.profile = profile
+        self.world = world
+        self.acc = world.accounts
+        self.rules: RuleBook = world.rules
+        self.behaviour = behaviour
+        self.members = members
+        self.style = AgencyStyle(skill=profile.skill, tone=profile.tone)
+        sub = zlib.crc32(profile.name.encode())
+        self._u = UniformBlock(streams.get("compliance", sub))
+        self._durations = ExponentialBlock(streams.get("durations", sub))
+        self._legal = UniformBlock(streams.get("legal", sub))
+        self._inbound_rng = streams.get("inbound", sub)
+        self._batch_rng = streams.get("compliance", sub, 2)
+        self.order = self._priority_order(score, streams.get("scores", sub, 1))
+        self.queue: InboundQueue[int] = InboundQueue(world.env)
+        shift = profile.shift
+        self.shift_start = clock_to_day_fraction(shift.start)
+        self.shift_end = clock_to_day_fraction(shift.end)
+        work_days = {WEEKDAYS.index(d) for d in shift.days}
+        self.workdays = [(world.start_weekday + d) % 7 in work_days
+                         for d in range(world.horizon + 1)]
+        self.retry = profile.retry_hours / 24.0
+        self._list: list[int] = []
+        self._position = 0
+        self.defiant = np.zeros(world.accounts.n, dtype=np.bool_)
+        self._idle_until = -1.0
+        self._window_obeyed: dict[int, bool] = {}
+        self.daily = {name: [0.0] * (world.horizon + 1) for name in DAILY_SERIES}
+        self.violations_by_rule: dict[str, int] = {name: 0 for name in RULE_NAMES.values()}
+        self.calls = 0
+        self.busy_days = 0.0
+        self.message_cost = 0.0
+        self.lawsuits = 0
+
+    def _priority_order(self, score: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+        acc, members = self.acc, self.members
+        priority = self.profile.priority
+        if priority == "score":
+            key = -score
+        elif priority == "balance":
+            key = -acc.balance[members].astype(np.float64)
+        elif priority == "days_past_due":
+            key = acc.days_past_due[members].astype(np.float64)
+        else:
+            key = rng.random(len(members))
+        return members[np.argsort(key, kind="stable")]
+
+    # ------------------------------------------------------------------ staffing
+
+    @property
+    def staffed_days(self) -> float:
+        """Collector-days of paid shift time over the program (collectors × shift length)."""
+        days = sum(self.workdays[: self.world.horizon])
+        return self.profile.collectors * days * (self.shift_end - self.shift_start)
+
+    @property
+    def staff_cost(self) -> float:
+        return self.staffed_days * 24.0 * self.profile.collector_hourly_wage
+
+    def start(self) -> None:
+        for _ in range(self.profile.collectors):
+            self.world.env.process(self._collector())
+
+    # ------------------------------------------------------------------ call list
+
+    def new_day(self) -> None:
+        """Start each day from the top of the priority list, and decide today's defiance.
+
+        For each of its accounts, the agency ignores the rules today with probability
+        ``1 − compliance``: if a rule blocks a call to such an account, the call is made anyway
+        and counted as a violation of that rule.
+        """
+        self._list, self._position = [], 0
+        self._idle_until = -1.0
+        if self.profile.compliance < 1.0:
+            draws = self._batch_rng.random(len(self.members))
+            self.defiant[self.members] = draws >= self.profile.compliance
+
+    def _rebuild(self, now: float) -> None:
+        acc = self.acc
+        order = self.order
+        mask = ((acc.status[order] == ACTIVE) & ~acc.recalled[order]
+                & ~acc.phone_known_bad[order]
+                & (acc.attempts_today[order] < self.profile.max_attempts_per_day)
+                & (now - acc.last_attempt[order] >= self.retry))
+        candidates = order[mask]
+        take = self.rules.call_allowed(candidates, now) | self.defiant[candidates]
+        self._list = candidates[take].tolist()
+        self._position = 0
+
+    def _next_outbound(self, now: float) -> tuple[int, int]:
+        """The next account to dial and the rule it breaks (``ALLOWED``), or ``(-1, 0)``."""
+        acc, rules = self.acc, self.rules
+        while True:
+            if self._position >= len(self._list):
+                if now < self._idle_until:
+                    return -1, ALLOWED
+                self._rebuild(now)
+                if not self._list:
+                    self._idle_until = now + max(self.retry, 1.0 / 24.0)
+                    return -1, ALLOWED
+            i = self._list[self._position]
+            self._position += 1
+            if acc.status[i] != ACTIVE or acc.recalled[i]:
+                continue
+            if now - acc.last_attempt[i] < self.retry:
+                continue
+            block = rules.call_block(i, now)
+            if block == ALLOWED or self.defiant[i]:
+                return i, block
+            # a rule says no and the agency obeys today: skip this account
+
+    # ------------------------------------------------------------------ collectors
+
+    def _window_ok_today(self, day: int) -> bool:
+        obeyed = self._window_obeyed.get(day)
+        if obeyed is None:
+            obeyed = self._u() < self.profile.compliance
+            self._window_obeyed[day] = obeyed
+        return obeyed
+
+    def _collector(self) -> Generator[simpy.Event, Any, None]:
+        env = self.world.env
+        rules = self.rules
+        horizon = self.world.horizon
+        for day in range(horizon):
+            if not self.workdays[day]:
+                continue
+            start, end = day + self.shift_start, day + self.shift_end
+            if env.now < start:
+                yield env.timeout(start - env.now)
+            while env.now < end:
+                now = env.now
+                taken = self.queue.take()
+                if taken is not None:
+                    duration = self._inbound_call(taken[0], now, day)
+                    self.busy_days += duration
+                    yield env.timeout(duration)
+                    continue
+                window_break = False
+                if not rules.in_window(now):
+                    if self._window_ok_today(day):
+                        opens = day + rules.window_start
+                        wake = opens if now < opens else end
+                        yield from self._idle(min(wake, end), day)
+                        continue
+                    window_break = True
+                i, block = self._next_outbound(now)
+                if i < 0:
+                    wake = min(end, self._idle_until)
+                    yield from self._idle(wake, day)
+                    continue
+                if window_break and block == ALLOWED:
+                    block = CONTACT_WINDOW
+                duration = self._dial(i, now, day, block)
+                self.busy_days += duration
+                yield env.timeout(duration)
+
+    def _idle(self, until: float, day: int) -> Generator[simpy.Event, Any, None]:
+        env = self.world.env
+        if until <= env.now:
+            until = env.now + 1.0 / MINUTES_PER_DAY
+        waiter = self.queue.wait_for_caller()
+        yield waiter | env.timeout(until - env.now)
+        if waiter.triggered:
+            item, _ = waiter.value
+            duration = self._inbound_call(item, env.now, day)
+            self.busy_days += duration
+            yield env.timeout(duration)
+        else:
+            self.queue.withdraw(waiter)
+
+    # ------------------------------------------------------------------ one call
+
+    def _dial(self, i: int, now: float, day: int, block: int) -> float:
+        acc, profile, rules = self.acc, self.profile, self.rules
+        daily = self.daily
+        self.calls += 1
+        daily["calls"][day] += 1
+        acc.attempts[i] += 1
+        acc.attempts_today[i] += 1
+        acc.last_attempt[i] = now
+        if math.isnan(acc.first_attempt[i]):
+            acc.first_attempt[i] = now - acc.placed_day[i]
+        violated = block != ALLOWED
+        if violated:
+            self._violation(i, block, day)
+        pressure = rules.pressure(i, now)
+        if pressure + 1 > acc.max_pressure[i]:
+            acc.max_pressure[i] = pressure + 1
+        if not acc.phone_valid[i]:
+            rules.record_attempt(i, now, answered=False)
+            acc.phone_known_bad[i] = True
+            self.world.log(now, i, self.index, "call", "wrong_number", block)
+            return (profile.wrong_number_minutes + profile.wrap_minutes) / MINUTES_PER_DAY
+        if not self.behaviour.answers(i, now, pressure):
+            rules.record_attempt(i, now, answered=False)
+            self.world.log(now, i, self.index, "call", "no_answer", block)
+            return (profile.ring_minutes + profile.wrap_minutes) / MINUTES_PER_DAY
+        rules.record_attempt(i, now, answered=True)
+        acc.rpcs[i] += 1
+        daily["rpcs"][day] += 1
+        if math.isnan(acc.first_rpc[i]):
+            acc.first_rpc[i] = now - acc.placed_day[i]
+        outcome = self._converse(i, now, day, pressure, violated)
+        self.world.log(now, i, self.index, "call", outcome, block)
+        talk = profile.talk_minutes * self._durations()
+        return (profile.ring_minutes + talk + profile.wrap_minutes) / MINUTES_PER_DAY
+
+    def _inbound_call(self, i: int, now: float, day: int) -> float:
+        acc, profile = self.acc, self.profile
+        if acc.status[i] != ACTIVE or acc.recalled[i]:
+            return profile.wrap_minutes / MINUTES_PER_DAY or 1e-6
+        if math.isnan(acc.first_rpc[i]):
+            acc.first_rpc[i] = now - acc.placed_day[i]
+        outcome = self._converse(i, now, day, self.rules.pressure(i, now), False)
+        self.world.log(now, i, self.index, "inbound", outcome, ALLOWED)
+        talk = profile.talk_minutes * self._durations()
+        return (talk + profile.wrap_minutes) / MINUTES_PER_DAY
+
+    def _violation(self, i: int, rule: int, day: int) -> None:
+        self.acc.violations[i] += 1
+        self.violations_by_rule[RULE_NAMES[rule]] += 1
+        self.daily["violations"][day] += 1
+        if self._legal() < self.world.scenario.rules.lawsuit_per_violation:
+            self.lawsuits += 1
+
+    def make_offer(self, i: int) -> Offer:
+        """The agency's proposal to account ``i`` within its settlement and plan authority."""
+        acc, profile = self.acc, self.profile
+        lump = float(acc.lump_sum_share[i])
+        if lump >= PAY_IN_FULL_ABILITY:
+            return Offer(FULL, burden=1.0 / lump)
+        needed = 1.0 - lump
+        if needed <= profile.settlement_max_discount:
+            discount = min(profile.settlement_max_discount,
+                           math.ceil(needed / SETTLEMENT_STEP - 1e-9) * SETTLEMENT_STEP)
+            return Offer(SETTLEMENT, discount=discount, burden=(1.0 - discount) / lump)
+        outstanding = int(acc.outstanding[i])
+        if profile.plan_max_months > 0:
+            capacity = max(1.0, float(acc.monthly_capacity[i]) * float(acc.balance[i]))
+            instalment = max(capacity, outstanding / profile.plan_max_months)
+            months = max(1, math.ceil(outstanding / instalment))
+            return Offer(INSTALMENTS, months=months, instalment=math.ceil(instalment),
+                         burden=instalment / capacity,
+                         hardship_terms=profile.freeze_interest_on_plan)
+        discount = profile.settlement_max_discount
+        return Offer(SETTLEMENT if discount > 0 else FULL, discount=discount,
+                     burden=(1.0 - discount) / max(lump, 1e-3))
+
+    def _converse(self, i: int, now: float, day: int, pressure: int, violated: bool) -> str:
+        acc, world = self.acc, self.world
+        self.rules.record_conversation(i, now)
+        acc.conversations[i] += 1
+        self.daily["conversations"][day] += 1
+        offer = self.make_offer(i)
+        result = self.behaviour.converse(i, now, self.style, offer, pressure, violated)
+        if result.complaint:
+            acc.complaints[i] += 1
+            self.daily["complaints"][day] += 1
+            if self._legal() < world.scenario.rules.lawsuit_per_complaint:
+                self.lawsuits += 1
+        if result.outcome == PROMISE:
+            self._promise(i, now, offer, result.keep_probability)
+            self.daily["promises"][day] += 1
+            return "promise"
+        if result.outcome == DISPUTE:
+            acc.disputes[i] += 1
+            acc.misunderstanding[i] = False  # the verification explains the terms
+            self.rules.record_dispute(i, now)
+            return "dispute"
+        if result.outcome == CEASE_REQUEST:
+            self.rules.record_cease(i)
+            return "cease_request"
+        return "refusal"
+
+    def _promise(self, i: int, now: float, offer: Offer, keep: float) -> None:
+        acc = self.acc
+        due = float(math.ceil(now + self.profile.promise_days))
+        acc.promises[i] += 1
+        acc.keep_probability[i] = keep
+        acc.promise_due[i] = due
+        if offer.kind == INSTALMENTS:
+            acc.status[i] = PLAN
+            acc.plan_installment[i] = offer.instalment
+            acc.plan_left[i] = offer.months
+            acc.plan_paid[i] = 0
+            acc.plans_started[i] += 1
+            acc.interest_frozen[i] = offer.hardship_terms
+        else:
+            acc.status[i] = PROMISED
+            acc.promise_settles[i] = offer.kind == SETTLEMENT
+            acc.promise_amount[i] = math.ceil(int(acc.outstanding[i]) * (1.0 - offer.discount))
+
+    # ------------------------------------------------------------------ messages and callbacks
+
+    def send_messages(self, day: int) -> np.ndarray:
+        """Send today's SMS, e-mail and letter batches; return the accounts reached."""
+        acc, profile = self.acc, self.profile
+        members = self.members
+        live = members[((acc.status[members] == ACTIVE) | (acc.status[members] == PROMISED)
+                        | (acc.status[members] == PLAN)) & ~acc.recalled[members]
+                       & (acc.workable_day[members] <= day)]
+        reached: list[np.ndarray] = []
+        for channel, deliverable in (("sms", acc.phone_valid), ("email", acc.email_valid),
+                                     ("letter", None)):
+            cadence = getattr(profile, channel)
+            if not cadence.enabled or len(live) == 0:
+                continue
+            since = day - acc.workable_day[live] - cadence.first_day
+            due = live[(since >= 0) & (np.mod(since, cadence.every_days) == 0)]
+            if len(due) == 0:
+                continue
+            due = self._obey_message_rules(due, float(day))
+            self.rules.record_messages(due, float(day))
+            acc.messages[due] += 1
+            self.message_cost += cadence.cost * len(due)
+            self.daily["messages"][day] += len(due)
+            reached.append(due if deliverable is None else due[deliverable[due]])
+        if not reached:
+            return np.zeros(0, dtype=np.int64)
+        return np.unique(np.concatenate(reached))
+
+    def _obey_message_rules(self, due: np.ndarray, now: float) -> np.ndarray:
+        reasons = self.rules.message_block_reasons(due, now)
+        blocked = np.flatnonzero(reasons != ALLOWED)
+        if len(blocked) == 0:
+            return due
+        defy = self.defiant[due[blocked]]
+        for position in blocked[defy]:
+            self._violation(int(due[position]), int(reasons[position]), int(now))
+        keep = np.ones(len(due), dtype=np.bool_)
+        keep[blocked[~defy]] = False
+        return due[keep]
+
+    def schedule_callbacks(self, callers: np.ndarray, day: int) -> None:
+        """Queue callers on the next working day's shift, at uniform times within it."""
+        if len(callers) == 0 or self.profile.collectors == 0:
+            return
+        call_day = day
+        while call_day < self.world.horizon and not self.workdays[call_day]:
+            call_day += 1
+        if call_day >= self.world.horizon:
+            return
+        length = self.shift_end - self.shift_start
+        times = call_day + self.shift_start + self._inbound_rng.random(len(callers)) * length
+        order = np.argsort(times)
+        patience = self._inbound_rng.exponential(
+            self.profile.inbound_patience_minutes / MINUTES_PER_DAY, len(callers))
+        self.world.env.process(self._feed(times[order].tolist(), callers[order].tolist(),
+                                          patience.tolist(), call_day))
+
+    def _feed(self, times: list[float], callers: list[int], patience: list[float],
+              day: int) -> Generator[simpy.Event, Any, None]:
+        env = self.world.env
+        for when, i, wait in zip(times, callers, patience, strict=True):
+            if when > env.now:
+                yield env.timeout(when - env.now)
+            self.daily["inbound"][day] += 1
+            self.queue.arrive(i, wait)

@@ -1,0 +1,86 @@
+"""The protocol every borrower-response model follows, and the values it exchanges.
+
+Agencies and the bank talk to a behaviour model only through :class:`BehaviourModel`, so a new
+model (for example a self-exciting repayment process) can be added without touching them:
+
+* ``answers`` — does the cardholder pick up a call to a valid number?
+* ``converse`` — what comes of a conversation, given the agency's offer?
+* ``keeps`` — which promises or installments falling due today are paid?
+* ``spontaneous`` — which accounts pay in full today without a conversation (self-cure)?
+* ``calls_back`` — which accounts reached by a message phone the agency?
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Protocol
+
+import numpy as np
+import numpy.typing as npt
+
+# Offer kinds.
+FULL = 0
+SETTLEMENT = 1
+INSTALMENTS = 2
+OFFER_NAMES = ("full", "settlement", "instalments")
+
+# Conversation outcomes.
+PROMISE = 0
+REFUSAL = 1
+DISPUTE = 2
+CEASE_REQUEST = 3
+OUTCOME_NAMES = ("promise", "refusal", "dispute", "cease_request")
+
+
+@dataclass(frozen=True, slots=True)
+class Offer:
+    """What the collector proposes: pay in full, settle at a discount, or pay by instalments."""
+
+    kind: int
+    discount: float = 0.0
+    months: int = 0
+    instalment: int = 0  # cents
+    burden: float = 1.0  # payment asked / what the cardholder can afford (1 = just affordable)
+    hardship_terms: bool = False  # interest frozen while on the plan
+
+
+@dataclass(frozen=True, slots=True)
+class AgencyStyle:
+    """The parts of an agency profile that change how cardholders respond."""
+
+    skill: float
+    tone: float
+
+
+@dataclass(frozen=True, slots=True)
+class Conversation:
+    """What one conversation produced."""
+
+    outcome: int
+    complaint: bool
+    keep_probability: float = 0.0
+
+
+FloatArray = npt.NDArray[np.float64]
+IntArray = npt.NDArray[np.int64]
+BoolArray = npt.NDArray[np.bool_]
+
+
+class BehaviourModel(Protocol):
+    """Borrower response, drawn from the replication's named streams."""
+
+    def answers(self, i: int, now: float, pressure: int) -> bool:
+        """Whether the cardholder of account ``i`` answers a call to a valid number."""
+
+    def converse(self, i: int, now: float, style: AgencyStyle, offer: Offer, pressure: int,
+                 violation: bool) -> Conversation:
+        """The outcome of a right-party conversation with account ``i``."""
+
+    def keeps(self, idx: IntArray, day: int, first: BoolArray) -> BoolArray:
+        """Which of the promises or instalments of ``idx`` due on ``day`` are paid."""
+
+    def spontaneous(self, idx: IntArray, day: int, reminded: BoolArray) -> BoolArray:
+        """Which of ``idx`` (not under a promise) pay in full of their own accord on ``day``."""
+
+    def calls_back(self, idx: IntArray, day: int) -> BoolArray:
+        """Which of ``idx``, reached by a message on ``day``, telephone the agency."""

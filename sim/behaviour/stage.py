@@ -1,0 +1,134 @@
+"""The stage model of borrower response: answer, conversation, outcome, promise kept or broken.
+
+Probabilities come from each account's latent attributes (drawn once in
+:mod:`sim.portfolio`) shifted by the agency's skill and tone, the offer's terms, the contact
+pressure and any rule violation, with the effects of ``[behaviour.stage]``:
+
+* **answer** — ``answer_rate · exp(pressure_answer · pressure)``: cardholders who are called
+  often pick up less.
+* **conversation** — a complaint is drawn first (``complaint_sensitivity`` scaled by
+  ``exp(tone_complaint·tone + pressure_complaint·pressure + violation_complaint·violated)``);
+  then a misunderstanding of card terms is cleared with probability ``clear_misunderstanding +
+  clear_skill·(skill − ½)`` or becomes a dispute; an ordinary dispute follows with the account's
+  ``dispute_rate``; a cease-contact request with ``cease_rate`` scaled like complaints; else a
+  promise with ``logit(willingness) + skill_promise·(skill − ½) + tone_promise·tone +
+  payer_effect·(±1) + settlement_promise·discount + hardship_response·[hardship terms] +
+  burden_promise·(burden − 1)⁺``, otherwise a refusal.
+* **keeping a promise** — fixed when the promise is made: ``logit(promise_keep) +
+  willingness_keep·(willingness − ½) + tone_keep·tone + burden_keep·(burden − 1)⁺ +
+  payer_effect·(±1) + hardship_response·[hardship terms]``. After a first instalment is paid,
+  later ones are missed with ``instalment_persistence`` times the first miss probability.
+* **self-cure** — each account accumulates hazard ``self_cure_rate · (1 + reminder_lift·[reminded
+  that day])`` per day and pays in full when it passes its own Exp(1) budget, so with no
+  reminders the share cured by day T is exactly ``1 − exp(−self_cure_rate·T)``.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from sim.behaviour.base import (
+    CEASE_REQUEST,
+    DISPUTE,
+    INSTALMENTS,
+    PROMISE,
+    REFUSAL,
+    AgencyStyle,
+    BoolArray,
+    Conversation,
+    IntArray,
+    Offer,
+)
+from sim.portfolio import Accounts
+from sim.rng import Streams, UniformBlock
+from sim.schema import StageParameters
+
+
+def _logit(p: float) -> float:
+    p = min(max(p, 1e-6), 1.0 - 1e-6)
+    return math.log(p / (1.0 - p))
+
+
+def _sigmoid(x: float) -> float:
+    if x >= 0:
+        return 1.0 / (1.0 + math.exp(-x))
+    z = math.exp(x)
+    return z / (1.0 + z)
+
+
+class StageModel:
+    """Default behaviour model; see the module docstring for every probability."""
+
+    def __init__(self, accounts: Accounts, params: StageParameters, streams: Streams) -> None:
+        self.acc = accounts
+        self.p = params
+        self._answer = UniformBlock(streams.get("calls"))
+        self._talk = UniformBlock(streams.get("conversations"))
+        self._payments = streams.get("payments")
+        self._messages = streams.get("messages")
+        # Python lists for scalar access on the hot path.
+        self._answer_rate = accounts.answer_rate.tolist()
+        self._willingness_logit = [_logit(w) for w in accounts.willingness.tolist()]
+        self._willingness = accounts.willingness.tolist()
+        self._keep_logit = [_logit(k) for k in accounts.promise_keep.tolist()]
+        self._payer_sign = (accounts.payer.astype(np.float64) * 2.0 - 1.0).tolist()
+        self._complaint = accounts.complaint_sensitivity.tolist()
+        self._dispute = accounts.dispute_rate.tolist()
+        self._cease = accounts.cease_rate.tolist()
+        self._hardship = accounts.hardship_response.tolist()
+
+    def answers(self, i: int, now: float, pressure: int) -> bool:
+        p = self._answer_rate[i] * math.exp(self.p.pressure_answer * pressure)
+        return self._answer() < p
+
+    def converse(self, i: int, now: float, style: AgencyStyle, offer: Offer, pressure: int,
+                 violation: bool) -> Conversation:
+        p = self.p
+        u = self._talk
+        push = p.tone_complaint * style.tone + p.pressure_complaint * pressure
+        if violation:
+            push += p.violation_complaint
+        complaint = u() < min(1.0, self._complaint[i] * math.exp(push))
+        acc = self.acc
+        if acc.misunderstanding[i]:
+            clear = p.clear_misunderstanding + p.clear_skill * (style.skill - 0.5)
+            if u() < clear:
+                acc.misunderstanding[i] = False
+            else:
+                return Conversation(DISPUTE, complaint)
+        if u() < self._dispute[i]:
+            return Conversation(DISPUTE, complaint)
+        cease = self._cease[i] * math.exp(p.tone_cease * style.tone + p.pressure_cease * pressure)
+        if u() < min(1.0, cease):
+            return Conversation(CEASE_REQUEST, complaint)
+        excess_burden = max(0.0, offer.burden - 1.0)
+        payer = p.payer_effect * self._payer_sign[i]
+        hardship = self._hardship[i] if (offer.kind == INSTALMENTS and offer.hardship_terms) else 0.0
+        promise = (self._willingness_logit[i] + p.skill_promise * (style.skill - 0.5)
+                   + p.tone_promise * style.tone + payer + p.settlement_promise * offer.discount
+                   + hardship + p.burden_promise * excess_burden)
+        if u() >= _sigmoid(promise):
+            return Conversation(REFUSAL, complaint)
+        keep = (self._keep_logit[i] + p.willingness_keep * (self._willingness[i] - 0.5)
+                + p.tone_keep * style.tone + p.burden_keep * excess_burden + payer + hardship)
+        return Conversation(PROMISE, complaint, _sigmoid(keep))
+
+    def keeps(self, idx: IntArray, day: int, first: BoolArray) -> BoolArray:
+        miss = 1.0 - self.acc.keep_probability[idx]
+        miss = np.where(first, miss, miss * self.p.instalment_persistence)
+        return self._payments.random(len(idx)) >= miss
+
+    def spontaneous(self, idx: IntArray, day: int, reminded: BoolArray) -> BoolArray:
+        acc = self.acc
+        hazard = acc.self_cure_rate[idx] * (1.0 + acc.reminder_lift[idx] * reminded)
+        level = acc.cure_level[idx] + hazard
+        acc.cure_level[idx] = level
+        return level >= acc.cure_budget[idx]
+
+    def calls_back(self, idx: IntArray, day: int) -> BoolArray:
+        return self._messages.random(len(idx)) < self.acc.callback_rate[idx]
+
+
+__all__ = ["PROMISE", "REFUSAL", "StageModel"]

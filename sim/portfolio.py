@@ -1,0 +1,229 @@
+"""The cardholder population as columns of numpy arrays, and its money ledger.
+
+:func:`draw_portfolio` draws every latent attribute once per account, per reason segment, from
+the ``portfolio`` stream alone, so two scenarios that share a ``[portfolio]`` table (and seed)
+get the same cardholders in replication *r* whatever their agencies or rules.
+
+:class:`Accounts` holds one array per attribute (struct of arrays): latent behaviour, placement,
+status, contact history and the ledger in integer cents. The ledger identity
+
+    placed + accrued == collected + waived + outstanding
+
+holds for every account at every moment; :meth:`Accounts.check_ledger` asserts it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import numpy.typing as npt
+
+from sim.rng import Streams
+from sim.schema import Bank, Portfolio
+
+FloatArray = npt.NDArray[np.float64]
+IntArray = npt.NDArray[np.int64]
+BoolArray = npt.NDArray[np.bool_]
+
+# Account status codes.
+PENDING = 0  # placed, data not yet with the agency
+ACTIVE = 1  # workable
+PROMISE = 2  # promise to pay (in full or a settlement) outstanding
+PLAN = 3  # on an installment plan
+PAID = 4  # paid in full (closed)
+SETTLED = 5  # paid a settlement, remainder waived (closed)
+STATUS_NAMES = ("pending", "active", "promise", "plan", "paid", "settled")
+
+NOT_YET = np.inf
+
+
+def _beta(rng: np.random.Generator, mean: float, concentration: float, n: int) -> FloatArray:
+    """Beta draws with the given mean; degenerate means give constants."""
+    if mean <= 0.0:
+        return np.zeros(n)
+    if mean >= 1.0:
+        return np.ones(n)
+    return rng.beta(mean * concentration, (1.0 - mean) * concentration, n)
+
+
+@dataclass
+class Accounts:
+    """Struct of arrays, one entry per account."""
+
+    segment_names: list[str]
+    segment: npt.NDArray[np.int16]
+    balance: IntArray  # placed balance, cents
+    days_past_due: npt.NDArray[np.int32]
+    answer_rate: FloatArray
+    willingness: FloatArray
+    lump_sum_share: FloatArray
+    monthly_capacity: FloatArray
+    self_cure_rate: FloatArray
+    reminder_lift: FloatArray
+    cure_budget: FloatArray  # Exp(1): the account self-cures when its accumulated hazard passes it
+    misunderstanding: BoolArray
+    dispute_rate: FloatArray
+    complaint_sensitivity: FloatArray
+    cease_rate: FloatArray
+    callback_rate: FloatArray
+    promise_keep: FloatArray
+    hardship_response: FloatArray
+    propensity: FloatArray  # true chance the account pays if worked
+    payer: BoolArray  # latent "would pay" type, drawn with probability `propensity`
+    phone_valid: BoolArray
+    email_valid: BoolArray
+    # placement
+    agency: npt.NDArray[np.int16] = field(default_factory=lambda: np.zeros(0, np.int16))
+    placed_day: FloatArray = field(default_factory=lambda: np.zeros(0))
+    workable_day: FloatArray = field(default_factory=lambda: np.zeros(0))
+    recall_day: FloatArray = field(default_factory=lambda: np.zeros(0))
+
+    def __post_init__(self) -> None:
+        n = len(self.balance)
+        self.n = n
+        if len(self.agency) != n:
+            self.agency = np.zeros(n, dtype=np.int16)
+            self.placed_day = np.zeros(n)
+            self.workable_day = np.zeros(n)
+            self.recall_day = np.zeros(n)
+        self.status = np.full(n, PENDING, dtype=np.int8)
+        self.recalled = np.zeros(n, dtype=np.bool_)
+        self.cure_level = np.zeros(n)
+        # ledger, integer cents
+        self.placed = self.balance.copy()
+        self.accrued = np.zeros(n, dtype=np.int64)
+        self.collected = np.zeros(n, dtype=np.int64)
+        self.waived = np.zeros(n, dtype=np.int64)
+        self.outstanding = self.balance.copy()
+        self.interest_frozen = np.zeros(n, dtype=np.bool_)
+        self.collected_at_recall = np.zeros(n, dtype=np.int64)
+        self.plan_at_recall = np.zeros(n, dtype=np.bool_)
+        # contact history
+        self.attempts = np.zeros(n, dtype=np.int32)
+        self.attempts_today = np.zeros(n, dtype=np.int32)
+        self.last_attempt = np.full(n, -1e9)
+        self.rpcs = np.zeros(n, dtype=np.int32)
+        self.conversations = np.zeros(n, dtype=np.int32)
+        self.first_attempt = np.full(n, np.nan)
+        self.first_rpc = np.full(n, np.nan)
+        self.phone_known_bad = np.zeros(n, dtype=np.bool_)
+        self.complaints = np.zeros(n, dtype=np.int32)
+        self.disputes = np.zeros(n, dtype=np.int32)
+        self.violations = np.zeros(n, dtype=np.int32)
+        self.messages = np.zeros(n, dtype=np.int32)
+        # promises and plans
+        self.promises = np.zeros(n, dtype=np.int32)
+        self.promises_kept = np.zeros(n, dtype=np.int32)
+        self.promises_broken = np.zeros(n, dtype=np.int32)
+        self.promise_due = np.full(n, NOT_YET)
+        self.promise_amount = np.zeros(n, dtype=np.int64)
+        self.promise_settles = np.zeros(n, dtype=np.bool_)
+        self.keep_probability = np.zeros(n)
+        self.plan_installment = np.zeros(n, dtype=np.int64)
+        self.plan_left = np.zeros(n, dtype=np.int32)
+        self.plan_paid = np.zeros(n, dtype=np.int32)
+        self.plans_started = np.zeros(n, dtype=np.int32)
+        self.redefaulted = np.zeros(n, dtype=np.bool_)
+        self.ever_paid_instalment = np.zeros(n, dtype=np.bool_)
+        self.max_pressure = np.zeros(n, dtype=np.int32)
+        self.self_cured = np.zeros(n, dtype=np.bool_)
+        self.closed_day = np.full(n, np.nan)
+
+    # ------------------------------------------------------------------ money
+
+    def pay(self, idx: IntArray, amounts: IntArray) -> None:
+        """Record payments of ``amounts`` cents (at most the outstanding) on distinct ``idx``."""
+        amounts = np.minimum(amounts, self.outstanding[idx])
+        self.collected[idx] += amounts
+        self.outstanding[idx] -= amounts
+
+    def waive(self, idx: IntArray) -> None:
+        """Forgive what remains outstanding on ``idx``."""
+        self.waived[idx] += self.outstanding[idx]
+        self.outstanding[idx] = 0
+
+    def accrue(self, idx: IntArray, amounts: IntArray) -> None:
+        """Add interest or fees of ``amounts`` cents to ``idx``."""
+        self.accrued[idx] += amounts
+        self.outstanding[idx] += amounts
+
+    def ledger_gap(self) -> IntArray:
+        """placed + accrued − collected − waived − outstanding, per account (all zeros if sound)."""
+        return self.placed + self.accrued - self.collected - self.waived - self.outstanding
+
+    def check_ledger(self) -> None:
+        """Raise ``AssertionError`` if any account's money does not add up."""
+        gap = self.ledger_gap()
+        bad = np.flatnonzero(gap)
+        if len(bad) or (self.outstanding < 0).any():
+            raise AssertionError(f"ledger broken on {len(bad)} accounts, first {bad[:5]}")
+
+    @property
+    def closed(self) -> BoolArray:
+        return self.status >= PAID
+
+
+def draw_portfolio(spec: Portfolio, bank: Bank, streams: Streams) -> Accounts:
+    """Draw the latent attributes of every account from the ``portfolio`` stream."""
+    rng = streams.get("portfolio")
+    n = spec.accounts
+    names = list(spec.segments)
+    shares = np.array([spec.segments[s].share for s in names])
+    segment = rng.choice(len(names), size=n, p=shares / shares.sum()).astype(np.int16)
+
+    columns: dict[str, FloatArray] = {
+        key: np.zeros(n)
+        for key in ("answer_rate", "willingness", "lump_sum_share", "monthly_capacity",
+                    "self_cure_rate", "reminder_lift", "dispute_rate", "complaint_sensitivity",
+                    "cease_rate", "callback_rate", "promise_keep", "hardship_response",
+                    "misunderstanding", "balance_scale")
+    }
+    beta_fields = ("answer_rate", "willingness", "lump_sum_share", "monthly_capacity",
+                   "dispute_rate", "complaint_sensitivity", "cease_rate", "callback_rate",
+                   "promise_keep")
+    for code, name in enumerate(names):
+        seg = spec.segments[name]
+        members = np.flatnonzero(segment == code)
+        m = len(members)
+        for key in beta_fields:
+            columns[key][members] = _beta(rng, getattr(seg, key), seg.concentration, m)
+        for key in ("self_cure_rate", "reminder_lift", "hardship_response", "balance_scale"):
+            columns[key][members] = getattr(seg, key)
+        columns["misunderstanding"][members] = rng.random(m) < seg.misunderstanding
+
+    dist = spec.balance
+    raw = np.exp(rng.normal(np.log(dist.median), dist.sigma, n)) * columns["balance_scale"]
+    balance = np.rint(np.clip(raw, dist.min, dist.max) * 100).astype(np.int64)
+    dpd = rng.integers(spec.days_past_due.low, spec.days_past_due.high + 1, n).astype(np.int32)
+    cure_budget = rng.standard_exponential(n)
+    ability = np.minimum(1.0, columns["lump_sum_share"] + 6.0 * columns["monthly_capacity"])
+    propensity = columns["willingness"] * ability
+    payer = rng.random(n) < propensity
+    phone_valid = rng.random(n) < bank.phone_valid
+    email_valid = rng.random(n) < bank.email_valid
+
+    return Accounts(
+        segment_names=names,
+        segment=segment,
+        balance=balance,
+        days_past_due=dpd,
+        answer_rate=columns["answer_rate"],
+        willingness=columns["willingness"],
+        lump_sum_share=columns["lump_sum_share"],
+        monthly_capacity=columns["monthly_capacity"],
+        self_cure_rate=columns["self_cure_rate"],
+        reminder_lift=columns["reminder_lift"],
+        cure_budget=cure_budget,
+        misunderstanding=columns["misunderstanding"].astype(np.bool_),
+        dispute_rate=columns["dispute_rate"],
+        complaint_sensitivity=columns["complaint_sensitivity"],
+        cease_rate=columns["cease_rate"],
+        callback_rate=columns["callback_rate"],
+        promise_keep=columns["promise_keep"],
+        hardship_response=columns["hardship_response"],
+        propensity=propensity,
+        payer=payer,
+        phone_valid=phone_valid,
+        email_valid=email_valid,
+    )

@@ -1,0 +1,233 @@
+"""What one replication produced: KPIs per agency and in total, daily series, account outcomes.
+
+KPI names and meanings are a contract (DESIGN §4); :data:`KPI_NAMES` lists them in order, and
+:data:`KPI_DOCS` says in one line what each means. Money KPIs are in the currency's main unit.
+Costs are split by who bears them: ``contact_cost`` is what contacting costs *the bank* (all
+staff, call and message costs for an ``in_house`` team; nothing for a contingency agency, which
+pays its own way out of its commission), while ``agency_cost`` is what the agency itself spends.
+
+``cx_index`` (0-100) is ``100·exp(−(10·c + 2·v + d + s + h/2))`` where, per account placed,
+``c`` is complaints, ``v`` rule violations, ``d`` disputes, ``s`` the share that asked collectors
+to stop, and ``h`` the share contacted four or more times within seven days (a pressure level
+40% of consumers reported in the CFPB 2017 survey). Its weights are a documented assumption.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+
+from sim.portfolio import PAID, PLAN, SETTLED, STATUS_NAMES
+from sim.world import EVENT_COLUMNS, World
+
+if TYPE_CHECKING:
+    from sim.agency import AgencyDesk
+
+KPI_DOCS: dict[str, str] = {
+    "accounts": "accounts placed",
+    "balance_placed": "balance placed",
+    "collected": "payments received during placement",
+    "recovery_rate": "collected / balance placed (liquidation rate)",
+    "commission": "contingency fees paid to agencies",
+    "contact_cost": "cost of contacting borne by the bank (staff, calls, messages of in-house teams)",
+    "net_recovery": "collected - commission - contact cost",
+    "netback_rate": "net recovery / balance placed",
+    "waived": "balance forgiven in settlements",
+    "outstanding_at_recall": "balance still owed when accounts returned to the bank",
+    "on_plan_at_recall": "accounts returned to the bank on a live instalment plan",
+    "rpc_rate": "right-party contacts / outbound call attempts",
+    "contact_rate": "share of accounts ever reached (outbound or inbound conversation)",
+    "ptp_rate": "promises to pay / conversations",
+    "ptp_kept_rate": "promises kept / promises fallen due",
+    "paid_in_full_share": "share of accounts paid in full (including self-cures and finished plans)",
+    "settled_share": "share of accounts settled at a discount",
+    "mean_days_to_first_attempt": "mean days from placement to the first call, over accounts called",
+    "mean_days_to_first_rpc": "mean days from placement to the first conversation, over those reached",
+    "complaints_per_1000": "complaints per 1,000 accounts",
+    "disputes_per_1000": "disputes per 1,000 accounts",
+    "rule_violations": "contacts made although a rule forbade them",
+    "lawsuits": "lawsuits arising from violations and complaints",
+    "cx_index": "customer-experience index, 0-100 (see sim.results)",
+    "collector_utilization": "collector busy time / paid shift time",
+    "inbound_abandon_rate": "inbound callers who hung up before being answered / inbound callers",
+    "delinquent_share_end": "share of accounts neither paid, settled nor current on a plan at recall",
+    "redefault_rate": "plans broken after an instalment was paid / accounts that paid an instalment",
+}
+KPI_NAMES: tuple[str, ...] = tuple(KPI_DOCS)
+EXTRA_KPIS: dict[str, str] = {
+    "agency_cost": "what the agency itself spends on staff, calls and messages",
+    "call_attempts": "outbound call attempts",
+    "conversations": "right-party conversations, outbound and inbound",
+    "promises": "promises to pay made",
+    "self_cure_share": "share of accounts that paid in full without a promise",
+    "inbound_calls": "inbound callers",
+}
+MONEY_KPIS = frozenset({"balance_placed", "collected", "commission", "contact_cost",
+                        "net_recovery", "waived", "outstanding_at_recall", "agency_cost"})
+TOTAL = "total"
+
+
+@dataclass
+class Results:
+    """KPIs (one row per agency plus ``total``), daily series, and optional detail tables."""
+
+    scenario: str
+    seed: int
+    replication: int
+    kpis: pd.DataFrame
+    daily: pd.DataFrame
+    accounts: pd.DataFrame | None = None
+    events: pd.DataFrame | None = None
+    meta: dict[str, Any] = field(default_factory=dict)
+
+    def kpi(self, name: str, agency: str = TOTAL) -> float:
+        """One KPI value, for an agency or the whole program."""
+        return float(self.kpis.loc[agency, name])
+
+    def kpi_dict(self) -> dict[str, Any]:
+        """``{"total": {...}, "agencies": {name: {...}}}`` as in ``run --format json``."""
+        rows = {name: {k: _plain(v) for k, v in row.items()}
+                for name, row in self.kpis.to_dict(orient="index").items()}
+        total = rows.pop(TOTAL)
+        return {"total": total, "agencies": rows}
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, float) and not np.isfinite(value):
+        return None
+    return value
+
+
+def _ratio(numerator: float, denominator: float) -> float:
+    return float(numerator) / float(denominator) if denominator else float("nan")
+
+
+def _group_kpis(world: World, members: np.ndarray, desks: list[AgencyDesk]) -> dict[str, Any]:
+    acc = world.accounts
+    n = len(members)
+    placed = acc.placed[members].sum() / 100.0
+    collected = acc.collected[members].sum() / 100.0
+    commission = sum(d.profile.commission * acc.collected[d.members].sum() / 100.0
+                     for d in desks if d.profile.kind == "contingency")
+    operating = {d.index: d.staff_cost + d.calls * d.profile.cost_per_call + d.message_cost
+                 for d in desks}
+    contact_cost = sum(operating[d.index] for d in desks if d.profile.kind == "in_house")
+    calls = sum(d.calls for d in desks)
+    rpcs = int(acc.rpcs[members].sum())
+    conversations = int(acc.conversations[members].sum())
+    promises = int(acc.promises[members].sum())
+    kept, broken = acc.promises_kept[members].sum(), acc.promises_broken[members].sum()
+    status = acc.status[members]
+    complaints = int(acc.complaints[members].sum())
+    disputes = int(acc.disputes[members].sum())
+    violations = int(sum(sum(d.violations_by_rule.values()) for d in desks))
+    ceased = float(world.rules.ceased[members].mean()) if n else 0.0
+    pressured = float((acc.max_pressure[members] >= 4).mean()) if n else 0.0
+    arrivals = sum(d.queue.arrivals for d in desks)
+    staffed = sum(d.staffed_days for d in desks)
+    current = (status >= PAID) | ((status == PLAN) & acc.ever_paid_instalment[members])
+    paid_instalment = int(acc.ever_paid_instalment[members].sum())
+    per = max(n, 1)
+    strain = (10 * complaints + 2 * violations + disputes) / per + ceased + pressured / 2
+    net = collected - commission - contact_cost
+    with np.errstate(all="ignore"):
+        first_attempt = float(np.nanmean(acc.first_attempt[members])) \
+            if np.isfinite(acc.first_attempt[members]).any() else float("nan")
+        first_rpc = float(np.nanmean(acc.first_rpc[members])) \
+            if np.isfinite(acc.first_rpc[members]).any() else float("nan")
+    return {
+        "accounts": n,
+        "balance_placed": placed,
+        "collected": collected,
+        "recovery_rate": _ratio(collected, placed),
+        "commission": commission,
+        "contact_cost": contact_cost,
+        "net_recovery": net,
+        "netback_rate": _ratio(net, placed),
+        "waived": acc.waived[members].sum() / 100.0,
+        "outstanding_at_recall": acc.outstanding[members].sum() / 100.0,
+        "on_plan_at_recall": int(acc.plan_at_recall[members].sum()),
+        "rpc_rate": _ratio(rpcs, calls),
+        "contact_rate": float(np.isfinite(acc.first_rpc[members]).mean()) if n else 0.0,
+        "ptp_rate": _ratio(promises, conversations),
+        "ptp_kept_rate": _ratio(kept, kept + broken),
+        "paid_in_full_share": float((status == PAID).mean()) if n else 0.0,
+        "settled_share": float((status == SETTLED).mean()) if n else 0.0,
+        "mean_days_to_first_attempt": first_attempt,
+        "mean_days_to_first_rpc": first_rpc,
+        "complaints_per_1000": 1000.0 * complaints / per,
+        "disputes_per_1000": 1000.0 * disputes / per,
+        "rule_violations": violations,
+        "lawsuits": sum(d.lawsuits for d in desks),
+        "cx_index": 100.0 * float(np.exp(-strain)),
+        "collector_utilization": _ratio(sum(d.busy_days for d in desks), staffed),
+        "inbound_abandon_rate": _ratio(sum(d.queue.abandoned for d in desks), arrivals),
+        "delinquent_share_end": float((~current).mean()) if n else 0.0,
+        "redefault_rate": _ratio(acc.redefaulted[members].sum(), paid_instalment),
+        "agency_cost": sum(operating.values()),
+        "call_attempts": calls,
+        "conversations": conversations,
+        "promises": promises,
+        "self_cure_share": float(acc.self_cured[members].mean()) if n else 0.0,
+        "inbound_calls": arrivals,
+    }
+
+
+def _with_total(daily: pd.DataFrame) -> pd.DataFrame:
+    if daily.empty:
+        return daily
+    sums = daily.groupby(["day", "date"], as_index=False).sum(numeric_only=True)
+    sums["agency"] = TOTAL
+    placed = daily.assign(placed=daily["collected_to_date"] / daily["recovery_to_date"]
+                          .replace(0, np.nan)).groupby("day")["placed"].sum(min_count=1)
+    sums["recovery_to_date"] = (sums["collected_to_date"] / sums["day"].map(placed)).fillna(0.0)
+    weights = daily.groupby("day")["delinquent_share"].apply(lambda s: s.mean())
+    sums["delinquent_share"] = sums["day"].map(weights)
+    return pd.concat([daily, sums[daily.columns]], ignore_index=True)
+
+
+def build_results(world: World, desks: list[AgencyDesk], daily: pd.DataFrame, *, seed: int,
+                  replication: int, wall_seconds: float, keep_accounts: bool) -> Results:
+    """Assemble :class:`Results` from the state a finished replication left behind."""
+    acc = world.accounts
+    rows = {d.profile.name: _group_kpis(world, d.members, [d]) for d in desks}
+    rows[TOTAL] = _group_kpis(world, np.arange(acc.n), desks)
+    kpis = pd.DataFrame.from_dict(rows, orient="index")
+    kpis.index.name = "agency"
+    accounts = None
+    if keep_accounts:
+        names = [a.name for a in world.scenario.agencies]
+        accounts = pd.DataFrame({
+            "account": np.arange(acc.n),
+            "agency": pd.Categorical.from_codes(acc.agency, categories=names),
+            "segment": pd.Categorical.from_codes(acc.segment, categories=acc.segment_names),
+            "balance_placed": acc.placed / 100.0,
+            "days_past_due": acc.days_past_due,
+            "collected": acc.collected / 100.0,
+            "waived": acc.waived / 100.0,
+            "accrued": acc.accrued / 100.0,
+            "outstanding": acc.outstanding / 100.0,
+            "status": pd.Categorical.from_codes(acc.status, categories=list(STATUS_NAMES)),
+            "self_cured": acc.self_cured,
+            "attempts": acc.attempts,
+            "conversations": acc.conversations,
+            "promises": acc.promises,
+            "complaints": acc.complaints,
+            "disputes": acc.disputes,
+            "violations": acc.violations,
+            "ceased": world.rules.ceased,
+            "on_plan_at_recall": acc.plan_at_recall,
+            "propensity": acc.propensity,
+        })
+    events = pd.DataFrame(world.events, columns=list(EVENT_COLUMNS)) \
+        if world.record_events else None
+    meta = {"wall_seconds": wall_seconds, "events_scheduled": next(world.env._eid),  # noqa: SLF001
+            "horizon_days": world.horizon}
+    return Results(scenario=world.scenario.scenario.name, seed=seed, replication=replication,
+                   kpis=kpis, daily=_with_total(daily), accounts=accounts, events=events,
+                   meta=meta)
