@@ -1,0 +1,198 @@
+"""The ``collectsim`` command (also ``python -m sim``).
+
+Sub-commands: ``run`` a scenario (one or more replications, results folder, table or JSON),
+``validate`` a scenario file, print the JSON ``schema`` of scenario files.
+
+Bad input never produces a traceback: it prints one line, ``error: <file>: <field>: <problem>
+(got <value>)``, on stderr and exits with status 2 without writing anything.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import sys
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any, NoReturn
+
+from sim.scenario import ScenarioError, load_scenario
+from sim.schema import Scenario
+
+EXIT_BAD_INPUT = 2
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse, but usage errors are one line and exit 2 like every other bad input."""
+
+    def error(self, message: str) -> NoReturn:
+        print(f"error: {self.prog}: {message}", file=sys.stderr)
+        raise SystemExit(EXIT_BAD_INPUT)
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="collectsim",
+                     description="Simulate outsourced credit-card collection programs.")
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+
+    run = sub.add_parser("run", help="run a scenario and write its results folder")
+    run.add_argument("scenario", type=Path)
+    run.add_argument("--reps", type=int, default=1, help="replications (default 1)")
+    run.add_argument("--seed", type=int, default=None, help="seed (default: the scenario's)")
+    run.add_argument("--out", type=Path, default=None,
+                     help="results folder (default results/<scenario name>/)")
+    run.add_argument("--set", dest="overrides", action="append", default=[],
+                     metavar="KEY=VALUE", help="override a value by dotted path (repeatable)")
+    run.add_argument("--format", choices=("table", "json"), default="table")
+    run.add_argument("--accounts", action="store_true",
+                     help="also write per-account outcomes (accounts.parquet)")
+    run.add_argument("--quiet", action="store_true", help="no progress on stderr")
+
+    validate = sub.add_parser("validate", help="check a scenario file (exit 0 valid, 2 invalid)")
+    validate.add_argument("scenario", type=Path)
+    validate.add_argument("--set", dest="overrides", action="append", default=[],
+                          metavar="KEY=VALUE")
+
+    sub.add_parser("schema", help="print the JSON Schema of scenario files")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point; returns the exit status."""
+    args = _parser().parse_args(argv)
+    try:
+        if args.command == "run":
+            return _run(args)
+        if args.command == "validate":
+            scenario = load_scenario(args.scenario, args.overrides)
+            print(f"{args.scenario}: valid scenario {scenario.scenario.name!r} "
+                  f"({scenario.portfolio.accounts} accounts, {len(scenario.agencies)} agencies)")
+            return 0
+        if args.command == "schema":
+            print(json.dumps(Scenario.model_json_schema(), indent=2))
+            return 0
+    except ScenarioError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except KeyboardInterrupt:
+        print("error: interrupted", file=sys.stderr)
+        return 130
+    return EXIT_BAD_INPUT
+
+
+def _check_out(out: Path) -> None:
+    if out.exists() and not out.is_dir():
+        raise ScenarioError(str(out), "--out", "exists and is not a folder")
+    parent = out.parent
+    while not parent.exists():
+        parent = parent.parent
+    if not parent.is_dir():
+        raise ScenarioError(str(out), "--out", "its parent is not a folder")
+
+
+def _run(args: argparse.Namespace) -> int:
+    from sim.experiment.replicate import kpi_table, run_replications
+    from sim.output import write_results_folder
+    from sim.report.figures import write_run_figures
+
+    if args.reps < 1:
+        raise ScenarioError("--reps", None, "must be at least 1", args.reps)
+    if args.seed is not None and not 0 <= args.seed < 2**63:
+        raise ScenarioError("--seed", None, "must be a non-negative integer", args.seed)
+    scenario = load_scenario(args.scenario, args.overrides)
+    seed = scenario.scenario.seed if args.seed is None else args.seed
+    out = args.out if args.out is not None else Path("results") / scenario.scenario.name
+    _check_out(out)
+    show = not args.quiet and sys.stderr.isatty()
+    started = time.perf_counter()
+
+    def progress(done: int, total: int) -> None:
+        if show:
+            elapsed = time.perf_counter() - started
+            left = elapsed / done * (total - done)
+            print(f"\rreplication {done}/{total}  {elapsed:.0f}s elapsed, ~{left:.0f}s left",
+                  end="" if done < total else "\n", file=sys.stderr, flush=True)
+
+    results = run_replications(scenario, args.reps, seed, keep_accounts=args.accounts,
+                               progress=progress)
+    wall = time.perf_counter() - started
+    write_results_folder(out, scenario, str(args.scenario), args.overrides, results, seed, wall,
+                         figures=write_run_figures)
+    table = kpi_table(results)
+    if args.format == "json":
+        print(json.dumps(_json_payload(scenario.scenario.name, seed, table, args.reps),
+                         indent=2))
+    else:
+        print(_text_table(scenario.scenario.name, seed, table, args.reps, wall, out))
+    return 0
+
+
+def _plain(value: Any) -> Any:
+    value = value.item() if hasattr(value, "item") else value
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return value
+
+
+def _json_payload(name: str, seed: int, table: Any, reps: int) -> dict[str, Any]:
+    from sim.experiment.replicate import summarise
+    from sim.results import KPI_NAMES, TOTAL
+
+    groups: dict[str, dict[str, Any]] = {}
+    if reps == 1:
+        for _, row in table.iterrows():
+            groups[row["agency"]] = {k: _plain(row[k]) for k in KPI_NAMES}
+    else:
+        for _, row in summarise(table, KPI_NAMES).iterrows():
+            groups.setdefault(row["agency"], {})[row["metric"]] = {
+                "mean": _plain(row["mean"]), "sd": _plain(row["sd"]),
+                "ci95": _plain(row["ci95"])}
+    total = groups.pop(TOTAL)
+    return {"scenario": name, "seed": seed, "reps": reps,
+            "kpis": {"total": total, "agencies": groups}}
+
+
+def _format(metric: str, value: float) -> str:
+    from sim.results import MONEY_KPIS
+
+    if value is None or (isinstance(value, float) and not math.isfinite(value)):
+        return "-"
+    if metric in MONEY_KPIS:
+        return f"{value:,.0f}"
+    if metric.endswith(("_rate", "_share", "_utilization", "_share_end")):
+        return f"{100 * value:.1f}%"
+    if float(value).is_integer() and abs(value) >= 1:
+        return f"{value:,.0f}"
+    return f"{value:,.2f}"
+
+
+def _text_table(name: str, seed: int, table: Any, reps: int, wall: float, out: Path) -> str:
+    from sim.experiment.replicate import summarise
+    from sim.results import KPI_NAMES
+
+    summary = summarise(table, KPI_NAMES)
+    agencies = list(dict.fromkeys(summary["agency"]))
+    agencies = [a for a in agencies if a != "total"] + ["total"]
+    cells: dict[tuple[str, str], str] = {}
+    for _, row in summary.iterrows():
+        text = _format(row["metric"], row["mean"])
+        if reps > 1 and math.isfinite(row["ci95"]):
+            text += f" ±{_format(row['metric'], row['ci95']).lstrip('-')}"
+        cells[(row["metric"], row["agency"])] = text
+    width = max(len(m) for m in KPI_NAMES)
+    columns = [max(len(a), *(len(cells[(m, a)]) for m in KPI_NAMES)) for a in agencies]
+    lines = [f"{name}: seed {seed}, {reps} replication{'s' if reps > 1 else ''}"
+             + (" (mean ±95% half-width)" if reps > 1 else "") + f", {wall:.1f}s",
+             " " * width + "  " + "  ".join(a.rjust(c) for a, c in zip(agencies, columns,
+                                                                        strict=True))]
+    for metric in KPI_NAMES:
+        lines.append(metric.ljust(width) + "  " + "  ".join(
+            cells[(metric, a)].rjust(c) for a, c in zip(agencies, columns, strict=True)))
+    lines.append(f"results written to {out}/")
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
