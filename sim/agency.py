@@ -23,7 +23,7 @@ from __future__ import annotations
 import math
 import zlib
 from collections.abc import Generator
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import simpy
@@ -223,7 +223,7 @@ class AgencyDesk:
         waiter = self.queue.wait_for_caller()
         yield waiter | env.timeout(until - env.now)
         if waiter.triggered:
-            item, _ = waiter.value
+            item, _ = cast(tuple[int, float], waiter.value)
             duration = self._inbound_call(item, env.now, day)
             self.busy_days += duration
             yield env.timeout(duration)

@@ -21,13 +21,16 @@ from __future__ import annotations
 
 import datetime as dt
 import time
+from collections.abc import Generator
+from typing import Any
 
 import numpy as np
+import pandas as pd
 import simpy
 
 from sim import bank, payments
 from sim.agency import AgencyDesk
-from sim.behaviour import make_behaviour
+from sim.behaviour import BehaviourModel, make_behaviour
 from sim.portfolio import PAID, PLAN, Accounts, draw_portfolio
 from sim.results import Results, build_results
 from sim.rng import Streams
@@ -115,18 +118,16 @@ class _SeriesTracker:
             row["delinquent_share"] = delinquent[a] / counts[a] if counts[a] else 0.0
             self.rows.append(row)
 
-    def frame(self):  # type: ignore[no-untyped-def]
-        import pandas as pd
-
+    def frame(self) -> pd.DataFrame:
         return pd.DataFrame(self.rows)
 
 
-def _days(world: World, desks: list[AgencyDesk], behaviour, tracker: _SeriesTracker,  # type: ignore[no-untyped-def]
-          audit: bool):
+def _days(world: World, desks: list[AgencyDesk], behaviour: BehaviourModel,
+          tracker: _SeriesTracker, audit: bool) -> Generator[simpy.Event, Any, None]:
     acc = world.accounts
     scenario = world.scenario
     apr = scenario.portfolio.apr
-    fee = int(round(scenario.portfolio.late_fee * 100))
+    fee = round(scenario.portfolio.late_fee * 100)
     for day in range(world.horizon + 1):
         if day > 0:
             tracker.close_day(day - 1)

@@ -17,6 +17,7 @@ The same class serves the full model and the M/M/c(+M) validation and benchmark 
 
 from __future__ import annotations
 
+import contextlib
 from collections import deque
 from typing import Generic, TypeVar
 
@@ -79,10 +80,8 @@ class InboundQueue(Generic[Item]):
 
     def withdraw(self, event: simpy.Event) -> None:
         """Stop waiting (a collector whose shift ended); harmless if already served."""
-        try:
+        with contextlib.suppress(ValueError):
             self._idle.remove(event)
-        except ValueError:
-            pass
 
     def close(self) -> int:
         """Settle callers still queued at the end: those past their patience abandoned.

@@ -32,7 +32,8 @@ KPI_DOCS: dict[str, str] = {
     "collected": "payments received during placement",
     "recovery_rate": "collected / balance placed (liquidation rate)",
     "commission": "contingency fees paid to agencies",
-    "contact_cost": "cost of contacting borne by the bank (staff, calls, messages of in-house teams)",
+    "contact_cost": ("cost of contacting borne by the bank "
+                     "(staff, calls, messages of in-house teams)"),
     "net_recovery": "collected - commission - contact cost",
     "netback_rate": "net recovery / balance placed",
     "waived": "balance forgiven in settlements",
@@ -42,19 +43,25 @@ KPI_DOCS: dict[str, str] = {
     "contact_rate": "share of accounts ever reached (outbound or inbound conversation)",
     "ptp_rate": "promises to pay / conversations",
     "ptp_kept_rate": "promises kept / promises fallen due",
-    "paid_in_full_share": "share of accounts paid in full (including self-cures and finished plans)",
+    "paid_in_full_share": ("share of accounts paid in full "
+                           "(including self-cures and finished plans)"),
     "settled_share": "share of accounts settled at a discount",
-    "mean_days_to_first_attempt": "mean days from placement to the first call, over accounts called",
-    "mean_days_to_first_rpc": "mean days from placement to the first conversation, over those reached",
+    "mean_days_to_first_attempt": ("mean days from placement to the first call, "
+                                   "over accounts called"),
+    "mean_days_to_first_rpc": ("mean days from placement to the first conversation, "
+                               "over those reached"),
     "complaints_per_1000": "complaints per 1,000 accounts",
     "disputes_per_1000": "disputes per 1,000 accounts",
     "rule_violations": "contacts made although a rule forbade them",
     "lawsuits": "lawsuits arising from violations and complaints",
     "cx_index": "customer-experience index, 0-100 (see sim.results)",
     "collector_utilization": "collector busy time / paid shift time",
-    "inbound_abandon_rate": "inbound callers who hung up before being answered / inbound callers",
-    "delinquent_share_end": "share of accounts neither paid, settled nor current on a plan at recall",
-    "redefault_rate": "plans broken after an instalment was paid / accounts that paid an instalment",
+    "inbound_abandon_rate": ("inbound callers who hung up before being answered / "
+                             "inbound callers"),
+    "delinquent_share_end": ("share of accounts neither paid, settled nor current on a plan "
+                             "at recall"),
+    "redefault_rate": ("plans broken after an instalment was paid / "
+                       "accounts that paid an instalment"),
 }
 KPI_NAMES: tuple[str, ...] = tuple(KPI_DOCS)
 EXTRA_KPIS: dict[str, str] = {
@@ -226,7 +233,7 @@ def build_results(world: World, desks: list[AgencyDesk], daily: pd.DataFrame, *,
         })
     events = pd.DataFrame(world.events, columns=list(EVENT_COLUMNS)) \
         if world.record_events else None
-    meta = {"wall_seconds": wall_seconds, "events_scheduled": next(world.env._eid),  # noqa: SLF001
+    meta = {"wall_seconds": wall_seconds, "events_scheduled": next(world.env._eid),
             "horizon_days": world.horizon}
     return Results(scenario=world.scenario.scenario.name, seed=seed, replication=replication,
                    kpis=kpis, daily=_with_total(daily), accounts=accounts, events=events,

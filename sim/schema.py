@@ -27,6 +27,8 @@ from pydantic import (
 
 SHARE_TOLERANCE = 1e-6
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+WORKWEEK: tuple[Weekday, ...] = ("mon", "tue", "wed", "thu", "fri")
 
 
 def _finite(value: float) -> float:
@@ -230,9 +232,7 @@ class Shift(Strict):
 
     start: Clock = "09:00"
     end: Clock = "17:00"
-    days: list[Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]] = Field(
-        default_factory=lambda: ["mon", "tue", "wed", "thu", "fri"]
-    )
+    days: list[Weekday] = Field(default_factory=lambda: list(WORKWEEK))
 
     @model_validator(mode="after")
     def _ordered(self) -> Shift:

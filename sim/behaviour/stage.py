@@ -105,7 +105,8 @@ class StageModel:
             return Conversation(CEASE_REQUEST, complaint)
         excess_burden = max(0.0, offer.burden - 1.0)
         payer = p.payer_effect * self._payer_sign[i]
-        hardship = self._hardship[i] if (offer.kind == INSTALMENTS and offer.hardship_terms) else 0.0
+        on_hardship_terms = offer.kind == INSTALMENTS and offer.hardship_terms
+        hardship = self._hardship[i] if on_hardship_terms else 0.0
         promise = (self._willingness_logit[i] + p.skill_promise * (style.skill - 0.5)
                    + p.tone_promise * style.tone + payer + p.settlement_promise * offer.discount
                    + hardship + p.burden_promise * excess_burden)
