@@ -11,8 +11,9 @@
   ``retry_hours`` ago, and allowed by the rules;
 * **compliance**: when a rule says no, the agency still acts with probability ``1 − compliance``;
   each such act is counted as a violation of that rule, never silent;
-* **conversations** go to the behaviour model with the agency's offer (pay in full, settlement
-  within its authority, or instalments up to ``plan_max_months``), and their outcomes change the
+* **conversations** go to the behaviour model with the agency's offer (pay in full — with the
+  interest accrued during placement waived if ``waive_interest`` — a settlement within its
+  authority, or instalments up to ``plan_max_months``), and their outcomes change the
   account: promise or plan, dispute hold, cease request, complaint (and perhaps a lawsuit);
 * **messages** (SMS, e-mail, letter) are vectorised daily batches on each channel's cadence;
   a delivered message may make the cardholder phone in, joining the inbound queue.
@@ -85,7 +86,7 @@ class AgencyDesk:
         self.defiant = np.zeros(world.accounts.n, dtype=np.bool_)
         self._idle_until = -1.0
         self._window_obeyed: dict[int, bool] = {}
-        self.daily = {name: [0.0] * (world.horizon + 1) for name in DAILY_SERIES}
+        self.daily = {name: [0] * (world.horizon + 1) for name in DAILY_SERIES}
         self.violations_by_rule: dict[str, int] = {name: 0 for name in RULE_NAMES.values()}
         self.calls = 0
         self.busy_days = 0.0
@@ -290,6 +291,10 @@ class AgencyDesk:
         acc, profile = self.acc, self.profile
         lump = float(acc.lump_sum_share[i])
         if lump >= PAY_IN_FULL_ABILITY:
+            if profile.waive_interest and acc.accrued[i] > 0:
+                waiver = min(1.0, float(acc.accrued[i]) / max(1.0, float(acc.outstanding[i])))
+                return Offer(FULL, discount=waiver, burden=(1.0 - waiver) / lump,
+                             interest_waiver=True)
             return Offer(FULL, burden=1.0 / lump)
         needed = 1.0 - lump
         if needed <= profile.settlement_max_discount:
@@ -350,7 +355,12 @@ class AgencyDesk:
         else:
             acc.status[i] = PROMISED
             acc.promise_settles[i] = offer.kind == SETTLEMENT
-            acc.promise_amount[i] = math.ceil(int(acc.outstanding[i]) * (1.0 - offer.discount))
+            acc.promise_waives[i] = offer.kind == SETTLEMENT or offer.interest_waiver
+            if offer.interest_waiver:
+                amount = int(acc.outstanding[i]) - int(acc.accrued[i])
+            else:
+                amount = math.ceil(int(acc.outstanding[i]) * (1.0 - offer.discount))
+            acc.promise_amount[i] = max(0, amount)
 
     # ------------------------------------------------------------------ messages and callbacks
 

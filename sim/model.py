@@ -115,7 +115,9 @@ class _SeriesTracker:
                 row[name] = values[day]
             row["abandoned"] = abandoned
             row["active_plans"] = int(on_plan[a])
-            row["delinquent_share"] = delinquent[a] / counts[a] if counts[a] else 0.0
+            row["placed"] = placed[a] / 100.0
+            row["accounts"] = int(counts[a])
+            row["delinquent"] = int(delinquent[a])
             self.rows.append(row)
 
     def frame(self) -> pd.DataFrame:

@@ -69,7 +69,8 @@ def write_results_folder(out: Path, scenario: Scenario, source: str, overrides: 
                          results: Sequence[Results], seed: int, wall_seconds: float,
                          figures: Callable[[Path, Sequence[Results]], None] | None = None
                          ) -> Path:
-    """Write ``kpis.csv``, ``daily.parquet``, ``accounts.parquet``, ``manifest.json``, figures."""
+    """Write ``kpis.csv``, ``daily.parquet``, ``reports.csv``, ``accounts.parquet`` (when
+    kept), ``manifest.json`` and figures into ``out``, atomically."""
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".partial", dir=out.parent))
@@ -81,6 +82,8 @@ def write_results_folder(out: Path, scenario: Scenario, source: str, overrides: 
         daily = pd.concat([r.daily.assign(replication=r.replication) for r in results],
                           ignore_index=True)
         daily.to_parquet(staging / "daily.parquet", index=False)
+        pd.concat([r.reports.assign(replication=r.replication) for r in results],
+                  ignore_index=True).to_csv(staging / "reports.csv", index=False)
         tables = [r.accounts.assign(replication=r.replication) for r in results
                   if r.accounts is not None]
         if tables:

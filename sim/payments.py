@@ -33,6 +33,10 @@ def accrue_interest(acc: Accounts, apr: float, late_fee_cents: int, day: int) ->
 def resolve_promises(acc: Accounts, behaviour: BehaviourModel, day: int) -> np.ndarray:
     """Settle promises to pay (in full or a settlement) falling due by ``day``.
 
+    A kept settlement pays the agreed amount and the rest is waived (status ``SETTLED``); a
+    kept promise to pay in full with an interest waiver pays the balance less the interest
+    accrued during placement, which is waived (status ``PAID``).
+
     Returns the accounts whose promise was broken (they go back to being worked).
     """
     due = np.flatnonzero((acc.status == PROMISE) & (acc.promise_due <= day) & ~acc.recalled)
@@ -40,14 +44,13 @@ def resolve_promises(acc: Accounts, behaviour: BehaviourModel, day: int) -> np.n
         return due
     kept = behaviour.keeps(due, day, np.ones(len(due), dtype=np.bool_))
     paid = due[kept]
-    settles = acc.promise_settles[paid]
-    full = paid[~settles]
+    waives = acc.promise_waives[paid]
+    full = paid[~waives]
     acc.pay(full, acc.outstanding[full])
-    acc.status[full] = PAID
-    settled = paid[settles]
-    acc.pay(settled, acc.promise_amount[settled])
-    acc.waive(settled)
-    acc.status[settled] = SETTLED
+    reduced = paid[waives]
+    acc.pay(reduced, acc.promise_amount[reduced])
+    acc.waive(reduced)
+    acc.status[paid] = np.where(acc.promise_settles[paid], SETTLED, PAID)
     acc.closed_day[paid] = day
     acc.promises_kept[paid] += 1
     broken = due[~kept]

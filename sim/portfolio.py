@@ -118,7 +118,8 @@ class Accounts:
         self.promises_broken = np.zeros(n, dtype=np.int32)
         self.promise_due = np.full(n, NOT_YET)
         self.promise_amount = np.zeros(n, dtype=np.int64)
-        self.promise_settles = np.zeros(n, dtype=np.bool_)
+        self.promise_settles = np.zeros(n, dtype=np.bool_)  # kept promise closes as SETTLED
+        self.promise_waives = np.zeros(n, dtype=np.bool_)  # remainder waived when kept
         self.keep_probability = np.zeros(n)
         self.plan_installment = np.zeros(n, dtype=np.int64)
         self.plan_left = np.zeros(n, dtype=np.int32)

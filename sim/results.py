@@ -86,6 +86,7 @@ class Results:
     replication: int
     kpis: pd.DataFrame
     daily: pd.DataFrame
+    reports: pd.DataFrame
     accounts: pd.DataFrame | None = None
     events: pd.DataFrame | None = None
     meta: dict[str, Any] = field(default_factory=dict)
@@ -186,16 +187,44 @@ def _group_kpis(world: World, members: np.ndarray, desks: list[AgencyDesk]) -> d
 
 
 def _with_total(daily: pd.DataFrame) -> pd.DataFrame:
+    """Add ``total`` rows and the derived shares to the per-agency daily counters."""
     if daily.empty:
         return daily
-    sums = daily.groupby(["day", "date"], as_index=False).sum(numeric_only=True)
+    sums = daily.drop(columns=["agency"]).groupby(["day", "date"], as_index=False).sum()
     sums["agency"] = TOTAL
-    placed = daily.assign(placed=daily["collected_to_date"] / daily["recovery_to_date"]
-                          .replace(0, np.nan)).groupby("day")["placed"].sum(min_count=1)
-    sums["recovery_to_date"] = (sums["collected_to_date"] / sums["day"].map(placed)).fillna(0.0)
-    weights = daily.groupby("day")["delinquent_share"].apply(lambda s: s.mean())
-    sums["delinquent_share"] = sums["day"].map(weights)
-    return pd.concat([daily, sums[daily.columns]], ignore_index=True)
+    frame = pd.concat([daily, sums[daily.columns]], ignore_index=True)
+    frame["recovery_to_date"] = _share(frame["collected_to_date"], frame["placed"])
+    frame["delinquent_share"] = _share(frame["delinquent"], frame["accounts"])
+    return frame.drop(columns=["placed", "delinquent"])
+
+
+def _share(numerator: pd.Series, denominator: pd.Series) -> pd.Series:
+    return (numerator / denominator.where(denominator > 0)).fillna(0.0)
+
+
+def feedback_reports(daily: pd.DataFrame, every_days: int) -> pd.DataFrame:
+    """The agencies' periodic reports to the bank: one row per agency and reporting period.
+
+    Each row covers days ``[start, end]``; flows (calls, contacts, promises, complaints,
+    violations, collected) are totals over the period, stocks (recovery to date, active plans,
+    delinquent share) are read at its last day.
+    """
+    if daily.empty:
+        return daily
+    flows = ["calls", "rpcs", "conversations", "promises", "complaints", "violations",
+             "messages", "inbound", "abandoned"]
+    frame = daily.assign(period=daily["day"] // every_days)
+    grouped = frame.groupby(["agency", "period"], sort=False)
+    reports = grouped[flows].sum()
+    last = grouped[["day", "collected_to_date", "recovery_to_date", "active_plans",
+                    "delinquent_share"]].last()
+    reports = reports.join(last.rename(columns={"day": "end_day"}))
+    reports["start_day"] = reports.index.get_level_values("period") * every_days
+    reports["collected"] = reports.groupby(level="agency")["collected_to_date"].diff() \
+        .fillna(reports["collected_to_date"])
+    reports = reports.reset_index().drop(columns=["period"])
+    first = ["agency", "start_day", "end_day", "collected"]
+    return reports[first + [c for c in reports.columns if c not in first]]
 
 
 def build_results(world: World, desks: list[AgencyDesk], daily: pd.DataFrame, *, seed: int,
@@ -233,8 +262,10 @@ def build_results(world: World, desks: list[AgencyDesk], daily: pd.DataFrame, *,
         })
     events = pd.DataFrame(world.events, columns=list(EVENT_COLUMNS)) \
         if world.record_events else None
+    frame = _with_total(daily)
     meta = {"wall_seconds": wall_seconds, "events_scheduled": next(world.env._eid),
             "horizon_days": world.horizon}
     return Results(scenario=world.scenario.scenario.name, seed=seed, replication=replication,
-                   kpis=kpis, daily=_with_total(daily), accounts=accounts, events=events,
+                   kpis=kpis, daily=frame, accounts=accounts, events=events,
+                   reports=feedback_reports(frame, world.scenario.bank.report_every_days),
                    meta=meta)

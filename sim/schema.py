@@ -177,7 +177,6 @@ class Bank(Strict):
     phone_valid: Probability = 0.85
     email_valid: Probability = 0.7
     report_every_days: int = Field(default=7, ge=1, le=365)
-    review_every_days: int = Field(default=30, ge=1, le=365)
 
 
 # --------------------------------------------------------------------------- [rules]
@@ -261,6 +260,7 @@ class Agency(Strict):
     settlement_max_discount: Probability = 0.3
     plan_max_months: int = Field(default=6, ge=0, le=120)
     freeze_interest_on_plan: bool = True
+    waive_interest: bool = False
     promise_days: int = Field(default=7, ge=1, le=60)
     commission: Probability = 0.2
     collector_hourly_wage: NonNegative = 16.5

@@ -42,6 +42,7 @@ class Offer:
     instalment: int = 0  # cents
     burden: float = 1.0  # payment asked / what the cardholder can afford (1 = just affordable)
     hardship_terms: bool = False  # interest frozen while on the plan
+    interest_waiver: bool = False  # interest accrued during placement forgiven on payment
 
 
 @dataclass(frozen=True, slots=True)
