@@ -316,6 +316,7 @@ class AgencyDesk:
     def _converse(self, i: int, now: float, day: int, pressure: int, violated: bool) -> str:
         acc, world = self.acc, self.world
         self.rules.record_conversation(i, now)
+        self.behaviour.contacted(i, now)
         acc.conversations[i] += 1
         self.daily["conversations"][day] += 1
         offer = self.make_offer(i)

@@ -5,14 +5,15 @@
 It builds the portfolio, allocates and places accounts, starts each agency's collectors, and
 drives a daily process that, at 00:00 of each day, in this order:
 
-1. closes the previous day's series;
+1. credits the payments cardholders made of their own accord during the day just ended
+   (self-cures, or a repayment process's partial payments), then closes that day's series;
 2. recalls accounts whose placement has ended (nothing happens to them afterwards);
 3. hands newly transferred accounts to their agencies;
 4. accrues a day's interest and any monthly fee;
 5. collects promises and instalments falling due;
 6. resets the per-day contact counters and call lists;
-7. sends the day's message batches and queues the callbacks they trigger;
-8. lets accounts self-cure (faster on a day a reminder reached them).
+7. sends the day's message batches (a reminder raises that day's self-cure hazard) and queues
+   the callbacks they trigger.
 
 Collectors then work their shifts as SimPy processes until the next midnight.
 """
@@ -130,8 +131,10 @@ def _days(world: World, desks: list[AgencyDesk], behaviour: BehaviourModel,
     scenario = world.scenario
     apr = scenario.portfolio.apr
     fee = round(scenario.portfolio.late_fee * 100)
+    reminded = np.zeros(acc.n, dtype=np.bool_)
     for day in range(world.horizon + 1):
         if day > 0:
+            payments.self_cure(acc, behaviour, day - 1, reminded)
             tracker.close_day(day - 1)
         bank.recall(acc, day)
         if day >= world.horizon:
@@ -151,7 +154,6 @@ def _days(world: World, desks: list[AgencyDesk], behaviour: BehaviourModel,
             if len(reached):
                 callers = reached[behaviour.calls_back(reached, day)]
                 desk.schedule_callbacks(callers, day)
-        payments.self_cure(acc, behaviour, day, reminded)
         if audit:
             acc.check_ledger()
         yield world.env.timeout(1.0)

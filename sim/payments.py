@@ -92,13 +92,24 @@ def resolve_instalments(acc: Accounts, behaviour: BehaviourModel, day: int) -> n
 
 def self_cure(acc: Accounts, behaviour: BehaviourModel, day: int,
               reminded: np.ndarray) -> np.ndarray:
-    """Accounts that pay in full of their own accord today; returns them."""
+    """Payments made without a promise during ``day``; returns the accounts they closed.
+
+    The behaviour model says what share of its balance each open account (pending, or active
+    and not under a promise or plan) repays; an account whose balance reaches zero is paid in
+    full and counts as self-cured.
+    """
     idx = np.flatnonzero(((acc.status == ACTIVE) | (acc.status == PENDING)) & ~acc.recalled
                          & (acc.outstanding > 0))
     if len(idx) == 0:
         return idx
-    cured = idx[behaviour.spontaneous(idx, day, reminded[idx])]
-    acc.pay(cured, acc.outstanding[cured])
+    shares = behaviour.spontaneous(idx, day, reminded[idx])
+    paying = np.flatnonzero(shares > 0)
+    payers = idx[paying]
+    full = shares[paying] >= 1.0
+    amounts = np.where(full, acc.outstanding[payers],
+                       np.rint(acc.outstanding[payers] * shares[paying]).astype(np.int64))
+    acc.pay(payers, amounts)
+    cured = payers[acc.outstanding[payers] == 0]
     acc.status[cured] = PAID
     acc.self_cured[cured] = True
     acc.closed_day[cured] = day

@@ -305,11 +305,41 @@ class StageParameters(Strict):
     clear_skill: Finite = 0.4
 
 
+class HawkesParameters(Strict):
+    """Self-exciting repayment process (Chehrazi & Weber 2015), rates per day.
+
+    Intensity starts at ``lambda0`` and decays toward ``lambda_inf`` at rate ``kappa``; each
+    repayment (a share R ~ U(r_min, r_max) of the balance) raises it by ``delta10 + delta11·R``
+    and each right-party contact by ``delta2``. Defaults are illustrative, not estimates.
+    """
+
+    lambda0: NonNegative = 0.004
+    lambda_inf: NonNegative = 0.0005
+    kappa: NonNegative = 0.03
+    delta10: NonNegative = 0.005
+    delta11: NonNegative = 0.01
+    delta2: NonNegative = 0.003
+    r_min: Probability = 0.1
+    r_max: Probability = 1.0
+
+    @model_validator(mode="after")
+    def _consistent(self) -> HawkesParameters:
+        if self.r_min > self.r_max:
+            raise ValueError(f"r_min must not exceed r_max (got {self.r_min} > {self.r_max})")
+        if self.r_max <= 0:
+            raise ValueError("r_max must be positive: repayments must repay something")
+        if self.lambda0 < self.lambda_inf:
+            raise ValueError(f"lambda0 must be at least lambda_inf "
+                             f"(got {self.lambda0} < {self.lambda_inf})")
+        return self
+
+
 class Behaviour(Strict):
     """``[behaviour]``: which borrower-response model and its parameters."""
 
-    model: Literal["stage"] = "stage"
+    model: Literal["stage", "hawkes"] = "stage"
     stage: StageParameters = StageParameters()
+    hawkes: HawkesParameters = HawkesParameters()
 
 
 # --------------------------------------------------------------------------- the whole file

@@ -6,7 +6,9 @@ model (for example a self-exciting repayment process) can be added without touch
 * ``answers`` — does the cardholder pick up a call to a valid number?
 * ``converse`` — what comes of a conversation, given the agency's offer?
 * ``keeps`` — which promises or installments falling due today are paid?
-* ``spontaneous`` — which accounts pay in full today without a conversation (self-cure)?
+* ``spontaneous`` — what share of their balance do accounts repay of their own accord today
+  (self-cure in full, or the partial repayments of a self-exciting process)?
+* ``contacted`` — a right-party contact happened (a model may raise the repayment intensity);
 * ``calls_back`` — which accounts reached by a message phone the agency?
 """
 
@@ -80,8 +82,15 @@ class BehaviourModel(Protocol):
     def keeps(self, idx: IntArray, day: int, first: BoolArray) -> BoolArray:
         """Which of the promises or instalments of ``idx`` due on ``day`` are paid."""
 
-    def spontaneous(self, idx: IntArray, day: int, reminded: BoolArray) -> BoolArray:
-        """Which of ``idx`` (not under a promise) pay in full of their own accord on ``day``."""
+    def spontaneous(self, idx: IntArray, day: int, reminded: BoolArray) -> FloatArray:
+        """Payments made without a promise by ``idx`` during day ``day``.
+
+        Returns, per account, the share of its outstanding balance repaid that day (0 for none,
+        1 for in full); ``reminded`` marks accounts a message reached that day.
+        """
+
+    def contacted(self, i: int, now: float) -> None:
+        """Note a right-party contact (outbound or inbound conversation) with account ``i``."""
 
     def calls_back(self, idx: IntArray, day: int) -> BoolArray:
         """Which of ``idx``, reached by a message on ``day``, telephone the agency."""

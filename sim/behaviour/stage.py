@@ -38,6 +38,7 @@ from sim.behaviour.base import (
     AgencyStyle,
     BoolArray,
     Conversation,
+    FloatArray,
     IntArray,
     Offer,
 )
@@ -85,24 +86,43 @@ class StageModel:
 
     def converse(self, i: int, now: float, style: AgencyStyle, offer: Offer, pressure: int,
                  violation: bool) -> Conversation:
+        complaint = self.complains(i, style, pressure, violation)
+        objection = self.objects(i, style, pressure)
+        if objection is not None:
+            return Conversation(objection, complaint)
+        return self.negotiate(i, style, offer, complaint)
+
+    def complains(self, i: int, style: AgencyStyle, pressure: int, violation: bool) -> bool:
+        """Whether this conversation ends in a complaint (drawn first, whatever else happens)."""
         p = self.p
-        u = self._talk
         push = p.tone_complaint * style.tone + p.pressure_complaint * pressure
         if violation:
             push += p.violation_complaint
-        complaint = u() < min(1.0, self._complaint[i] * math.exp(push))
-        acc = self.acc
+        return self._talk() < min(1.0, self._complaint[i] * math.exp(push))
+
+    def objects(self, i: int, style: AgencyStyle, pressure: int) -> int | None:
+        """``DISPUTE`` or ``CEASE_REQUEST`` if the cardholder objects, else ``None``.
+
+        A misunderstanding of card terms is cleared by a good conversation or becomes a dispute.
+        """
+        p, u, acc = self.p, self._talk, self.acc
         if acc.misunderstanding[i]:
             clear = p.clear_misunderstanding + p.clear_skill * (style.skill - 0.5)
             if u() < clear:
                 acc.misunderstanding[i] = False
             else:
-                return Conversation(DISPUTE, complaint)
+                return DISPUTE
         if u() < self._dispute[i]:
-            return Conversation(DISPUTE, complaint)
+            return DISPUTE
         cease = self._cease[i] * math.exp(p.tone_cease * style.tone + p.pressure_cease * pressure)
         if u() < min(1.0, cease):
-            return Conversation(CEASE_REQUEST, complaint)
+            return CEASE_REQUEST
+        return None
+
+    def negotiate(self, i: int, style: AgencyStyle, offer: Offer,
+                  complaint: bool) -> Conversation:
+        """A promise against ``offer`` (with the chance it is kept) or a refusal."""
+        p = self.p
         excess_burden = max(0.0, offer.burden - 1.0)
         payer = p.payer_effect * self._payer_sign[i]
         on_hardship_terms = offer.kind == INSTALMENTS and offer.hardship_terms
@@ -110,23 +130,26 @@ class StageModel:
         promise = (self._willingness_logit[i] + p.skill_promise * (style.skill - 0.5)
                    + p.tone_promise * style.tone + payer + p.settlement_promise * offer.discount
                    + hardship + p.burden_promise * excess_burden)
-        if u() >= _sigmoid(promise):
+        if self._talk() >= _sigmoid(promise):
             return Conversation(REFUSAL, complaint)
         keep = (self._keep_logit[i] + p.willingness_keep * (self._willingness[i] - 0.5)
                 + p.tone_keep * style.tone + p.burden_keep * excess_burden + payer + hardship)
         return Conversation(PROMISE, complaint, _sigmoid(keep))
+
+    def contacted(self, i: int, now: float) -> None:
+        """Right-party contacts leave no trace in the stage model beyond the conversation."""
 
     def keeps(self, idx: IntArray, day: int, first: BoolArray) -> BoolArray:
         miss = 1.0 - self.acc.keep_probability[idx]
         miss = np.where(first, miss, miss * self.p.instalment_persistence)
         return self._payments.random(len(idx)) >= miss
 
-    def spontaneous(self, idx: IntArray, day: int, reminded: BoolArray) -> BoolArray:
+    def spontaneous(self, idx: IntArray, day: int, reminded: BoolArray) -> FloatArray:
         acc = self.acc
         hazard = acc.self_cure_rate[idx] * (1.0 + acc.reminder_lift[idx] * reminded)
         level = acc.cure_level[idx] + hazard
         acc.cure_level[idx] = level
-        return level >= acc.cure_budget[idx]
+        return (level >= acc.cure_budget[idx]).astype(np.float64)
 
     def calls_back(self, idx: IntArray, day: int) -> BoolArray:
         return self._messages.random(len(idx)) < self.acc.callback_rate[idx]
