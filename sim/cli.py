@@ -1,7 +1,9 @@
 """The ``collectsim`` command (also ``python -m sim``).
 
 Sub-commands: ``run`` a scenario (one or more replications, results folder, table or JSON),
-``validate`` a scenario file, print the JSON ``schema`` of scenario files.
+``validate`` a scenario file, print the JSON ``schema`` of scenario files, and ``check`` model
+components against analytic results (``check queue``: Erlang C/A; ``check hawkes``: Chehrazi &
+Weber's closed form).
 
 Bad input never produces a traceback: it prints one line, ``error: <file>: <field>: <problem>
 (got <value>)``, on stderr and exits with status 2 without writing anything.
@@ -56,6 +58,25 @@ def _parser() -> argparse.ArgumentParser:
                           metavar="KEY=VALUE")
 
     sub.add_parser("schema", help="print the JSON Schema of scenario files")
+
+    check = sub.add_parser("check", help="hold model components against analytic results")
+    checks = check.add_subparsers(dest="check", required=True, parser_class=_Parser)
+    queue = checks.add_parser("queue", help="inbound queue vs Erlang C / Erlang A")
+    queue.add_argument("--servers", type=int, required=True)
+    queue.add_argument("--arrival-rate", type=float, required=True)
+    queue.add_argument("--service-rate", type=float, required=True)
+    queue.add_argument("--patience-rate", type=float, default=None)
+    queue.add_argument("--horizon", type=float, default=None,
+                       help="simulated time in the rates' unit (default: long enough)")
+    queue.add_argument("--seed", type=int, default=0)
+    queue.add_argument("--format", choices=("table", "json"), default="table")
+    hawkes = checks.add_parser("hawkes", help="Hawkes repayments vs Chehrazi & Weber")
+    for name in ("lambda0", "lambda-inf", "kappa", "delta10", "delta11", "r-min", "r-max"):
+        hawkes.add_argument(f"--{name}", type=float, required=True)
+    hawkes.add_argument("--horizon", type=int, required=True, help="days")
+    hawkes.add_argument("--accounts", type=int, default=20_000)
+    hawkes.add_argument("--seed", type=int, default=0)
+    hawkes.add_argument("--format", choices=("table", "json"), default="table")
     return parser
 
 
@@ -73,6 +94,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "schema":
             print(json.dumps(Scenario.model_json_schema(), indent=2))
             return 0
+        if args.command == "check":
+            return _check(args)
     except ScenarioError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
@@ -80,6 +103,59 @@ def main(argv: Sequence[str] | None = None) -> int:
         print("error: interrupted", file=sys.stderr)
         return 130
     return EXIT_BAD_INPUT
+
+
+def _check(args: argparse.Namespace) -> int:
+    if args.check == "queue":
+        from sim.validation.queue import check_queue
+
+        _require(args.servers >= 1, "--servers", "must be at least 1", args.servers)
+        for flag, value in (("--arrival-rate", args.arrival_rate),
+                            ("--service-rate", args.service_rate)):
+            _require(math.isfinite(value) and value > 0, flag, "must be positive", value)
+        if args.patience_rate is not None:
+            _require(math.isfinite(args.patience_rate) and args.patience_rate >= 0,
+                     "--patience-rate", "must be non-negative", args.patience_rate)
+        if not args.patience_rate and args.arrival_rate >= args.servers * args.service_rate:
+            raise ScenarioError("--arrival-rate", None,
+                                "must be below servers × service rate without abandonment "
+                                "(the queue would grow without bound)", args.arrival_rate)
+        options: dict[str, Any] = {"patience_rate": args.patience_rate, "seed": args.seed}
+        if args.horizon is not None:
+            _require(math.isfinite(args.horizon) and args.horizon > 0, "--horizon",
+                     "must be positive", args.horizon)
+            options["horizon"] = args.horizon
+        report = check_queue(args.servers, args.arrival_rate, args.service_rate, **options)
+    else:
+        from sim.validation.hawkes import check_hawkes
+
+        values = {k: getattr(args, k) for k in ("lambda0", "lambda_inf", "kappa", "delta10",
+                                                  "delta11", "r_min", "r_max")}
+        for key, value in values.items():
+            _require(math.isfinite(value) and value >= 0, f"--{key.replace('_', '-')}",
+                     "must be a non-negative number", value)
+        _require(values["r_min"] <= values["r_max"] <= 1 and values["r_max"] > 0, "--r-max",
+                 "need 0 <= r-min <= r-max <= 1 and r-max > 0", values["r_max"])
+        _require(values["lambda0"] >= values["lambda_inf"], "--lambda0",
+                 "must be at least --lambda-inf", values["lambda0"])
+        _require(1 <= args.horizon <= 3650, "--horizon", "must be 1 to 3650 days", args.horizon)
+        _require(2 <= args.accounts <= 10_000_000, "--accounts", "must be 2 to 10,000,000",
+                 args.accounts)
+        report = check_hawkes(**values, horizon=args.horizon, accounts=args.accounts,
+                              seed=args.seed)
+    if args.format == "json":
+        print(json.dumps(report, indent=2, default=_plain))
+    else:
+        for side in ("simulated", "analytic"):
+            figures = ", ".join(f"{k} {_plain(v):.6g}" for k, v in report[side].items()
+                                if isinstance(_plain(v), int | float))
+            print(f"{side:>9}: {figures}")
+    return 0
+
+
+def _require(condition: bool, flag: str, problem: str, got: Any) -> None:
+    if not condition:
+        raise ScenarioError(flag, None, problem, got)
 
 
 def _check_out(out: Path) -> None:
