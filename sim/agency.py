@@ -211,8 +211,8 @@ class AgencyDesk:
                     wake = min(end, self._idle_until)
                     yield from self._idle(wake, day)
                     continue
-                if window_break and block == ALLOWED:
-                    block = CONTACT_WINDOW
+                if window_break:
+                    block = CONTACT_WINDOW  # the act is outside the window, whatever else
                 duration = self._dial(i, now, day, block)
                 self.busy_days += duration
                 yield env.timeout(duration)

@@ -15,6 +15,7 @@ import argparse
 import json
 import math
 import sys
+import tempfile
 import time
 from collections.abc import Sequence
 from pathlib import Path
@@ -159,13 +160,27 @@ def _require(condition: bool, flag: str, problem: str, got: Any) -> None:
 
 
 def _check_out(out: Path) -> None:
+    """Refuse an ``--out`` that cannot hold results or whose replacement would destroy data."""
+    label = str(out)
     if out.exists() and not out.is_dir():
-        raise ScenarioError(str(out), "--out", "exists and is not a folder")
-    parent = out.parent
-    while not parent.exists():
-        parent = parent.parent
-    if not parent.is_dir():
-        raise ScenarioError(str(out), "--out", "its parent is not a folder")
+        raise ScenarioError(label, "--out", "exists and is not a folder")
+    try:
+        target = out.resolve()
+        here = Path.cwd().resolve()
+    except OSError as exc:
+        raise ScenarioError(label, "--out", f"cannot use this folder: {exc.strerror}") from None
+    if target == here or target in here.parents:
+        raise ScenarioError(label, "--out", "is the current folder or contains it; "
+                            "results replace the whole folder, so name a new one")
+    if out.is_dir() and any(out.iterdir()) and not (out / "manifest.json").is_file():
+        raise ScenarioError(label, "--out", "exists and is not a collectsim results folder "
+                            "(no manifest.json); name a new folder or remove it")
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        probe = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".probe", dir=out.parent))
+        probe.rmdir()
+    except OSError as exc:
+        raise ScenarioError(label, "--out", f"cannot write here: {exc.strerror}") from None
 
 
 def _run(args: argparse.Namespace) -> int:

@@ -50,6 +50,7 @@ RULE_NAMES = {
 }
 
 PRESSURE_WINDOW_DAYS = 7.0
+CLOCK_TOLERANCE = 1e-9  # days (under a millisecond): day + 08:00 in floating point is 08:00
 NEVER = -1e9
 
 IntArray = npt.NDArray[np.int64]
@@ -70,8 +71,9 @@ class RuleBook:
         self.message_cap = rules.max_messages_per_7_days
         self.honour_cease = rules.honour_cease_requests
         self.dispute_hold_days = rules.dispute_hold_days
-        # The ring keeps the last `ring` call times: enough to apply the cap and to measure
-        # contact pressure over the last 7 days.
+        # The ring keeps the last `ring` call times: enough to apply the cap (a call is allowed
+        # when the cap-th most recent call is at least 7 days old) and to measure contact
+        # pressure over the last 7 days.
         self.ring = max(self.call_cap, 7)
         self.call_times = np.full((accounts, self.ring), NEVER)
         self.call_slot = np.zeros(accounts, dtype=np.int64)
@@ -88,7 +90,7 @@ class RuleBook:
 
     def in_window(self, now: float) -> bool:
         """Whether the clock time of ``now`` lies inside the legal contact window."""
-        clock = now - int(now)
+        clock = now - int(now) + CLOCK_TOLERANCE
         return self.window_start <= clock < self.window_end
 
     def call_block(self, i: int, now: float) -> int:
@@ -97,7 +99,8 @@ class RuleBook:
             return CEASED
         if self.dispute_until[i] > now:
             return DISPUTE_HOLD
-        if self.call_cap and self.call_times[i, self.call_slot[i]] > now - 7.0:
+        if self.call_cap and self.call_times[i, (self.call_slot[i] - self.call_cap)
+                                             % self.ring] > now - 7.0:
             return CALLS_PER_7_DAYS
         if now - self.last_conversation[i] < self.quiet_days:
             return QUIET_AFTER_CONVERSATION
@@ -138,8 +141,8 @@ class RuleBook:
         if self.honour_cease:
             ok &= ~self.ceased[idx]
         if self.call_cap:
-            oldest = self.call_times[idx, self.call_slot[idx]]
-            ok &= oldest <= now - 7.0
+            capth_last = self.call_times[idx, (self.call_slot[idx] - self.call_cap) % self.ring]
+            ok &= capth_last <= now - 7.0
         ok &= (now - self.last_conversation[idx]) >= self.quiet_days
         if self.conversation_cap:
             ok &= self.conversations_today[idx] < self.conversation_cap

@@ -36,19 +36,24 @@ class ScenarioError(ValueError):
     """Bad input, described in one line: file, dotted field, problem and offending value."""
 
     def __init__(self, file: str, field: str | None, problem: str, got: Any = None,
-                 *, show_got: bool = False) -> None:
+                 *, show_got: bool = False, unopenable: bool = False) -> None:
         self.file = file
+        self.unopenable = unopenable  # the file itself could not be opened
         self.field = field
         self.problem = problem
         self.got = got
-        parts = [file]
+        parts = [_one_line(file)]
         if field:
-            parts.append(field)
+            parts.append(_one_line(field))
         text = problem
         if show_got or got is not None:
             text += f" (got {_short(got)})"
         parts.append(text)
         super().__init__(": ".join(parts))
+
+
+def _one_line(text: str) -> str:
+    return text.replace("\r", "\\r").replace("\n", "\\n")
 
 
 def _short(value: Any, limit: int = 60) -> str:
@@ -65,12 +70,14 @@ def read_toml(path: Path) -> dict[str, Any]:
     label = str(path)
     try:
         if not path.exists():
-            raise ScenarioError(label, None, "file not found")
+            raise ScenarioError(label, None, "file not found", unopenable=True)
         if path.is_dir():
-            raise ScenarioError(label, None, "is a directory, not a scenario file")
+            raise ScenarioError(label, None, "is a directory, not a scenario file",
+                                unopenable=True)
         raw = path.read_bytes()
     except OSError as exc:
-        raise ScenarioError(label, None, f"cannot read file: {exc.strerror}") from None
+        raise ScenarioError(label, None, f"cannot read file: {exc.strerror}",
+                            unopenable=True) from None
     if len(raw) > MAX_FILE_BYTES:
         raise ScenarioError(label, None, f"file is larger than {MAX_FILE_BYTES} bytes")
     try:
@@ -86,7 +93,11 @@ def read_toml(path: Path) -> dict[str, Any]:
 
 
 def _resolve_extends(path: Path, chain: tuple[Path, ...] = ()) -> dict[str, Any]:
-    path = path.resolve() if path.exists() else path
+    try:
+        path = path.resolve() if path.exists() else path
+    except OSError as exc:
+        where, field = (str(chain[-1]), "extends") if chain else (str(path), None)
+        raise ScenarioError(where, field, f"cannot open: {exc.strerror}", path.name) from None
     if path in chain:
         cycle = " -> ".join(p.name for p in (*chain, path))
         raise ScenarioError(str(chain[-1]), "extends", f"cyclic extends: {cycle}")
@@ -103,8 +114,8 @@ def _resolve_extends(path: Path, chain: tuple[Path, ...] = ()) -> dict[str, Any]
     try:
         parent = _resolve_extends(parent_path, (*chain, path))
     except ScenarioError as exc:
-        if exc.file == str(parent_path) and exc.problem == "file not found":
-            raise ScenarioError(str(path), "extends", "file not found", parent_name) from None
+        if exc.file == str(parent_path) and exc.unopenable:
+            raise ScenarioError(str(path), "extends", exc.problem, parent_name) from None
         raise
     return merge(parent, data, str(path))
 
@@ -133,7 +144,11 @@ def _merge_agencies(parent: list[Any], child: list[Any], label: str) -> list[Any
         name = entry["name"]
         position = next((i for i, a in enumerate(merged)
                          if isinstance(a, dict) and a.get("name") == name), None)
-        if entry.get("drop") is True:
+        drop = entry.get("drop", False)
+        if not isinstance(drop, bool):
+            raise ScenarioError(label, f"agencies.{name}.drop", "must be true or false", drop)
+        entry = {k: v for k, v in entry.items() if k != "drop"}
+        if drop:
             if position is None:
                 raise ScenarioError(label, f"agencies.{name}.drop",
                                     "no inherited agency of that name to drop")

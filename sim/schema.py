@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import re
 from typing import Annotated, Literal
 
 from pydantic import (
@@ -26,6 +27,7 @@ from pydantic import (
 )
 
 SHARE_TOLERANCE = 1e-6
+CLOCK_PATTERN = re.compile(r"[0-9]{2}:[0-9]{2}")
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 WORKWEEK: tuple[Weekday, ...] = ("mon", "tue", "wed", "thu", "fri")
@@ -38,10 +40,9 @@ def _finite(value: float) -> float:
 
 
 def _clock(value: str) -> str:
-    parts = value.split(":")
-    if len(parts) != 2 or not all(p.isdigit() and len(p) == 2 for p in parts):
+    if not CLOCK_PATTERN.fullmatch(value):
         raise ValueError('must be a time of day "HH:MM"')
-    hours, minutes = int(parts[0]), int(parts[1])
+    hours, minutes = int(value[:2]), int(value[3:])
     if hours > 24 or minutes > 59 or (hours == 24 and minutes != 0):
         raise ValueError('must be a time of day "HH:MM" between 00:00 and 24:00')
     return value
@@ -62,9 +63,10 @@ def clock_to_day_fraction(value: str) -> float:
 
 
 class Strict(BaseModel):
-    """Base for every table: unknown keys are errors, values are checked on assignment."""
+    """Base for every table: unknown keys are errors, types are not coerced (``"100"`` is not a
+    number, ``true`` is not 1), values are checked on assignment."""
 
-    model_config = ConfigDict(extra="forbid", validate_assignment=True, frozen=False)
+    model_config = ConfigDict(extra="forbid", strict=True, validate_assignment=True)
 
 
 # --------------------------------------------------------------------------- [scenario]

@@ -1,0 +1,6 @@
+"""Analytic oracles used by tests and `collectsim check`.
+
+:mod:`sim.validation.erlang` holds the Erlang C (M/M/c) and Erlang A (M/M/c+M) formulas;
+:mod:`sim.validation.queue` drives the model's own :class:`sim.queueing.InboundQueue` as an
+M/M/c(+M) queue and sets what it measures beside those formulas.
+"""
