@@ -44,7 +44,7 @@ from sim.portfolio import ACTIVE, PLAN
 from sim.portfolio import PROMISE as PROMISED
 from sim.queueing import InboundQueue
 from sim.rng import ExponentialBlock, Streams, UniformBlock
-from sim.rules import ALLOWED, CONTACT_WINDOW, RULE_NAMES, RuleBook
+from sim.rules import ALLOWED, CONTACT_WINDOW, PRESSURE_WINDOW_DAYS, RULE_NAMES, RuleBook
 from sim.schema import WEEKDAYS, Agency, clock_to_day_fraction
 from sim.world import DAILY_SERIES, World
 
@@ -81,6 +81,16 @@ class AgencyDesk:
         self.workdays = [(world.start_weekday + d) % 7 in work_days
                          for d in range(world.horizon + 1)]
         self.retry = profile.retry_hours / 24.0
+        self._phone_valid = world.accounts.phone_valid.tolist()
+        self._placed_day = world.accounts.placed_day.tolist()
+        self._wrong_number_days = (profile.wrong_number_minutes + profile.wrap_minutes) \
+            / MINUTES_PER_DAY
+        self._no_answer_days = (profile.ring_minutes + profile.wrap_minutes) / MINUTES_PER_DAY
+        self._answered_days = (profile.ring_minutes + profile.wrap_minutes) / MINUTES_PER_DAY
+        self._talk_days = profile.talk_minutes / MINUTES_PER_DAY
+        self._pressure: list[int] = []
+        self._exact_until: list[float] = []
+        self._attempts_then: list[int] = []
         self._list: list[int] = []
         self._position = 0
         self.defiant = np.zeros(world.accounts.n, dtype=np.bool_)
@@ -146,21 +156,40 @@ class AgencyDesk:
                 & (now - acc.last_attempt[order] >= self.retry))
         candidates = order[mask]
         take = self.rules.call_allowed(candidates, now) | self.defiant[candidates]
-        self._list = candidates[take].tolist()
+        chosen = candidates[take]
+        self._list = chosen.tolist()
         self._position = 0
+        # Contact pressure of each listed account as of now, and until when that count stays
+        # exact (until the oldest call inside the 7-day window ages out of it): at dial time
+        # pressure is this count plus the calls placed since, without touching the ring.
+        ring = self.rules.call_times[chosen]
+        inside = ring > now - PRESSURE_WINDOW_DAYS
+        self._pressure = inside.sum(axis=1).tolist()
+        self._exact_until = (np.where(inside, ring, np.inf).min(axis=1, initial=np.inf)
+                             + PRESSURE_WINDOW_DAYS).tolist()
+        self._attempts_then = acc.attempts[chosen].tolist()
 
-    def _next_outbound(self, now: float) -> tuple[int, int]:
-        """The next account to dial and the rule it breaks (``ALLOWED``), or ``(-1, 0)``."""
+    def _pressure_at(self, position: int, i: int, now: float) -> int:
+        """Calls placed to the account at list ``position`` (account ``i``) in the last 7 days."""
+        if now < self._exact_until[position]:
+            return int(self._pressure[position] + self.acc.attempts[i]
+                       - self._attempts_then[position])
+        return self.rules.pressure(i, now)
+
+    def _next_outbound(self, now: float) -> tuple[int, int, int]:
+        """The next account to dial, the rule the call breaks (``ALLOWED`` if none) and the
+        account's contact pressure; ``(-1, ALLOWED, 0)`` if there is nobody to call."""
         acc, rules = self.acc, self.rules
         while True:
             if self._position >= len(self._list):
                 if now < self._idle_until:
-                    return -1, ALLOWED
+                    return -1, ALLOWED, 0
                 self._rebuild(now)
                 if not self._list:
                     self._idle_until = now + max(self.retry, 1.0 / 24.0)
-                    return -1, ALLOWED
-            i = self._list[self._position]
+                    return -1, ALLOWED, 0
+            position = self._position
+            i = self._list[position]
             self._position += 1
             if acc.status[i] != ACTIVE or acc.recalled[i]:
                 continue
@@ -168,7 +197,7 @@ class AgencyDesk:
                 continue
             block = rules.call_block(i, now)
             if block == ALLOWED or self.defiant[i]:
-                return i, block
+                return i, block, self._pressure_at(position, i, now)
             # a rule says no and the agency obeys today: skip this account
 
     # ------------------------------------------------------------------ collectors
@@ -206,14 +235,14 @@ class AgencyDesk:
                         yield from self._idle(min(wake, end), day)
                         continue
                     window_break = True
-                i, block = self._next_outbound(now)
+                i, block, pressure = self._next_outbound(now)
                 if i < 0:
                     wake = min(end, self._idle_until)
                     yield from self._idle(wake, day)
                     continue
                 if window_break:
                     block = CONTACT_WINDOW  # the act is outside the window, whatever else
-                duration = self._dial(i, now, day, block)
+                duration = self._dial(i, now, day, block, pressure)
                 self.busy_days += duration
                 yield env.timeout(duration)
 
@@ -233,40 +262,42 @@ class AgencyDesk:
 
     # ------------------------------------------------------------------ one call
 
-    def _dial(self, i: int, now: float, day: int, block: int) -> float:
-        acc, profile, rules = self.acc, self.profile, self.rules
+    def _dial(self, i: int, now: float, day: int, block: int, pressure: int) -> float:
+        """Place one call to account ``i``; returns the collector's busy time in days."""
+        acc, rules = self.acc, self.rules
         daily = self.daily
         self.calls += 1
         daily["calls"][day] += 1
+        if acc.attempts[i] == 0:
+            acc.first_attempt[i] = now - self._placed_day[i]
         acc.attempts[i] += 1
         acc.attempts_today[i] += 1
         acc.last_attempt[i] = now
-        if math.isnan(acc.first_attempt[i]):
-            acc.first_attempt[i] = now - acc.placed_day[i]
-        violated = block != ALLOWED
-        if violated:
+        if block != ALLOWED:
             self._violation(i, block, day)
-        pressure = rules.pressure(i, now)
-        if pressure + 1 > acc.max_pressure[i]:
+        if pressure >= acc.max_pressure[i]:
             acc.max_pressure[i] = pressure + 1
-        if not acc.phone_valid[i]:
+        logging = self.world.record_events
+        if not self._phone_valid[i]:
             rules.record_attempt(i, now, answered=False)
             acc.phone_known_bad[i] = True
-            self.world.log(now, i, self.index, "call", "wrong_number", block)
-            return (profile.wrong_number_minutes + profile.wrap_minutes) / MINUTES_PER_DAY
+            if logging:
+                self.world.log(now, i, self.index, "call", "wrong_number", block)
+            return self._wrong_number_days
         if not self.behaviour.answers(i, now, pressure):
             rules.record_attempt(i, now, answered=False)
-            self.world.log(now, i, self.index, "call", "no_answer", block)
-            return (profile.ring_minutes + profile.wrap_minutes) / MINUTES_PER_DAY
+            if logging:
+                self.world.log(now, i, self.index, "call", "no_answer", block)
+            return self._no_answer_days
         rules.record_attempt(i, now, answered=True)
         acc.rpcs[i] += 1
         daily["rpcs"][day] += 1
         if math.isnan(acc.first_rpc[i]):
-            acc.first_rpc[i] = now - acc.placed_day[i]
-        outcome = self._converse(i, now, day, pressure, violated)
-        self.world.log(now, i, self.index, "call", outcome, block)
-        talk = profile.talk_minutes * self._durations()
-        return (profile.ring_minutes + talk + profile.wrap_minutes) / MINUTES_PER_DAY
+            acc.first_rpc[i] = now - self._placed_day[i]
+        outcome = self._converse(i, now, day, pressure, block != ALLOWED)
+        if logging:
+            self.world.log(now, i, self.index, "call", outcome, block)
+        return self._answered_days + self._talk_days * self._durations()
 
     def _inbound_call(self, i: int, now: float, day: int) -> float:
         acc, profile = self.acc, self.profile

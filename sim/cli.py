@@ -60,6 +60,10 @@ def _parser() -> argparse.ArgumentParser:
 
     sub.add_parser("schema", help="print the JSON Schema of scenario files")
 
+    bench = sub.add_parser("bench", help="time the model against the bare SimPy kernel")
+    bench.add_argument("--accounts", type=int, default=20_000)
+    bench.add_argument("--format", choices=("table", "json"), default="table")
+
     check = sub.add_parser("check", help="hold model components against analytic results")
     checks = check.add_subparsers(dest="check", required=True, parser_class=_Parser)
     queue = checks.add_parser("queue", help="inbound queue vs Erlang C / Erlang A")
@@ -97,6 +101,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return 0
         if args.command == "check":
             return _check(args)
+        if args.command == "bench":
+            return _bench(args)
     except ScenarioError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
@@ -151,6 +157,21 @@ def _check(args: argparse.Namespace) -> int:
             figures = ", ".join(f"{k} {_plain(v):.6g}" for k, v in report[side].items()
                                 if isinstance(_plain(v), int | float))
             print(f"{side:>9}: {figures}")
+    return 0
+
+
+def _bench(args: argparse.Namespace) -> int:
+    from sim.bench import bench_model
+
+    _require(1 <= args.accounts <= 50_000_000, "--accounts", "must be 1 to 50,000,000",
+             args.accounts)
+    figures = bench_model(args.accounts)
+    if args.format == "json":
+        print(json.dumps(figures, indent=2))
+    else:
+        for key, value in figures.items():
+            print(f"{key:>26}  {value:,.4g}" if isinstance(value, float) else
+                  f"{key:>26}  {value:,}")
     return 0
 
 

@@ -1,0 +1,90 @@
+"""The project's own benchmark: the model against the bare SimPy kernel, in one process.
+
+:func:`bench_model` runs the baseline scenario at a chosen number of accounts (collectors scaled
+in proportion, so the work per account stays the same) and then, in the same process, the bare
+SimPy kernel scheduling the same number of events: as many processes as the model has
+collectors, each looping on ``timeout`` with exponential delays, so the event heap has a similar
+size. Their events per second and the ratio between them are what the performance targets are
+stated in; absolute times on a shared machine are noise, ratios measured in one run are not.
+"""
+
+from __future__ import annotations
+
+import resource
+import sys
+import time
+from collections.abc import Generator
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import simpy
+
+BASELINE = Path(__file__).resolve().parent.parent / "scenarios" / "baseline.toml"
+BASELINE_ACCOUNTS = 20_000
+
+
+def peak_rss_mb() -> float:
+    """Peak resident memory of this process so far, in MiB."""
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return peak / 1024.0 if sys.platform != "darwin" else peak / 2**20
+
+
+def scaled_overrides(accounts: int, base_accounts: int = BASELINE_ACCOUNTS,
+                     collectors: dict[str, int] | None = None) -> list[str]:
+    """Overrides that scale the baseline to ``accounts`` with collectors in proportion."""
+    collectors = collectors if collectors is not None else {"alpha": 20, "beta": 20}
+    factor = accounts / base_accounts
+    overrides = [f"portfolio.accounts={accounts}"]
+    overrides += [f"agencies.{name}.collectors={max(1, round(count * factor))}"
+                  for name, count in collectors.items()]
+    return overrides
+
+
+def kernel_events_per_second(events: int, processes: int, seed: int = 0) -> tuple[float, float]:
+    """Time the bare SimPy kernel scheduling ``events`` timeouts from ``processes`` loops."""
+    env = simpy.Environment()
+    per_process = max(1, events // max(1, processes))
+    delays = np.random.default_rng(seed).exponential(1.0, per_process).tolist()
+
+    def loop() -> Generator[simpy.Event, Any, None]:
+        for delay in delays:
+            yield env.timeout(delay)
+
+    for _ in range(max(1, processes)):
+        env.process(loop())
+    started = time.perf_counter()
+    env.run()
+    wall = time.perf_counter() - started
+    scheduled = next(env._eid)
+    return scheduled / wall, wall
+
+
+def bench_model(accounts: int, scenario_path: Path = BASELINE, seed: int | None = None
+                ) -> dict[str, float | int]:
+    """Run the scaled baseline once and the bare kernel once; return the figures."""
+    from sim.model import run_replication
+    from sim.scenario import load_scenario
+
+    scenario = load_scenario(scenario_path, scaled_overrides(accounts))
+    rss_before = peak_rss_mb()
+    started = time.perf_counter()
+    result = run_replication(scenario, 0, seed)
+    wall = time.perf_counter() - started
+    rss_after = peak_rss_mb()
+    events = int(result.meta["events_scheduled"])
+    collectors = sum(a.collectors for a in scenario.agencies)
+    kernel_rate, kernel_wall = kernel_events_per_second(events, collectors)
+    model_rate = events / wall
+    return {
+        "accounts": accounts,
+        "wall_seconds": wall,
+        "events": events,
+        "events_per_second": model_rate,
+        "kernel_events_per_second": kernel_rate,
+        "kernel_wall_seconds": kernel_wall,
+        "kernel_ratio": model_rate / kernel_rate,
+        "accounts_per_second": accounts / wall,
+        "peak_rss_mb": rss_after,
+        "bytes_per_account": max(0.0, rss_after - rss_before) * 2**20 / accounts,
+    }
