@@ -1,0 +1,83 @@
+"""Typed schema of a scenario file.
+
+A scenario is plain data: the tables of DESIGN §4 (``[scenario]``, ``[portfolio]``, ``[bank]``,
+``[rules]``, ``[[agencies]]``, ``[behaviour]``) validated by pydantic v2 models. Every model
+forbids unknown keys and checks ranges, so a typo in a scenario file is an error rather than a
+silently ignored setting. Loading, ``extends`` inheritance and ``--set`` overrides live in
+:mod:`sim.scenario`; this module only says what a valid scenario looks like.
+
+Money is given in the currency's main unit (dollars) in files and converted to integer cents by
+the model. Rates are per day unless the name says otherwise; times of day are ``"HH:MM"``.
+"""
+
+from __future__ import annotations
+
+from pydantic import field_validator
+
+from sim.schema.agency import Agency, Channel, Shift
+from sim.schema.bank import Allocation, Bank, Rules
+from sim.schema.behaviour import Behaviour, HawkesParameters, StageParameters
+from sim.schema.common import (
+    CLOCK_PATTERN,
+    SHARE_TOLERANCE,
+    WEEKDAYS,
+    WORKWEEK,
+    Clock,
+    Finite,
+    Name,
+    NonNegative,
+    Positive,
+    Probability,
+    Strict,
+    Weekday,
+    clock_to_day_fraction,
+)
+from sim.schema.portfolio import (
+    BalanceDistribution,
+    DaysPastDueDistribution,
+    Portfolio,
+    ScenarioInfo,
+    Segment,
+)
+
+__all__ = [
+    "CLOCK_PATTERN", "SHARE_TOLERANCE", "WEEKDAYS", "WORKWEEK", "Agency", "Allocation",
+    "BalanceDistribution", "Bank", "Behaviour", "Channel", "Clock", "DaysPastDueDistribution",
+    "Finite", "HawkesParameters", "Name", "NonNegative", "Portfolio", "Positive", "Probability",
+    "Rules", "Scenario", "ScenarioInfo", "Segment", "Shift", "StageParameters", "Strict",
+    "Weekday", "clock_to_day_fraction",
+]
+
+
+class Scenario(Strict):
+    """A whole scenario file, after ``extends`` and overrides have been applied."""
+
+    scenario: ScenarioInfo
+    portfolio: Portfolio
+    bank: Bank = Bank()
+    rules: Rules = Rules()
+    agencies: list[Agency]
+    behaviour: Behaviour = Behaviour()
+
+    @field_validator("agencies")
+    @classmethod
+    def _agencies_valid(cls, agencies: list[Agency]) -> list[Agency]:
+        if not agencies:
+            raise ValueError("at least one agency is required")
+        if len(agencies) > 100:
+            raise ValueError(f"at most 100 agencies are supported (got {len(agencies)})")
+        names = [a.name for a in agencies]
+        duplicates = sorted({n for n in names if names.count(n) > 1})
+        if duplicates:
+            raise ValueError(f"agency names must be unique (got {', '.join(duplicates)} twice)")
+        total = sum(a.share for a in agencies)
+        if abs(total - 1.0) > SHARE_TOLERANCE:
+            raise ValueError(f"agency shares must sum to 1 (got {total:g})")
+        return agencies
+
+    def agency(self, name: str) -> Agency:
+        """Return the agency called ``name``."""
+        for agency in self.agencies:
+            if agency.name == name:
+                return agency
+        raise KeyError(name)
