@@ -104,7 +104,8 @@ def _birth_death_log_terms(servers: int, arrival_rate: float, service_rate: floa
     start = 1
     while True:
         k = np.arange(start, start + _CHUNK, dtype=np.float64)
-        deaths = np.minimum(k, servers) * service_rate + np.maximum(k - servers, 0.0) * patience_rate
+        deaths = (np.minimum(k, servers) * service_rate
+                  + np.maximum(k - servers, 0.0) * patience_rate)
         logs = last + np.cumsum(log_arrival - np.log(deaths))
         pieces.append(logs)
         last = float(logs[-1])

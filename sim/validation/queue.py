@@ -35,7 +35,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Generator
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import simpy
@@ -95,7 +95,8 @@ def simulate_queue(servers: int, arrival_rate: float, service_rate: float,
     to the time in which 200,000 callers are expected, ``warmup`` to a tenth of the horizon;
     both are in the time unit of the rates. Returns the figures listed in the module
     docstring, ``customers`` (callers measured), ``censored`` (callers still waiting at the
-    end, excluded), ``se`` (batch-means standard error of each figure), ``batches`` and
+    end, excluded), ``se`` (batch-means standard error of each figure), ``batches``,
+    ``per_batch`` (each figure in each batch, for standard errors of derived quantities) and
     ``counters`` (the queue's own tallies beside the harness's, over the whole run).
     """
     if isinstance(servers, bool) or not isinstance(servers, int) or servers < 1:
@@ -128,17 +129,20 @@ def simulate_queue(servers: int, arrival_rate: float, service_rate: float,
     waits: list[float] = [math.nan] * n  # wait of each caller taken by a server
     started: list[float] = [math.nan] * n  # when their service began
     at_once: list[bool] = [False] * n  # answered by an idle server on arrival
+    arrived: list[float] = [math.nan] * n  # arrival epoch as the simulation clock has it
 
     gaps = np.diff(arrivals, prepend=0.0).tolist()
     patience_list = patience.tolist()
 
     def arrive(event: simpy.Event) -> None:
-        i: int = event.value
+        i = cast(int, event.value)
+        arrived[i] = env.now
         queue.arrive(i, patience_list[i])
         if i + 1 < n:
             env.timeout(gaps[i + 1], i + 1).callbacks.append(arrive)
 
     def server() -> Generator[simpy.Event, Any, None]:
+        taken: tuple[int, float] | None
         while True:
             taken = queue.take()
             if taken is None:
@@ -156,6 +160,9 @@ def simulate_queue(servers: int, arrival_rate: float, service_rate: float,
     env.run(until=horizon)
     censored_by_queue = queue.close()
 
+    # the clock's own arrival epochs (equal to the drawn ones up to rounding), so deadlines
+    # below are bit-for-bit those the queue used
+    arrivals = np.asarray(arrived)
     wait = np.asarray(waits)
     start = np.asarray(started)
     immediate = np.asarray(at_once, dtype=np.bool_)
@@ -208,6 +215,7 @@ def simulate_queue(servers: int, arrival_rate: float, service_rate: float,
         "censored": int(censored.sum()),
         "se": {name: _batch_se(per_batch[name]) for name in FIGURES},
         "batches": batches,
+        "per_batch": {name: per_batch[name].tolist() for name in FIGURES},
         "counters": counters,
     }
     return result
