@@ -21,6 +21,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, NoReturn
 
+from sim.experiment.commands import add_parsers, dispatch
 from sim.scenario import ScenarioError, load_scenario
 from sim.schema import Scenario
 
@@ -52,6 +53,18 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--accounts", action="store_true",
                      help="also write per-account outcomes (accounts.parquet)")
     run.add_argument("--quiet", action="store_true", help="no progress on stderr")
+    run.add_argument("--workers", type=int, default=None, metavar="W",
+                     help="replications in parallel (default 1; with --backend, all CPUs)")
+    run.add_argument("--backend", choices=("serial", "process", "dask"), default=None,
+                     help="where replications run (default serial, process if --workers > 1)")
+    run.add_argument("--scheduler", default=None, metavar="ADDR",
+                     help="dask scheduler address (implies --backend dask)")
+    run.add_argument("--target-ci", dest="targets", action="append", default=[],
+                     metavar="METRIC=HALF_WIDTH",
+                     help="add replications until the 95%% half-width of a total KPI (or "
+                          "AGENCY.KPI) is at most HALF_WIDTH (or N%% of the mean); repeatable")
+    run.add_argument("--max-reps", type=int, default=None,
+                     help="cap on replications with --target-ci (default 200)")
 
     validate = sub.add_parser("validate", help="check a scenario file (exit 0 valid, 2 invalid)")
     validate.add_argument("scenario", type=Path)
@@ -82,6 +95,7 @@ def _parser() -> argparse.ArgumentParser:
     hawkes.add_argument("--accounts", type=int, default=20_000)
     hawkes.add_argument("--seed", type=int, default=0)
     hawkes.add_argument("--format", choices=("table", "json"), default="table")
+    add_parsers(sub, _Parser)
     return parser
 
 
@@ -89,6 +103,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Entry point; returns the exit status."""
     args = _parser().parse_args(argv)
     try:
+        status = dispatch(args)
+        if status is not None:
+            return status
         if args.command == "run":
             return _run(args)
         if args.command == "validate":
@@ -133,6 +150,8 @@ def _check(args: argparse.Namespace) -> int:
                      "must be positive", args.horizon)
             options["horizon"] = args.horizon
         report = check_queue(args.servers, args.arrival_rate, args.service_rate, **options)
+        for detail in ("per_batch", "counters"):
+            report["simulated"].pop(detail, None)
     else:
         from sim.validation.hawkes import check_hawkes
 
@@ -151,7 +170,7 @@ def _check(args: argparse.Namespace) -> int:
         report = check_hawkes(**values, horizon=args.horizon, accounts=args.accounts,
                               seed=args.seed)
     if args.format == "json":
-        print(json.dumps(report, indent=2, default=_plain))
+        print(json.dumps(_finite_json(report), indent=2, default=_plain))
     else:
         for side in ("simulated", "analytic"):
             figures = ", ".join(f"{k} {_plain(v):.6g}" for k, v in report[side].items()
@@ -173,6 +192,15 @@ def _bench(args: argparse.Namespace) -> int:
             print(f"{key:>26}  {value:,.4g}" if isinstance(value, float) else
                   f"{key:>26}  {value:,}")
     return 0
+
+
+def _finite_json(value: Any) -> Any:
+    """``value`` with non-finite floats as ``None`` (strict JSON has no NaN or Infinity)."""
+    if isinstance(value, dict):
+        return {k: _finite_json(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_finite_json(v) for v in value]
+    return _plain(value)
 
 
 def _require(condition: bool, flag: str, problem: str, got: Any) -> None:
@@ -205,39 +233,49 @@ def _check_out(out: Path) -> None:
 
 
 def _run(args: argparse.Namespace) -> int:
-    from sim.experiment.replicate import kpi_table, run_replications
+    from sim.experiment.backends import resolve
+    from sim.experiment.progress import Progress
+    from sim.experiment.replicate import (DEFAULT_MAX_REPS, kpi_table, parse_target,
+                                          replicate, write_run_outputs)
     from sim.output import write_results_folder
-    from sim.report.figures import write_run_figures
 
     if args.reps < 1:
         raise ScenarioError("--reps", None, "must be at least 1", args.reps)
     if args.seed is not None and not 0 <= args.seed < 2**63:
         raise ScenarioError("--seed", None, "must be a non-negative integer", args.seed)
+    targets = [parse_target(text) for text in args.targets]
+    if args.max_reps is not None and not targets:
+        raise ScenarioError("--max-reps", None, "only applies with --target-ci", args.max_reps)
+    resolve(args.backend, args.workers, args.scheduler, parallel_default=False)
     scenario = load_scenario(args.scenario, args.overrides)
     seed = scenario.scenario.seed if args.seed is None else args.seed
     out = args.out if args.out is not None else Path("results") / scenario.scenario.name
     _check_out(out)
-    show = not args.quiet and sys.stderr.isatty()
     started = time.perf_counter()
-
-    def progress(done: int, total: int) -> None:
-        if show:
-            elapsed = time.perf_counter() - started
-            left = elapsed / done * (total - done)
-            print(f"\rreplication {done}/{total}  {elapsed:.0f}s elapsed, ~{left:.0f}s left",
-                  end="" if done < total else "\n", file=sys.stderr, flush=True)
-
-    results = run_replications(scenario, args.reps, seed, keep_accounts=args.accounts,
-                               progress=progress)
+    progress = Progress(args.reps, label="replications", quiet=args.quiet)
+    try:
+        replicated = replicate(scenario, args.reps, seed, backend=args.backend,
+                               workers=args.workers, scheduler=args.scheduler,
+                               targets=targets,
+                               max_reps=args.max_reps or DEFAULT_MAX_REPS,
+                               keep_accounts=args.accounts,
+                               progress=lambda done, total: progress.update(done, 0, total))
+    finally:
+        progress.close()
+    results = replicated.results
+    if replicated.target_reached is False:
+        print(f"note: {', '.join(map(str, targets))} not reached within --max-reps "
+              f"{len(results)}", file=sys.stderr)
     wall = time.perf_counter() - started
     write_results_folder(out, scenario, str(args.scenario), args.overrides, results, seed, wall,
-                         figures=write_run_figures)
+                         figures=write_run_outputs)
     table = kpi_table(results)
+    reps = len(results)
     if args.format == "json":
-        print(json.dumps(_json_payload(scenario.scenario.name, seed, table, args.reps),
+        print(json.dumps(_json_payload(scenario.scenario.name, seed, table, reps),
                          indent=2))
     else:
-        print(_text_table(scenario.scenario.name, seed, table, args.reps, wall, out))
+        print(_text_table(scenario.scenario.name, seed, table, reps, wall, out))
     return 0
 
 

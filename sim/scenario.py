@@ -19,6 +19,7 @@ from __future__ import annotations
 import copy
 import hashlib
 import json
+import re
 import tomllib
 from collections.abc import Iterable, Mapping
 from pathlib import Path
@@ -29,6 +30,7 @@ from pydantic import ValidationError
 from sim.schema import Scenario
 
 MAX_EXTENDS_DEPTH = 16
+FIELD_IN_MESSAGE = re.compile(r"^([a-z_]+(?:\.[A-Za-z0-9_\-]+)+): (.*)$", re.DOTALL)
 MAX_FILE_BYTES = 16 * 1024 * 1024
 
 
@@ -241,6 +243,10 @@ def validate(data: Mapping[str, Any], label: str) -> Scenario:
             message = "unknown key"
         elif error["type"] == "missing":
             message = "required field is missing"
+            return _raise(label, field, message, None, show=False)
+        located = FIELD_IN_MESSAGE.match(message) if not field else None
+        if located:  # a check across tables names its own field: "bank.allocation.x: ..."
+            field, message = located.group(1), located.group(2)
             return _raise(label, field, message, None, show=False)
         show = "(got " not in message
         return _raise(label, field, message[:1].lower() + message[1:], error.get("input"), show)

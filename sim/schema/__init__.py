@@ -12,7 +12,7 @@ the model. Rates are per day unless the name says otherwise; times of day are ``
 
 from __future__ import annotations
 
-from pydantic import field_validator
+from pydantic import field_validator, model_validator
 
 from sim.schema.agency import Agency, Channel, Shift
 from sim.schema.bank import Allocation, Bank, Rules
@@ -70,10 +70,29 @@ class Scenario(Strict):
         duplicates = sorted({n for n in names if names.count(n) > 1})
         if duplicates:
             raise ValueError(f"agency names must be unique (got {', '.join(duplicates)} twice)")
-        total = sum(a.share for a in agencies)
-        if abs(total - 1.0) > SHARE_TOLERANCE:
-            raise ValueError(f"agency shares must sum to 1 (got {total:g})")
         return agencies
+
+    @model_validator(mode="after")
+    def _allocation_consistent(self) -> Scenario:
+        allocation = self.bank.allocation
+        names = {a.name for a in self.agencies}
+        if allocation.method == "champion_challenger":
+            for role in ("champion", "challenger"):
+                if getattr(allocation, role) not in names:
+                    raise ValueError(f"bank.allocation.{role}: no agency named "
+                                     f"{getattr(allocation, role)!r}")
+            return self
+        for k, route in enumerate(allocation.routes):
+            if route.agency not in names:
+                raise ValueError(f"bank.allocation.routes.{k}.agency: no agency named "
+                                 f"{route.agency!r}")
+            if route.segment is not None and route.segment not in self.portfolio.segments:
+                raise ValueError(f"bank.allocation.routes.{k}.segment: no segment named "
+                                 f"{route.segment!r}")
+        total = sum(a.share for a in self.agencies)
+        if abs(total - 1.0) > SHARE_TOLERANCE:
+            raise ValueError(f"agencies.share: agency shares must sum to 1 (got {total:g})")
+        return self
 
     def agency(self, name: str) -> Agency:
         """Return the agency called ``name``."""
