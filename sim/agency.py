@@ -57,14 +57,14 @@ class AgencyDesk:
     """One agency's collectors, call list, inbound queue and message cadences."""
 
     def __init__(self, index: int, profile: Agency, world: World, behaviour: BehaviourModel,
-                 streams: Streams, members: np.ndarray, score: np.ndarray) -> None:
+                 streams: Streams, score: np.ndarray) -> None:
         self.index = index
         self.profile = profile
         self.world = world
         self.acc = world.accounts
         self.rules: RuleBook = world.rules
         self.behaviour = behaviour
-        self.members = members
+        self.members = np.zeros(0, dtype=np.int64)
         self.style = AgencyStyle(skill=profile.skill, tone=profile.tone)
         sub = zlib.crc32(profile.name.encode())
         self._u = UniformBlock(streams.get("compliance", sub))
@@ -72,7 +72,8 @@ class AgencyDesk:
         self._legal = UniformBlock(streams.get("legal", sub))
         self._inbound_rng = streams.get("inbound", sub)
         self._batch_rng = streams.get("compliance", sub, 2)
-        self.order = self._priority_order(score, streams.get("scores", sub, 1))
+        self._priority_key = self._priority_keys(score, streams.get("scores", sub, 1))
+        self.order = self.members
         self.queue: InboundQueue[int] = InboundQueue(world.env)
         shift = profile.shift
         self.shift_start = clock_to_day_fraction(shift.start)
@@ -82,7 +83,6 @@ class AgencyDesk:
                          for d in range(world.horizon + 1)]
         self.retry = profile.retry_hours / 24.0
         self._phone_valid = world.accounts.phone_valid.tolist()
-        self._placed_day = world.accounts.placed_day.tolist()
         self._wrong_number_days = (profile.wrong_number_minutes + profile.wrap_minutes) \
             / MINUTES_PER_DAY
         self._no_answer_days = (profile.ring_minutes + profile.wrap_minutes) / MINUTES_PER_DAY
@@ -103,18 +103,24 @@ class AgencyDesk:
         self.message_cost = 0.0
         self.lawsuits = 0
 
-    def _priority_order(self, score: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-        acc, members = self.acc, self.members
+    def _priority_keys(self, score: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+        """Sort key of every account under the agency's priority (smaller is called first)."""
+        acc = self.acc
         priority = self.profile.priority
         if priority == "score":
-            key = -score
-        elif priority == "balance":
-            key = -acc.balance[members].astype(np.float64)
-        elif priority == "days_past_due":
-            key = acc.days_past_due[members].astype(np.float64)
-        else:
-            key = rng.random(len(members))
-        return members[np.argsort(key, kind="stable")]
+            return -score
+        if priority == "balance":
+            return -acc.balance.astype(np.float64)
+        if priority == "days_past_due":
+            return acc.days_past_due.astype(np.float64)
+        return rng.random(acc.n)
+
+    def add_members(self, idx: np.ndarray) -> None:
+        """Take on newly placed accounts ``idx`` and re-rank the call list."""
+        if len(idx) == 0:
+            return
+        self.members = np.concatenate([self.members, idx])
+        self.order = self.members[np.argsort(self._priority_key[self.members], kind="stable")]
 
     # ------------------------------------------------------------------ staffing
 
@@ -127,6 +133,22 @@ class AgencyDesk:
     @property
     def staff_cost(self) -> float:
         return self.staffed_days * 24.0 * self.profile.collector_hourly_wage
+
+    def operating_cost(self, days: int | None = None) -> float:
+        """Staff, call and message costs of running the desk (over the first ``days`` days)."""
+        staff = self.staff_cost
+        if days is not None:
+            worked = sum(self.workdays[: min(days, self.world.horizon)])
+            total = sum(self.workdays[: self.world.horizon])
+            staff *= worked / total if total else 0.0
+        return staff + self.calls * self.profile.cost_per_call + self.message_cost
+
+    def bank_cost_to_date(self, day: int, collected: float) -> float:
+        """What the agency has cost the bank by ``day``: commission, or an in-house team's
+        operating costs."""
+        if self.profile.kind == "in_house":
+            return self.operating_cost(day)
+        return self.profile.commission * collected
 
     def start(self) -> None:
         for _ in range(self.profile.collectors):
@@ -269,7 +291,7 @@ class AgencyDesk:
         self.calls += 1
         daily["calls"][day] += 1
         if acc.attempts[i] == 0:
-            acc.first_attempt[i] = now - self._placed_day[i]
+            acc.first_attempt[i] = now
         acc.attempts[i] += 1
         acc.attempts_today[i] += 1
         acc.last_attempt[i] = now
@@ -293,7 +315,7 @@ class AgencyDesk:
         acc.rpcs[i] += 1
         daily["rpcs"][day] += 1
         if math.isnan(acc.first_rpc[i]):
-            acc.first_rpc[i] = now - self._placed_day[i]
+            acc.first_rpc[i] = now
         outcome = self._converse(i, now, day, pressure, block != ALLOWED)
         if logging:
             self.world.log(now, i, self.index, "call", outcome, block)
@@ -304,7 +326,7 @@ class AgencyDesk:
         if acc.status[i] != ACTIVE or acc.recalled[i]:
             return profile.wrap_minutes / MINUTES_PER_DAY or 1e-6
         if math.isnan(acc.first_rpc[i]):
-            acc.first_rpc[i] = now - acc.placed_day[i]
+            acc.first_rpc[i] = now
         outcome = self._converse(i, now, day, self.rules.pressure(i, now), False)
         self.world.log(now, i, self.index, "inbound", outcome, ALLOWED)
         talk = profile.talk_minutes * self._durations()

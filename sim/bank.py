@@ -1,72 +1,59 @@
-"""The bank's side of the program: allocation, agency scores, hand-over, recall, feedback.
+"""The bank's side of the program: placement of vintages, agency scores, hand-over, recall.
 
-* **Allocation** is deterministic by account and stable: each account is given to the agency
-  with the smallest ``Exp(1)/share`` key, the exponential drawn from a stream keyed by the
-  (seed, replication, agency name). Each agency receives each account with probability equal
-  to its share, and adding an agency only moves accounts *to* the new agency: the others keep
-  their accounts (weighted rendezvous hashing).
-* **Scores**: each agency sees the accounts' latent payer type through a noisy score whose
-  ranking quality (AUC) is its ``analytics_auc``: ``score = d·payer + N(0, 1)`` with
-  ``d = √2·Φ⁻¹(AUC)``, the equal-variance binormal model, so the score's AUC for the payer type
-  is exactly the parameter.
-* **Hand-over** after ``transfer_delay_days``; **recall** ninety days (``horizon_days``) after
-  placement, freezing the account; **feedback** reports every ``report_every_days``.
+* **Placement** — a batch at day 0, or a flow of ``vintages`` equal vintages, one every
+  ``vintage_every_days``; accounts are assigned to vintages in contiguous blocks of the
+  portfolio, so the vintage of an account does not depend on anything random. Each vintage is
+  allocated to agencies when it is placed (see :mod:`sim.allocation`), so allocation can
+  learn from earlier vintages.
+* **Scores** — each agency sees the accounts' latent payer type through its own noisy score
+  whose ranking quality (AUC) is its ``analytics_auc`` (see :func:`sim.allocation.noisy_score`).
+* **Hand-over** after ``transfer_delay_days``; **recall** ``horizon_days`` (the placement
+  length) after each account's own placement, freezing the account.
 """
 
 from __future__ import annotations
 
-import zlib
-
 import numpy as np
-from scipy.stats import norm
 
+from sim.allocation import agency_key, noisy_score
 from sim.portfolio import ACTIVE, PENDING, PLAN, Accounts
 from sim.rng import Streams
 from sim.schema import Scenario
 
 
-def agency_key(name: str) -> int:
-    """The stream sub-key of an agency: a stable function of its name."""
-    return zlib.crc32(name.encode())
+def vintage_of_accounts(n: int, vintages: int) -> np.ndarray:
+    """Vintage number of each account: contiguous, near-equal blocks."""
+    return (np.arange(n, dtype=np.int64) * vintages // max(n, 1)).astype(np.int16)
 
 
-def allocate(scenario: Scenario, streams: Streams) -> np.ndarray:
-    """Agency index of every account under the fixed split of the agencies' shares."""
-    n = scenario.portfolio.accounts
-    best = np.full(n, np.inf)
-    choice = np.zeros(n, dtype=np.int16)
-    for index, agency in enumerate(scenario.agencies):
-        draws = streams.get("allocation", agency_key(agency.name)).standard_exponential(n)
-        if agency.share <= 0:
-            continue
-        key = draws / agency.share
-        better = key < best
-        best[better] = key[better]
-        choice[better] = index
-    return choice
+def placement_days(scenario: Scenario) -> list[int]:
+    """The day each vintage is placed."""
+    bank = scenario.bank
+    return [v * bank.vintage_every_days for v in range(bank.vintages)]
 
 
-def separation_for_auc(auc: float) -> float:
-    """Mean separation of two unit-variance normals whose ranking AUC is ``auc``."""
-    return float(np.sqrt(2.0) * norm.ppf(auc))
+def program_days(scenario: Scenario) -> int:
+    """Days from the first placement to the recall of the last vintage."""
+    return placement_days(scenario)[-1] + scenario.scenario.horizon_days
 
 
 def agency_scores(scenario: Scenario, accounts: Accounts, streams: Streams) -> np.ndarray:
     """One score per (agency, account): a noisy view of the latent payer type."""
     scores = np.empty((len(scenario.agencies), accounts.n))
-    payer = accounts.payer.astype(np.float64)
     for index, agency in enumerate(scenario.agencies):
-        noise = streams.get("scores", agency_key(agency.name)).standard_normal(accounts.n)
-        scores[index] = separation_for_auc(agency.analytics_auc) * payer + noise
+        scores[index] = noisy_score(accounts.payer, agency.analytics_auc,
+                                    streams.get("scores", agency_key(agency.name)))
     return scores
 
 
-def place_batch(scenario: Scenario, accounts: Accounts, agency: np.ndarray) -> None:
-    """Place every account at day 0 with its agency; recall after the placement length."""
-    accounts.agency[:] = agency
-    accounts.placed_day[:] = 0.0
-    accounts.workable_day[:] = float(scenario.bank.transfer_delay_days)
-    accounts.recall_day[:] = float(scenario.scenario.horizon_days)
+def place(scenario: Scenario, accounts: Accounts, idx: np.ndarray, agency: np.ndarray,
+          day: int) -> None:
+    """Place accounts ``idx`` with ``agency`` on ``day``; recall after the placement length."""
+    accounts.agency[idx] = agency
+    accounts.is_placed[idx] = True
+    accounts.placed_day[idx] = float(day)
+    accounts.workable_day[idx] = float(day + scenario.bank.transfer_delay_days)
+    accounts.recall_day[idx] = float(day + scenario.scenario.horizon_days)
 
 
 def hand_over(accounts: Accounts, day: int) -> None:

@@ -235,8 +235,13 @@ def _check_out(out: Path) -> None:
 def _run(args: argparse.Namespace) -> int:
     from sim.experiment.backends import resolve
     from sim.experiment.progress import Progress
-    from sim.experiment.replicate import (DEFAULT_MAX_REPS, kpi_table, parse_target,
-                                          replicate, write_run_outputs)
+    from sim.experiment.replicate import (
+        DEFAULT_MAX_REPS,
+        kpi_table,
+        parse_target,
+        replicate,
+        write_run_outputs,
+    )
     from sim.output import write_results_folder
 
     if args.reps < 1:

@@ -8,7 +8,8 @@ drives a daily process that, at 00:00 of each day, in this order:
 1. credits the payments cardholders made of their own accord during the day just ended
    (self-cures, or a repayment process's partial payments), then closes that day's series;
 2. recalls accounts whose placement has ended (nothing happens to them afterwards);
-3. hands newly transferred accounts to their agencies;
+3. reviews agencies (performance-based allocation moves the share of future vintages), places
+   the vintage due that day, and hands newly transferred accounts to their agencies;
 4. accrues a day's interest and any monthly fee;
 5. collects promises and instalments falling due;
 6. resets the per-day contact counters and call lists;
@@ -20,7 +21,6 @@ Collectors then work their shifts as SimPy processes until the next midnight.
 
 from __future__ import annotations
 
-import datetime as dt
 import time
 from collections.abc import Generator
 from typing import Any
@@ -31,12 +31,14 @@ import simpy
 
 from sim import bank, payments
 from sim.agency import AgencyDesk
+from sim.allocation import Allocator
 from sim.behaviour import BehaviourModel, make_behaviour
-from sim.portfolio import PAID, PLAN, Accounts, draw_portfolio
+from sim.portfolio import draw_portfolio
 from sim.results import Results, build_results
 from sim.rng import Streams
 from sim.rules import RuleBook
 from sim.schema import Scenario
+from sim.series import SeriesTracker
 from sim.world import World
 
 
@@ -53,26 +55,24 @@ def run_replication(scenario: Scenario, replication: int = 0, seed: int | None =
     seed = scenario.scenario.seed if seed is None else seed
     streams = Streams(seed, replication)
     accounts = draw_portfolio(scenario.portfolio, scenario.bank, streams)
-    bank.place_batch(scenario, accounts, bank.allocate(scenario, streams))
+    accounts.vintage[:] = bank.vintage_of_accounts(accounts.n, scenario.bank.vintages)
+    allocator = Allocator(scenario, accounts, streams)
     scores = bank.agency_scores(scenario, accounts, streams)
 
     env = simpy.Environment()
-    horizon = int(np.ceil(accounts.recall_day.max())) if accounts.n else 0
+    horizon = bank.program_days(scenario)
     world = World(env=env, scenario=scenario, accounts=accounts,
                   rules=RuleBook(scenario.rules, accounts.n), streams=streams,
                   horizon=horizon, start_weekday=scenario.scenario.start_date.weekday(),
                   record_events=record_events)
     behaviour = make_behaviour(scenario.behaviour, accounts, streams)
-    desks = []
-    for index, profile in enumerate(scenario.agencies):
-        members = np.flatnonzero(accounts.agency == index)
-        desk = AgencyDesk(index, profile, world, behaviour, streams, members,
-                          scores[index][members])
+    desks = [AgencyDesk(index, profile, world, behaviour, streams, scores[index])
+             for index, profile in enumerate(scenario.agencies)]
+    for desk in desks:
         desk.start()
-        desks.append(desk)
 
-    tracker = _SeriesTracker(world, desks)
-    env.process(_days(world, desks, behaviour, tracker, audit))
+    tracker = SeriesTracker(world, desks)
+    env.process(_days(world, desks, behaviour, allocator, tracker, audit))
     env.run(until=horizon + 1e-9)
     for desk in desks:
         desk.queue.close()
@@ -80,57 +80,47 @@ def run_replication(scenario: Scenario, replication: int = 0, seed: int | None =
         accounts.check_ledger()
     wall = time.perf_counter() - started
     return build_results(world, desks, tracker.frame(), seed=seed, replication=replication,
-                         wall_seconds=wall, keep_accounts=keep_accounts)
+                         wall_seconds=wall, keep_accounts=keep_accounts,
+                         vintages=tracker.vintage_frame(),
+                         allocation=pd.DataFrame(allocator.history))
 
 
-class _SeriesTracker:
-    """Snapshots per agency at each midnight: collected to date, plans, delinquency."""
+def _place_vintage(world: World, desks: list[AgencyDesk], allocator: Allocator,
+                   vintage: int, day: int) -> None:
+    acc = world.accounts
+    idx = np.flatnonzero(acc.vintage == vintage)
+    agency = allocator.allocate(idx)
+    bank.place(world.scenario, acc, idx, agency, day)
+    for desk in desks:
+        desk.add_members(idx[agency == desk.index])
 
-    def __init__(self, world: World, desks: list[AgencyDesk]) -> None:
-        self.world = world
-        self.desks = desks
-        self.rows: list[dict[str, float | int | str | dt.date]] = []
-        self._abandoned = [0] * len(desks)
 
-    def close_day(self, day: int) -> None:
-        acc: Accounts = self.world.accounts
-        start = self.world.scenario.scenario.start_date
-        groups = len(self.desks)
-        collected = np.bincount(acc.agency, weights=acc.collected, minlength=groups)
-        placed = np.bincount(acc.agency, weights=acc.placed, minlength=groups)
-        on_plan = np.bincount(acc.agency, weights=(acc.status == PLAN) & ~acc.recalled,
-                              minlength=groups)
-        current = (acc.status >= PAID) | ((acc.status == PLAN) & acc.ever_paid_instalment)
-        delinquent = np.bincount(acc.agency, weights=~current, minlength=groups)
-        counts = np.bincount(acc.agency, minlength=groups)
-        for desk in self.desks:
-            a = desk.index
-            abandoned = desk.queue.abandoned - self._abandoned[a]
-            self._abandoned[a] = desk.queue.abandoned
-            row: dict[str, float | int | str | dt.date] = {
-                "day": day, "date": start + dt.timedelta(days=day), "agency": desk.profile.name,
-                "collected_to_date": collected[a] / 100.0,
-                "recovery_to_date": collected[a] / placed[a] if placed[a] else 0.0,
-            }
-            for name, values in desk.daily.items():
-                row[name] = values[day]
-            row["abandoned"] = abandoned
-            row["active_plans"] = int(on_plan[a])
-            row["placed"] = placed[a] / 100.0
-            row["accounts"] = int(counts[a])
-            row["delinquent"] = int(delinquent[a])
-            self.rows.append(row)
-
-    def frame(self) -> pd.DataFrame:
-        return pd.DataFrame(self.rows)
+def _review_metric(world: World, desks: list[AgencyDesk], day: int) -> np.ndarray:
+    """Each agency's recovery or netback so far on the accounts it was given."""
+    acc = world.accounts
+    metric = np.full(len(desks), np.nan)
+    for desk in desks:
+        members = desk.members
+        placed = float(acc.placed[members].sum())
+        if placed <= 0:
+            continue
+        collected = float(acc.collected[members].sum())
+        if world.scenario.bank.allocation.metric == "netback_rate":
+            collected -= desk.bank_cost_to_date(day, collected / 100.0) * 100.0
+        metric[desk.index] = collected / placed
+    return metric
 
 
 def _days(world: World, desks: list[AgencyDesk], behaviour: BehaviourModel,
-          tracker: _SeriesTracker, audit: bool) -> Generator[simpy.Event, Any, None]:
+          allocator: Allocator, tracker: SeriesTracker,
+          audit: bool) -> Generator[simpy.Event, Any, None]:
     acc = world.accounts
     scenario = world.scenario
     apr = scenario.portfolio.apr
     fee = round(scenario.portfolio.late_fee * 100)
+    placements = dict(enumerate(bank.placement_days(scenario)))
+    placements = {day: vintage for vintage, day in placements.items()}
+    review_every = scenario.bank.allocation.review_every_days
     reminded = np.zeros(acc.n, dtype=np.bool_)
     for day in range(world.horizon + 1):
         if day > 0:
@@ -139,6 +129,10 @@ def _days(world: World, desks: list[AgencyDesk], behaviour: BehaviourModel,
         bank.recall(acc, day)
         if day >= world.horizon:
             break
+        if day > 0 and day % review_every == 0:
+            allocator.review(day, _review_metric(world, desks, day))
+        if day in placements:
+            _place_vintage(world, desks, allocator, placements[day], day)
         bank.hand_over(acc, day)
         if day > 0:
             payments.accrue_interest(acc, apr, fee, day)

@@ -84,6 +84,11 @@ def write_results_folder(out: Path, scenario: Scenario, source: str, overrides: 
         daily.to_parquet(staging / "daily.parquet", index=False)
         pd.concat([r.reports.assign(replication=r.replication) for r in results],
                   ignore_index=True).to_csv(staging / "reports.csv", index=False)
+        if any(not r.vintages.empty for r in results):
+            pd.concat([r.vintages.assign(replication=r.replication) for r in results],
+                      ignore_index=True).to_parquet(staging / "vintages.parquet", index=False)
+        pd.concat([r.allocation.assign(replication=r.replication) for r in results],
+                  ignore_index=True).to_csv(staging / "allocation.csv", index=False)
         tables = [r.accounts.assign(replication=r.replication) for r in results
                   if r.accounts is not None]
         if tables:

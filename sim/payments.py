@@ -18,15 +18,15 @@ DAYS_PER_MONTH = 30
 
 def accrue_interest(acc: Accounts, apr: float, late_fee_cents: int, day: int) -> None:
     """One day's interest on open, unfrozen balances, and monthly late fees off plans."""
-    open_ = (acc.status < PAID) & ~acc.recalled & (acc.outstanding > 0)
+    open_ = acc.is_placed & (acc.status < PAID) & ~acc.recalled & (acc.outstanding > 0)
     if apr > 0:
         idx = np.flatnonzero(open_ & ~acc.interest_frozen)
         interest = np.rint(acc.outstanding[idx] * (apr / DAYS_PER_YEAR)).astype(np.int64)
         acc.accrue(idx, interest)
     if late_fee_cents > 0 and day > 0:
-        since = day - acc.placed_day
-        cycle = (since > 0) & (np.mod(since, DAYS_PER_MONTH) == 0)
-        idx = np.flatnonzero(open_ & cycle & (acc.status != PLAN))
+        idx = np.flatnonzero(open_ & (acc.status != PLAN))
+        since = day - acc.placed_day[idx]
+        idx = idx[(since > 0) & (np.mod(since, DAYS_PER_MONTH) == 0)]
         acc.accrue(idx, np.full(len(idx), late_fee_cents, dtype=np.int64))
 
 
@@ -98,8 +98,8 @@ def self_cure(acc: Accounts, behaviour: BehaviourModel, day: int,
     and not under a promise or plan) repays; an account whose balance reaches zero is paid in
     full and counts as self-cured.
     """
-    idx = np.flatnonzero(((acc.status == ACTIVE) | (acc.status == PENDING)) & ~acc.recalled
-                         & (acc.outstanding > 0))
+    idx = np.flatnonzero(((acc.status == ACTIVE) | (acc.status == PENDING)) & acc.is_placed
+                         & ~acc.recalled & (acc.outstanding > 0))
     if len(idx) == 0:
         return idx
     shares = behaviour.spontaneous(idx, day, reminded[idx])

@@ -73,7 +73,7 @@ class Accounts:
     payer: BoolArray  # latent "would pay" type, drawn with probability `propensity`
     phone_valid: BoolArray
     email_valid: BoolArray
-    # placement
+    # placement (set by the bank when each vintage is placed)
     agency: npt.NDArray[np.int16] = field(default_factory=lambda: np.zeros(0, np.int16))
     placed_day: FloatArray = field(default_factory=lambda: np.zeros(0))
     workable_day: FloatArray = field(default_factory=lambda: np.zeros(0))
@@ -82,11 +82,13 @@ class Accounts:
     def __post_init__(self) -> None:
         n = len(self.balance)
         self.n = n
-        if len(self.agency) != n:
-            self.agency = np.zeros(n, dtype=np.int16)
-            self.placed_day = np.zeros(n)
-            self.workable_day = np.zeros(n)
-            self.recall_day = np.zeros(n)
+        if len(self.agency) != n:  # not yet placed: no agency, no dates
+            self.agency = np.full(n, -1, dtype=np.int16)
+            self.placed_day = np.full(n, np.inf)
+            self.workable_day = np.full(n, np.inf)
+            self.recall_day = np.full(n, np.inf)
+        self.is_placed = np.zeros(n, dtype=np.bool_)
+        self.vintage = np.zeros(n, dtype=np.int16)
         self.status = np.full(n, PENDING, dtype=np.int8)
         self.recalled = np.zeros(n, dtype=np.bool_)
         self.cure_level = np.zeros(n)
@@ -105,8 +107,8 @@ class Accounts:
         self.last_attempt = np.full(n, -1e9)
         self.rpcs = np.zeros(n, dtype=np.int32)
         self.conversations = np.zeros(n, dtype=np.int32)
-        self.first_attempt = np.full(n, np.nan)
-        self.first_rpc = np.full(n, np.nan)
+        self.first_attempt = np.full(n, np.nan)  # time of the first call
+        self.first_rpc = np.full(n, np.nan)  # time of the first conversation
         self.phone_known_bad = np.zeros(n, dtype=np.bool_)
         self.complaints = np.zeros(n, dtype=np.int32)
         self.disputes = np.zeros(n, dtype=np.int32)

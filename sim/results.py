@@ -87,6 +87,8 @@ class Results:
     kpis: pd.DataFrame
     daily: pd.DataFrame
     reports: pd.DataFrame
+    vintages: pd.DataFrame = field(default_factory=pd.DataFrame)
+    allocation: pd.DataFrame = field(default_factory=pd.DataFrame)
     accounts: pd.DataFrame | None = None
     events: pd.DataFrame | None = None
     meta: dict[str, Any] = field(default_factory=dict)
@@ -115,6 +117,12 @@ def _ratio(numerator: float, denominator: float) -> float:
     return float(numerator) / float(denominator) if denominator else float("nan")
 
 
+def _mean_delay(when: np.ndarray, placed: np.ndarray) -> float:
+    """Mean days from placement to ``when`` over accounts where it happened."""
+    happened = np.isfinite(when)
+    return float((when[happened] - placed[happened]).mean()) if happened.any() else float("nan")
+
+
 def _group_kpis(world: World, members: np.ndarray, desks: list[AgencyDesk]) -> dict[str, Any]:
     acc = world.accounts
     n = len(members)
@@ -122,8 +130,7 @@ def _group_kpis(world: World, members: np.ndarray, desks: list[AgencyDesk]) -> d
     collected = acc.collected[members].sum() / 100.0
     commission = sum(d.profile.commission * acc.collected[d.members].sum() / 100.0
                      for d in desks if d.profile.kind == "contingency")
-    operating = {d.index: d.staff_cost + d.calls * d.profile.cost_per_call + d.message_cost
-                 for d in desks}
+    operating = {d.index: d.operating_cost() for d in desks}
     contact_cost = sum(operating[d.index] for d in desks if d.profile.kind == "in_house")
     calls = sum(d.calls for d in desks)
     rpcs = int(acc.rpcs[members].sum())
@@ -143,11 +150,8 @@ def _group_kpis(world: World, members: np.ndarray, desks: list[AgencyDesk]) -> d
     per = max(n, 1)
     strain = (10 * complaints + 2 * violations + disputes) / per + ceased + pressured / 2
     net = collected - commission - contact_cost
-    with np.errstate(all="ignore"):
-        first_attempt = float(np.nanmean(acc.first_attempt[members])) \
-            if np.isfinite(acc.first_attempt[members]).any() else float("nan")
-        first_rpc = float(np.nanmean(acc.first_rpc[members])) \
-            if np.isfinite(acc.first_rpc[members]).any() else float("nan")
+    first_attempt = _mean_delay(acc.first_attempt[members], acc.placed_day[members])
+    first_rpc = _mean_delay(acc.first_rpc[members], acc.placed_day[members])
     return {
         "accounts": n,
         "balance_placed": placed,
@@ -227,8 +231,22 @@ def feedback_reports(daily: pd.DataFrame, every_days: int) -> pd.DataFrame:
     return reports[first + [c for c in reports.columns if c not in first]]
 
 
+def _vintage_curves(vintages: pd.DataFrame) -> pd.DataFrame:
+    """Per-vintage liquidation curves with ``total`` rows and recovery to date."""
+    if vintages.empty:
+        return vintages
+    sums = vintages.groupby(["day", "vintage", "age"], as_index=False)[
+        ["collected_to_date", "placed"]].sum()
+    sums["agency"] = TOTAL
+    frame = pd.concat([vintages, sums[vintages.columns]], ignore_index=True)
+    frame["recovery_to_date"] = _share(frame["collected_to_date"], frame["placed"])
+    return frame
+
+
 def build_results(world: World, desks: list[AgencyDesk], daily: pd.DataFrame, *, seed: int,
-                  replication: int, wall_seconds: float, keep_accounts: bool) -> Results:
+                  replication: int, wall_seconds: float, keep_accounts: bool,
+                  vintages: pd.DataFrame | None = None,
+                  allocation: pd.DataFrame | None = None) -> Results:
     """Assemble :class:`Results` from the state a finished replication left behind."""
     acc = world.accounts
     rows = {d.profile.name: _group_kpis(world, d.members, [d]) for d in desks}
@@ -244,6 +262,8 @@ def build_results(world: World, desks: list[AgencyDesk], daily: pd.DataFrame, *,
             "segment": pd.Categorical.from_codes(acc.segment, categories=acc.segment_names),
             "balance_placed": acc.placed / 100.0,
             "days_past_due": acc.days_past_due,
+            "vintage": acc.vintage,
+            "placed_day": acc.placed_day,
             "collected": acc.collected / 100.0,
             "waived": acc.waived / 100.0,
             "accrued": acc.accrued / 100.0,
@@ -268,4 +288,7 @@ def build_results(world: World, desks: list[AgencyDesk], daily: pd.DataFrame, *,
     return Results(scenario=world.scenario.scenario.name, seed=seed, replication=replication,
                    kpis=kpis, daily=frame, accounts=accounts, events=events,
                    reports=feedback_reports(frame, world.scenario.bank.report_every_days),
+                   vintages=_vintage_curves(vintages if vintages is not None
+                                            else pd.DataFrame()),
+                   allocation=allocation if allocation is not None else pd.DataFrame(),
                    meta=meta)

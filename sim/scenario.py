@@ -30,7 +30,7 @@ from pydantic import ValidationError
 from sim.schema import Scenario
 
 MAX_EXTENDS_DEPTH = 16
-FIELD_IN_MESSAGE = re.compile(r"^([a-z_]+(?:\.[A-Za-z0-9_\-]+)+): (.*)$", re.DOTALL)
+FIELD_IN_MESSAGE = re.compile(r"^([a-z_]+(?:\.[A-Za-z0-9_\-]+)*): (.*)$", re.DOTALL)
 MAX_FILE_BYTES = 16 * 1024 * 1024
 
 

@@ -68,7 +68,7 @@ class HawkesModel(StageModel):
         self.h = params
         self._rng = streams.get("payments", 1)
         self.intensity = np.full(accounts.n, params.lambda0)
-        self.clock = accounts.placed_day.astype(np.float64).copy()
+        self.clock = np.full(accounts.n, np.nan)  # time of `intensity`; set at placement
         self._contacts: dict[int, list[float]] = defaultdict(list)
         self.repayments = np.zeros(accounts.n, dtype=np.int32)
 
@@ -89,6 +89,8 @@ class HawkesModel(StageModel):
         h = self.h
         end = float(day + 1)
         remaining = np.ones(len(idx))
+        fresh = idx[np.isnan(self.clock[idx])]
+        self.clock[fresh] = self.acc.placed_day[fresh]  # the process starts at placement
         t = np.maximum(self.clock[idx], float(day))
         lam = self._decay(self.intensity[idx], t - self.clock[idx])
         boundaries, pointer, stop = self._boundaries(idx, t, end)

@@ -89,9 +89,14 @@ class Scenario(Strict):
             if route.segment is not None and route.segment not in self.portfolio.segments:
                 raise ValueError(f"bank.allocation.routes.{k}.segment: no segment named "
                                  f"{route.segment!r}")
-        total = sum(a.share for a in self.agencies)
+        for agency in self.agencies:
+            if agency.share is None:
+                raise ValueError(f"agencies.{agency.name}.share: required field is missing "
+                                 f"(every agency needs a share under {allocation.method} "
+                                 f"allocation)")
+        total = sum(a.share or 0.0 for a in self.agencies)
         if abs(total - 1.0) > SHARE_TOLERANCE:
-            raise ValueError(f"agencies.share: agency shares must sum to 1 (got {total:g})")
+            raise ValueError(f"agencies: agency shares must sum to 1 (got {total:g})")
         return self
 
     def agency(self, name: str) -> Agency:

@@ -57,7 +57,7 @@ class Agency(Strict):
 
     name: Name
     kind: Literal["contingency", "in_house"] = "contingency"
-    share: Probability = 0.0
+    share: Probability | None = None
     collectors: int = Field(default=20, ge=0, le=100_000)
     shift: Shift = Shift()
     skill: Probability = 0.5

@@ -39,6 +39,8 @@ def tiny(n: int = 10, **segment) -> Accounts:
     acc.placed[:] = BALANCE
     acc.outstanding[:] = BALANCE
     acc.status[:] = ACTIVE
+    acc.is_placed[:] = True  # placed at day 0 with no agency-specific dates needed here
+    acc.placed_day[:] = 0.0
     return acc
 
 

@@ -1,0 +1,256 @@
+"""Sweeps: every design point of an experiment × its replications, on any backend, resumable.
+
+:func:`sweep` checks the output folder *before* writing anything: a folder holding another
+experiment's store, or this experiment's store without ``resume``, is refused (``fresh`` starts
+over, deleting the old store, series and tables). It then runs the missing (point,
+replication) pairs — replication-major, so a partial sweep covers every point evenly — and
+records each in the store (:mod:`sim.experiment.store`) as it finishes. A run that fails is
+recorded with its error and the sweep goes on.
+
+At the end it writes, each atomically, ``runs.csv`` (one row per run × reported agency: point,
+replication, seed, status, factor values, every KPI, error, seconds), ``summary.csv`` (per point
+× agency × metric: factor values, mean, sd, ci95, n, failed) and ``manifest.json`` (experiment
+as resolved, its key, versions, backend, counts, timings). All tables are built from the store
+in (point, replication) order, so they are identical whatever the backend, the number of
+workers, the completion order, or how many times the sweep was interrupted and resumed.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from sim.experiment.backends import Backend, open_backend
+from sim.experiment.experiment_file import Experiment, load_experiment
+from sim.experiment.files import atomic_write, atomic_write_text, check_out_folder
+from sim.experiment.intervals import t_half_width
+from sim.experiment.store import DAILY_DIR, STORE_FILE, RunStore, read_key
+from sim.experiment.tasks import OK, PointTask, RunOutcome, run_point
+from sim.results import KPI_NAMES
+from sim.scenario import ScenarioError
+
+OUTPUT_FILES = ("runs.csv", "summary.csv", "manifest.json", "indices.csv")
+EXTRA_PACKAGES = ("SALib", "dask", "distributed")
+
+
+@dataclass
+class SweepResult:
+    """What a sweep produced; ``runs`` and ``summary`` are the tables of the CSV files."""
+
+    experiment: Experiment
+    runs: pd.DataFrame
+    summary: pd.DataFrame
+    out: Path | None
+    ran: int
+    resumed: int
+    failed: int
+    seconds: float
+    backend: str
+    store: RunStore | None = None
+
+    @property
+    def total(self) -> int:
+        """Runs in the design (points × replications)."""
+        return len(self.experiment.assignments) * self.experiment.replications
+
+
+def default_out(experiment: Experiment) -> Path:
+    """``results/<experiment name>/``."""
+    return Path("results") / experiment.name
+
+
+def prepare_out(out: Path, experiment: Experiment, *, resume: bool, fresh: bool) -> None:
+    """Check ``out`` may receive this sweep; with ``fresh``, clear an earlier store.
+
+    Raises :class:`ScenarioError` (nothing written) when the folder holds another experiment's
+    store, or this one's without ``resume``/``fresh``.
+    """
+    if resume and fresh:
+        raise ScenarioError("--resume", None, "give either --resume or --fresh, not both")
+    check_out_folder(out)
+    key, name = read_key(out)
+    if key is None:
+        return
+    if fresh:
+        (out / STORE_FILE).unlink()
+        for suffix in ("-wal", "-shm"):
+            Path(f"{out / STORE_FILE}{suffix}").unlink(missing_ok=True)
+        shutil.rmtree(out / DAILY_DIR, ignore_errors=True)
+        for file in OUTPUT_FILES:
+            (out / file).unlink(missing_ok=True)
+        return
+    if key != experiment.key:
+        raise ScenarioError(str(out), None,
+                            f"holds the results of a different experiment ({name!r}); "
+                            "choose another --out or start over with --fresh")
+    if not resume:
+        raise ScenarioError(str(out), None,
+                            "already holds results of this experiment; add --resume to "
+                            "continue or --fresh to start over")
+
+
+def _tasks(experiment: Experiment, done: set[tuple[int, int]], keep_daily: bool
+           ) -> list[PointTask]:
+    return [PointTask(point=p, replication=r, seed=experiment.seed, base=experiment.base,
+                      assignments=experiment.assignments[p], label=experiment.source,
+                      keep_daily=keep_daily)
+            for r in range(experiment.replications)
+            for p in range(len(experiment.assignments)) if (p, r) not in done]
+
+
+def run_table(experiment: Experiment, store: RunStore) -> pd.DataFrame:
+    """``runs.csv``: one row per stored run × reported agency, in (point, replication) order.
+
+    Only replications ``0 .. R-1`` of the experiment's points are included.
+    """
+    rows: list[dict[str, Any]] = []
+    points = experiment.points
+    for point, replication, seed, status, kpis, error, seconds, worker, _ in store.rows():
+        if point >= len(points) or replication >= experiment.replications:
+            continue
+        values = json.loads(kpis) if kpis else {}
+        for agency in experiment.agencies:
+            row: dict[str, Any] = {"point": point, "replication": replication, "seed": seed,
+                                   "status": status}
+            row.update(experiment.point_values(point))
+            row["agency"] = agency
+            found = values.get(agency, {})
+            row.update({k: found.get(k, float("nan")) for k in _kpi_columns(experiment)})
+            row.update({"error": error, "seconds": seconds, "worker": worker})
+            rows.append(row)
+    columns = ["point", "replication", "seed", "status", *points.columns, "agency",
+               *_kpi_columns(experiment), "error", "seconds", "worker"]
+    return pd.DataFrame(rows, columns=columns)
+
+
+def _kpi_columns(experiment: Experiment) -> list[str]:
+    return [*KPI_NAMES, *(m for m in experiment.metrics if m not in KPI_NAMES)]
+
+
+def summary_table(experiment: Experiment, runs: pd.DataFrame) -> pd.DataFrame:
+    """``summary.csv``: per point × agency × metric, mean, sd, 95% half-width, n and failed."""
+    rows: list[dict[str, Any]] = []
+    factor_columns = list(experiment.points.columns)
+    for point in range(len(experiment.points)):
+        subset = runs[runs["point"] == point]
+        for agency in experiment.agencies:
+            group = subset[subset["agency"] == agency]
+            ok = group[group["status"] == OK]
+            for metric in experiment.metrics:
+                values = ok[metric].to_numpy(dtype=float)
+                finite = values[np.isfinite(values)]
+                row: dict[str, Any] = {"point": point}
+                row.update(experiment.point_values(point))
+                row.update({
+                    "agency": agency, "metric": metric,
+                    "mean": float(finite.mean()) if len(finite) else float("nan"),
+                    "sd": float(finite.std(ddof=1)) if len(finite) > 1 else float("nan"),
+                    "ci95": t_half_width(values), "n": len(finite),
+                    "failed": int((group["status"] != OK).sum())})
+                rows.append(row)
+    columns = ["point", *factor_columns, "agency", "metric", "mean", "sd", "ci95", "n",
+               "failed"]
+    return pd.DataFrame(rows, columns=columns)
+
+
+def versions() -> dict[str, str]:
+    """Package versions for manifests (those of :mod:`sim.output` plus SALib and dask)."""
+    from sim.output import package_versions
+
+    found = package_versions()
+    for name in EXTRA_PACKAGES:
+        try:
+            found[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            found[name] = "not installed"
+    return found
+
+
+def write_outputs(out: Path, result: SweepResult, extra: dict[str, Any] | None = None) -> None:
+    """Write ``runs.csv``, ``summary.csv`` and ``manifest.json`` atomically into ``out``."""
+    atomic_write(out / "runs.csv", lambda tmp: result.runs.to_csv(tmp, index=False))
+    atomic_write(out / "summary.csv", lambda tmp: result.summary.to_csv(tmp, index=False))
+    info = {
+        "experiment": result.experiment.resolved(),
+        "experiment_key": result.experiment.key,
+        "replications": result.experiment.replications,
+        "runs": {"total": result.total, "ran_now": result.ran, "resumed": result.resumed,
+                 "failed": result.failed},
+        "backend": result.backend,
+        "seed_scheme": "every point: replication r of seed S uses SeedSequence(S) streams "
+                       "spawned for r (common random numbers across points)",
+        "versions": versions(),
+        "command": " ".join([Path(sys.argv[0]).name, *sys.argv[1:]]),
+        "timings": {"total_seconds": result.seconds},
+        "store": STORE_FILE, "daily": f"{DAILY_DIR}/",
+        **(extra or {}),
+    }
+    atomic_write_text(out / "manifest.json", json.dumps(info, indent=2, default=str) + "\n")
+
+
+def sweep(experiment: Experiment | str | Path, out: str | Path | None = None, *,
+          backend: str | Backend | None = None, workers: int | None = None,
+          scheduler: str | None = None, resume: bool = False, fresh: bool = False,
+          keep_daily: bool = True,
+          progress: Callable[[int, int, int], None] | None = None) -> SweepResult:
+    """Run every (point, replication) of ``experiment`` not yet in the store at ``out``.
+
+    ``out=None`` keeps the store in memory and writes nothing (for notebooks).
+    ``progress(done, failed, total)`` is called as runs finish. Returns the tables as
+    DataFrames; the CSV files and manifest are written when ``out`` is given.
+    """
+    if not isinstance(experiment, Experiment):
+        experiment = load_experiment(experiment)
+    folder = Path(out) if out is not None else None
+    if folder is not None:
+        prepare_out(folder, experiment, resume=resume, fresh=fresh)
+    own = not isinstance(backend, Backend)
+    engine = backend if isinstance(backend, Backend) else open_backend(backend, workers,
+                                                                       scheduler)
+    started = time.perf_counter()
+    store = RunStore(folder)
+    try:
+        store.initialise(experiment.key, experiment.name,
+                         [experiment.point_values(i)
+                          for i in range(len(experiment.assignments))])
+        done = store.finished()
+        tasks = _tasks(experiment, done, keep_daily)
+        total = len(experiment.assignments) * experiment.replications
+        resumed = total - len(tasks)
+        failed = 0
+        for count, (index, outcome) in enumerate(engine.map(run_point, tasks), start=1):
+            if isinstance(outcome, BaseException):
+                task = tasks[index]
+                outcome = RunOutcome(point=task.point, replication=task.replication,
+                                     seed=task.seed, status="failed",
+                                     error=f"{type(outcome).__name__}: {outcome}")
+            store.record(outcome)
+            failed += not outcome.ok
+            if progress is not None:
+                progress(resumed + count, failed, total)
+        runs = run_table(experiment, store)
+        per_run = runs.drop_duplicates(["point", "replication"])
+        result = SweepResult(experiment=experiment, runs=runs,
+                             summary=summary_table(experiment, runs), out=folder,
+                             ran=len(tasks), resumed=resumed,
+                             failed=int((per_run["status"] != OK).sum()),
+                             seconds=time.perf_counter() - started,
+                             backend=engine.describe(), store=store if folder is None else None)
+        if folder is not None:
+            write_outputs(folder, result)
+    finally:
+        if own:
+            engine.close()
+        if folder is not None:
+            store.close()
+    return result
