@@ -96,19 +96,38 @@ def _place_vintage(world: World, desks: list[AgencyDesk], allocator: Allocator,
 
 
 def _review_metric(world: World, desks: list[AgencyDesk], day: int) -> np.ndarray:
-    """Each agency's recovery or netback so far on the accounts it was given."""
+    """Each agency's recovery (or netback) so far, compared like for like.
+
+    Agencies are compared vintage by vintage — the same vintages at the same age — and the
+    per-vintage rates are averaged with weights common to all agencies (each vintage's placed
+    balance), so an agency is not favoured for holding more of the older vintages. An in-house
+    team's costs to date are spread over its vintages by placed balance.
+    """
     acc = world.accounts
-    metric = np.full(len(desks), np.nan)
-    for desk in desks:
-        members = desk.members
-        placed = float(acc.placed[members].sum())
-        if placed <= 0:
-            continue
-        collected = float(acc.collected[members].sum())
-        if world.scenario.bank.allocation.metric == "netback_rate":
-            collected -= desk.bank_cost_to_date(day, collected / 100.0) * 100.0
-        metric[desk.index] = collected / placed
-    return metric
+    netback = world.scenario.bank.allocation.metric == "netback_rate"
+    placed_idx = np.flatnonzero(acc.is_placed)
+    groups, vintages = len(desks), int(acc.vintage[placed_idx].max()) + 1 if len(placed_idx) else 0
+    if vintages == 0:
+        return np.full(groups, np.nan)
+    cell = acc.agency[placed_idx].astype(np.int64) * vintages + acc.vintage[placed_idx]
+    placed = np.bincount(cell, weights=acc.placed[placed_idx], minlength=groups * vintages)
+    collected = np.bincount(cell, weights=acc.collected[placed_idx],
+                            minlength=groups * vintages)
+    placed, collected = placed.reshape(groups, vintages), collected.reshape(groups, vintages)
+    if netback:
+        for desk in desks:
+            a = desk.index
+            total_collected = collected[a].sum() / 100.0
+            cost = desk.bank_cost_to_date(day, total_collected) * 100.0
+            share = placed[a] / placed[a].sum() if placed[a].sum() > 0 else 0.0
+            collected[a] = collected[a] - cost * share
+    with np.errstate(divide="ignore", invalid="ignore"):
+        rates = collected / placed
+    weights = placed.sum(axis=0)
+    held = (placed > 0).all(axis=0)  # vintages every agency holds
+    if not held.any():
+        return np.full(groups, np.nan)
+    return (rates[:, held] * weights[held]).sum(axis=1) / weights[held].sum()
 
 
 def _days(world: World, desks: list[AgencyDesk], behaviour: BehaviourModel,
