@@ -30,6 +30,7 @@ import numpy as np
 import simpy
 
 from sim.behaviour.base import (
+    BREATHING_SPACE_REQUEST,
     CEASE_REQUEST,
     DISPUTE,
     FULL,
@@ -391,6 +392,10 @@ class AgencyDesk:
         if result.outcome == CEASE_REQUEST:
             self.rules.record_cease(i)
             return "cease_request"
+        if result.outcome == BREATHING_SPACE_REQUEST:
+            self.rules.record_breathing_space(i, now)
+            acc.breathing_spaces[i] += 1
+            return "breathing_space"
         return "refusal"
 
     def _promise(self, i: int, now: float, offer: Offer, keep: float) -> None:

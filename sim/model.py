@@ -65,7 +65,8 @@ def run_replication(scenario: Scenario, replication: int = 0, seed: int | None =
                   rules=RuleBook(scenario.rules, accounts.n), streams=streams,
                   horizon=horizon, start_weekday=scenario.scenario.start_date.weekday(),
                   record_events=record_events)
-    behaviour = make_behaviour(scenario.behaviour, accounts, streams)
+    behaviour = make_behaviour(scenario.behaviour, accounts, streams,
+                               breathing_space_offered=scenario.rules.breathing_space_days > 0)
     desks = [AgencyDesk(index, profile, world, behaviour, streams, scores[index])
              for index, profile in enumerate(scenario.agencies)]
     for desk in desks:
@@ -154,7 +155,8 @@ def _days(world: World, desks: list[AgencyDesk], behaviour: BehaviourModel,
             _place_vintage(world, desks, allocator, placements[day], day)
         bank.hand_over(acc, day)
         if day > 0:
-            payments.accrue_interest(acc, apr, fee, day)
+            payments.accrue_interest(acc, apr, fee, day,
+                                     world.rules.in_breathing_space(float(day)))
         payments.resolve_promises(acc, behaviour, day)
         payments.resolve_instalments(acc, behaviour, day)
         world.rules.new_day()

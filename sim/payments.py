@@ -16,9 +16,15 @@ DAYS_PER_YEAR = 365.0
 DAYS_PER_MONTH = 30
 
 
-def accrue_interest(acc: Accounts, apr: float, late_fee_cents: int, day: int) -> None:
-    """One day's interest on open, unfrozen balances, and monthly late fees off plans."""
+def accrue_interest(acc: Accounts, apr: float, late_fee_cents: int, day: int,
+                    paused: np.ndarray | None = None) -> None:
+    """One day's interest on open, unfrozen balances, and monthly late fees off plans.
+
+    Accounts marked in ``paused`` (a breathing space) accrue nothing.
+    """
     open_ = acc.is_placed & (acc.status < PAID) & ~acc.recalled & (acc.outstanding > 0)
+    if paused is not None:
+        open_ &= ~paused
     if apr > 0:
         idx = np.flatnonzero(open_ & ~acc.interest_frozen)
         interest = np.rint(acc.outstanding[idx] * (apr / DAYS_PER_YEAR)).astype(np.int64)

@@ -69,6 +69,7 @@ class Accounts:
     callback_rate: FloatArray
     promise_keep: FloatArray
     hardship_response: FloatArray
+    breathing_space_request: FloatArray
     propensity: FloatArray  # true chance the account pays if worked
     payer: BoolArray  # latent "would pay" type, drawn with probability `propensity`
     phone_valid: BoolArray
@@ -112,6 +113,7 @@ class Accounts:
         self.phone_known_bad = np.zeros(n, dtype=np.bool_)
         self.complaints = np.zeros(n, dtype=np.int32)
         self.disputes = np.zeros(n, dtype=np.int32)
+        self.breathing_spaces = np.zeros(n, dtype=np.int32)
         self.violations = np.zeros(n, dtype=np.int32)
         self.messages = np.zeros(n, dtype=np.int32)
         # promises and plans
@@ -180,7 +182,7 @@ def draw_portfolio(spec: Portfolio, bank: Bank, streams: Streams) -> Accounts:
         for key in ("answer_rate", "willingness", "lump_sum_share", "monthly_capacity",
                     "self_cure_rate", "reminder_lift", "dispute_rate", "complaint_sensitivity",
                     "cease_rate", "callback_rate", "promise_keep", "hardship_response",
-                    "misunderstanding", "balance_scale")
+                    "misunderstanding", "balance_scale", "breathing_space_request")
     }
     beta_fields = ("answer_rate", "willingness", "lump_sum_share", "monthly_capacity",
                    "dispute_rate", "complaint_sensitivity", "cease_rate", "callback_rate",
@@ -191,7 +193,8 @@ def draw_portfolio(spec: Portfolio, bank: Bank, streams: Streams) -> Accounts:
         m = len(members)
         for key in beta_fields:
             columns[key][members] = _beta(rng, getattr(seg, key), seg.concentration, m)
-        for key in ("self_cure_rate", "reminder_lift", "hardship_response", "balance_scale"):
+        for key in ("self_cure_rate", "reminder_lift", "hardship_response", "balance_scale",
+                    "breathing_space_request"):
             columns[key][members] = getattr(seg, key)
         columns["misunderstanding"][members] = rng.random(m) < seg.misunderstanding
 
@@ -225,6 +228,7 @@ def draw_portfolio(spec: Portfolio, bank: Bank, streams: Streams) -> Accounts:
         callback_rate=columns["callback_rate"],
         promise_keep=columns["promise_keep"],
         hardship_response=columns["hardship_response"],
+        breathing_space_request=columns["breathing_space_request"],
         propensity=propensity,
         payer=payer,
         phone_valid=phone_valid,

@@ -71,6 +71,8 @@ EXTRA_KPIS: dict[str, str] = {
     "promises": "promises to pay made",
     "self_cure_share": "share of accounts that paid in full without a promise",
     "inbound_calls": "inbound callers",
+    "never_attempted_share": "share of accounts the agency never called",
+    "breathing_space_share": "share of accounts granted a breathing space",
 }
 MONEY_KPIS = frozenset({"balance_placed", "collected", "commission", "contact_cost",
                         "net_recovery", "waived", "outstanding_at_recall", "agency_cost"})
@@ -187,6 +189,8 @@ def _group_kpis(world: World, members: np.ndarray, desks: list[AgencyDesk]) -> d
         "promises": promises,
         "self_cure_share": float(acc.self_cured[members].mean()) if n else 0.0,
         "inbound_calls": arrivals,
+        "never_attempted_share": float((acc.attempts[members] == 0).mean()) if n else 0.0,
+        "breathing_space_share": float((acc.breathing_spaces[members] > 0).mean()) if n else 0.0,
     }
 
 

@@ -18,7 +18,8 @@ when a rule says no must count the act as a violation of the returned rule (see
 * the local contact window (Regulation F: 08:00-21:00);
 * conversations and unanswered dials per calendar day (China: 3 and 6);
 * messages per rolling 7 days;
-* cease-contact requests and the dispute verification hold.
+* cease-contact requests, the dispute verification hold and breathing space (UK-style: no
+  contact, and no interest, while it lasts).
 """
 
 from __future__ import annotations
@@ -37,6 +38,7 @@ CONTACT_WINDOW = 5
 CONVERSATIONS_PER_DAY = 6
 UNANSWERED_PER_DAY = 7
 MESSAGES_PER_7_DAYS = 8
+BREATHING_SPACE = 9
 
 RULE_NAMES = {
     CEASED: "cease_request",
@@ -47,6 +49,7 @@ RULE_NAMES = {
     CONVERSATIONS_PER_DAY: "conversations_per_day",
     UNANSWERED_PER_DAY: "unanswered_per_day",
     MESSAGES_PER_7_DAYS: "messages_per_7_days",
+    BREATHING_SPACE: "breathing_space",
 }
 
 PRESSURE_WINDOW_DAYS = 7.0
@@ -85,6 +88,8 @@ class RuleBook:
         self.unanswered_today = np.zeros(accounts, dtype=np.int32)
         self.ceased = np.zeros(accounts, dtype=np.bool_)
         self.dispute_until = np.full(accounts, NEVER)
+        self.breathing_space_days = rules.breathing_space_days
+        self.breathing_until = np.full(accounts, NEVER)
 
     # ------------------------------------------------------------------ scalar (hot path)
 
@@ -99,6 +104,8 @@ class RuleBook:
             return CEASED
         if self.dispute_until[i] > now:
             return DISPUTE_HOLD
+        if self.breathing_until[i] > now:
+            return BREATHING_SPACE
         if self.call_cap and self.call_times[i, (self.call_slot[i] - self.call_cap)
                                              % self.ring] > now - 7.0:
             return CALLS_PER_7_DAYS
@@ -133,11 +140,19 @@ class RuleBook:
     def record_dispute(self, i: int, now: float) -> None:
         self.dispute_until[i] = now + self.dispute_hold_days
 
+    def record_breathing_space(self, i: int, now: float) -> None:
+        """Grant a breathing space: no contact and no interest until it ends."""
+        self.breathing_until[i] = now + self.breathing_space_days
+
+    def in_breathing_space(self, day: float) -> BoolArray:
+        """Accounts whose breathing space covers ``day`` (interest and fees pause)."""
+        return self.breathing_until > day
+
     # ------------------------------------------------------------------ vectorised
 
     def call_allowed(self, idx: IntArray, now: float) -> BoolArray:
         """Vectorised :meth:`call_block` ``== ALLOWED`` over accounts ``idx``."""
-        ok = self.dispute_until[idx] <= now
+        ok = (self.dispute_until[idx] <= now) & (self.breathing_until[idx] <= now)
         if self.honour_cease:
             ok &= ~self.ceased[idx]
         if self.call_cap:
@@ -152,7 +167,7 @@ class RuleBook:
 
     def message_allowed(self, idx: IntArray, now: float) -> BoolArray:
         """Whether a message (SMS, e-mail, letter) may be sent to each of ``idx`` at ``now``."""
-        ok = self.dispute_until[idx] <= now
+        ok = (self.dispute_until[idx] <= now) & (self.breathing_until[idx] <= now)
         if self.honour_cease:
             ok &= ~self.ceased[idx]
         if self.message_cap:
@@ -167,6 +182,7 @@ class RuleBook:
             oldest = self.message_times[idx, self.message_slot[idx]]
             reasons[oldest > now - 7.0] = MESSAGES_PER_7_DAYS
         reasons[self.dispute_until[idx] > now] = DISPUTE_HOLD
+        reasons[self.breathing_until[idx] > now] = BREATHING_SPACE
         if self.honour_cease:
             reasons[self.ceased[idx]] = CEASED
         return reasons

@@ -13,13 +13,19 @@ from sim.rng import Streams
 from sim.schema import Behaviour
 
 
-def make_behaviour(spec: Behaviour, accounts: Accounts, streams: Streams) -> BehaviourModel:
-    """Build the behaviour model a scenario asks for."""
+def make_behaviour(spec: Behaviour, accounts: Accounts, streams: Streams,
+                   breathing_space_offered: bool = False) -> BehaviourModel:
+    """Build the behaviour model a scenario asks for; cardholders ask for breathing space
+    only where the rules offer it."""
+    model: StageModel
     if spec.model == "stage":
-        return StageModel(accounts, spec.stage, streams)
-    if spec.model == "hawkes":
-        return HawkesModel(accounts, spec.stage, spec.hawkes, streams)
-    raise ValueError(f"unknown behaviour model {spec.model!r}")
+        model = StageModel(accounts, spec.stage, streams)
+    elif spec.model == "hawkes":
+        model = HawkesModel(accounts, spec.stage, spec.hawkes, streams)
+    else:
+        raise ValueError(f"unknown behaviour model {spec.model!r}")
+    model.breathing_space_offered = breathing_space_offered
+    return model
 
 
 __all__ = ["AgencyStyle", "BehaviourModel", "Conversation", "HawkesModel", "Offer", "StageModel",

@@ -31,7 +31,8 @@ PROMISE = 0
 REFUSAL = 1
 DISPUTE = 2
 CEASE_REQUEST = 3
-OUTCOME_NAMES = ("promise", "refusal", "dispute", "cease_request")
+BREATHING_SPACE_REQUEST = 4
+OUTCOME_NAMES = ("promise", "refusal", "dispute", "cease_request", "breathing_space")
 
 
 @dataclass(frozen=True, slots=True)

@@ -30,6 +30,7 @@ import math
 import numpy as np
 
 from sim.behaviour.base import (
+    BREATHING_SPACE_REQUEST,
     CEASE_REQUEST,
     DISPUTE,
     INSTALMENTS,
@@ -79,6 +80,8 @@ class StageModel:
         self._dispute = accounts.dispute_rate.tolist()
         self._cease = accounts.cease_rate.tolist()
         self._hardship = accounts.hardship_response.tolist()
+        self._breathing = accounts.breathing_space_request.tolist()
+        self.breathing_space_offered = False  # set by the model when the rules offer it
 
     def answers(self, i: int, now: float, pressure: int) -> bool:
         p = self._answer_rate[i] * math.exp(self.p.pressure_answer * pressure)
@@ -101,7 +104,8 @@ class StageModel:
         return self._talk() < min(1.0, self._complaint[i] * math.exp(push))
 
     def objects(self, i: int, style: AgencyStyle, pressure: int) -> int | None:
-        """``DISPUTE`` or ``CEASE_REQUEST`` if the cardholder objects, else ``None``.
+        """``DISPUTE``, ``CEASE_REQUEST`` or ``BREATHING_SPACE_REQUEST`` (asked only where the
+        rules offer breathing space) if the cardholder objects, else ``None``.
 
         A misunderstanding of card terms is cleared by a good conversation or becomes a dispute.
         """
@@ -117,6 +121,8 @@ class StageModel:
         cease = self._cease[i] * math.exp(p.tone_cease * style.tone + p.pressure_cease * pressure)
         if u() < min(1.0, cease):
             return CEASE_REQUEST
+        if self.breathing_space_offered and u() < self._breathing[i]:
+            return BREATHING_SPACE_REQUEST
         return None
 
     def negotiate(self, i: int, style: AgencyStyle, offer: Offer,

@@ -15,7 +15,7 @@ from __future__ import annotations
 from pydantic import field_validator, model_validator
 
 from sim.schema.agency import Agency, Channel, Shift
-from sim.schema.bank import Allocation, Bank, Rules
+from sim.schema.bank import Allocation, Bank, Route
 from sim.schema.behaviour import Behaviour, HawkesParameters, StageParameters
 from sim.schema.common import (
     CLOCK_PATTERN,
@@ -39,13 +39,40 @@ from sim.schema.portfolio import (
     ScenarioInfo,
     Segment,
 )
+from sim.schema.rules import REGIMES, Regime, Rules
 
 __all__ = [
-    "CLOCK_PATTERN", "SHARE_TOLERANCE", "WEEKDAYS", "WORKWEEK", "Agency", "Allocation",
-    "BalanceDistribution", "Bank", "Behaviour", "Channel", "Clock", "DaysPastDueDistribution",
-    "Finite", "HawkesParameters", "Name", "NonNegative", "Portfolio", "Positive", "Probability",
-    "Rules", "Scenario", "ScenarioInfo", "Segment", "Shift", "StageParameters", "Strict",
-    "Weekday", "clock_to_day_fraction",
+    "CLOCK_PATTERN",
+    "REGIMES",
+    "SHARE_TOLERANCE",
+    "WEEKDAYS",
+    "WORKWEEK",
+    "Agency",
+    "Allocation",
+    "BalanceDistribution",
+    "Bank",
+    "Behaviour",
+    "Channel",
+    "Clock",
+    "DaysPastDueDistribution",
+    "Finite",
+    "HawkesParameters",
+    "Name",
+    "NonNegative",
+    "Portfolio",
+    "Positive",
+    "Probability",
+    "Regime",
+    "Route",
+    "Rules",
+    "Scenario",
+    "ScenarioInfo",
+    "Segment",
+    "Shift",
+    "StageParameters",
+    "Strict",
+    "Weekday",
+    "clock_to_day_fraction",
 ]
 
 

@@ -89,6 +89,7 @@ class Segment(Strict):
     callback_rate: Probability = 0.02
     promise_keep: Probability = 0.6
     hardship_response: Finite = 0.0
+    breathing_space_request: Probability = 0.0
     concentration: Positive = 8.0
 
 
