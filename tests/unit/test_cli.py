@@ -124,7 +124,7 @@ def _bad_files(tmp_path: Path) -> dict[str, tuple[Path, str | None]]:
         "agencies.alpha.colectors")
     add("shares", base.replace("share = 0.5\ncollectors", "share = 0.6\ncollectors", 1),
         "agencies")
-    add("window", base.replace('window_start = "08:00"', 'window_start = "8 am"'),
+    add("window", base.replace('regime = "us_reg_f"', 'regime = "us_reg_f"\nwindow_start = "8 am"'),
         "rules.window_start")
     add("cycle", "extends = 'cycle.toml'\n", "extends")
     add("orphan", "extends = 'no-such-parent.toml'\n", "extends")

@@ -9,6 +9,7 @@ from hypothesis import strategies as st
 
 from sim.rules import (
     ALLOWED,
+    BREATHING_SPACE,
     CALLS_PER_7_DAYS,
     CEASED,
     CONVERSATIONS_PER_DAY,
@@ -244,7 +245,8 @@ def test_contact_window_opens_at_window_start_every_day(start):
 
 def test_rule_names_cover_codes():
     assert set(RULE_NAMES) == {CEASED, DISPUTE_HOLD, CALLS_PER_7_DAYS, QUIET_AFTER_CONVERSATION,
-                               5, CONVERSATIONS_PER_DAY, UNANSWERED_PER_DAY, MESSAGES_PER_7_DAYS}
+                               5, CONVERSATIONS_PER_DAY, UNANSWERED_PER_DAY, MESSAGES_PER_7_DAYS,
+                               BREATHING_SPACE}
     assert ALLOWED not in RULE_NAMES
 
 
