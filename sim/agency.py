@@ -33,14 +33,12 @@ from sim.behaviour.base import (
     BREATHING_SPACE_REQUEST,
     CEASE_REQUEST,
     DISPUTE,
-    FULL,
-    INSTALMENTS,
     PROMISE,
-    SETTLEMENT,
     AgencyStyle,
     BehaviourModel,
-    Offer,
 )
+from sim.fees import commission, expected_fee
+from sim.negotiation import make_offer, record_promise
 from sim.portfolio import ACTIVE, PLAN
 from sim.portfolio import PROMISE as PROMISED
 from sim.queueing import InboundQueue
@@ -50,8 +48,6 @@ from sim.schema import WEEKDAYS, Agency, clock_to_day_fraction
 from sim.world import DAILY_SERIES, World
 
 MINUTES_PER_DAY = 1440.0
-SETTLEMENT_STEP = 0.05  # discounts are offered in 5-point steps
-PAY_IN_FULL_ABILITY = 0.9  # can raise 90% of the balance at once: asked to pay in full
 
 
 class AgencyDesk:
@@ -74,6 +70,9 @@ class AgencyDesk:
         self._inbound_rng = streams.get("inbound", sub)
         self._batch_rng = streams.get("compliance", sub, 2)
         self._priority_key = self._priority_keys(score, streams.get("scores", sub, 1))
+        self._score = score
+        self.worked = np.ones(world.accounts.n, dtype=np.bool_)
+        self.days_behind = 0
         self.order = self.members
         self.queue: InboundQueue[int] = InboundQueue(world.env)
         shift = profile.shift
@@ -122,6 +121,11 @@ class AgencyDesk:
             return
         self.members = np.concatenate([self.members, idx])
         self.order = self.members[np.argsort(self._priority_key[self.members], kind="stable")]
+        profile = self.profile
+        if profile.kind == "contingency" and profile.min_expected_fee > 0:
+            prior = float(self.acc.propensity.mean())  # the agency knows the portfolio's mix
+            fee = expected_fee(profile, self.acc.balance[idx] / 100.0, self._score[idx], prior)
+            self.worked[idx] = fee >= profile.min_expected_fee
 
     # ------------------------------------------------------------------ staffing
 
@@ -149,7 +153,8 @@ class AgencyDesk:
         operating costs."""
         if self.profile.kind == "in_house":
             return self.operating_cost(day)
-        return self.profile.commission * collected
+        placed = float(self.acc.placed[self.members].sum()) / 100.0
+        return commission(self.profile, collected, placed)
 
     def start(self) -> None:
         for _ in range(self.profile.collectors):
@@ -157,23 +162,42 @@ class AgencyDesk:
 
     # ------------------------------------------------------------------ call list
 
-    def new_day(self) -> None:
+    def new_day(self, day: int) -> None:
         """Start each day from the top of the priority list, and decide today's defiance.
 
         For each of its accounts, the agency ignores the rules today with probability
-        ``1 − compliance``: if a rule blocks a call to such an account, the call is made anyway
-        and counted as a violation of that rule.
+        ``1 − compliance`` (``1 − compliance_when_behind`` while it is behind its target pace):
+        if a rule blocks a call to such an account, the call is made anyway and counted as a
+        violation of that rule.
         """
         self._list, self._position = [], 0
         self._idle_until = -1.0
-        if self.profile.compliance < 1.0:
+        compliance = self.profile.compliance
+        if self.behind_target(day):
+            self.days_behind += 1
+            compliance = self.profile.compliance_when_behind or 0.0
+        if compliance < 1.0:
             draws = self._batch_rng.random(len(self.members))
-            self.defiant[self.members] = draws >= self.profile.compliance
+            self.defiant[self.members] = draws >= compliance
+
+    def behind_target(self, day: int) -> bool:
+        """Whether recovery so far trails ``target_recovery`` pro rata to the accounts' age."""
+        profile = self.profile
+        if not profile.target_recovery or profile.compliance_when_behind is None:
+            return False
+        acc, members = self.acc, self.members
+        if len(members) == 0:
+            return False
+        placed = acc.placed[members].astype(np.float64)
+        age = np.clip((day - acc.placed_day[members]) / self.world.scenario.scenario.horizon_days,
+                      0.0, 1.0)
+        pace = profile.target_recovery * float((placed * age).sum() / placed.sum())
+        return float(acc.collected[members].sum() / placed.sum()) < pace
 
     def _rebuild(self, now: float) -> None:
         acc = self.acc
         order = self.order
-        mask = ((acc.status[order] == ACTIVE) & ~acc.recalled[order]
+        mask = ((acc.status[order] == ACTIVE) & ~acc.recalled[order] & self.worked[order]
                 & ~acc.phone_known_bad[order]
                 & (acc.attempts_today[order] < self.profile.max_attempts_per_day)
                 & (now - acc.last_attempt[order] >= self.retry))
@@ -340,40 +364,13 @@ class AgencyDesk:
         if self._legal() < self.world.scenario.rules.lawsuit_per_violation:
             self.lawsuits += 1
 
-    def make_offer(self, i: int) -> Offer:
-        """The agency's proposal to account ``i`` within its settlement and plan authority."""
-        acc, profile = self.acc, self.profile
-        lump = float(acc.lump_sum_share[i])
-        if lump >= PAY_IN_FULL_ABILITY:
-            if profile.waive_interest and acc.accrued[i] > 0:
-                waiver = min(1.0, float(acc.accrued[i]) / max(1.0, float(acc.outstanding[i])))
-                return Offer(FULL, discount=waiver, burden=(1.0 - waiver) / lump,
-                             interest_waiver=True)
-            return Offer(FULL, burden=1.0 / lump)
-        needed = 1.0 - lump
-        if needed <= profile.settlement_max_discount:
-            discount = min(profile.settlement_max_discount,
-                           math.ceil(needed / SETTLEMENT_STEP - 1e-9) * SETTLEMENT_STEP)
-            return Offer(SETTLEMENT, discount=discount, burden=(1.0 - discount) / lump)
-        outstanding = int(acc.outstanding[i])
-        if profile.plan_max_months > 0:
-            capacity = max(1.0, float(acc.monthly_capacity[i]) * float(acc.balance[i]))
-            instalment = max(capacity, outstanding / profile.plan_max_months)
-            months = max(1, math.ceil(outstanding / instalment))
-            return Offer(INSTALMENTS, months=months, instalment=math.ceil(instalment),
-                         burden=instalment / capacity,
-                         hardship_terms=profile.freeze_interest_on_plan)
-        discount = profile.settlement_max_discount
-        return Offer(SETTLEMENT if discount > 0 else FULL, discount=discount,
-                     burden=(1.0 - discount) / max(lump, 1e-3))
-
     def _converse(self, i: int, now: float, day: int, pressure: int, violated: bool) -> str:
         acc, world = self.acc, self.world
         self.rules.record_conversation(i, now)
         self.behaviour.contacted(i, now)
         acc.conversations[i] += 1
         self.daily["conversations"][day] += 1
-        offer = self.make_offer(i)
+        offer = make_offer(acc, self.profile, i)
         result = self.behaviour.converse(i, now, self.style, offer, pressure, violated)
         if result.complaint:
             acc.complaints[i] += 1
@@ -381,7 +378,7 @@ class AgencyDesk:
             if self._legal() < world.scenario.rules.lawsuit_per_complaint:
                 self.lawsuits += 1
         if result.outcome == PROMISE:
-            self._promise(i, now, offer, result.keep_probability)
+            record_promise(acc, self.profile, i, now, offer, result.keep_probability)
             self.daily["promises"][day] += 1
             return "promise"
         if result.outcome == DISPUTE:
@@ -397,29 +394,6 @@ class AgencyDesk:
             acc.breathing_spaces[i] += 1
             return "breathing_space"
         return "refusal"
-
-    def _promise(self, i: int, now: float, offer: Offer, keep: float) -> None:
-        acc = self.acc
-        due = float(math.ceil(now + self.profile.promise_days))
-        acc.promises[i] += 1
-        acc.keep_probability[i] = keep
-        acc.promise_due[i] = due
-        if offer.kind == INSTALMENTS:
-            acc.status[i] = PLAN
-            acc.plan_installment[i] = offer.instalment
-            acc.plan_left[i] = offer.months
-            acc.plan_paid[i] = 0
-            acc.plans_started[i] += 1
-            acc.interest_frozen[i] = offer.hardship_terms
-        else:
-            acc.status[i] = PROMISED
-            acc.promise_settles[i] = offer.kind == SETTLEMENT
-            acc.promise_waives[i] = offer.kind == SETTLEMENT or offer.interest_waiver
-            if offer.interest_waiver:
-                amount = int(acc.outstanding[i]) - int(acc.accrued[i])
-            else:
-                amount = math.ceil(int(acc.outstanding[i]) * (1.0 - offer.discount))
-            acc.promise_amount[i] = max(0, amount)
 
     # ------------------------------------------------------------------ messages and callbacks
 

@@ -163,7 +163,7 @@ def _days(world: World, desks: list[AgencyDesk], behaviour: BehaviourModel,
         acc.attempts_today[:] = 0
         reminded = np.zeros(acc.n, dtype=np.bool_)
         for desk in desks:
-            desk.new_day()
+            desk.new_day(day)
             reached = desk.send_messages(day)
             reminded[reached] = True
             if len(reached):

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from sim import fees
 from sim.portfolio import PAID, PLAN, SETTLED, STATUS_NAMES
 from sim.world import EVENT_COLUMNS, World
 
@@ -73,9 +74,13 @@ EXTRA_KPIS: dict[str, str] = {
     "inbound_calls": "inbound callers",
     "never_attempted_share": "share of accounts the agency never called",
     "breathing_space_share": "share of accounts granted a breathing space",
+    "legal_cost": "regulatory fines for violations plus the cost of lawsuits",
+    "reputation_cost": "legal cost plus the reputational cost of complaints",
+    "days_behind_target": "days an agency spent behind its target recovery pace",
 }
 MONEY_KPIS = frozenset({"balance_placed", "collected", "commission", "contact_cost",
-                        "net_recovery", "waived", "outstanding_at_recall", "agency_cost"})
+                        "net_recovery", "waived", "outstanding_at_recall", "agency_cost",
+                        "legal_cost", "reputation_cost"})
 TOTAL = "total"
 
 
@@ -130,8 +135,8 @@ def _group_kpis(world: World, members: np.ndarray, desks: list[AgencyDesk]) -> d
     n = len(members)
     placed = acc.placed[members].sum() / 100.0
     collected = acc.collected[members].sum() / 100.0
-    commission = sum(d.profile.commission * acc.collected[d.members].sum() / 100.0
-                     for d in desks if d.profile.kind == "contingency")
+    commission = sum(fees.commission(d.profile, acc.collected[d.members].sum() / 100.0,
+                                     acc.placed[d.members].sum() / 100.0) for d in desks)
     operating = {d.index: d.operating_cost() for d in desks}
     contact_cost = sum(operating[d.index] for d in desks if d.profile.kind == "in_house")
     calls = sum(d.calls for d in desks)
@@ -152,6 +157,9 @@ def _group_kpis(world: World, members: np.ndarray, desks: list[AgencyDesk]) -> d
     per = max(n, 1)
     strain = (10 * complaints + 2 * violations + disputes) / per + ceased + pressured / 2
     net = collected - commission - contact_cost
+    rules = world.scenario.rules
+    lawsuits = sum(d.lawsuits for d in desks)
+    legal = rules.fine_per_violation * violations + rules.lawsuit_cost * lawsuits
     first_attempt = _mean_delay(acc.first_attempt[members], acc.placed_day[members])
     first_rpc = _mean_delay(acc.first_rpc[members], acc.placed_day[members])
     return {
@@ -177,7 +185,7 @@ def _group_kpis(world: World, members: np.ndarray, desks: list[AgencyDesk]) -> d
         "complaints_per_1000": 1000.0 * complaints / per,
         "disputes_per_1000": 1000.0 * disputes / per,
         "rule_violations": violations,
-        "lawsuits": sum(d.lawsuits for d in desks),
+        "lawsuits": lawsuits,
         "cx_index": 100.0 * float(np.exp(-strain)),
         "collector_utilization": _ratio(sum(d.busy_days for d in desks), staffed),
         "inbound_abandon_rate": _ratio(sum(d.queue.abandoned for d in desks), arrivals),
@@ -191,6 +199,9 @@ def _group_kpis(world: World, members: np.ndarray, desks: list[AgencyDesk]) -> d
         "inbound_calls": arrivals,
         "never_attempted_share": float((acc.attempts[members] == 0).mean()) if n else 0.0,
         "breathing_space_share": float((acc.breathing_spaces[members] > 0).mean()) if n else 0.0,
+        "legal_cost": legal,
+        "reputation_cost": legal + rules.complaint_cost * complaints,
+        "days_behind_target": max((d.days_behind for d in desks), default=0),
     }
 
 

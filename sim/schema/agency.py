@@ -24,6 +24,14 @@ from sim.schema.common import (
 )
 
 
+class FeeTier(Strict):
+    """A contingency-fee tier: ``rate`` applies to all collections once the agency's recovery
+    rate on its placed balance reaches ``recovery_at_least``."""
+
+    recovery_at_least: Probability
+    rate: Probability
+
+
 class Channel(Strict):
     """A message cadence: sent every ``every_days`` from ``first_day`` after hand-over."""
 
@@ -53,7 +61,15 @@ class Shift(Strict):
 
 
 class Agency(Strict):
-    """One collection agency (or the bank's own team when ``kind = "in_house"``)."""
+    """One collection agency (or the bank's own team when ``kind = "in_house"``).
+
+    Incentives: a contingency agency earns ``commission`` on everything collected, or the rate
+    of the highest ``commission_tiers`` entry its recovery reaches; it works only accounts whose
+    expected fee (rate × balance × its own estimate of the chance the account pays) is at least
+    ``min_expected_fee`` ("cherry-picking"; 0 works every account); and while its recovery runs
+    behind the pace of ``target_recovery`` its rule discipline falls to
+    ``compliance_when_behind`` (cutting corners).
+    """
 
     name: Name
     kind: Literal["contingency", "in_house"] = "contingency"
@@ -73,6 +89,10 @@ class Agency(Strict):
     waive_interest: bool = False
     promise_days: int = Field(default=7, ge=1, le=60)
     commission: Probability = 0.2
+    commission_tiers: list[FeeTier] = Field(default_factory=list)
+    min_expected_fee: NonNegative = 0.0
+    target_recovery: Probability = 0.0
+    compliance_when_behind: Probability | None = None
     collector_hourly_wage: NonNegative = 16.5
     cost_per_call: NonNegative = 0.05
     ring_minutes: Positive = 0.6
@@ -83,3 +103,11 @@ class Agency(Strict):
     sms: Channel = Channel()
     email: Channel = Channel()
     letter: Channel = Channel()
+
+    @model_validator(mode="after")
+    def _tiers_ordered(self) -> Agency:
+        thresholds = [t.recovery_at_least for t in self.commission_tiers]
+        if thresholds != sorted(set(thresholds)):
+            raise ValueError(f"commission_tiers must rise strictly in recovery_at_least "
+                             f"(got {thresholds})")
+        return self
