@@ -128,8 +128,9 @@ class Allocator:
                                       (score, route.score_min, route.score_max)):
                 if low is not None:
                     match &= values >= low
-                if high is not None:
-                    match &= values < high
+                if high is not None:  # the top is excluded, except a top of the whole range
+                    match &= (values < high) | ((values == high) & (values is score)
+                                                & (high >= 1.0))
             agency[match] = self.names.index(route.agency)
             routed |= match
         return routed, agency

@@ -33,6 +33,7 @@ from sim import bank, payments
 from sim.agency import AgencyDesk
 from sim.allocation import Allocator
 from sim.behaviour import BehaviourModel, make_behaviour
+from sim.fees import commission_rate
 from sim.portfolio import draw_portfolio
 from sim.results import Results, build_results
 from sim.rng import Streams
@@ -101,8 +102,9 @@ def _review_metric(world: World, desks: list[AgencyDesk], day: int) -> np.ndarra
 
     Agencies are compared vintage by vintage — the same vintages at the same age — and the
     per-vintage rates are averaged with weights common to all agencies (each vintage's placed
-    balance), so an agency is not favoured for holding more of the older vintages. An in-house
-    team's costs to date are spread over its vintages by placed balance.
+    balance), so an agency is not favoured for holding more of the older vintages. Fees come
+    off what each vintage paid; an in-house team's costs to date are spread over its vintages
+    by placed balance.
     """
     acc = world.accounts
     netback = world.scenario.bank.allocation.metric == "netback_rate"
@@ -118,10 +120,13 @@ def _review_metric(world: World, desks: list[AgencyDesk], day: int) -> np.ndarra
     if netback:
         for desk in desks:
             a = desk.index
-            total_collected = collected[a].sum() / 100.0
-            cost = desk.bank_cost_to_date(day, total_collected) * 100.0
-            share = placed[a] / placed[a].sum() if placed[a].sum() > 0 else 0.0
-            collected[a] = collected[a] - cost * share
+            if desk.profile.kind == "in_house":
+                cost = desk.operating_cost(day) * 100.0
+                share = placed[a] / placed[a].sum() if placed[a].sum() > 0 else 0.0
+                collected[a] = collected[a] - cost * share
+            else:  # a fee is a share of what each vintage paid
+                recovery = collected[a].sum() / placed[a].sum() if placed[a].sum() > 0 else 0.0
+                collected[a] = collected[a] * (1.0 - commission_rate(desk.profile, recovery))
     with np.errstate(divide="ignore", invalid="ignore"):
         rates = collected / placed
     weights = placed.sum(axis=0)

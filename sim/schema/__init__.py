@@ -124,6 +124,14 @@ class Scenario(Strict):
         total = sum(a.share or 0.0 for a in self.agencies)
         if abs(total - 1.0) > SHARE_TOLERANCE:
             raise ValueError(f"agencies: agency shares must sum to 1 (got {total:g})")
+        if allocation.method == "performance":
+            for agency in self.agencies:
+                share = agency.share or 0.0
+                if not allocation.floor <= share <= allocation.cap:
+                    raise ValueError(f"agencies.{agency.name}.share: must lie within "
+                                     f"bank.allocation floor and cap ({allocation.floor}-"
+                                     f"{allocation.cap}) under performance allocation "
+                                     f"(got {share:g})")
         return self
 
     def agency(self, name: str) -> Agency:

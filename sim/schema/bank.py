@@ -18,8 +18,9 @@ from sim.schema.common import (
 class Route(Strict):
     """One segment-routing rule: accounts matching every given condition go to ``agency``.
 
-    Bands are inclusive at the bottom and exclusive at the top; ``score`` is the percentile
-    (0 = worst, 1 = best) of the bank's own score of the account.
+    Bands are inclusive at the bottom and exclusive at the top (a ``score_max`` of 1 includes
+    the best account); ``score`` is the percentile (0 = worst, 1 = best) of the bank's own
+    score of the account.
     """
 
     agency: Name
