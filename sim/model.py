@@ -34,6 +34,7 @@ from sim.agency import AgencyDesk
 from sim.allocation import Allocator
 from sim.behaviour import BehaviourModel, make_behaviour
 from sim.fees import commission_rate
+from sim.follow_up import follow_up
 from sim.portfolio import draw_portfolio
 from sim.results import Results, build_results
 from sim.rng import Streams
@@ -80,11 +81,14 @@ def run_replication(scenario: Scenario, replication: int = 0, seed: int | None =
         desk.queue.close()
     if audit:
         accounts.check_ledger()
+    redefault_day, follow = follow_up(accounts, scenario.bank.follow_up_days,
+                                      scenario.behaviour.stage.instalment_persistence, streams)
     wall = time.perf_counter() - started
     return build_results(world, desks, tracker.frame(), seed=seed, replication=replication,
                          wall_seconds=wall, keep_accounts=keep_accounts,
                          vintages=tracker.vintage_frame(),
-                         allocation=pd.DataFrame(allocator.history))
+                         allocation=pd.DataFrame(allocator.history),
+                         redefault_day=redefault_day, follow_up=follow)
 
 
 def _place_vintage(world: World, desks: list[AgencyDesk], allocator: Allocator,

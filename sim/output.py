@@ -89,6 +89,9 @@ def write_results_folder(out: Path, scenario: Scenario, source: str, overrides: 
                       ignore_index=True).to_parquet(staging / "vintages.parquet", index=False)
         pd.concat([r.allocation.assign(replication=r.replication) for r in results],
                   ignore_index=True).to_csv(staging / "allocation.csv", index=False)
+        if any(not r.follow_up.empty for r in results):
+            pd.concat([r.follow_up.assign(replication=r.replication) for r in results],
+                      ignore_index=True).to_csv(staging / "follow_up.csv", index=False)
         tables = [r.accounts.assign(replication=r.replication) for r in results
                   if r.accounts is not None]
         if tables:

@@ -70,6 +70,7 @@ class Accounts:
     promise_keep: FloatArray
     hardship_response: FloatArray
     breathing_space_request: FloatArray
+    redefault_risk: FloatArray
     propensity: FloatArray  # true chance the account pays if worked
     payer: BoolArray  # latent "would pay" type, drawn with probability `propensity`
     phone_valid: BoolArray
@@ -182,7 +183,8 @@ def draw_portfolio(spec: Portfolio, bank: Bank, streams: Streams) -> Accounts:
         for key in ("answer_rate", "willingness", "lump_sum_share", "monthly_capacity",
                     "self_cure_rate", "reminder_lift", "dispute_rate", "complaint_sensitivity",
                     "cease_rate", "callback_rate", "promise_keep", "hardship_response",
-                    "misunderstanding", "balance_scale", "breathing_space_request")
+                    "misunderstanding", "balance_scale", "breathing_space_request",
+                    "redefault_risk")
     }
     beta_fields = ("answer_rate", "willingness", "lump_sum_share", "monthly_capacity",
                    "dispute_rate", "complaint_sensitivity", "cease_rate", "callback_rate",
@@ -194,7 +196,7 @@ def draw_portfolio(spec: Portfolio, bank: Bank, streams: Streams) -> Accounts:
         for key in beta_fields:
             columns[key][members] = _beta(rng, getattr(seg, key), seg.concentration, m)
         for key in ("self_cure_rate", "reminder_lift", "hardship_response", "balance_scale",
-                    "breathing_space_request"):
+                    "breathing_space_request", "redefault_risk"):
             columns[key][members] = getattr(seg, key)
         columns["misunderstanding"][members] = rng.random(m) < seg.misunderstanding
 
@@ -229,6 +231,7 @@ def draw_portfolio(spec: Portfolio, bank: Bank, streams: Streams) -> Accounts:
         promise_keep=columns["promise_keep"],
         hardship_response=columns["hardship_response"],
         breathing_space_request=columns["breathing_space_request"],
+        redefault_risk=columns["redefault_risk"],
         propensity=propensity,
         payer=payer,
         phone_valid=phone_valid,

@@ -61,8 +61,9 @@ KPI_DOCS: dict[str, str] = {
                              "inbound callers"),
     "delinquent_share_end": ("share of accounts neither paid, settled nor current on a plan "
                              "at recall"),
-    "redefault_rate": ("plans broken after an instalment was paid / "
-                       "accounts that paid an instalment"),
+    "redefault_rate": ("cured accounts (paid, settled or paid an instalment) that fell behind "
+                       "again — a broken plan, or within the follow-up window — / cured "
+                       "accounts"),
 }
 KPI_NAMES: tuple[str, ...] = tuple(KPI_DOCS)
 EXTRA_KPIS: dict[str, str] = {
@@ -77,6 +78,8 @@ EXTRA_KPIS: dict[str, str] = {
     "legal_cost": "regulatory fines for violations plus the cost of lawsuits",
     "reputation_cost": "legal cost plus the reputational cost of complaints",
     "days_behind_target": "days an agency spent behind its target recovery pace",
+    "delinquent_share_follow_up": ("share of accounts delinquent at the end of the follow-up "
+                                   "window after recall (with follow_up_days)"),
 }
 MONEY_KPIS = frozenset({"balance_placed", "collected", "commission", "contact_cost",
                         "net_recovery", "waived", "outstanding_at_recall", "agency_cost",
@@ -96,6 +99,7 @@ class Results:
     reports: pd.DataFrame
     vintages: pd.DataFrame = field(default_factory=pd.DataFrame)
     allocation: pd.DataFrame = field(default_factory=pd.DataFrame)
+    follow_up: pd.DataFrame = field(default_factory=pd.DataFrame)
     accounts: pd.DataFrame | None = None
     events: pd.DataFrame | None = None
     meta: dict[str, Any] = field(default_factory=dict)
@@ -130,7 +134,8 @@ def _mean_delay(when: np.ndarray, placed: np.ndarray) -> float:
     return float((when[happened] - placed[happened]).mean()) if happened.any() else float("nan")
 
 
-def _group_kpis(world: World, members: np.ndarray, desks: list[AgencyDesk]) -> dict[str, Any]:
+def _group_kpis(world: World, members: np.ndarray, desks: list[AgencyDesk],
+                redefault_day: np.ndarray) -> dict[str, Any]:
     acc = world.accounts
     n = len(members)
     placed = acc.placed[members].sum() / 100.0
@@ -153,7 +158,10 @@ def _group_kpis(world: World, members: np.ndarray, desks: list[AgencyDesk]) -> d
     arrivals = sum(d.queue.arrivals for d in desks)
     staffed = sum(d.staffed_days for d in desks)
     current = (status >= PAID) | ((status == PLAN) & acc.ever_paid_instalment[members])
-    paid_instalment = int(acc.ever_paid_instalment[members].sum())
+    cured = (status >= PAID) | acc.ever_paid_instalment[members]
+    redefaulted = acc.redefaulted[members] | np.isfinite(redefault_day[members])
+    follow_days = world.scenario.bank.follow_up_days
+    still_cured = current & ~np.isfinite(redefault_day[members])
     per = max(n, 1)
     strain = (10 * complaints + 2 * violations + disputes) / per + ceased + pressured / 2
     net = collected - commission - contact_cost
@@ -190,7 +198,7 @@ def _group_kpis(world: World, members: np.ndarray, desks: list[AgencyDesk]) -> d
         "collector_utilization": _ratio(sum(d.busy_days for d in desks), staffed),
         "inbound_abandon_rate": _ratio(sum(d.queue.abandoned for d in desks), arrivals),
         "delinquent_share_end": float((~current).mean()) if n else 0.0,
-        "redefault_rate": _ratio(acc.redefaulted[members].sum(), paid_instalment),
+        "redefault_rate": _ratio(int((redefaulted & cured).sum()), int(cured.sum())),
         "agency_cost": sum(operating.values()),
         "call_attempts": calls,
         "conversations": conversations,
@@ -202,6 +210,8 @@ def _group_kpis(world: World, members: np.ndarray, desks: list[AgencyDesk]) -> d
         "legal_cost": legal,
         "reputation_cost": legal + rules.complaint_cost * complaints,
         "days_behind_target": max((d.days_behind for d in desks), default=0),
+        "delinquent_share_follow_up": float((~still_cured).mean()) if n and follow_days
+        else float("nan"),
     }
 
 
@@ -261,11 +271,15 @@ def _vintage_curves(vintages: pd.DataFrame) -> pd.DataFrame:
 def build_results(world: World, desks: list[AgencyDesk], daily: pd.DataFrame, *, seed: int,
                   replication: int, wall_seconds: float, keep_accounts: bool,
                   vintages: pd.DataFrame | None = None,
-                  allocation: pd.DataFrame | None = None) -> Results:
+                  allocation: pd.DataFrame | None = None,
+                  redefault_day: np.ndarray | None = None,
+                  follow_up: pd.DataFrame | None = None) -> Results:
     """Assemble :class:`Results` from the state a finished replication left behind."""
     acc = world.accounts
-    rows = {d.profile.name: _group_kpis(world, d.members, [d]) for d in desks}
-    rows[TOTAL] = _group_kpis(world, np.arange(acc.n), desks)
+    if redefault_day is None:
+        redefault_day = np.full(acc.n, np.inf)
+    rows = {d.profile.name: _group_kpis(world, d.members, [d], redefault_day) for d in desks}
+    rows[TOTAL] = _group_kpis(world, np.arange(acc.n), desks, redefault_day)
     kpis = pd.DataFrame.from_dict(rows, orient="index")
     kpis.index.name = "agency"
     accounts = None
@@ -306,4 +320,5 @@ def build_results(world: World, desks: list[AgencyDesk], daily: pd.DataFrame, *,
                    vintages=_vintage_curves(vintages if vintages is not None
                                             else pd.DataFrame()),
                    allocation=allocation if allocation is not None else pd.DataFrame(),
+                   follow_up=follow_up if follow_up is not None else pd.DataFrame(),
                    meta=meta)

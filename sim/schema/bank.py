@@ -77,7 +77,8 @@ class Bank(Strict):
     ``placement = "batch"`` places every account at day 0; ``"flow"`` places them in
     ``vintages`` equal vintages, one every ``vintage_every_days`` days. Each account is recalled
     ``horizon_days`` (the placement length) after its own placement. ``analytics_auc`` is the
-    ranking quality of the bank's own score, used by score-band routing.
+    ranking quality of the bank's own score, used by score-band routing. ``follow_up_days``
+    (0 = none) follows cured accounts after recall to see whether they re-default.
     """
 
     placement: Literal["batch", "flow"] = "batch"
@@ -89,6 +90,7 @@ class Bank(Strict):
     email_valid: Probability = 0.7
     report_every_days: int = Field(default=7, ge=1, le=365)
     analytics_auc: Annotated[float, Field(ge=0.5, le=0.999), AfterValidator(check_finite)] = 0.7
+    follow_up_days: int = Field(default=0, ge=0, le=3650)
 
     @model_validator(mode="after")
     def _flow(self) -> Bank:

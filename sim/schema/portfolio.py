@@ -90,6 +90,7 @@ class Segment(Strict):
     promise_keep: Probability = 0.6
     hardship_response: Finite = 0.0
     breathing_space_request: Probability = 0.0
+    redefault_risk: Probability = 0.2
     concentration: Positive = 8.0
 
 
