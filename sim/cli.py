@@ -73,6 +73,15 @@ def _parser() -> argparse.ArgumentParser:
 
     sub.add_parser("schema", help="print the JSON Schema of scenario files")
 
+    table = sub.add_parser("table", help="run scenarios side by side and tabulate their KPIs")
+    table.add_argument("scenarios", type=Path, nargs="+")
+    table.add_argument("--reps", type=int, default=5)
+    table.add_argument("--seed", type=int, default=None)
+    table.add_argument("--metric", dest="metrics", action="append", default=None,
+                       help="KPI to show (repeatable; default a standard set)")
+    table.add_argument("--workers", type=int, default=None)
+    table.add_argument("--format", choices=("markdown", "csv", "json"), default="markdown")
+
     bench = sub.add_parser("bench", help="time the model against the bare SimPy kernel")
     bench.add_argument("--accounts", type=int, default=20_000)
     bench.add_argument("--format", choices=("table", "json"), default="table")
@@ -120,6 +129,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _check(args)
         if args.command == "bench":
             return _bench(args)
+        if args.command == "table":
+            return _table(args)
     except ScenarioError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
@@ -176,6 +187,29 @@ def _check(args: argparse.Namespace) -> int:
             figures = ", ".join(f"{k} {_plain(v):.6g}" for k, v in report[side].items()
                                 if isinstance(_plain(v), int | float))
             print(f"{side:>9}: {figures}")
+    return 0
+
+
+def _table(args: argparse.Namespace) -> int:
+    from sim.report.library import DEFAULT_METRICS, markdown, scenario_table
+    from sim.results import EXTRA_KPIS, KPI_NAMES
+
+    metrics = args.metrics or list(DEFAULT_METRICS)
+    for metric in metrics:
+        _require(metric in KPI_NAMES or metric in EXTRA_KPIS, "--metric", "unknown KPI", metric)
+    _require(args.reps >= 1, "--reps", "must be at least 1", args.reps)
+    for path in args.scenarios:
+        load_scenario(path)  # every file valid before anything runs
+    workers = args.workers
+    table = scenario_table(args.scenarios, args.reps, metrics, args.seed,
+                           backend="process" if workers and workers > 1 else "serial",
+                           workers=workers)
+    if args.format == "markdown":
+        print(markdown(table))
+    elif args.format == "csv":
+        print(table.to_csv(index=False), end="")
+    else:
+        print(json.dumps(_finite_json(table.to_dict(orient="records")), indent=2))
     return 0
 
 
