@@ -9,7 +9,9 @@ outside it), never from the order in which streams are first used, so adding a s
 no other stream's numbers. Scenarios that share a portfolio section therefore draw identical
 portfolios for replication *r* (common random numbers).
 
-:class:`UniformBlock` hands out scalar uniforms from pre-drawn blocks: the per-call hot path
+:func:`counter_uniforms` gives draws keyed by (account, counter) for models that need each
+account to keep its own sequence whatever happens to the others. :class:`UniformBlock` hands
+out scalar uniforms from pre-drawn blocks: the per-call hot path
 asks for one number at a time, and a numpy call per number would dominate its cost.
 """
 
@@ -57,6 +59,10 @@ class Streams:
             entropy=self.seed, spawn_key=(self.replication, stream_id(name), *extra)
         )
 
+    def key(self, name: str, *extra: int) -> int:
+        """A 64-bit key for :func:`counter_uniforms`, derived from stream ``name``."""
+        return int(self.sequence(name, *extra).generate_state(1, np.uint64)[0])
+
     def get(self, name: str, *extra: int) -> np.random.Generator:
         """The generator for ``name``; the same object on every call in this replication."""
         key = name if not extra else f"{name}/{'/'.join(map(str, extra))}"
@@ -65,6 +71,33 @@ class Streams:
             generator = np.random.Generator(np.random.PCG64(self.sequence(name, *extra)))
             self._cache[key] = generator
         return generator
+
+
+_GOLDEN = np.uint64(0x9E3779B97F4A7C15)
+_MIX1 = np.uint64(0xBF58476D1CE4E5B9)
+_MIX2 = np.uint64(0x94D049BB133111EB)
+
+
+def _splitmix64(x: np.ndarray) -> np.ndarray:
+    """The SplitMix64 finaliser: a strong 64-bit mix, applied elementwise (wrapping)."""
+    z = x + _GOLDEN
+    z = (z ^ (z >> np.uint64(30))) * _MIX1
+    z = (z ^ (z >> np.uint64(27))) * _MIX2
+    return z ^ (z >> np.uint64(31))
+
+
+def counter_uniforms(key: int, index: np.ndarray, counter: np.ndarray) -> np.ndarray:
+    """U(0, 1) draws that depend only on (``key``, ``index``, ``counter``), elementwise.
+
+    Counter-based: the k-th draw of account i is the same whatever else is drawn, and in
+    whatever order, so models can give each account its own sequence of draws (common random
+    numbers across scenarios) while still drawing for many accounts at once. ``key`` comes
+    from a named stream (:meth:`Streams.key`).
+    """
+    with np.errstate(over="ignore"):
+        x = _splitmix64(np.uint64(key) ^ _splitmix64(np.asarray(index, dtype=np.uint64)))
+        x = _splitmix64(x ^ _splitmix64(np.asarray(counter, dtype=np.uint64) + _MIX1))
+    return ((x >> np.uint64(11)).astype(np.float64) + 0.5) * 2.0**-53
 
 
 class UniformBlock:

@@ -13,12 +13,15 @@ Conversations still follow the stage model for complaints, disputes and cease re
 account that objects is not paid out of the conversation); there are no promises: the effect of
 a contact is the jump ``delta2`` in the repayment intensity.
 
-Simulation is exact. Between boundaries (the day's contacts, and the end of the day) the
-intensity is deterministic, so the next repayment time is drawn by inversion of the
-cumulative intensity: the sum of a constant part λ∞ and a decaying part (λ − λ∞)e^{−κs}, whose
-first event times are drawn separately and the earlier taken (Dassios & Zhao 2013). All open
-accounts are advanced together with numpy; only accounts with a repayment or a boundary in the
-remaining day take another turn.
+Simulation is exact, by the time-change theorem: each account holds an Exp(1) budget, and its
+next repayment comes when the integrated intensity since the last one uses the budget up.
+Between boundaries (the day's contacts, and the end of the day) the intensity is
+deterministic, so the integral has a closed form; the moment a budget runs out is found by
+Newton's method. Budgets and repaid shares are counter-based draws keyed by (account,
+repayment number) — they belong to accounts, not to the order of draws — so scenarios that
+differ only in ways that leave an account's intensity alone give that account the same
+repayments (common random numbers). All open accounts advance together with numpy; only those
+with a repayment or a boundary left in the day take another turn.
 """
 
 from __future__ import annotations
@@ -38,25 +41,32 @@ from sim.behaviour.base import (
 )
 from sim.behaviour.stage import StageModel
 from sim.portfolio import Accounts
-from sim.rng import Streams
+from sim.rng import Streams, counter_uniforms
 from sim.schema import HawkesParameters, StageParameters
 
 
-def next_event_delay(lam: FloatArray, lam_inf: float, kappa: float,
-                     u1: FloatArray, u2: FloatArray) -> FloatArray:
-    """Exact delay to the next event of an intensity ``lam_inf + (lam − lam_inf)·e^{−κs}``.
+def integrated_intensity(lam: FloatArray, lam_inf: float, kappa: float,
+                         span: FloatArray) -> FloatArray:
+    """∫₀^span of ``lam_inf + (lam − lam_inf)·e^{−κs}`` ds."""
+    if kappa <= 0:
+        return lam * span
+    return lam_inf * span + (lam - lam_inf) * -np.expm1(-kappa * span) / kappa
 
-    Requires ``lam >= lam_inf``. Returns ``inf`` where no event ever comes.
+
+def time_to_mass(lam: FloatArray, lam_inf: float, kappa: float, mass: FloatArray) -> FloatArray:
+    """The span over which the intensity integrates to ``mass`` (which it must reach).
+
+    Newton's method from ``mass / lam``: the integrated intensity is increasing and concave
+    (``lam >= lam_inf``), so the iterates rise monotonically to the root.
     """
-    excess = lam - lam_inf
-    with np.errstate(divide="ignore", invalid="ignore"):
-        if kappa > 0:
-            d = 1.0 + kappa * np.log(u1) / excess
-            decaying = np.where((excess > 0) & (d > 0), -np.log(d) / kappa, np.inf)
-        else:
-            decaying = np.where(excess > 0, -np.log(u1) / excess, np.inf)
-        constant = -np.log(u2) / lam_inf if lam_inf > 0 else np.full(len(lam), np.inf)
-    return np.minimum(decaying, constant)
+    span = mass / lam
+    for _ in range(60):
+        gap = integrated_intensity(lam, lam_inf, kappa, span) - mass
+        if np.all(np.abs(gap) <= 1e-12 * np.maximum(mass, 1.0)):
+            break
+        slope = lam_inf + (lam - lam_inf) * np.exp(-kappa * span)
+        span = span - gap / slope
+    return span
 
 
 class HawkesModel(StageModel):
@@ -66,7 +76,9 @@ class HawkesModel(StageModel):
                  streams: Streams) -> None:
         super().__init__(accounts, stage, streams)
         self.h = params
-        self._rng = streams.get("payments", 1)
+        self._share_key = streams.key("payments", 1)
+        self._budget_key = streams.key("payments", 2)
+        self.budget = self._exponential(np.arange(accounts.n), np.zeros(accounts.n))
         self.intensity = np.full(accounts.n, params.lambda0)
         self.clock = np.full(accounts.n, np.nan)  # time of `intensity`; set at placement
         self._contacts: dict[int, list[float]] = defaultdict(list)
@@ -94,34 +106,43 @@ class HawkesModel(StageModel):
         t = np.maximum(self.clock[idx], float(day))
         lam = self._decay(self.intensity[idx], t - self.clock[idx])
         boundaries, pointer, stop = self._boundaries(idx, t, end)
+        budget = self.budget[idx]
         active = np.flatnonzero(t < end)
         while len(active):
             nxt = np.where(pointer[active] < stop[active],
                            boundaries[np.minimum(pointer[active], len(boundaries) - 1)], end)
-            delay = next_event_delay(lam[active], h.lambda_inf, h.kappa,
-                                     self._rng.random(len(active)), self._rng.random(len(active)))
-            at = t[active] + delay
-            pays = at < nxt
-            # repayments before the next boundary
-            payers = active[pays]
-            share = self._rng.uniform(h.r_min, h.r_max, len(payers))
-            lam[payers] = self._decay(lam[payers], delay[pays]) + h.delta10 + h.delta11 * share
-            t[payers] = at[pays]
+            mass = integrated_intensity(lam[active], h.lambda_inf, h.kappa, nxt - t[active])
+            fires = mass >= budget[active]
+            # a repayment before the next boundary
+            payers = active[fires]
+            span = time_to_mass(lam[payers], h.lambda_inf, h.kappa, budget[payers])
+            account, count = idx[payers], self.repayments[idx[payers]]
+            share = h.r_min + (h.r_max - h.r_min) * counter_uniforms(self._share_key, account,
+                                                                     count)
+            lam[payers] = self._decay(lam[payers], span) + h.delta10 + h.delta11 * share
+            t[payers] = np.minimum(t[payers] + span, nxt[fires])
             remaining[payers] *= 1.0 - share
-            self.repayments[idx[payers]] += 1
-            # boundaries reached first: a contact (jump) or the end of the day
-            movers = active[~pays]
-            lam[movers] = self._decay(lam[movers], nxt[~pays] - t[movers])
-            t[movers] = nxt[~pays]
+            budget[payers] = self._exponential(account, count + 1)
+            self.repayments[account] += 1
+            # the boundary comes first: a contact (jump) or the end of the day
+            movers = active[~fires]
+            budget[movers] -= mass[~fires]
+            lam[movers] = self._decay(lam[movers], nxt[~fires] - t[movers])
+            t[movers] = nxt[~fires]
             contact = movers[pointer[movers] < stop[movers]]
             lam[contact] += h.delta2
             pointer[contact] += 1
             active = np.concatenate([payers[remaining[payers] > 0], contact])
-            active = active[t[active] < end]
+            active = np.sort(active[t[active] < end])
+        self.budget[idx] = budget
         self.intensity[idx] = lam
         self.clock[idx] = np.maximum(t, end)
         self._contacts.clear()
         return 1.0 - remaining
+
+    def _exponential(self, account: np.ndarray, count: np.ndarray) -> FloatArray:
+        """The Exp(1) budget before repayment number ``count + 1`` of each account."""
+        return -np.log(counter_uniforms(self._budget_key, account, count))
 
     def _decay(self, lam: FloatArray, elapsed: FloatArray) -> FloatArray:
         h = self.h

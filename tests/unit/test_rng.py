@@ -128,3 +128,36 @@ def test_exponential_block_matches_generator_blocks():
     expected = np.concatenate([reference.standard_exponential(5) for _ in range(3)])[:12]
     np.testing.assert_array_equal(values, expected)
     assert (values >= 0).all()
+
+
+def test_counter_uniforms_depend_only_on_key_index_and_counter():
+    from sim.rng import counter_uniforms
+
+    index = np.arange(1000)
+    counter = np.arange(1000) % 7
+    forward = counter_uniforms(99, index, counter)
+    order = np.random.default_rng(0).permutation(1000)
+    shuffled = counter_uniforms(99, index[order], counter[order])
+    np.testing.assert_array_equal(forward[order], shuffled)
+    assert not np.array_equal(forward, counter_uniforms(100, index, counter))
+    assert not np.array_equal(forward, counter_uniforms(99, index, counter + 1))
+
+
+def test_counter_uniforms_are_uniform_and_independent_across_counters():
+    from scipy import stats
+
+    from sim.rng import counter_uniforms
+
+    n = 100_000
+    first = counter_uniforms(7, np.arange(n), np.zeros(n))
+    second = counter_uniforms(7, np.arange(n), np.ones(n))
+    assert first.min() > 0.0 and first.max() < 1.0
+    assert stats.kstest(first, "uniform").pvalue > 1e-3
+    # correlation of independent uniforms has SE 1/sqrt(n)
+    assert abs(np.corrcoef(first, second)[0, 1]) < 4 / np.sqrt(n)
+
+
+def test_streams_key_is_stable_and_distinct():
+    assert Streams(5, 1).key("payments", 1) == Streams(5, 1).key("payments", 1)
+    assert Streams(5, 1).key("payments", 1) != Streams(5, 2).key("payments", 1)
+    assert Streams(5, 1).key("payments", 1) != Streams(5, 1).key("payments", 2)
