@@ -73,6 +73,7 @@ class AgencyDesk:
         self._score = score
         self.worked = np.ones(world.accounts.n, dtype=np.bool_)
         self.days_behind = 0
+        self.compliance_today = profile.compliance
         self.order = self.members
         self.queue: InboundQueue[int] = InboundQueue(world.env)
         shift = profile.shift
@@ -175,15 +176,19 @@ class AgencyDesk:
         compliance = self.profile.compliance
         if self.behind_target(day):
             self.days_behind += 1
-            compliance = self.profile.compliance_when_behind or 0.0
+            if self.profile.compliance_when_behind is not None:
+                compliance = self.profile.compliance_when_behind
+        self.compliance_today = compliance
         if compliance < 1.0:
             draws = self._batch_rng.random(len(self.members))
             self.defiant[self.members] = draws >= compliance
+        else:
+            self.defiant[self.members] = False
 
     def behind_target(self, day: int) -> bool:
         """Whether recovery so far trails ``target_recovery`` pro rata to the accounts' age."""
         profile = self.profile
-        if not profile.target_recovery or profile.compliance_when_behind is None:
+        if not profile.target_recovery:
             return False
         acc, members = self.acc, self.members
         if len(members) == 0:
@@ -252,7 +257,7 @@ class AgencyDesk:
     def _window_ok_today(self, day: int) -> bool:
         obeyed = self._window_obeyed.get(day)
         if obeyed is None:
-            obeyed = self._u() < self.profile.compliance
+            obeyed = self._u() < self.compliance_today
             self._window_obeyed[day] = obeyed
         return obeyed
 

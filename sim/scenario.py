@@ -244,9 +244,10 @@ def validate(data: Mapping[str, Any], label: str) -> Scenario:
         elif error["type"] == "missing":
             message = "required field is missing"
             return _raise(label, field, message, None, show=False)
-        located = FIELD_IN_MESSAGE.match(message) if not field else None
-        if located:  # a check across tables names its own field: "bank.allocation.x: ..."
-            field, message = located.group(1), located.group(2)
+        located = FIELD_IN_MESSAGE.match(message)
+        if located:  # a check across fields names its own: "window_start: ..."
+            inner, message = located.group(1), located.group(2)
+            field = f"{field}.{inner}" if field else inner
             return _raise(label, field, message, None, show=False)
         show = "(got " not in message
         return _raise(label, field, message[:1].lower() + message[1:], error.get("input"), show)

@@ -105,6 +105,7 @@ class ProcessBackend(Backend):
     def __init__(self, workers: int) -> None:
         super().__init__(workers)
         self._pool: ProcessPoolExecutor | None = None
+        self._interrupted = False
 
     def _executor(self) -> ProcessPoolExecutor:
         if self._pool is None:
@@ -123,6 +124,7 @@ class ProcessBackend(Backend):
         queue = list(range(len(items)))[::-1]
         crashes: dict[int, int] = {}
         pending: dict[Future[Any], int] = {}
+        self._interrupted = True
         try:
             while queue or pending:
                 while queue and len(pending) < window:
@@ -148,13 +150,18 @@ class ProcessBackend(Backend):
                 if any(not f.cancelled() and isinstance(f.exception(), BrokenProcessPool)
                        for f in done):
                     self._restart()
+            self._interrupted = False
         finally:
             for future in pending:
                 future.cancel()
 
     def close(self) -> None:
+        """Shut the pool down; stop workers still running abandoned tasks."""
         pool, self._pool = self._pool, None
         if pool is None:
+            return
+        if not self._interrupted:
+            pool.shutdown(wait=True)
             return
         processes = dict(getattr(pool, "_processes", None) or {})
         pool.shutdown(wait=False, cancel_futures=True)

@@ -273,5 +273,7 @@ def _sensitivity(args: argparse.Namespace) -> int:
         for column in shown.columns[2:]:
             shown[column] = [f"{v:.3f}" if math.isfinite(v) else "-" for v in shown[column]]
         print(shown.to_string(index=False))
-        print(f"indices ({'bootstrap 95% half-widths in *_conf'}) written to {out}/indices.csv")
+        level = round(100 * experiment.spec.design.confidence)
+        print(f"*_conf: half-widths of {level}% bootstrap intervals; indices written to "
+              f"{out}/indices.csv")
     return _failures(result.sweep)

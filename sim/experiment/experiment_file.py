@@ -155,14 +155,17 @@ class Experiment:
 
     @property
     def key(self) -> str:
-        """SHA-256 of what determines the runs: base scenario, design points and seed.
+        """SHA-256 of what determines the runs: base scenario, design points, seed and the
+        collectsim version.
 
         Replications and metrics are left out, so raising ``replications`` and resuming adds
         runs to the same store.
         """
+        from sim import __version__
         from sim.scenario import scenario_hash
 
         canonical = json.dumps({"scenario": scenario_hash(self.base), "seed": self.seed,
+                                "collectsim": __version__,
                                 "points": [list(map(list, a)) for a in self.assignments]},
                                sort_keys=True, separators=(",", ":"), default=str)
         return hashlib.sha256(canonical.encode()).hexdigest()

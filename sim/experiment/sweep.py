@@ -91,7 +91,8 @@ def prepare_out(out: Path, experiment: Experiment, *, resume: bool, fresh: bool)
         return
     if key != experiment.key:
         raise ScenarioError(str(out), None,
-                            f"holds the results of a different experiment ({name!r}); "
+                            f"holds the results of a different experiment ({name!r}) or "
+                            "model version; "
                             "choose another --out or start over with --fresh")
     if not resume:
         raise ScenarioError(str(out), None,
@@ -140,26 +141,25 @@ def _kpi_columns(experiment: Experiment) -> list[str]:
 def summary_table(experiment: Experiment, runs: pd.DataFrame) -> pd.DataFrame:
     """``summary.csv``: per point × agency × metric, mean, sd, 95% half-width, n and failed."""
     rows: list[dict[str, Any]] = []
-    factor_columns = list(experiment.points.columns)
-    for point in range(len(experiment.points)):
-        subset = runs[runs["point"] == point]
+    ok = {key: group for key, group in
+          runs[runs["status"] == OK].groupby(["point", "agency"], sort=False)}
+    failed = runs[runs["status"] != OK].groupby(["point", "agency"]).size().to_dict()
+    empty = np.array([], dtype=float)
+    for point in range(len(experiment.assignments)):
+        factors = experiment.point_values(point)
         for agency in experiment.agencies:
-            group = subset[subset["agency"] == agency]
-            ok = group[group["status"] == OK]
+            group = ok.get((point, agency))
             for metric in experiment.metrics:
-                values = ok[metric].to_numpy(dtype=float)
+                values = group[metric].to_numpy(dtype=float) if group is not None else empty
                 finite = values[np.isfinite(values)]
-                row: dict[str, Any] = {"point": point}
-                row.update(experiment.point_values(point))
-                row.update({
-                    "agency": agency, "metric": metric,
+                rows.append({
+                    "point": point, **factors, "agency": agency, "metric": metric,
                     "mean": float(finite.mean()) if len(finite) else float("nan"),
                     "sd": float(finite.std(ddof=1)) if len(finite) > 1 else float("nan"),
                     "ci95": t_half_width(values), "n": len(finite),
-                    "failed": int((group["status"] != OK).sum())})
-                rows.append(row)
-    columns = ["point", *factor_columns, "agency", "metric", "mean", "sd", "ci95", "n",
-               "failed"]
+                    "failed": int(failed.get((point, agency), 0))})
+    columns = ["point", *experiment.points.columns, "agency", "metric", "mean", "sd", "ci95",
+               "n", "failed"]
     return pd.DataFrame(rows, columns=columns)
 
 

@@ -54,9 +54,9 @@ class Shift(Strict):
     @model_validator(mode="after")
     def _ordered(self) -> Shift:
         if clock_to_day_fraction(self.start) >= clock_to_day_fraction(self.end):
-            raise ValueError(f"start must be before end (got {self.start}-{self.end})")
+            raise ValueError(f"start: must be before end (got {self.start}-{self.end})")
         if len(set(self.days)) != len(self.days):
-            raise ValueError(f"days must not repeat (got {self.days})")
+            raise ValueError(f"days: must not repeat (got {self.days})")
         return self
 
 
@@ -108,6 +108,6 @@ class Agency(Strict):
     def _tiers_ordered(self) -> Agency:
         thresholds = [t.recovery_at_least for t in self.commission_tiers]
         if thresholds != sorted(set(thresholds)):
-            raise ValueError(f"commission_tiers must rise strictly in recovery_at_least "
+            raise ValueError(f"commission_tiers: must rise strictly in recovery_at_least "
                              f"(got {thresholds})")
         return self

@@ -90,7 +90,7 @@ class Rules(Strict):
     def _window_ordered(self) -> Rules:
         if clock_to_day_fraction(self.window_start) >= clock_to_day_fraction(self.window_end):
             raise ValueError(
-                f"window_start must be before window_end "
+                f"window_start: must be before window_end "
                 f"(got {self.window_start}-{self.window_end})"
             )
         return self

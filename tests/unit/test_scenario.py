@@ -547,13 +547,13 @@ def test_window_start_must_precede_window_end(tmp_path: Path, start: str, end: s
 def test_shift_start_must_precede_end(tmp_path: Path) -> None:
     path = write(tmp_path, "shift.toml", MINIMAL + 'shift = { start = "18:00", end = "09:00" }\n')
     err = load_error(path)
-    assert_names(err, path, "agencies.alpha.shift")
+    assert_names(err, path, "agencies.alpha.shift.start")
 
 
 def test_shift_days_must_not_repeat(tmp_path: Path) -> None:
     path = write(tmp_path, "shift.toml", MINIMAL + 'shift = { days = ["mon", "mon"] }\n')
     err = load_error(path)
-    assert_names(err, path, "agencies.alpha.shift")
+    assert_names(err, path, "agencies.alpha.shift.days")
     assert "repeat" in err.problem
 
 
