@@ -97,6 +97,8 @@ def _parser() -> argparse.ArgumentParser:
                        help="simulated time in the rates' unit (default: long enough)")
     queue.add_argument("--seed", type=int, default=0)
     queue.add_argument("--format", choices=("table", "json"), default="table")
+    everything = checks.add_parser("all", help="every analytic check, as a Markdown table")
+    everything.add_argument("--seed", type=int, default=0)
     hawkes = checks.add_parser("hawkes", help="Hawkes repayments vs Chehrazi & Weber")
     for name in ("lambda0", "lambda-inf", "kappa", "delta10", "delta11", "r-min", "r-max"):
         hawkes.add_argument(f"--{name}", type=float, required=True)
@@ -141,6 +143,11 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _check(args: argparse.Namespace) -> int:
+    if args.check == "all":
+        from sim.validation.anchors import markdown_table, validation_rows
+
+        print(markdown_table(validation_rows(args.seed)))
+        return 0
     if args.check == "queue":
         from sim.validation.queue import check_queue
 
