@@ -82,8 +82,18 @@ def _parser() -> argparse.ArgumentParser:
     table.add_argument("--workers", type=int, default=None)
     table.add_argument("--format", choices=("markdown", "csv", "json"), default="markdown")
 
-    bench = sub.add_parser("bench", help="time the model against the bare SimPy kernel")
-    bench.add_argument("--accounts", type=int, default=20_000)
+    bench = sub.add_parser("bench", help="time the model against the bare SimPy kernel "
+                           "(--queue: the inbound queue against Ciw)")
+    bench.add_argument("--accounts", type=int, default=None, help="default 20,000")
+    bench.add_argument("--queue", action="store_true",
+                       help="time the inbound queue against Ciw on an M/M/c+M workload, both "
+                            "beside Erlang A (needs the bench extra)")
+    for flag, kind, default in (("--servers", int, "10"), ("--arrival-rate", float, "9"),
+                                ("--service-rate", float, "1"),
+                                ("--patience-rate", float, "0.5"),
+                                ("--customers", int, "100,000")):
+        bench.add_argument(flag, type=kind, default=None,
+                           help=f"with --queue (default {default})")
     bench.add_argument("--format", choices=("table", "json"), default="table")
 
     check = sub.add_parser("check", help="hold model components against analytic results")
@@ -223,15 +233,62 @@ def _table(args: argparse.Namespace) -> int:
 def _bench(args: argparse.Namespace) -> int:
     from sim.bench import bench_model
 
-    _require(1 <= args.accounts <= 50_000_000, "--accounts", "must be 1 to 50,000,000",
-             args.accounts)
-    figures = bench_model(args.accounts)
+    queue = {key: getattr(args, key) for key in ("servers", "arrival_rate", "service_rate",
+                                                 "patience_rate", "customers")}
+    if args.queue:
+        _require(args.accounts is None, "--accounts", "does not apply with --queue",
+                 args.accounts)
+        return _bench_queue(args.format, {k: v for k, v in queue.items() if v is not None})
+    for key, value in queue.items():
+        _require(value is None, f"--{key.replace('_', '-')}", "only applies with --queue", value)
+    accounts = 20_000 if args.accounts is None else args.accounts
+    _require(1 <= accounts <= 50_000_000, "--accounts", "must be 1 to 50,000,000", accounts)
+    figures = bench_model(accounts)
     if args.format == "json":
         print(json.dumps(figures, indent=2))
     else:
         for key, value in figures.items():
             print(f"{key:>26}  {value:,.4g}" if isinstance(value, float) else
                   f"{key:>26}  {value:,}")
+    return 0
+
+
+def _bench_queue(output: str, options: dict[str, Any]) -> int:
+    from sim.bench_queue import FIGURES, MIN_CUSTOMERS, bench_queue, have_ciw
+
+    if "servers" in options:
+        _require(1 <= options["servers"] <= 10_000, "--servers", "must be 1 to 10,000",
+                 options["servers"])
+    for key in ("arrival_rate", "service_rate", "patience_rate"):
+        if key in options:
+            _require(math.isfinite(options[key]) and options[key] > 0,
+                     f"--{key.replace('_', '-')}", "must be positive", options[key])
+    if "customers" in options:
+        _require(MIN_CUSTOMERS <= options["customers"] <= 10_000_000, "--customers",
+                 f"must be {MIN_CUSTOMERS:,} to 10,000,000", options["customers"])
+    if not have_ciw():
+        print("error: bench --queue: needs Ciw: pip install -e '.[bench]'", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    try:
+        figures = bench_queue(**options)
+    except ValueError as exc:  # an Erlang A chain that does not settle, say
+        raise ScenarioError("bench --queue", None, str(exc)) from None
+    if output == "json":
+        print(json.dumps(_finite_json(figures), indent=2))
+        return 0
+    print(f"M/M/{figures['servers']}+M, arrival rate {figures['arrival_rate']:g}, service rate "
+          f"{figures['service_rate']:g}, patience rate {figures['patience_rate']:g}: "
+          f"{figures['customers']:,} customers, seed {figures['seed']}")
+    print(f"{'':>9}  {'customers/s':>11}" + "".join(f"  {name:>20}" for name in FIGURES))
+    for side in ("ours", "ciw", "erlang_a"):
+        result = figures[side]
+        rate = figures.get(f"{side}_customers_per_second")
+        cells = [f"{result[name]:.5f}" + (f" ({result['deviation_se'][name]:+.1f} SE)"
+                                          if "deviation_se" in result else "")
+                 for name in FIGURES]
+        print(f"{side:>9}  {'' if rate is None else f'{rate:,.0f}':>11}"
+              + "".join(f"  {cell:>20}" for cell in cells))
+    print(f"{'ciw_ratio':>9}  {figures['ciw_ratio']:>11.2f}")
     return 0
 
 
