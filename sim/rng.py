@@ -100,41 +100,42 @@ def counter_uniforms(key: int, index: np.ndarray, counter: np.ndarray) -> np.nda
     return ((x >> np.uint64(11)).astype(np.float64) + 0.5) * 2.0**-53
 
 
-class UniformBlock:
+class _Block:
+    """Scalar draws served from blocks drawn in one numpy call (``_draw`` says which)."""
+
+    __slots__ = ("_block", "_generator", "_position", "_size")
+
+    def __init__(self, generator: np.random.Generator, size: int = 16384) -> None:
+        self._generator = generator
+        self._size = size
+        self._block: list[float] = []
+        self._position = size
+
+    def _draw(self, size: int) -> np.ndarray:
+        raise NotImplementedError
+
+    def __call__(self) -> float:
+        if self._position >= len(self._block):
+            self._block = self._draw(self._size).tolist()
+            self._position = 0
+        value = self._block[self._position]
+        self._position += 1
+        return value
+
+
+class UniformBlock(_Block):
     """Scalar U(0, 1) draws served from blocks drawn in one numpy call."""
 
-    __slots__ = ("_block", "_generator", "_position", "_size")
+    __slots__ = ()
 
-    def __init__(self, generator: np.random.Generator, size: int = 16384) -> None:
-        self._generator = generator
-        self._size = size
-        self._block: list[float] = []
-        self._position = size
-
-    def __call__(self) -> float:
-        if self._position >= len(self._block):
-            self._block = self._generator.random(self._size).tolist()
-            self._position = 0
-        value = self._block[self._position]
-        self._position += 1
-        return value
+    def _draw(self, size: int) -> np.ndarray:
+        return self._generator.random(size)
 
 
-class ExponentialBlock:
+class ExponentialBlock(_Block):
     """Scalar Exp(1) draws served from blocks; multiply by the mean you need."""
 
-    __slots__ = ("_block", "_generator", "_position", "_size")
+    __slots__ = ()
 
-    def __init__(self, generator: np.random.Generator, size: int = 16384) -> None:
-        self._generator = generator
-        self._size = size
-        self._block: list[float] = []
-        self._position = size
-
-    def __call__(self) -> float:
-        if self._position >= len(self._block):
-            self._block = self._generator.standard_exponential(self._size).tolist()
-            self._position = 0
-        value = self._block[self._position]
-        self._position += 1
-        return value
+    def _draw(self, size: int) -> np.ndarray:
+        return self._generator.standard_exponential(size)
