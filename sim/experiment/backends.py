@@ -9,8 +9,10 @@ sweep of a million runs does not queue a million futures.
 
 - ``serial``: runs tasks one after another in this process.
 - ``process``: a :class:`~concurrent.futures.ProcessPoolExecutor` whose workers are forked
-  from a fork server that has pre-imported the model (spawned where there is no fork server);
-  workers ignore Ctrl-C and exit when their parent dies. A worker crash (out of memory, say)
+  from a fork server that has pre-imported the model (spawned where there is no fork server;
+  forked directly when the main script came from stdin and cannot be re-imported). As with
+  any multiprocessing, a script that starts a pool needs an ``if __name__ == "__main__":``
+  guard. Workers ignore Ctrl-C and exit when their parent dies. A worker crash (out of memory, say)
   restarts the pool and resubmits the runs in flight; a run in flight during two crashes is
   reported as failed.
 - ``dask``: a ``dask.distributed`` client, either to an existing scheduler
@@ -23,6 +25,7 @@ from __future__ import annotations
 import logging
 import multiprocessing
 import os
+import sys
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
@@ -88,8 +91,19 @@ class SerialBackend(Backend):
         """Nothing to release."""
 
 
+def _main_is_a_missing_file() -> bool:
+    """Whether ``__main__`` claims a file that does not exist (a script read from stdin):
+    spawned and fork-server workers would try to re-run it and die."""
+    main = sys.modules.get("__main__")
+    path = getattr(main, "__file__", None)
+    spec = getattr(main, "__spec__", None)
+    return spec is None and isinstance(path, str) and not os.path.isfile(path)
+
+
 def _context() -> Any:
     methods = multiprocessing.get_all_start_methods()
+    if "fork" in methods and _main_is_a_missing_file():
+        return multiprocessing.get_context("fork")
     if "forkserver" in methods:
         context = multiprocessing.get_context("forkserver")
         context.set_forkserver_preload(["sim.experiment.tasks"])

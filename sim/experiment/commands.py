@@ -40,7 +40,11 @@ def add_backend_options(parser: argparse.ArgumentParser, *, parallel_default: bo
 
 
 def add_parsers(sub: Any, parser_class: type[argparse.ArgumentParser]) -> None:
-    """Add ``compare``, ``sweep`` and ``sensitivity`` to argparse sub-parsers ``sub``."""
+    """Add ``compare``, ``sweep`` and ``sensitivity`` to argparse sub-parsers ``sub``.
+
+    ``parser_class`` is the one-line-error parser class the command uses; ``sub`` was created
+    with it (``add_subparsers(parser_class=...)``), so every parser added here is one.
+    """
     compare = sub.add_parser("compare", help="paired comparison of scenarios on common random "
                                              "numbers")
     compare.add_argument("scenarios", type=Path, nargs="+", metavar="SCENARIO")
@@ -72,7 +76,6 @@ def add_parsers(sub: Any, parser_class: type[argparse.ArgumentParser]) -> None:
                             help="discard results already stored in --out and start over")
         parser.add_argument("--format", choices=("table", "json"), default="table")
         parser.add_argument("--quiet", action="store_true", help="no progress on stderr")
-    del parser_class  # sub-parsers inherit the class given to add_subparsers
 
 
 def dispatch(args: argparse.Namespace) -> int | None:
@@ -194,8 +197,9 @@ def _summary_text(result: Any) -> str:
     experiment = result.experiment
     summary = result.summary
     factors = list(experiment.points.columns)
+    reps = experiment.replications
     lines = [f"{experiment.name}: {len(experiment.assignments)} points × "
-             f"{experiment.replications} replications = {result.total} runs "
+             f"{reps} replication{'s' if reps != 1 else ''} = {result.total} runs "
              f"({result.ran} run now, {result.resumed} already stored, {result.failed} failed), "
              f"{result.seconds:.1f}s on {result.backend}"]
     if summary.empty:
@@ -207,7 +211,10 @@ def _summary_text(result: Any) -> str:
         else wide["agency"] + "." + wide["metric"]
     table = wide.pivot(index=["point", *factors], columns="column", values="value")
     table = table.reset_index().drop(columns="point")
-    shown = table.head(SHOW_ROWS).astype(str)
+    shown = table.head(SHOW_ROWS).copy()
+    for column in factors:
+        shown[column] = [f"{v:.4g}" if isinstance(v, float) else str(v) for v in shown[column]]
+    shown = shown.astype(str)
     widths = {c: max(len(str(c)), *(len(v) for v in shown[c])) for c in shown.columns}
     lines.append("  ".join(str(c).rjust(widths[c]) for c in shown.columns))
     for _, row in shown.iterrows():

@@ -212,14 +212,15 @@ class Replications:
 
 
 def replicate(scenario: Scenario, reps: int = 1, seed: int | None = None, *,
-              backend: str | Backend = "serial", workers: int | None = None,
+              backend: str | Backend | None = None, workers: int | None = None,
               scheduler: str | None = None, targets: Sequence[Target | str] = (),
               max_reps: int = DEFAULT_MAX_REPS, keep_accounts: bool = False,
               progress: Callable[[int, int], None] | None = None) -> Replications:
     """Run replications ``0 .. reps-1`` (or until ``targets`` are met) on a backend.
 
     ``backend`` is a name (``serial``, ``process``, ``dask``) or an open :class:`Backend` to
-    reuse. With ``targets``, ``reps`` (at least 3) is the initial number and ``max_reps`` the
+    reuse; by default replications run serially, or on a process pool when ``workers`` > 1.
+    With ``targets``, ``reps`` (at least 3) is the initial number and ``max_reps`` the
     cap. A replication that raises stops everything and the error propagates.
     """
     if reps < 1:

@@ -72,6 +72,9 @@ def read_key(folder: Path) -> tuple[str | None, str | None]:
         return None, None
     try:
         with contextlib.closing(sqlite3.connect(f"file:{path}?mode=ro", uri=True)) as db:
+            if not db.execute("SELECT name FROM sqlite_master WHERE type = 'table' "
+                              "AND name = 'meta'").fetchall():
+                return None, None  # killed before its first transaction: an empty store
             rows = dict(db.execute("SELECT key, value FROM meta").fetchall())
     except sqlite3.DatabaseError:
         return "unreadable", None

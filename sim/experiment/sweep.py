@@ -59,6 +59,16 @@ class SweepResult:
     store: RunStore | None = None
 
     @property
+    def daily(self) -> pd.DataFrame:
+        """Daily series of every stored run, with ``point`` and ``replication`` columns."""
+        if self.store is not None:
+            return self.store.daily()
+        if self.out is not None and (self.out / DAILY_DIR).is_dir() \
+                and any((self.out / DAILY_DIR).glob("*.parquet")):
+            return pd.read_parquet(self.out / DAILY_DIR)
+        return pd.DataFrame()
+
+    @property
     def total(self) -> int:
         """Runs in the design (points × replications)."""
         return len(self.experiment.assignments) * self.experiment.replications
@@ -90,10 +100,11 @@ def prepare_out(out: Path, experiment: Experiment, *, resume: bool, fresh: bool)
             (out / file).unlink(missing_ok=True)
         return
     if key != experiment.key:
+        what = (f"results of {name!r} for another scenario, design, seed or collectsim "
+                "version" if name == experiment.name
+                else f"the results of a different experiment ({name!r})")
         raise ScenarioError(str(out), None,
-                            f"holds the results of a different experiment ({name!r}) or "
-                            "model version; "
-                            "choose another --out or start over with --fresh")
+                            f"holds {what}; choose another --out or start over with --fresh")
     if not resume:
         raise ScenarioError(str(out), None,
                             "already holds results of this experiment; add --resume to "
