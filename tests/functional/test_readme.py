@@ -1,0 +1,43 @@
+"""The README's Python examples run as written, and its contracts match the code."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import matplotlib
+import pytest
+
+from sim.results import KPI_NAMES
+
+README = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+
+
+def _python_block(after_heading: str) -> str:
+    section = README.split(after_heading, 1)[1]
+    match = re.search(r"```python\n(.*?)```", section, re.DOTALL)
+    assert match, f"no python example after {after_heading!r}"
+    return match.group(1)
+
+
+def test_library_example_runs(monkeypatch):
+    matplotlib.use("Agg")
+    monkeypatch.chdir(Path(__file__).resolve().parents[2])
+    namespace: dict[str, object] = {}
+    exec(compile(_python_block("## Library use"), "README.md", "exec"), namespace)
+    result = namespace["result"]
+    assert 0.0 < result.kpi("recovery_rate") < 1.0  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize("kpi", KPI_NAMES)
+def test_every_kpi_is_documented(kpi):
+    assert f"| `{kpi}` |" in README
+
+
+def test_quick_start_has_exactly_two_commands():
+    quick = README.split("## Quick start", 1)[1].split("\n## ", 1)[0]
+    blocks = re.findall(r"```sh\n(.*?)```", quick, re.DOTALL)
+    assert len(blocks) == 2
+    assert "collectsim run scenarios/baseline.toml" in blocks[0]
+    assert "pytest" in blocks[1]
+    assert blocks[1].strip() in (Path(__file__).resolve().parents[2] / ".ci" / "run").read_text()
