@@ -60,6 +60,24 @@ def kernel_events_per_second(events: int, processes: int, seed: int = 0) -> tupl
     return scheduled / wall, wall
 
 
+def bench_scaling(accounts: int, factor: int) -> dict[str, float | int]:
+    """The model at ``accounts`` and at ``factor`` times as many, one after the other in this
+    process: the time ratio (``factor`` for linear scaling) and the larger run's memory."""
+    small = bench_model(accounts)
+    large = bench_model(accounts * factor)
+    return {
+        "accounts": accounts, "scaled_accounts": accounts * factor, "factor": factor,
+        "wall_seconds": small["wall_seconds"], "scaled_wall_seconds": large["wall_seconds"],
+        "time_ratio": large["wall_seconds"] / small["wall_seconds"],
+        "events_ratio": large["events"] / small["events"],
+        "events_per_second": small["events_per_second"],
+        "scaled_events_per_second": large["events_per_second"],
+        "kernel_ratio": small["kernel_ratio"], "scaled_kernel_ratio": large["kernel_ratio"],
+        "peak_rss_mb": large["peak_rss_mb"],
+        "bytes_per_account": large["bytes_per_account"],
+    }
+
+
 def bench_model(accounts: int, scenario_path: Path = BASELINE, seed: int | None = None
                 ) -> dict[str, float | int]:
     """Run the scaled baseline once and the bare kernel once; return the figures."""

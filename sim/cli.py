@@ -94,6 +94,9 @@ def _parser() -> argparse.ArgumentParser:
                                 ("--customers", int, "100,000")):
         bench.add_argument(flag, type=kind, default=None,
                            help=f"with --queue (default {default})")
+    bench.add_argument("--scaling", type=int, default=None, metavar="FACTOR",
+                       help="also run FACTOR times as many accounts in the same process and "
+                            "report the time ratio (linear scaling: ratio near FACTOR)")
     bench.add_argument("--format", choices=("table", "json"), default="table")
 
     check = sub.add_parser("check", help="hold model components against analytic results")
@@ -243,7 +246,14 @@ def _bench(args: argparse.Namespace) -> int:
         _require(value is None, f"--{key.replace('_', '-')}", "only applies with --queue", value)
     accounts = 20_000 if args.accounts is None else args.accounts
     _require(1 <= accounts <= 50_000_000, "--accounts", "must be 1 to 50,000,000", accounts)
-    figures = bench_model(accounts)
+    if args.scaling is not None:
+        _require(2 <= args.scaling <= 100 and accounts * args.scaling <= 50_000_000,
+                 "--scaling", "must be 2 to 100 (and at most 50,000,000 accounts)", args.scaling)
+        from sim.bench import bench_scaling
+
+        figures = bench_scaling(accounts, args.scaling)
+    else:
+        figures = bench_model(accounts)
     if args.format == "json":
         print(json.dumps(figures, indent=2))
     else:
