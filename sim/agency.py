@@ -38,9 +38,9 @@ from sim.behaviour.base import (
     BehaviourModel,
 )
 from sim.fees import commission, expected_fee
+from sim.messaging import MessagingMixin
 from sim.negotiation import make_offer, record_promise
-from sim.portfolio import ACTIVE, PLAN
-from sim.portfolio import PROMISE as PROMISED
+from sim.portfolio import ACTIVE
 from sim.queueing import InboundQueue
 from sim.rng import ExponentialBlock, Streams, UniformBlock
 from sim.rules import ALLOWED, CONTACT_WINDOW, PRESSURE_WINDOW_DAYS, RULE_NAMES, RuleBook
@@ -50,7 +50,7 @@ from sim.world import DAILY_SERIES, World
 MINUTES_PER_DAY = 1440.0
 
 
-class AgencyDesk:
+class AgencyDesk(MessagingMixin):
     """One agency's collectors, call list, inbound queue and message cadences."""
 
     def __init__(self, index: int, profile: Agency, world: World, behaviour: BehaviourModel,
@@ -399,70 +399,3 @@ class AgencyDesk:
             acc.breathing_spaces[i] += 1
             return "breathing_space"
         return "refusal"
-
-    # ------------------------------------------------------------------ messages and callbacks
-
-    def send_messages(self, day: int) -> np.ndarray:
-        """Send today's SMS, e-mail and letter batches; return the accounts reached."""
-        acc, profile = self.acc, self.profile
-        members = self.members
-        live = members[((acc.status[members] == ACTIVE) | (acc.status[members] == PROMISED)
-                        | (acc.status[members] == PLAN)) & ~acc.recalled[members]
-                       & (acc.workable_day[members] <= day)]
-        reached: list[np.ndarray] = []
-        for channel, deliverable in (("sms", acc.phone_valid), ("email", acc.email_valid),
-                                     ("letter", None)):
-            cadence = getattr(profile, channel)
-            if not cadence.enabled or len(live) == 0:
-                continue
-            since = day - acc.workable_day[live] - cadence.first_day
-            due = live[(since >= 0) & (np.mod(since, cadence.every_days) == 0)]
-            if len(due) == 0:
-                continue
-            due = self._obey_message_rules(due, float(day))
-            self.rules.record_messages(due, float(day))
-            acc.messages[due] += 1
-            self.message_cost += cadence.cost * len(due)
-            self.daily["messages"][day] += len(due)
-            reached.append(due if deliverable is None else due[deliverable[due]])
-        if not reached:
-            return np.zeros(0, dtype=np.int64)
-        return np.unique(np.concatenate(reached))
-
-    def _obey_message_rules(self, due: np.ndarray, now: float) -> np.ndarray:
-        reasons = self.rules.message_block_reasons(due, now)
-        blocked = np.flatnonzero(reasons != ALLOWED)
-        if len(blocked) == 0:
-            return due
-        defy = self.defiant[due[blocked]]
-        for position in blocked[defy]:
-            self._violation(int(due[position]), int(reasons[position]), int(now))
-        keep = np.ones(len(due), dtype=np.bool_)
-        keep[blocked[~defy]] = False
-        return due[keep]
-
-    def schedule_callbacks(self, callers: np.ndarray, day: int) -> None:
-        """Queue callers on the next working day's shift, at uniform times within it."""
-        if len(callers) == 0 or self.profile.collectors == 0:
-            return
-        call_day = day
-        while call_day < self.world.horizon and not self.workdays[call_day]:
-            call_day += 1
-        if call_day >= self.world.horizon:
-            return
-        length = self.shift_end - self.shift_start
-        times = call_day + self.shift_start + self._inbound_rng.random(len(callers)) * length
-        order = np.argsort(times)
-        patience = self._inbound_rng.exponential(
-            self.profile.inbound_patience_minutes / MINUTES_PER_DAY, len(callers))
-        self.world.env.process(self._feed(times[order].tolist(), callers[order].tolist(),
-                                          patience.tolist(), call_day))
-
-    def _feed(self, times: list[float], callers: list[int], patience: list[float],
-              day: int) -> Generator[simpy.Event, Any, None]:
-        env = self.world.env
-        for when, i, wait in zip(times, callers, patience, strict=True):
-            if when > env.now:
-                yield env.timeout(when - env.now)
-            self.daily["inbound"][day] += 1
-            self.queue.arrive(i, wait)
