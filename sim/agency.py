@@ -6,17 +6,21 @@
   callers first, then takes the next account from the agency's call list, checks the rules,
   dials, and is busy for the call's duration (ring, wrong number, or conversation, plus wrap-up);
 * the **call list** is the agency's accounts in priority order (score, balance, days past due or
-  random), filtered with one vectorised pass whenever it runs out: workable, not under a promise,
-  number not known to be wrong, attempts today below the agency's cap, last attempt at least
-  ``retry_hours`` ago, and allowed by the rules;
-* **compliance**: when a rule says no, the agency still acts with probability ``1 − compliance``;
-  each such act is counted as a violation of that rule, never silent;
+  random), filtered with one vectorised pass whenever it runs out: workable, worth the agency's
+  effort (expected fee at least ``min_expected_fee``), not under a promise, number not known to
+  be wrong, attempts today below the agency's cap, last attempt at least ``retry_hours`` ago,
+  and allowed by the rules;
+* **compliance**: each day, for each of its accounts, the agency ignores the rules with
+  probability ``1 − compliance`` (``1 − compliance_when_behind`` while behind its target pace);
+  every call or message a rule forbids but the agency makes anyway is counted as a violation
+  of that rule, never silent;
 * **conversations** go to the behaviour model with the agency's offer (pay in full — with the
   interest accrued during placement waived if ``waive_interest`` — a settlement within its
   authority, or instalments up to ``plan_max_months``), and their outcomes change the
   account: promise or plan, dispute hold, cease request, complaint (and perhaps a lawsuit);
 * **messages** (SMS, e-mail, letter) are vectorised daily batches on each channel's cadence;
-  a delivered message may make the cardholder phone in, joining the inbound queue.
+  a delivered message may make the cardholder phone in, joining the inbound queue (see
+  :mod:`sim.messaging`).
 """
 
 from __future__ import annotations
