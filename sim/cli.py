@@ -3,7 +3,7 @@
 Sub-commands: ``run`` a scenario (one or more replications, results folder, table or JSON),
 ``validate`` a scenario file, print the JSON ``schema`` of scenario files, and ``check`` model
 components against analytic results (``check queue``: Erlang C/A; ``check hawkes``: Chehrazi &
-Weber's closed form).
+Weber's closed form), and ``report`` a results folder as one self-contained HTML file.
 
 Bad input never produces a traceback: it prints one line, ``error: <file>: <field>: <problem>
 (got <value>)``, on stderr and exits with status 2 without writing anything.
@@ -120,6 +120,9 @@ def _parser() -> argparse.ArgumentParser:
     hawkes.add_argument("--seed", type=int, default=0)
     hawkes.add_argument("--format", choices=("table", "json"), default="table")
     add_parsers(sub, _Parser)
+    report = sub.add_parser("report", help="write RESULTS_DIR/report.html: one self-contained "
+                                           "HTML report of a results folder")
+    report.add_argument("results_dir", type=Path, metavar="RESULTS_DIR")
     return parser
 
 
@@ -146,6 +149,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _bench(args)
         if args.command == "table":
             return _table(args)
+        if args.command == "report":
+            from sim.report.html import write_report
+
+            print(f"report written to {write_report(args.results_dir)}")
+            return 0
     except ScenarioError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT

@@ -100,6 +100,13 @@ def _plain(value: Any) -> Any:
     return value
 
 
+def _figures(folder: Path) -> None:
+    """Figures of a results folder whose data files are written (a failure only warns)."""
+    from sim.report.figures import write_folder_figures
+
+    write_folder_figures(folder)
+
+
 def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
     return [{k: _plain(v) for k, v in row.items()} for row in frame.to_dict(orient="records")]
 
@@ -172,6 +179,7 @@ def _write_comparison(args: argparse.Namespace, scenarios: list[Any], result: An
                 "command": " ".join([Path(sys.argv[0]).name, *sys.argv[1:]]),
                 "timings": {"total_seconds": wall}}
         (staging / "manifest.json").write_text(json.dumps(info, indent=2, default=str) + "\n")
+        _figures(staging)
 
 
 # --------------------------------------------------------------------------- sweep
@@ -236,6 +244,7 @@ def _sweep(args: argparse.Namespace) -> int:
                        progress=lambda d, f, t: progress.update(d, f, t))
     finally:
         progress.close()
+    _figures(out)
     if args.format == "json":
         print(json.dumps({"experiment": experiment.name, "out": str(out),
                           "runs": {"total": result.total, "ran_now": result.ran,
@@ -266,10 +275,12 @@ def _sensitivity(args: argparse.Namespace) -> int:
                              progress=lambda d, f, t: progress.update(d, f, t))
     except SensitivityError as exc:
         progress.close()
+        _figures(out)
         print(f"error: {args.experiment}: {exc} (runs are kept in {out}/; fix and rerun "
               "with --resume)", file=sys.stderr)
         return 1
     progress.close()
+    _figures(out)
     table = result.indices
     if args.format == "json":
         print(json.dumps({"experiment": experiment.name, "design": experiment.spec.design.kind,

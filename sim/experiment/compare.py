@@ -157,14 +157,24 @@ def comparison_text(result: Comparison) -> str:
     """The comparison as a plain-text table per compared scenario."""
     lines = [f"paired comparison with {result.base!r}: seed {result.seed}, {result.reps} "
              f"replications on common random numbers, agency {result.agency}",
-             "diff = scenario − base, ±95% paired half-width; * = interval excludes 0; "
-             "ratio = paired / unpaired (Welch) half-width"]
+             "base, scenario: mean ±95% half-width; diff = scenario − base, ±95% paired "
+             "half-width; * = interval excludes 0; ratio = paired / unpaired (Welch) "
+             "half-width"]
     header = ("metric", "base", "scenario", "diff", "±paired", "±unpaired", "ratio", "")
+    half = {(str(r["scenario"]), str(r["metric"])): r["ci95"]
+            for _, r in result.summary.iterrows()}
+
+    def level(label: str, metric: str, mean: Any) -> str:
+        ci = half.get((label, metric))
+        return _number(mean) + (f" ±{_number(ci, 2)}" if ci is not None
+                                and math.isfinite(ci) else "")
+
     for label in result.labels[1:]:
         table = result.differences[result.differences["scenario"] == label]
         cells = [header]
         for _, row in table.iterrows():
-            cells.append((row["metric"], _number(row["base_mean"]), _number(row["mean"]),
+            cells.append((row["metric"], level(result.base, row["metric"], row["base_mean"]),
+                          level(label, row["metric"], row["mean"]),
                           _number(row["diff"]), _number(row["ci95"], 3),
                           _number(row["ci95_unpaired"], 3),
                           _number(row["paired_to_unpaired"], 2),

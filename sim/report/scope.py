@@ -1,0 +1,46 @@
+"""What the model covers and what it leaves out — the one list every report prints.
+
+Keep this list true: when a feature is added to the model, move its line from
+:data:`NOT_MODELLED` to :data:`MODELLED` (the README's "What is not modelled yet" paragraph
+is taken from here). Each line is plain text a manager can read.
+"""
+
+from __future__ import annotations
+
+MODELLED: tuple[str, ...] = (
+    "Cardholders who fell behind for different reasons (segments: poor money management, "
+    "income shock, misunderstood terms, or your own), each with its own balance, ability and "
+    "willingness to pay, contactability, self-cure, dispute, complaint and promise keeping.",
+    "Placement as one batch or a flow of vintages; allocation by fixed shares, "
+    "champion/challenger, segment rules or performance-based re-allocation at reviews; "
+    "transfer delay and wrong or missing phone numbers and e-mail addresses.",
+    "Collectors working a prioritised call list in their shifts (SimPy), inbound callbacks "
+    "queued with abandonment, SMS, e-mail and letter cadences.",
+    "Contact rules (calls per 7 days, quiet days after a conversation, contact window, daily "
+    "caps, cease requests, dispute holds, breathing space); every contact against a rule is "
+    "counted as a violation, never silent.",
+    "Conversations, negotiation (pay in full, settlement within authority, instalment plan, "
+    "interest waiver), promises and instalments falling due, broken promises; interest "
+    "accruing unless waived; money exact to the cent.",
+    "Contingency fees (flat or tiered), expected-fee screening ('cherry-picking'), in-house "
+    "teams' costs, complaints, lawsuits, fines and a customer-experience index.",
+    "Recall after the placement, with accounts on a live plan reported apart; optionally a "
+    "follow-up window after recall for re-default.",
+    "Two borrower-response models: the stage model (default) and the Hawkes repayment model "
+    "of Chehrazi & Weber.",
+)
+
+NOT_MODELLED: tuple[str, ...] = (
+    "Legal placement and litigation started by the bank (lawsuits appear only as a risk "
+    "arising from violations and complaints).",
+    "Debt sale, and second or third placements of recalled accounts with other agencies.",
+    "Collector turnover, absence, training and learning: head-count and skill are fixed for "
+    "the whole placement.",
+    "Public holidays: shifts follow the weekdays in the scenario only.",
+    "Skip tracing: a wrong or missing phone number or e-mail address stays wrong.",
+    "Credit-bureau reporting and its effect on willingness to pay.",
+    "The economy: no unemployment shocks, seasonality or other change in cardholder behaviour "
+    "over the horizon beyond what the model's own dynamics produce.",
+    "Failed or reversed payments: a payment made is final.",
+    "Regulation regimes as presets: other regimes are set by hand in [rules].",
+)
