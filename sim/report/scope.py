@@ -1,8 +1,8 @@
 """What the model covers and what it leaves out — the one list every report prints.
 
 Keep this list true: when a feature is added to the model, move its line from
-:data:`NOT_MODELLED` to :data:`MODELLED` (the README's "What is not modelled yet" paragraph
-is taken from here). Each line is plain text a manager can read.
+:data:`NOT_MODELLED` to :data:`MODELLED` (the README's "What is not modelled" paragraph
+summarises it). Each line is plain text a manager can read.
 """
 
 from __future__ import annotations
@@ -42,5 +42,12 @@ NOT_MODELLED: tuple[str, ...] = (
     "The economy: no unemployment shocks, seasonality or other change in cardholder behaviour "
     "over the horizon beyond what the model's own dynamics produce.",
     "Failed or reversed payments: a payment made is final.",
-    "Regulation regimes as presets: other regimes are set by hand in [rules].",
+    "Regulation other than the presets (US Regulation F, China, UK-style breathing space, "
+    "none): other jurisdictions are set rule by rule in [rules].",
+    "Staff overheads beyond wages (management, premises, systems) for in-house teams.",
+    "Cardholders' time zones: every contact window is read on one clock.",
+    "Days past due as a driver of behaviour: it steers routing and call priority, and "
+    "scenarios that place older accounts state the lower contactability and willingness "
+    "they assume.",
+    "Any effect of collection on the card's future spending.",
 )
