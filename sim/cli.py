@@ -15,13 +15,13 @@ import argparse
 import json
 import math
 import sys
-import tempfile
 import time
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, NoReturn
 
 from sim.experiment.commands import add_parsers, dispatch
+from sim.files import check_out_folder
 from sim.scenario import ScenarioError, load_scenario
 from sim.schema import Scenario
 
@@ -324,30 +324,6 @@ def _require(condition: bool, flag: str, problem: str, got: Any) -> None:
         raise ScenarioError(flag, None, problem, got)
 
 
-def _check_out(out: Path) -> None:
-    """Refuse an ``--out`` that cannot hold results or whose replacement would destroy data."""
-    label = str(out)
-    if out.exists() and not out.is_dir():
-        raise ScenarioError(label, "--out", "exists and is not a folder")
-    try:
-        target = out.resolve()
-        here = Path.cwd().resolve()
-    except OSError as exc:
-        raise ScenarioError(label, "--out", f"cannot use this folder: {exc.strerror}") from None
-    if target == here or target in here.parents:
-        raise ScenarioError(label, "--out", "is the current folder or contains it; "
-                            "results replace the whole folder, so name a new one")
-    if out.is_dir() and any(out.iterdir()) and not (out / "manifest.json").is_file():
-        raise ScenarioError(label, "--out", "exists and is not a collectsim results folder "
-                            "(no manifest.json); name a new folder or remove it")
-    try:
-        out.parent.mkdir(parents=True, exist_ok=True)
-        probe = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".probe", dir=out.parent))
-        probe.rmdir()
-    except OSError as exc:
-        raise ScenarioError(label, "--out", f"cannot write here: {exc.strerror}") from None
-
-
 def _run(args: argparse.Namespace) -> int:
     from sim.experiment.backends import resolve
     from sim.experiment.progress import Progress
@@ -371,7 +347,7 @@ def _run(args: argparse.Namespace) -> int:
     scenario = load_scenario(args.scenario, args.overrides)
     seed = scenario.scenario.seed if args.seed is None else args.seed
     out = args.out if args.out is not None else Path("results") / scenario.scenario.name
-    _check_out(out)
+    check_out_folder(out)
     started = time.perf_counter()
     progress = Progress(args.reps, label="replications", quiet=args.quiet)
     try:

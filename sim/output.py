@@ -9,11 +9,8 @@ written outside the folder the user named (and its parent, for the temporary sib
 from __future__ import annotations
 
 import json
-import os
 import platform
-import shutil
 import sys
-import tempfile
 from collections.abc import Callable, Sequence
 from importlib import metadata
 from pathlib import Path
@@ -22,6 +19,7 @@ from typing import Any
 import pandas as pd
 
 from sim.experiment.replicate import kpi_table
+from sim.files import atomic_folder
 from sim.results import Results
 from sim.rng import STREAM_IDS
 from sim.scenario import scenario_hash
@@ -73,11 +71,7 @@ def write_results_folder(out: Path, scenario: Scenario, source: str, overrides: 
     kept), ``manifest.json`` and figures into ``out``, atomically."""
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".partial", dir=out.parent))
-    umask = os.umask(0)
-    os.umask(umask)
-    staging.chmod(0o777 & ~umask)
-    try:
+    with atomic_folder(out) as staging:
         kpi_table(results).to_csv(staging / "kpis.csv", index=False)
         daily = pd.concat([r.daily.assign(replication=r.replication) for r in results],
                           ignore_index=True)
@@ -101,23 +95,4 @@ def write_results_folder(out: Path, scenario: Scenario, source: str, overrides: 
             figures(staging, results)
         info = manifest(scenario, source, overrides, results, seed, wall_seconds)
         (staging / "manifest.json").write_text(json.dumps(info, indent=2, default=str) + "\n")
-        _swap_into_place(staging, out)
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
     return out
-
-
-def _swap_into_place(staging: Path, out: Path) -> None:
-    if not out.exists():
-        os.replace(staging, out)
-        return
-    retired = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".old", dir=out.parent))
-    retired.rmdir()
-    os.replace(out, retired)
-    try:
-        os.replace(staging, out)
-    except BaseException:
-        os.replace(retired, out)
-        raise
-    shutil.rmtree(retired, ignore_errors=True)

@@ -22,7 +22,7 @@ Modules: :mod:`~sim.experiment.replicate` (replications, sequential precision ta
 :mod:`~sim.experiment.sensitivity`, :mod:`~sim.experiment.backends` (serial, process, dask),
 :mod:`~sim.experiment.tasks` (what workers run), :mod:`~sim.experiment.store` (SQLite store),
 :mod:`~sim.experiment.intervals` (t, paired and Welch intervals),
-:mod:`~sim.experiment.progress`, :mod:`~sim.experiment.files` and
+:mod:`~sim.experiment.progress`, :mod:`~sim.files` and
 :mod:`~sim.experiment.commands` (the CLI sub-commands). Note that the package attributes
 ``replicate``, ``compare``, ``sweep`` and ``sensitivity`` are the functions; import from the
 modules of the same name with ``from sim.experiment.sweep import ...``.

@@ -116,7 +116,7 @@ def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
 
 def _compare(args: argparse.Namespace) -> int:
     from sim.experiment.compare import compare, comparison_json, comparison_text, unique_labels
-    from sim.experiment.files import check_out_folder
+    from sim.files import check_out_folder
 
     if len(args.scenarios) < 2:
         raise ScenarioError("compare", None, "needs at least two scenario files",
@@ -159,8 +159,8 @@ def _compare(args: argparse.Namespace) -> int:
 
 def _write_comparison(args: argparse.Namespace, scenarios: list[Any], result: Any,
                       wall: float) -> None:
-    from sim.experiment.files import atomic_folder
     from sim.experiment.sweep import versions
+    from sim.files import atomic_folder
     from sim.scenario import scenario_hash
 
     with atomic_folder(args.out) as staging:

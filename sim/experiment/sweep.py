@@ -32,10 +32,10 @@ import pandas as pd
 
 from sim.experiment.backends import Backend, open_backend
 from sim.experiment.experiment_file import Experiment, load_experiment
-from sim.experiment.files import atomic_write, atomic_write_text, check_out_folder
 from sim.experiment.intervals import t_half_width
 from sim.experiment.store import DAILY_DIR, STORE_FILE, RunStore, read_key
 from sim.experiment.tasks import OK, PointTask, RunOutcome, run_point
+from sim.files import atomic_write, atomic_write_text, check_out_folder
 from sim.results import KPI_NAMES
 from sim.scenario import ScenarioError
 

@@ -190,7 +190,7 @@ def warn(name: str, exc: BaseException) -> None:
 def write_figures(folder: Path, specs: Sequence[FigureSpec]) -> list[str]:
     """Draw each figure into ``folder`` atomically; a failure warns and moves on. Returns the
     names written."""
-    from sim.experiment.files import atomic_write
+    from sim.files import atomic_write
 
     written = []
     for spec in specs:

@@ -659,7 +659,7 @@ def write_report(path: str | Path) -> Path:
 
     Raises :class:`~sim.scenario.ScenarioError` when ``path`` is not a results folder.
     """
-    from sim.experiment.files import atomic_write
+    from sim.files import atomic_write
 
     folder = open_folder(path)
     page = build_report(folder)

@@ -1,4 +1,4 @@
-"""Small file-system helpers for experiment outputs: atomic writes and output-folder checks.
+"""File-system helpers for every results folder: atomic writes and output-folder checks.
 
 A file is written to a hidden temporary sibling and moved into place with :func:`os.replace`,
 so a reader (or a sweep resumed after ``kill -9``) sees either the old file or the complete new
@@ -82,14 +82,36 @@ def atomic_folder(out: Path) -> Iterator[Path]:
         raise
 
 
+RESULT_MARKERS = ("manifest.json", "runs.sqlite")
+
+
 def check_out_folder(out: Path) -> None:
-    """Refuse an output path that exists as a file or whose nearest existing parent is not a
-    folder; raises :class:`ScenarioError` before anything is written."""
+    """Refuse an ``--out`` that cannot hold results or whose replacement would destroy data.
+
+    Raises :class:`ScenarioError` before anything is written if ``out`` is a file, the current
+    folder or one containing it, an existing non-empty folder that is not a collectsim results
+    folder (no ``manifest.json`` or ``runs.sqlite``), or a place where nothing can be written.
+    Parent folders are created as needed.
+    """
     out = Path(out)
+    label = str(out)
     if out.exists() and not out.is_dir():
-        raise ScenarioError(str(out), "--out", "exists and is not a folder")
-    parent = out.parent
-    while not parent.exists() and parent != parent.parent:
-        parent = parent.parent
-    if not parent.is_dir():
-        raise ScenarioError(str(out), "--out", "its parent is not a folder")
+        raise ScenarioError(label, "--out", "exists and is not a folder")
+    try:
+        target = out.resolve()
+        here = Path.cwd().resolve()
+    except OSError as exc:
+        raise ScenarioError(label, "--out", f"cannot use this folder: {exc.strerror}") from None
+    if target == here or target in here.parents:
+        raise ScenarioError(label, "--out", "is the current folder or contains it; "
+                            "results replace the whole folder, so name a new one")
+    if out.is_dir() and any(out.iterdir()) \
+            and not any((out / marker).is_file() for marker in RESULT_MARKERS):
+        raise ScenarioError(label, "--out", "exists and is not a collectsim results folder "
+                            "(no manifest.json); name a new folder or remove it")
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        probe = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".probe", dir=out.parent))
+        probe.rmdir()
+    except OSError as exc:
+        raise ScenarioError(label, "--out", f"cannot write here: {exc.strerror}") from None
