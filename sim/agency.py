@@ -207,6 +207,7 @@ class AgencyDesk(MessagingMixin):
         acc = self.acc
         order = self.order
         mask = ((acc.status[order] == ACTIVE) & ~acc.recalled[order] & self.worked[order]
+                & (acc.agency[order] == self.index)
                 & ~acc.phone_known_bad[order]
                 & (acc.attempts_today[order] < self.profile.max_attempts_per_day)
                 & (now - acc.last_attempt[order] >= self.retry))
@@ -247,7 +248,7 @@ class AgencyDesk(MessagingMixin):
             position = self._position
             i = self._list[position]
             self._position += 1
-            if acc.status[i] != ACTIVE or acc.recalled[i]:
+            if acc.status[i] != ACTIVE or acc.recalled[i] or acc.agency[i] != self.index:
                 continue
             if now - acc.last_attempt[i] < self.retry:
                 continue
@@ -357,7 +358,7 @@ class AgencyDesk(MessagingMixin):
 
     def _inbound_call(self, i: int, now: float, day: int) -> float:
         acc, profile = self.acc, self.profile
-        if acc.status[i] != ACTIVE or acc.recalled[i]:
+        if acc.status[i] != ACTIVE or acc.recalled[i] or acc.agency[i] != self.index:
             return profile.wrap_minutes / MINUTES_PER_DAY or 1e-6
         if math.isnan(acc.first_rpc[i]):
             acc.first_rpc[i] = now

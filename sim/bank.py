@@ -33,8 +33,9 @@ def placement_days(scenario: Scenario) -> list[int]:
 
 
 def program_days(scenario: Scenario) -> int:
-    """Days from the first placement to the recall of the last vintage."""
-    return placement_days(scenario)[-1] + scenario.scenario.horizon_days
+    """Days from the first placement to the last recall (second placements included)."""
+    placements = 2 if scenario.bank.second_placement else 1
+    return placement_days(scenario)[-1] + placements * scenario.scenario.horizon_days
 
 
 def agency_scores(scenario: Scenario, accounts: Accounts, streams: Streams) -> np.ndarray:

@@ -36,6 +36,7 @@ class MessagingMixin:
     """Message batches and callbacks of an agency desk."""
 
     acc: Any
+    index: int
     profile: Agency
     world: World
     rules: RuleBook
@@ -58,6 +59,7 @@ class MessagingMixin:
         members = self.members
         live = members[((acc.status[members] == ACTIVE) | (acc.status[members] == PROMISE)
                         | (acc.status[members] == PLAN)) & ~acc.recalled[members]
+                       & (acc.agency[members] == self.index)
                        & (acc.workable_day[members] <= day)]
         reached: list[np.ndarray] = []
         for channel, deliverable in (("sms", acc.phone_valid), ("email", acc.email_valid),

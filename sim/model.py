@@ -29,7 +29,7 @@ import numpy as np
 import pandas as pd
 import simpy
 
-from sim import bank, payments
+from sim import bank, payments, placements
 from sim.agency import AgencyDesk
 from sim.allocation import Allocator
 from sim.behaviour import BehaviourModel, make_behaviour
@@ -74,6 +74,8 @@ def run_replication(scenario: Scenario, replication: int = 0, seed: int | None =
     for desk in desks:
         desk.start()
 
+    if scenario.bank.second_placement:
+        placements.start_copies(accounts, world.rules)
     tracker = SeriesTracker(world, desks)
     env.process(_days(world, desks, behaviour, allocator, tracker, audit))
     env.run(until=horizon + 1e-9)
@@ -147,21 +149,27 @@ def _days(world: World, desks: list[AgencyDesk], behaviour: BehaviourModel,
     scenario = world.scenario
     apr = scenario.portfolio.apr
     fee = round(scenario.portfolio.late_fee * 100)
-    placements = dict(enumerate(bank.placement_days(scenario)))
-    placements = {day: vintage for vintage, day in placements.items()}
+    vintage_on = {day: vintage for vintage, day in enumerate(bank.placement_days(scenario))}
     review_every = scenario.bank.allocation.review_every_days
+    second = next((d for d in desks if d.profile.name == scenario.bank.second_placement), None)
     reminded = np.zeros(acc.n, dtype=np.bool_)
     for day in range(world.horizon + 1):
         if day > 0:
             payments.self_cure(acc, behaviour, day - 1, reminded)
             tracker.close_day(day - 1)
-        bank.recall(acc, day)
+        recalled = bank.recall(acc, day)
         if day >= world.horizon:
             break
+        if second is not None and len(recalled):
+            again = placements.eligible(acc, recalled)
+            placements.replace_accounts(acc, world.rules, again, second.index, day,
+                                        scenario.bank.transfer_delay_days,
+                                        scenario.scenario.horizon_days)
+            second.add_members(again)
         if day > 0 and day % review_every == 0:
             allocator.review(day, _review_metric(world, desks, day))
-        if day in placements:
-            _place_vintage(world, desks, allocator, placements[day], day)
+        if day in vintage_on:
+            _place_vintage(world, desks, allocator, vintage_on[day], day)
         bank.hand_over(acc, day)
         if day > 0:
             payments.accrue_interest(acc, apr, fee, day,

@@ -90,6 +90,8 @@ class Accounts:
             self.workable_day = np.full(n, np.inf)
             self.recall_day = np.full(n, np.inf)
         self.is_placed = np.zeros(n, dtype=np.bool_)
+        self.replaced = np.zeros(n, dtype=np.bool_)  # placed a second time (sim.placements)
+        self.first: dict[str, np.ndarray] | None = None  # first placement, when re-placed
         self.vintage = np.zeros(n, dtype=np.int16)
         self.status = np.full(n, PENDING, dtype=np.int8)
         self.recalled = np.zeros(n, dtype=np.bool_)

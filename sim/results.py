@@ -21,6 +21,7 @@ import numpy as np
 import pandas as pd
 
 from sim import fees
+from sim.placements import PlacementView
 from sim.portfolio import PAID, PLAN, SETTLED, STATUS_NAMES
 from sim.world import EVENT_COLUMNS, World
 
@@ -134,32 +135,45 @@ def _mean_delay(when: np.ndarray, placed: np.ndarray) -> float:
     return float((when[happened] - placed[happened]).mean()) if happened.any() else float("nan")
 
 
-def _group_kpis(world: World, members: np.ndarray, desks: list[AgencyDesk],
+def desk_view(world: World, desk: AgencyDesk) -> PlacementView:
+    """The accounts a desk worked, seen through the placement it worked them in."""
+    second = world.scenario.bank.second_placement == desk.profile.name
+    return PlacementView(world.accounts, world.rules, desk.members,
+                         "second" if second else "first")
+
+
+def _desk_commission(world: World, desk: AgencyDesk) -> float:
+    view = desk_view(world, desk)
+    return fees.commission(desk.profile, view.collected.sum() / 100.0,
+                           view.placed.sum() / 100.0)
+
+
+def _group_kpis(world: World, v: PlacementView, desks: list[AgencyDesk],
                 redefault_day: np.ndarray) -> dict[str, Any]:
-    acc = world.accounts
+    """KPIs of the accounts in view ``v`` worked by ``desks``."""
+    members = v.members
     n = len(members)
-    placed = acc.placed[members].sum() / 100.0
-    collected = acc.collected[members].sum() / 100.0
-    commission = sum(fees.commission(d.profile, acc.collected[d.members].sum() / 100.0,
-                                     acc.placed[d.members].sum() / 100.0) for d in desks)
+    placed = v.placed.sum() / 100.0
+    collected = v.collected.sum() / 100.0
+    commission = sum(_desk_commission(world, d) for d in desks)
     operating = {d.index: d.operating_cost() for d in desks}
     contact_cost = sum(operating[d.index] for d in desks if d.profile.kind == "in_house")
     calls = sum(d.calls for d in desks)
-    rpcs = int(acc.rpcs[members].sum())
-    conversations = int(acc.conversations[members].sum())
-    promises = int(acc.promises[members].sum())
-    kept, broken = acc.promises_kept[members].sum(), acc.promises_broken[members].sum()
-    status = acc.status[members]
-    complaints = int(acc.complaints[members].sum())
-    disputes = int(acc.disputes[members].sum())
+    rpcs = int(v.rpcs.sum())
+    conversations = int(v.conversations.sum())
+    promises = int(v.promises.sum())
+    kept, broken = v.promises_kept.sum(), v.promises_broken.sum()
+    status = v.status
+    complaints = int(v.complaints.sum())
+    disputes = int(v.disputes.sum())
     violations = int(sum(sum(d.violations_by_rule.values()) for d in desks))
-    ceased = float(world.rules.ceased[members].mean()) if n else 0.0
-    pressured = float((acc.max_pressure[members] >= 4).mean()) if n else 0.0
+    ceased = float(v.ceased.mean()) if n else 0.0
+    pressured = float((v.max_pressure >= 4).mean()) if n else 0.0
     arrivals = sum(d.queue.arrivals for d in desks)
     staffed = sum(d.staffed_days for d in desks)
-    current = (status >= PAID) | ((status == PLAN) & acc.ever_paid_instalment[members])
-    cured = (status >= PAID) | acc.ever_paid_instalment[members]
-    redefaulted = acc.redefaulted[members] | np.isfinite(redefault_day[members])
+    current = (status >= PAID) | ((status == PLAN) & v.ever_paid_instalment)
+    cured = (status >= PAID) | v.ever_paid_instalment
+    redefaulted = v.redefaulted | np.isfinite(redefault_day[members])
     follow_days = world.scenario.bank.follow_up_days
     still_cured = current & ~np.isfinite(redefault_day[members])
     per = max(n, 1)
@@ -168,8 +182,8 @@ def _group_kpis(world: World, members: np.ndarray, desks: list[AgencyDesk],
     rules = world.scenario.rules
     lawsuits = sum(d.lawsuits for d in desks)
     legal = rules.fine_per_violation * violations + rules.lawsuit_cost * lawsuits
-    first_attempt = _mean_delay(acc.first_attempt[members], acc.placed_day[members])
-    first_rpc = _mean_delay(acc.first_rpc[members], acc.placed_day[members])
+    first_attempt = _mean_delay(v.first_attempt, v.placed_day)
+    first_rpc = _mean_delay(v.first_rpc, v.placed_day)
     return {
         "accounts": n,
         "balance_placed": placed,
@@ -179,11 +193,11 @@ def _group_kpis(world: World, members: np.ndarray, desks: list[AgencyDesk],
         "contact_cost": contact_cost,
         "net_recovery": net,
         "netback_rate": _ratio(net, placed),
-        "waived": acc.waived[members].sum() / 100.0,
-        "outstanding_at_recall": acc.outstanding[members].sum() / 100.0,
-        "on_plan_at_recall": int(acc.plan_at_recall[members].sum()),
+        "waived": v.waived.sum() / 100.0,
+        "outstanding_at_recall": v.outstanding.sum() / 100.0,
+        "on_plan_at_recall": int(v.plan_at_recall.sum()),
         "rpc_rate": _ratio(rpcs, calls),
-        "contact_rate": float(np.isfinite(acc.first_rpc[members]).mean()) if n else 0.0,
+        "contact_rate": float(np.isfinite(v.first_rpc).mean()) if n else 0.0,
         "ptp_rate": _ratio(promises, conversations),
         "ptp_kept_rate": _ratio(kept, kept + broken),
         "paid_in_full_share": float((status == PAID).mean()) if n else 0.0,
@@ -203,10 +217,10 @@ def _group_kpis(world: World, members: np.ndarray, desks: list[AgencyDesk],
         "call_attempts": calls,
         "conversations": conversations,
         "promises": promises,
-        "self_cure_share": float(acc.self_cured[members].mean()) if n else 0.0,
+        "self_cure_share": float(v.self_cured.mean()) if n else 0.0,
         "inbound_calls": arrivals,
-        "never_attempted_share": float((acc.attempts[members] == 0).mean()) if n else 0.0,
-        "breathing_space_share": float((acc.breathing_spaces[members] > 0).mean()) if n else 0.0,
+        "never_attempted_share": float((v.attempts == 0).mean()) if n else 0.0,
+        "breathing_space_share": float((v.breathing_spaces > 0).mean()) if n else 0.0,
         "legal_cost": legal,
         "reputation_cost": legal + rules.complaint_cost * complaints,
         "days_behind_target": max((d.days_behind for d in desks), default=0),
@@ -278,8 +292,10 @@ def build_results(world: World, desks: list[AgencyDesk], daily: pd.DataFrame, *,
     acc = world.accounts
     if redefault_day is None:
         redefault_day = np.full(acc.n, np.inf)
-    rows = {d.profile.name: _group_kpis(world, d.members, [d], redefault_day) for d in desks}
-    rows[TOTAL] = _group_kpis(world, np.arange(acc.n), desks, redefault_day)
+    rows = {d.profile.name: _group_kpis(world, desk_view(world, d), [d], redefault_day)
+            for d in desks}
+    everyone = PlacementView(acc, world.rules, np.arange(acc.n), "all")
+    rows[TOTAL] = _group_kpis(world, everyone, desks, redefault_day)
     kpis = pd.DataFrame.from_dict(rows, orient="index")
     kpis.index.name = "agency"
     accounts = None

@@ -25,7 +25,8 @@ MODELLED: tuple[str, ...] = (
     "Contingency fees (flat or tiered), expected-fee screening ('cherry-picking'), in-house "
     "teams' costs, complaints, lawsuits, fines and a customer-experience index.",
     "Recall after the placement, with accounts on a live plan reported apart; optionally a "
-    "follow-up window after recall for re-default.",
+    "second placement of what is still owed with another agency, and a follow-up window "
+    "after recall for re-default.",
     "Two borrower-response models: the stage model (default) and the Hawkes repayment model "
     "of Chehrazi & Weber.",
 )
@@ -33,7 +34,7 @@ MODELLED: tuple[str, ...] = (
 NOT_MODELLED: tuple[str, ...] = (
     "Legal placement and litigation started by the bank (lawsuits appear only as a risk "
     "arising from violations and complaints).",
-    "Debt sale, and second or third placements of recalled accounts with other agencies.",
+    "Debt sale, and third or later placements (one second placement is modelled).",
     "Collector turnover, absence, training and learning: head-count and skill are fixed for "
     "the whole placement.",
     "Public holidays: shifts follow the weekdays in the scenario only.",

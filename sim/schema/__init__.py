@@ -80,11 +80,18 @@ class Scenario(Strict):
     """A whole scenario file, after ``extends`` and overrides have been applied."""
 
     scenario: ScenarioInfo
+    """``[scenario]``: name, calendar, placement length and seed of the run."""
     portfolio: Portfolio
+    """``[portfolio]``: how many accounts are placed, their balances, days past due, interest
+    and reason segments."""
     bank: Bank = Bank()
+    """``[bank]``: placement, allocation, hand-over, data quality and follow-up."""
     rules: Rules = Rules()
+    """``[rules]``: contact regulation (a regime preset plus overrides) and legal costs."""
     agencies: list[Agency]
+    """``[[agencies]]``: one entry per agency (1 to 100, unique names)."""
     behaviour: Behaviour = Behaviour()
+    """``[behaviour]``: the borrower-response model and its parameters."""
 
     @field_validator("agencies")
     @classmethod
@@ -103,6 +110,19 @@ class Scenario(Strict):
     def _allocation_consistent(self) -> Scenario:
         allocation = self.bank.allocation
         names = {a.name for a in self.agencies}
+        second = self.bank.second_placement
+        if second is not None:
+            if second not in names:
+                raise ValueError(f"bank.second_placement: no agency named {second!r}")
+            if (self.agency(second).share or 0.0) != 0.0 or second in (
+                    allocation.champion, allocation.challenger) or any(
+                    r.agency == second for r in allocation.routes):
+                raise ValueError(f"bank.second_placement: {second!r} takes only second "
+                                 f"placements, so it must have no share, route or role in "
+                                 f"the first allocation")
+            if len(self.agencies) < 2:
+                raise ValueError("bank.second_placement: needs another agency for the first "
+                                 "placement")
         if allocation.method == "champion_challenger":
             for role in ("champion", "challenger"):
                 if getattr(allocation, role) not in names:
@@ -117,7 +137,7 @@ class Scenario(Strict):
                 raise ValueError(f"bank.allocation.routes.{k}.segment: no segment named "
                                  f"{route.segment!r}")
         for agency in self.agencies:
-            if agency.share is None:
+            if agency.share is None and agency.name != second:
                 raise ValueError(f"agencies.{agency.name}.share: required field is missing "
                                  f"(every agency needs a share under {allocation.method} "
                                  f"allocation)")

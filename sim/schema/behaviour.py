@@ -20,22 +20,45 @@ class StageParameters(Strict):
     """
 
     skill_promise: Finite = 1.0
+    """Logit shift of the promise probability per unit of agency skill − 0.5."""
     tone_promise: Finite = 0.6
+    """Logit shift of the promise probability per unit of agency tone."""
     tone_keep: Finite = -0.8
+    """Logit shift of the chance a promise is kept per unit of agency tone (negative: promises
+    made under a harsh tone are broken more)."""
     tone_complaint: Finite = 1.5
+    """Log-multiplier of the complaint probability per unit of agency tone."""
     tone_cease: Finite = 1.0
+    """Log-multiplier of the cease-request probability per unit of agency tone."""
     pressure_answer: Finite = -0.08
+    """Log-multiplier of the answer probability per call in the last 7 days (negative: called
+    often, the cardholder picks up less)."""
     pressure_complaint: Finite = 0.25
+    """Log-multiplier of the complaint probability per call in the last 7 days."""
     pressure_cease: Finite = 0.1
+    """Log-multiplier of the cease-request probability per call in the last 7 days."""
     violation_complaint: Finite = 1.5
+    """Log-multiplier of the complaint probability when the call broke a rule."""
     burden_promise: Finite = -1.0
+    """Logit shift of the promise probability per unit of excess burden (payment asked /
+    affordable − 1, when positive)."""
     burden_keep: Finite = -1.5
+    """Logit shift of the chance a promise is kept per unit of excess burden."""
     settlement_promise: Finite = 2.0
+    """Logit shift of the promise probability per unit of discount offered (share 0–1; an
+    interest waiver's share counts too)."""
     willingness_keep: Finite = 1.0
+    """Logit shift of the chance a promise is kept per unit of willingness − 0.5."""
     payer_effect: Finite = 1.0
+    """Logit shift added for latent payers and subtracted for non-payers, on promise and keep."""
     instalment_persistence: Probability = 0.5
+    """Multiplier 0–1 on the chance of missing an instalment once one has been paid (also in
+    the follow-up); 1 = as likely to miss as the first."""
     clear_misunderstanding: Probability = 0.5
+    """Chance 0–1 that a conversation clears a misunderstanding of card terms at skill 0.5
+    (otherwise it becomes a dispute)."""
     clear_skill: Finite = 0.4
+    """Added to that chance per unit of agency skill − 0.5 (a probability shift, not a logit)."""
 
 
 class HawkesParameters(Strict):
@@ -47,13 +70,21 @@ class HawkesParameters(Strict):
     """
 
     lambda0: NonNegative = 0.004
+    """Repayment intensity at placement, repayments per day (the same for every account)."""
     lambda_inf: NonNegative = 0.0005
+    """Base intensity the process decays toward, per day (at most ``lambda0``)."""
     kappa: NonNegative = 0.03
+    """Decay rate of the intensity toward ``lambda_inf``, per day; 0 = no decay."""
     delta10: NonNegative = 0.005
+    """Jump in intensity after each repayment, per day."""
     delta11: NonNegative = 0.01
+    """Further jump per unit of the share R repaid (jump = delta10 + delta11·R), per day."""
     delta2: NonNegative = 0.003
+    """Jump in intensity after each right-party conversation (outbound or inbound), per day."""
     r_min: Probability = 0.1
+    """Smallest share 0–1 of the outstanding balance one repayment pays (R ~ U(r_min, r_max))."""
     r_max: Probability = 1.0
+    """Largest share 0–1 of the outstanding balance one repayment pays (> 0; 1 pays in full)."""
 
     @model_validator(mode="after")
     def _consistent(self) -> HawkesParameters:
@@ -71,5 +102,10 @@ class Behaviour(Strict):
     """``[behaviour]``: which borrower-response model and its parameters."""
 
     model: Literal["stage", "hawkes"] = "stage"
+    """``"stage"`` (promises, plans, self-cure) or ``"hawkes"`` (self-exciting repayments, no
+    promises; answers, complaints and objections still follow the stage model)."""
     stage: StageParameters = StageParameters()
+    """Effects of the stage model (also used by ``hawkes`` for answers, complaints and
+    objections)."""
     hawkes: HawkesParameters = HawkesParameters()
+    """Parameters of the ``hawkes`` model (ignored under ``stage``)."""

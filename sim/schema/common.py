@@ -58,4 +58,5 @@ class Strict(BaseModel):
     """Base for every table: unknown keys are errors, types are not coerced (``"100"`` is not a
     number, ``true`` is not 1), values are checked on assignment."""
 
-    model_config = ConfigDict(extra="forbid", strict=True, validate_assignment=True)
+    model_config = ConfigDict(extra="forbid", strict=True, validate_assignment=True,
+                              use_attribute_docstrings=True)

@@ -59,21 +59,46 @@ class Rules(Strict):
     """
 
     regime: Regime = "us_reg_f"
+    """Preset the other fields start from: ``us_reg_f`` (US Regulation F), ``china``, ``uk``
+    (breathing space) or ``none`` (nothing enforced); fields stated in the file override it."""
     max_calls_per_7_days: int = Field(default=7, ge=0, le=1000)
+    """Most calls per account in any rolling 7 days; 0 = no cap (Regulation F: 7)."""
     quiet_days_after_conversation: NonNegative = 7.0
+    """Days after a telephone conversation during which the account may not be called (messages
+    are not affected); 0 = none (Regulation F: 7)."""
     window_start: Clock = "08:00"
+    """Start of the daily window in which calls are allowed, ``"HH:MM"`` (Regulation F: 08:00)."""
     window_end: Clock = "21:00"
+    """End of the daily call window, ``"HH:MM"``, exclusive (Regulation F: 21:00)."""
     max_conversations_per_day: int = Field(default=0, ge=0, le=100)
+    """Most telephone conversations per account per calendar day, after which calls stop;
+    0 = no cap (China: 3)."""
     max_unanswered_per_day: int = Field(default=0, ge=0, le=100)
+    """Most unanswered dials (no answer or wrong number) per account per calendar day; 0 = no cap
+    (China: 6)."""
     max_messages_per_7_days: int = Field(default=0, ge=0, le=1000)
+    """Most messages (SMS, e-mail and letters together) per account in any rolling 7 days;
+    0 = no cap (no preset sets one)."""
     honour_cease_requests: bool = True
+    """Whether a cease-contact request stops all calls and messages to the account."""
     dispute_hold_days: NonNegative = 30.0
+    """Days calls and messages pause after a dispute while it is verified; 0 = no hold (presets:
+    30, an assumption; ``none``: 0)."""
     breathing_space_days: NonNegative = 0.0
+    """Days contact, interest and fees pause when a cardholder asks for breathing space; 0 = not
+    offered, and nobody asks (``uk``: 60, Debt Respite Scheme)."""
     lawsuit_per_violation: Probability = 0.002
+    """Chance 0–1 that each rule violation (a call or message a rule forbade) becomes a
+    lawsuit."""
     lawsuit_per_complaint: Probability = 0.01
+    """Chance 0–1 that each complaint becomes a lawsuit."""
     fine_per_violation: NonNegative = 500.0
+    """Regulatory fine per rule violation, currency units (in ``legal_cost``, not in net
+    recovery)."""
     lawsuit_cost: NonNegative = 5_000.0
+    """Cost of one lawsuit, currency units (in ``legal_cost``, not in net recovery)."""
     complaint_cost: NonNegative = 50.0
+    """Reputational cost of one complaint, currency units (in ``reputation_cost``)."""
 
     @model_validator(mode="before")
     @classmethod
