@@ -12,8 +12,10 @@
   and allowed by the rules;
 * **compliance**: each day, for each of its accounts, the agency ignores the rules with
   probability ``1 − compliance`` (``1 − compliance_when_behind`` while behind its target pace);
+  the contact window is obeyed or not for the whole agency each day, with the same chance;
   every call or message a rule forbids but the agency makes anyway is counted as a violation
-  of that rule, never silent;
+  of that rule, never silent. Accounts screened out as not worth the fee are never called but
+  still get the agency's messages;
 * **conversations** go to the behaviour model with the agency's offer (pay in full — with the
   interest accrued during placement waived if ``waive_interest`` — a settlement within its
   authority, or instalments up to ``plan_max_months``), and their outcomes change the

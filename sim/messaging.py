@@ -6,7 +6,9 @@ are under a promise or plan, subject to the rules (cease requests, dispute holds
 space, message caps — defied only on the agency's defiant days, and then counted). SMS needs a
 valid phone number and e-mail a valid address; letters always arrive. A delivered message may
 make the cardholder phone the agency: callers join the inbound queue at uniform times in the
-next working shift, each with an exponential patience.
+next working shift, each with an exponential patience. Batches go out at the start of every
+day, weekends included; the contact window and the quiet days after a conversation govern
+calls, not messages.
 
 :class:`MessagingMixin` is part of :class:`sim.agency.AgencyDesk`; it only uses the desk's
 own state.

@@ -90,8 +90,12 @@ class DaysPastDueDistribution(Strict):
 class Segment(Strict):
     """One reason for falling behind, with its own latent behaviour.
 
-    Means of per-account Beta distributions are given directly; ``concentration`` sets how
-    tightly accounts cluster around them (larger is tighter).
+    Nine fields are the means of per-account Beta distributions (``answer_rate``,
+    ``willingness``, ``lump_sum_share``, ``monthly_capacity``, ``dispute_rate``,
+    ``complaint_sensitivity``, ``cease_rate``, ``callback_rate``, ``promise_keep``);
+    ``concentration`` sets how tightly accounts cluster around them (larger is tighter).
+    ``misunderstanding`` is the chance an account holds one; the other fields are one value
+    for the whole segment.
     """
 
     share: Probability
