@@ -43,7 +43,7 @@ from sim.behaviour.base import (
     AgencyStyle,
     BehaviourModel,
 )
-from sim.fees import commission, expected_fee
+from sim.fees import expected_fee
 from sim.messaging import MessagingMixin
 from sim.negotiation import make_offer, record_promise
 from sim.portfolio import ACTIVE
@@ -154,14 +154,6 @@ class AgencyDesk(MessagingMixin):
             total = sum(self.workdays[: self.world.horizon])
             staff *= worked / total if total else 0.0
         return staff + self.calls * self.profile.cost_per_call + self.message_cost
-
-    def bank_cost_to_date(self, day: int, collected: float) -> float:
-        """What the agency has cost the bank by ``day``: commission, or an in-house team's
-        operating costs."""
-        if self.profile.kind == "in_house":
-            return self.operating_cost(day)
-        placed = float(self.acc.placed[self.members].sum()) / 100.0
-        return commission(self.profile, collected, placed)
 
     def start(self) -> None:
         for _ in range(self.profile.collectors):

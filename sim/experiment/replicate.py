@@ -29,7 +29,6 @@ import pandas as pd
 from sim.experiment.backends import Backend, open_backend
 from sim.experiment.intervals import t_half_width
 from sim.experiment.tasks import ReplicationTask, run_full
-from sim.model import run_replication
 from sim.results import EXTRA_KPIS, KPI_NAMES, TOTAL, Results
 from sim.scenario import ScenarioError
 from sim.schema import Scenario
@@ -39,18 +38,6 @@ DEFAULT_MAX_REPS = 200
 LOOKAHEAD = 5
 BAND_SERIES = ("collected_to_date", "recovery_to_date", "calls", "rpcs", "conversations",
                "promises", "complaints", "active_plans", "delinquent_share")
-
-
-def run_replications(scenario: Scenario, reps: int, seed: int | None = None, *,
-                     keep_accounts: bool = False,
-                     progress: Callable[[int, int], None] | None = None) -> list[Results]:
-    """Run replications ``0 .. reps-1`` of ``scenario`` one after another."""
-    results = []
-    for replication in range(reps):
-        results.append(run_replication(scenario, replication, seed, keep_accounts=keep_accounts))
-        if progress is not None:
-            progress(replication + 1, reps)
-    return results
 
 
 def kpi_table(results: Sequence[Results]) -> pd.DataFrame:
