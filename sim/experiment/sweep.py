@@ -98,6 +98,8 @@ def prepare_out(out: Path, experiment: Experiment, *, resume: bool, fresh: bool)
         shutil.rmtree(out / DAILY_DIR, ignore_errors=True)
         for file in OUTPUT_FILES:
             (out / file).unlink(missing_ok=True)
+        for stale in (*out.glob("*.png"), out / "report.html"):  # drawn from the old runs
+            stale.unlink(missing_ok=True)
         return
     if key != experiment.key:
         what = (f"results of {name!r} for another scenario, design, seed or collectsim "
