@@ -21,6 +21,10 @@ pressure and any rule violation, with the effects of ``[behaviour.stage]``:
 * **self-cure** — each account accumulates hazard ``self_cure_rate · (1 + reminder_lift·[reminded
   that day])`` per day and pays in full when it passes its own Exp(1) budget, so with no
   reminders the share cured by day T is exactly ``1 − exp(−self_cure_rate·T)``.
+* **days past due** — an account placed m 30-day steps after 30 days past due answers
+  ``exp(dpd_answer·m)`` times as often, promises with ``dpd_promise·m`` added to the logit,
+  and self-cures at ``exp(dpd_cure·m)`` times the rate. All three are 0 by default: no public
+  figure calibrates them.
 """
 
 from __future__ import annotations
@@ -70,9 +74,14 @@ class StageModel:
         self._talk = UniformBlock(streams.get("conversations"))
         self._payments = streams.get("payments")
         self._messages = streams.get("messages")
+        # How much later than 30 days past due each account was placed, in 30-day steps.
+        late = (accounts.days_past_due.astype(np.float64) - 30.0) / 30.0
+        self._cure_factor = np.exp(params.dpd_cure * late)
         # Python lists for scalar access on the hot path.
-        self._answer_rate = accounts.answer_rate.tolist()
-        self._willingness_logit = [_logit(w) for w in accounts.willingness.tolist()]
+        self._answer_rate = (accounts.answer_rate * np.exp(params.dpd_answer * late)).tolist()
+        self._willingness_logit = [_logit(w) + params.dpd_promise * m
+                                   for w, m in zip(accounts.willingness.tolist(), late.tolist(),
+                                                   strict=True)]
         self._willingness = accounts.willingness.tolist()
         self._keep_logit = [_logit(k) for k in accounts.promise_keep.tolist()]
         self._payer_sign = (accounts.payer.astype(np.float64) * 2.0 - 1.0).tolist()
@@ -152,7 +161,8 @@ class StageModel:
 
     def spontaneous(self, idx: IntArray, day: int, reminded: BoolArray) -> FloatArray:
         acc = self.acc
-        hazard = acc.self_cure_rate[idx] * (1.0 + acc.reminder_lift[idx] * reminded)
+        hazard = (acc.self_cure_rate[idx] * self._cure_factor[idx]
+                  * (1.0 + acc.reminder_lift[idx] * reminded))
         level = acc.cure_level[idx] + hazard
         acc.cure_level[idx] = level
         return (level >= acc.cure_budget[idx]).astype(np.float64)

@@ -47,8 +47,8 @@ NOT_MODELLED: tuple[str, ...] = (
     "none): other jurisdictions are set rule by rule in [rules].",
     "Staff overheads beyond wages (management, premises, systems) for in-house teams.",
     "Cardholders' time zones: every contact window is read on one clock.",
-    "Days past due as a driver of behaviour: it steers routing and call priority, and "
-    "scenarios that place older accounts state the lower contactability and willingness "
-    "they assume.",
+    "Days past due as a driver of behaviour by default: it steers routing and call priority; "
+    "its effects on answering, promising and self-cure (behaviour.stage.dpd_*) are 0 unless "
+    "a scenario sets them, for want of a public calibration.",
     "Any effect of collection on the card's future spending.",
 )

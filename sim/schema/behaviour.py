@@ -59,6 +59,13 @@ class StageParameters(Strict):
     (otherwise it becomes a dispute)."""
     clear_skill: Finite = 0.4
     """Added to that chance per unit of agency skill − 0.5 (a probability shift, not a logit)."""
+    dpd_answer: Finite = 0.0
+    """Log-multiplier on the answer rate per 30 days past due beyond 30 at placement (e.g.
+    −0.2: an account 90 days past due answers exp(−0.4) as often); 0 = no effect."""
+    dpd_promise: Finite = 0.0
+    """Logit shift of the promise probability per 30 days past due beyond 30; 0 = no effect."""
+    dpd_cure: Finite = 0.0
+    """Log-multiplier on the self-cure hazard per 30 days past due beyond 30; 0 = no effect."""
 
 
 class HawkesParameters(Strict):
