@@ -46,10 +46,17 @@ from sim.behaviour.base import (
 from sim.fees import expected_fee
 from sim.messaging import MessagingMixin
 from sim.negotiation import make_offer, record_promise
-from sim.portfolio import ACTIVE
+from sim.portfolio import ACTIVE, scalar_view
 from sim.queueing import InboundQueue
-from sim.rng import ExponentialBlock, Streams, UniformBlock
-from sim.rules import ALLOWED, CONTACT_WINDOW, PRESSURE_WINDOW_DAYS, RULE_NAMES, RuleBook
+from sim.rng import Streams, exponential_draws, uniform_draws
+from sim.rules import (
+    ALLOWED,
+    CLOCK_TOLERANCE,
+    CONTACT_WINDOW,
+    PRESSURE_WINDOW_DAYS,
+    RULE_NAMES,
+    RuleBook,
+)
 from sim.schema import WEEKDAYS, Agency, clock_to_day_fraction
 from sim.world import DAILY_SERIES, World
 
@@ -70,9 +77,9 @@ class AgencyDesk(MessagingMixin):
         self.members = np.zeros(0, dtype=np.int64)
         self.style = AgencyStyle(skill=profile.skill, tone=profile.tone)
         sub = zlib.crc32(profile.name.encode())
-        self._u = UniformBlock(streams.get("compliance", sub))
-        self._durations = ExponentialBlock(streams.get("durations", sub))
-        self._legal = UniformBlock(streams.get("legal", sub))
+        self._u = uniform_draws(streams.get("compliance", sub))
+        self._durations = exponential_draws(streams.get("durations", sub))
+        self._legal = uniform_draws(streams.get("legal", sub))
         self._inbound_rng = streams.get("inbound", sub)
         self._batch_rng = streams.get("compliance", sub, 2)
         self._priority_key = self._priority_keys(score, streams.get("scores", sub, 1))
@@ -89,7 +96,7 @@ class AgencyDesk(MessagingMixin):
         self.workdays = [(world.start_weekday + d) % 7 in work_days
                          for d in range(world.horizon + 1)]
         self.retry = profile.retry_hours / 24.0
-        self._phone_valid = world.accounts.phone_valid.tolist()
+        self._views = world.accounts.views
         self._wrong_number_days = (profile.wrong_number_minutes + profile.wrap_minutes) \
             / MINUTES_PER_DAY
         self._no_answer_days = (profile.ring_minutes + profile.wrap_minutes) / MINUTES_PER_DAY
@@ -101,9 +108,11 @@ class AgencyDesk(MessagingMixin):
         self._list: list[int] = []
         self._position = 0
         self.defiant = np.zeros(world.accounts.n, dtype=np.bool_)
+        self._defiant = scalar_view(self.defiant)
         self._idle_until = -1.0
         self._window_obeyed: dict[int, bool] = {}
         self.daily = {name: [0] * (world.horizon + 1) for name in DAILY_SERIES}
+        self._daily_calls, self._daily_rpcs = self.daily["calls"], self.daily["rpcs"]
         self.violations_by_rule: dict[str, int] = {name: 0 for name in RULE_NAMES.values()}
         self.calls = 0
         self.busy_days = 0.0
@@ -223,31 +232,36 @@ class AgencyDesk(MessagingMixin):
     def _pressure_at(self, position: int, i: int, now: float) -> int:
         """Calls placed to the account at list ``position`` (account ``i``) in the last 7 days."""
         if now < self._exact_until[position]:
-            return int(self._pressure[position] + self.acc.attempts[i]
+            return int(self._pressure[position] + self._views.attempts[i]
                        - self._attempts_then[position])
         return self.rules.pressure(i, now)
 
     def _next_outbound(self, now: float) -> tuple[int, int, int]:
         """The next account to dial, the rule the call breaks (``ALLOWED`` if none) and the
         account's contact pressure; ``(-1, ALLOWED, 0)`` if there is nobody to call."""
-        acc, rules = self.acc, self.rules
+        v = self._views
+        status, recalled, agency, last_attempt = v.status, v.recalled, v.agency, v.last_attempt
+        index, retry, defiant = self.index, self.retry, self._defiant
+        call_block = self.rules.call_block
+        listed = self._list
         while True:
-            if self._position >= len(self._list):
+            position = self._position
+            if position >= len(listed):
                 if now < self._idle_until:
                     return -1, ALLOWED, 0
                 self._rebuild(now)
-                if not self._list:
-                    self._idle_until = now + max(self.retry, 1.0 / 24.0)
+                listed, position = self._list, 0
+                if not listed:
+                    self._idle_until = now + max(retry, 1.0 / 24.0)
                     return -1, ALLOWED, 0
-            position = self._position
-            i = self._list[position]
-            self._position += 1
-            if acc.status[i] != ACTIVE or acc.recalled[i] or acc.agency[i] != self.index:
+            i = listed[position]
+            self._position = position + 1
+            if status[i] != ACTIVE or recalled[i] or agency[i] != index:
                 continue
-            if now - acc.last_attempt[i] < self.retry:
+            if now - last_attempt[i] < retry:
                 continue
-            block = rules.call_block(i, now)
-            if block == ALLOWED or self.defiant[i]:
+            block = call_block(i, now)
+            if block == ALLOWED or defiant[i]:
                 return i, block, self._pressure_at(position, i, now)
             # a rule says no and the agency obeys today: skip this account
 
@@ -263,6 +277,9 @@ class AgencyDesk(MessagingMixin):
     def _collector(self) -> Generator[simpy.Event, Any, None]:
         env = self.world.env
         rules = self.rules
+        queue = self.queue
+        callers = queue.waiting
+        window_start, window_end = rules.window_start, rules.window_end
         horizon = self.world.horizon
         for day in range(horizon):
             if not self.workdays[day]:
@@ -272,16 +289,18 @@ class AgencyDesk(MessagingMixin):
                 yield env.timeout(start - env.now)
             while env.now < end:
                 now = env.now
-                taken = self.queue.take()
-                if taken is not None:
-                    duration = self._inbound_call(taken[0], now, day)
-                    self.busy_days += duration
-                    yield env.timeout(duration)
-                    continue
+                if callers:
+                    taken = queue.take()
+                    if taken is not None:
+                        duration = self._inbound_call(taken[0], now, day)
+                        self.busy_days += duration
+                        yield env.timeout(duration)
+                        continue
                 window_break = False
-                if not rules.in_window(now):
+                clock = now - int(now) + CLOCK_TOLERANCE  # as RuleBook.in_window
+                if not window_start <= clock < window_end:
                     if self._window_ok_today(day):
-                        opens = day + rules.window_start
+                        opens = day + window_start
                         wake = opens if now < opens else end
                         yield from self._idle(min(wake, end), day)
                         continue
@@ -315,23 +334,23 @@ class AgencyDesk(MessagingMixin):
 
     def _dial(self, i: int, now: float, day: int, block: int, pressure: int) -> float:
         """Place one call to account ``i``; returns the collector's busy time in days."""
-        acc, rules = self.acc, self.rules
-        daily = self.daily
+        v, rules = self._views, self.rules
         self.calls += 1
-        daily["calls"][day] += 1
-        if acc.attempts[i] == 0:
-            acc.first_attempt[i] = now
-        acc.attempts[i] += 1
-        acc.attempts_today[i] += 1
-        acc.last_attempt[i] = now
+        self._daily_calls[day] += 1
+        attempts = v.attempts
+        if attempts[i] == 0:
+            v.first_attempt[i] = now
+        attempts[i] += 1
+        v.attempts_today[i] += 1
+        v.last_attempt[i] = now
         if block != ALLOWED:
             self._violation(i, block, day)
-        if pressure >= acc.max_pressure[i]:
-            acc.max_pressure[i] = pressure + 1
+        if pressure >= v.max_pressure[i]:
+            v.max_pressure[i] = pressure + 1
         logging = self.world.record_events
-        if not self._phone_valid[i]:
+        if not v.phone_valid[i]:
             rules.record_attempt(i, now, answered=False)
-            acc.phone_known_bad[i] = True
+            v.phone_known_bad[i] = True
             if logging:
                 self.world.log(now, i, self.index, "call", "wrong_number", block)
             return self._wrong_number_days
@@ -341,10 +360,10 @@ class AgencyDesk(MessagingMixin):
                 self.world.log(now, i, self.index, "call", "no_answer", block)
             return self._no_answer_days
         rules.record_attempt(i, now, answered=True)
-        acc.rpcs[i] += 1
-        daily["rpcs"][day] += 1
-        if math.isnan(acc.first_rpc[i]):
-            acc.first_rpc[i] = now
+        v.rpcs[i] += 1
+        self._daily_rpcs[day] += 1
+        if math.isnan(v.first_rpc[i]):
+            v.first_rpc[i] = now
         outcome = self._converse(i, now, day, pressure, block != ALLOWED)
         if logging:
             self.world.log(now, i, self.index, "call", outcome, block)

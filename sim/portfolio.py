@@ -15,6 +15,8 @@ holds for every account at every moment; :meth:`Accounts.check_ledger` asserts i
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
+from typing import Any, cast
 
 import numpy as np
 import numpy.typing as npt
@@ -36,6 +38,30 @@ SETTLED = 5  # paid a settlement, remainder waived (closed)
 STATUS_NAMES = ("pending", "active", "promise", "plan", "paid", "settled")
 
 NOT_YET = np.inf
+
+
+def scalar_view(array: npt.NDArray[Any]) -> Any:
+    """A memoryview of ``array`` for one-element reads and writes (see :class:`ScalarViews`)."""
+    return memoryview(cast(Any, array))
+
+
+class ScalarViews:
+    """Memoryviews of an object's one-dimensional numpy arrays, under the same names.
+
+    The per-call hot path reads and writes one account at a time. Indexing a numpy array for
+    that returns a numpy scalar and costs about twice as much as indexing a memoryview of the
+    same memory, which returns a plain ``int``, ``float`` or ``bool``. Writes through a view
+    land in the array, so the vectorised code sees them. The arrays must be changed in place,
+    never rebound (every per-account array here is allocated once, for the whole portfolio).
+    """
+
+    def __init__(self, owner: object) -> None:
+        for name, value in vars(owner).items():
+            if isinstance(value, np.ndarray) and value.ndim >= 1 and value.flags.c_contiguous:
+                setattr(self, name, scalar_view(value))
+
+    def __getattr__(self, name: str) -> Any:
+        raise AttributeError(f"no array {name!r} to view")
 
 
 def _beta(rng: np.random.Generator, mean: float, concentration: float, n: int) -> FloatArray:
@@ -137,6 +163,11 @@ class Accounts:
         self.max_pressure = np.zeros(n, dtype=np.int32)
         self.self_cured = np.zeros(n, dtype=np.bool_)
         self.closed_day = np.full(n, np.nan)
+
+    @cached_property
+    def views(self) -> ScalarViews:
+        """One-element access to every per-account array, for the hot path."""
+        return ScalarViews(self)
 
     # ------------------------------------------------------------------ money
 

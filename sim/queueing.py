@@ -31,7 +31,8 @@ class InboundQueue(Generic[Item]):
 
     def __init__(self, env: simpy.Environment) -> None:
         self.env = env
-        self._waiting: deque[tuple[float, float, Item]] = deque()
+        # Callers on the line, oldest first, as (arrived, deadline, item); read-only outside.
+        self.waiting: deque[tuple[float, float, Item]] = deque()
         self._idle: deque[simpy.Event] = deque()
         self.arrivals = 0
         self.served = 0
@@ -40,7 +41,7 @@ class InboundQueue(Generic[Item]):
         self.total_wait = 0.0  # summed over served and abandoned callers
 
     def __len__(self) -> int:
-        return len(self._waiting)
+        return len(self.waiting)
 
     def arrive(self, item: Item, patience: float) -> None:
         """A caller arrives now and will wait at most ``patience`` (time units of the env)."""
@@ -54,12 +55,12 @@ class InboundQueue(Generic[Item]):
             self.served_immediately += 1
             waiter.succeed((item, 0.0))
             return
-        self._waiting.append((now, now + patience, item))
+        self.waiting.append((now, now + patience, item))
 
     def take(self) -> tuple[Item, float] | None:
         """The next caller still on the line and their wait, or ``None`` if nobody is."""
         now = self.env.now
-        waiting = self._waiting
+        waiting = self.waiting
         while waiting:
             arrived, deadline, item = waiting.popleft()
             if deadline < now:
@@ -90,11 +91,11 @@ class InboundQueue(Generic[Item]):
         """
         now = self.env.now
         censored = 0
-        for arrived, deadline, _ in self._waiting:
+        for arrived, deadline, _ in self.waiting:
             if deadline <= now:
                 self.abandoned += 1
                 self.total_wait += deadline - arrived
             else:
                 censored += 1
-        self._waiting.clear()
+        self.waiting.clear()
         return censored

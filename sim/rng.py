@@ -10,14 +10,16 @@ no other stream's numbers. Scenarios that share a portfolio section therefore dr
 portfolios for replication *r* (common random numbers).
 
 :func:`counter_uniforms` gives draws keyed by (account, counter) for models that need each
-account to keep its own sequence whatever happens to the others. :class:`UniformBlock` hands
+account to keep its own sequence whatever happens to the others. :func:`uniform_draws` hands
 out scalar uniforms from pre-drawn blocks: the per-call hot path
 asks for one number at a time, and a numpy call per number would dominate its cost.
 """
 
 from __future__ import annotations
 
+import itertools
 import zlib
+from collections.abc import Callable
 
 import numpy as np
 
@@ -100,42 +102,28 @@ def counter_uniforms(key: int, index: np.ndarray, counter: np.ndarray) -> np.nda
     return ((x >> np.uint64(11)).astype(np.float64) + 0.5) * 2.0**-53
 
 
-class _Block:
-    """Scalar draws served from blocks drawn in one numpy call (``_draw`` says which)."""
+DrawFunction = Callable[[], float]
+"""A function returning the next scalar draw of a stream each time it is called."""
 
-    __slots__ = ("_block", "_generator", "_position", "_size")
-
-    def __init__(self, generator: np.random.Generator, size: int = 16384) -> None:
-        self._generator = generator
-        self._size = size
-        self._block: list[float] = []
-        self._position = size
-
-    def _draw(self, size: int) -> np.ndarray:
-        raise NotImplementedError
-
-    def __call__(self) -> float:
-        if self._position >= len(self._block):
-            self._block = self._draw(self._size).tolist()
-            self._position = 0
-        value = self._block[self._position]
-        self._position += 1
-        return value
+BLOCK_SIZE = 16384
 
 
-class UniformBlock(_Block):
-    """Scalar U(0, 1) draws served from blocks drawn in one numpy call."""
+def _draws(blocks: Callable[[], np.ndarray]) -> DrawFunction:
+    """Serve scalars one at a time from blocks made by ``blocks()``, each drawn when needed.
 
-    __slots__ = ()
+    The function returned is the ``__next__`` of a chained iterator, so a draw costs a single
+    C-level call; the blocks are drawn lazily, in order, so the sequence is exactly the
+    concatenation of the blocks.
+    """
+    produced = map(lambda _: blocks().tolist(), itertools.repeat(None))
+    return itertools.chain.from_iterable(produced).__next__
 
-    def _draw(self, size: int) -> np.ndarray:
-        return self._generator.random(size)
+
+def uniform_draws(generator: np.random.Generator, size: int = BLOCK_SIZE) -> DrawFunction:
+    """Scalar U(0, 1) draws served from blocks of ``size`` drawn in one numpy call."""
+    return _draws(lambda: generator.random(size))
 
 
-class ExponentialBlock(_Block):
+def exponential_draws(generator: np.random.Generator, size: int = BLOCK_SIZE) -> DrawFunction:
     """Scalar Exp(1) draws served from blocks; multiply by the mean you need."""
-
-    __slots__ = ()
-
-    def _draw(self, size: int) -> np.ndarray:
-        return self._generator.standard_exponential(size)
+    return _draws(lambda: generator.standard_exponential(size))

@@ -27,6 +27,7 @@ from __future__ import annotations
 import numpy as np
 import numpy.typing as npt
 
+from sim.portfolio import ScalarViews
 from sim.schema import Rules, clock_to_day_fraction
 
 ALLOWED = 0
@@ -90,6 +91,7 @@ class RuleBook:
         self.dispute_until = np.full(accounts, NEVER)
         self.breathing_space_days = rules.breathing_space_days
         self.breathing_until = np.full(accounts, NEVER)
+        self.views = ScalarViews(self)  # one-account access on the hot path
 
     # ------------------------------------------------------------------ scalar (hot path)
 
@@ -100,20 +102,21 @@ class RuleBook:
 
     def call_block(self, i: int, now: float) -> int:
         """``ALLOWED`` if account ``i`` may be called at ``now``, else the blocking rule."""
-        if self.ceased[i] and self.honour_cease:
+        v = self.views
+        if self.honour_cease and v.ceased[i]:
             return CEASED
-        if self.dispute_until[i] > now:
+        if v.dispute_until[i] > now:
             return DISPUTE_HOLD
-        if self.breathing_until[i] > now:
+        if v.breathing_until[i] > now:
             return BREATHING_SPACE
-        if self.call_cap and self.call_times[i, (self.call_slot[i] - self.call_cap)
-                                             % self.ring] > now - 7.0:
+        cap = self.call_cap
+        if cap and v.call_times[i, (v.call_slot[i] - cap) % self.ring] > now - 7.0:
             return CALLS_PER_7_DAYS
-        if now - self.last_conversation[i] < self.quiet_days:
+        if now - v.last_conversation[i] < self.quiet_days:
             return QUIET_AFTER_CONVERSATION
-        if self.conversation_cap and self.conversations_today[i] >= self.conversation_cap:
+        if self.conversation_cap and v.conversations_today[i] >= self.conversation_cap:
             return CONVERSATIONS_PER_DAY
-        if self.unanswered_cap and self.unanswered_today[i] >= self.unanswered_cap:
+        if self.unanswered_cap and v.unanswered_today[i] >= self.unanswered_cap:
             return UNANSWERED_PER_DAY
         return ALLOWED
 
@@ -123,16 +126,18 @@ class RuleBook:
 
     def record_attempt(self, i: int, now: float, answered: bool) -> None:
         """Note a call placed to account ``i`` at ``now``."""
-        slot = self.call_slot[i]
-        self.call_times[i, slot] = now
-        self.call_slot[i] = (slot + 1) % self.ring
+        v = self.views
+        slot = v.call_slot[i]
+        v.call_times[i, slot] = now
+        v.call_slot[i] = (slot + 1) % self.ring
         if not answered:
-            self.unanswered_today[i] += 1
+            v.unanswered_today[i] += 1
 
     def record_conversation(self, i: int, now: float) -> None:
         """Note a telephone conversation (outbound or inbound) with account ``i``."""
-        self.last_conversation[i] = now
-        self.conversations_today[i] += 1
+        v = self.views
+        v.last_conversation[i] = now
+        v.conversations_today[i] += 1
 
     def record_cease(self, i: int) -> None:
         self.ceased[i] = True

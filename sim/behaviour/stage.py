@@ -47,14 +47,19 @@ from sim.behaviour.base import (
     IntArray,
     Offer,
 )
-from sim.portfolio import Accounts
-from sim.rng import Streams, UniformBlock
+from sim.portfolio import Accounts, scalar_view
+from sim.rng import Streams, uniform_draws
 from sim.schema import StageParameters
 
 
 def _logit(p: float) -> float:
     p = min(max(p, 1e-6), 1.0 - 1e-6)
     return math.log(p / (1.0 - p))
+
+
+def _logits(p: FloatArray) -> FloatArray:
+    """:func:`_logit` of each element (with the scalar function, so values match it exactly)."""
+    return np.array([_logit(x) for x in p.tolist()], dtype=np.float64)
 
 
 def _sigmoid(x: float) -> float:
@@ -70,31 +75,34 @@ class StageModel:
     def __init__(self, accounts: Accounts, params: StageParameters, streams: Streams) -> None:
         self.acc = accounts
         self.p = params
-        self._answer = UniformBlock(streams.get("calls"))
-        self._talk = UniformBlock(streams.get("conversations"))
+        self._answer = uniform_draws(streams.get("calls"))
+        self._talk = uniform_draws(streams.get("conversations"))
         self._payments = streams.get("payments")
         self._messages = streams.get("messages")
         # How much later than 30 days past due each account was placed, in 30-day steps.
         late = (accounts.days_past_due.astype(np.float64) - 30.0) / 30.0
         self._cure_factor = np.exp(params.dpd_cure * late)
-        # Python lists for scalar access on the hot path.
-        self._answer_rate = (accounts.answer_rate * np.exp(params.dpd_answer * late)).tolist()
-        self._willingness_logit = [_logit(w) + params.dpd_promise * m
-                                   for w, m in zip(accounts.willingness.tolist(), late.tolist(),
-                                                   strict=True)]
-        self._willingness = accounts.willingness.tolist()
-        self._keep_logit = [_logit(k) for k in accounts.promise_keep.tolist()]
-        self._payer_sign = (accounts.payer.astype(np.float64) * 2.0 - 1.0).tolist()
-        self._complaint = accounts.complaint_sensitivity.tolist()
-        self._dispute = accounts.dispute_rate.tolist()
-        self._cease = accounts.cease_rate.tolist()
-        self._hardship = accounts.hardship_response.tolist()
-        self._breathing = accounts.breathing_space_request.tolist()
+        # Per-account terms as memoryviews for one-account reads on the hot path (plain floats,
+        # contiguous memory: lean at a million accounts, where lists of floats are not).
+        willingness = accounts.willingness
+        self._answer_rate = scalar_view(accounts.answer_rate * np.exp(params.dpd_answer * late))
+        self._willingness_logit = scalar_view(_logits(willingness) + params.dpd_promise * late)
+        self._keep_logit = scalar_view(_logits(accounts.promise_keep))
+        self._willingness = scalar_view(willingness)
+        self._payer_sign = scalar_view(accounts.payer.astype(np.float64) * 2.0 - 1.0)
+        self._complaint = scalar_view(accounts.complaint_sensitivity)
+        self._dispute = scalar_view(accounts.dispute_rate)
+        self._cease = scalar_view(accounts.cease_rate)
+        self._hardship = scalar_view(accounts.hardship_response)
+        self._breathing = scalar_view(accounts.breathing_space_request)
+        self._pressure_answer = params.pressure_answer
         self.breathing_space_offered = False  # set by the model when the rules offer it
 
     def answers(self, i: int, now: float, pressure: int) -> bool:
-        p = self._answer_rate[i] * math.exp(self.p.pressure_answer * pressure)
-        return self._answer() < p
+        rate: float = self._answer_rate[i]
+        if pressure:
+            rate *= math.exp(self._pressure_answer * pressure)
+        return self._answer() < rate
 
     def converse(self, i: int, now: float, style: AgencyStyle, offer: Offer, pressure: int,
                  violation: bool) -> Conversation:

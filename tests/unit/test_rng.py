@@ -7,7 +7,7 @@ import zlib
 import numpy as np
 import pytest
 
-from sim.rng import STREAM_IDS, ExponentialBlock, Streams, UniformBlock, stream_id
+from sim.rng import STREAM_IDS, Streams, exponential_draws, stream_id, uniform_draws
 
 
 def draws(streams: Streams, name: str, *extra: int, n: int = 8) -> np.ndarray:
@@ -102,7 +102,7 @@ def _gen(seed: int = 3) -> np.random.Generator:
 
 
 def test_uniform_block_matches_generator_blocks():
-    block = UniformBlock(_gen(), size=8)
+    block = uniform_draws(_gen(), size=8)
     values = np.array([block() for _ in range(20)])
     reference = _gen()
     expected = np.concatenate([reference.random(8) for _ in range(3)])[:20]
@@ -111,7 +111,7 @@ def test_uniform_block_matches_generator_blocks():
 
 
 def test_uniform_block_default_size_and_range():
-    block = UniformBlock(_gen(9))
+    block = uniform_draws(_gen(9))
     values = np.array([block() for _ in range(20_000)])  # crosses a block boundary
     reference = _gen(9)
     expected = np.concatenate([reference.random(16384), reference.random(16384)])[:20_000]
@@ -122,7 +122,7 @@ def test_uniform_block_default_size_and_range():
 
 
 def test_exponential_block_matches_generator_blocks():
-    block = ExponentialBlock(_gen(), size=5)
+    block = exponential_draws(_gen(), size=5)
     values = np.array([block() for _ in range(12)])
     reference = _gen()
     expected = np.concatenate([reference.standard_exponential(5) for _ in range(3)])[:12]
