@@ -207,16 +207,19 @@ class AgencyDesk(MessagingMixin):
         return float(acc.collected[members].sum() / placed.sum()) < pace
 
     def _rebuild(self, now: float) -> None:
+        # The filters run over the whole portfolio in memory order (streaming through each
+        # array once) and only the final verdict is gathered in priority order: gathering every
+        # array in priority order would touch memory at random, slow at a million accounts.
         acc = self.acc
+        callable_now = ((acc.agency == self.index) & (acc.status == ACTIVE) & ~acc.recalled
+                        & self.worked & ~acc.phone_known_bad
+                        & (acc.attempts_today < self.profile.max_attempts_per_day)
+                        & (now - acc.last_attempt >= self.retry))
+        candidates = np.flatnonzero(callable_now)
+        blocked = ~(self.rules.call_allowed(candidates, now) | self.defiant[candidates])
+        callable_now[candidates[blocked]] = False
         order = self.order
-        mask = ((acc.status[order] == ACTIVE) & ~acc.recalled[order] & self.worked[order]
-                & (acc.agency[order] == self.index)
-                & ~acc.phone_known_bad[order]
-                & (acc.attempts_today[order] < self.profile.max_attempts_per_day)
-                & (now - acc.last_attempt[order] >= self.retry))
-        candidates = order[mask]
-        take = self.rules.call_allowed(candidates, now) | self.defiant[candidates]
-        chosen = candidates[take]
+        chosen = order[callable_now[order]]
         self._list = chosen.tolist()
         self._position = 0
         # Contact pressure of each listed account as of now, and until when that count stays
