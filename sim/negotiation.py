@@ -26,10 +26,12 @@ PAY_IN_FULL_ABILITY = 0.9  # can raise 90% of the balance at once: asked to pay 
 
 def make_offer(acc: Accounts, profile: Agency, i: int) -> Offer:
     """The agency's proposal to account ``i`` within its settlement and plan authority."""
-    lump = float(acc.lump_sum_share[i])
+    v = acc.views
+    lump: float = v.lump_sum_share[i]
     if lump >= PAY_IN_FULL_ABILITY:
-        if profile.waive_interest and acc.accrued[i] > 0:
-            waiver = min(1.0, float(acc.accrued[i]) / max(1.0, float(acc.outstanding[i])))
+        accrued: int = v.accrued[i]
+        if profile.waive_interest and accrued > 0:
+            waiver = min(1.0, float(accrued) / max(1.0, float(v.outstanding[i])))
             return Offer(FULL, discount=waiver, burden=(1.0 - waiver) / lump,
                          interest_waiver=True)
         return Offer(FULL, burden=1.0 / lump)
@@ -38,9 +40,9 @@ def make_offer(acc: Accounts, profile: Agency, i: int) -> Offer:
         discount = min(profile.settlement_max_discount,
                        math.ceil(needed / SETTLEMENT_STEP - 1e-9) * SETTLEMENT_STEP)
         return Offer(SETTLEMENT, discount=discount, burden=(1.0 - discount) / lump)
-    outstanding = int(acc.outstanding[i])
+    outstanding: int = v.outstanding[i]
     if profile.plan_max_months > 0:
-        capacity = max(1.0, float(acc.monthly_capacity[i]) * float(acc.balance[i]))
+        capacity = max(1.0, v.monthly_capacity[i] * float(v.balance[i]))
         instalment = max(capacity, outstanding / profile.plan_max_months)
         months = max(1, math.ceil(outstanding / instalment))
         return Offer(INSTALMENTS, months=months, instalment=math.ceil(instalment),
@@ -55,22 +57,24 @@ def record_promise(acc: Accounts, profile: Agency, i: int, now: float, offer: Of
                    keep: float) -> None:
     """Put account ``i`` under the promise (or plan) it just agreed to."""
     due = float(math.ceil(now + profile.promise_days))
-    acc.promises[i] += 1
-    acc.keep_probability[i] = keep
-    acc.promise_due[i] = due
+    v = acc.views
+    v.promises[i] += 1
+    v.keep_probability[i] = keep
+    v.promise_due[i] = due
     if offer.kind == INSTALMENTS:
-        acc.status[i] = PLAN
-        acc.plan_installment[i] = offer.instalment
-        acc.plan_left[i] = offer.months
-        acc.plan_paid[i] = 0
-        acc.plans_started[i] += 1
-        acc.interest_frozen[i] = offer.hardship_terms
+        v.status[i] = PLAN
+        v.plan_installment[i] = offer.instalment
+        v.plan_left[i] = offer.months
+        v.plan_paid[i] = 0
+        v.plans_started[i] += 1
+        v.interest_frozen[i] = offer.hardship_terms
     else:
-        acc.status[i] = PROMISE
-        acc.promise_settles[i] = offer.kind == SETTLEMENT
-        acc.promise_waives[i] = offer.kind == SETTLEMENT or offer.interest_waiver
+        v.status[i] = PROMISE
+        v.promise_settles[i] = offer.kind == SETTLEMENT
+        v.promise_waives[i] = offer.kind == SETTLEMENT or offer.interest_waiver
+        outstanding: int = v.outstanding[i]
         if offer.interest_waiver:
-            amount = int(acc.outstanding[i]) - int(acc.accrued[i])
+            amount = outstanding - v.accrued[i]
         else:
-            amount = math.ceil(int(acc.outstanding[i]) * (1.0 - offer.discount))
-        acc.promise_amount[i] = max(0, amount)
+            amount = math.ceil(outstanding * (1.0 - offer.discount))
+        v.promise_amount[i] = max(0, amount)

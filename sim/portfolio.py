@@ -45,6 +45,35 @@ def scalar_view(array: npt.NDArray[Any]) -> Any:
     return memoryview(cast(Any, array))
 
 
+CACHE_LINE = 64  # bytes
+
+# Per-account fields read or written on every call: kept side by side in one record per account
+# (an array of structs), so a call touches one cache line of them instead of one line per array.
+CALL_STATE_FIELDS: list[tuple[str, str]] = [
+    ("last_attempt", "f8"), ("first_attempt", "f8"), ("first_rpc", "f8"),
+    ("attempts", "i4"), ("attempts_today", "i4"), ("rpcs", "i4"), ("max_pressure", "i4"),
+    ("agency", "i2"), ("status", "i1"),
+    ("recalled", "?"), ("phone_valid", "?"), ("phone_known_bad", "?"),
+]
+
+
+def record_table(n: int, fields: list[tuple[str, str]]) -> npt.NDArray[np.void]:
+    """``n`` zeroed records of ``fields`` (array of structs), each padded to whole cache lines
+    and the first starting on a line boundary, so one record never straddles two lines.
+
+    ``table[name]`` is a strided view of one field that vectorised numpy code uses like any
+    other array.
+    """
+    packed = np.dtype(fields, align=True)
+    size = -(-packed.itemsize // CACHE_LINE) * CACHE_LINE
+    layout = dict(packed.fields or {})
+    dtype = np.dtype({"names": list(layout), "formats": [layout[name][0] for name in layout],
+                      "offsets": [layout[name][1] for name in layout], "itemsize": size})
+    raw = np.zeros(n * size + CACHE_LINE, dtype=np.uint8)
+    start = -raw.ctypes.data % CACHE_LINE
+    return raw[start:start + n * size].view(dtype)
+
+
 class ScalarViews:
     """Memoryviews of an object's one-dimensional numpy arrays, under the same names.
 
@@ -57,7 +86,7 @@ class ScalarViews:
 
     def __init__(self, owner: object) -> None:
         for name, value in vars(owner).items():
-            if isinstance(value, np.ndarray) and value.ndim >= 1 and value.flags.c_contiguous:
+            if isinstance(value, np.ndarray) and value.ndim >= 1:
                 setattr(self, name, scalar_view(value))
 
     def __getattr__(self, name: str) -> Any:
@@ -115,12 +144,26 @@ class Accounts:
             self.placed_day = np.full(n, np.inf)
             self.workable_day = np.full(n, np.inf)
             self.recall_day = np.full(n, np.inf)
+        state = self.call_state = record_table(n, CALL_STATE_FIELDS)
+        state["agency"], state["phone_valid"] = self.agency, self.phone_valid
+        self.agency, self.phone_valid = state["agency"], state["phone_valid"]
+        self.last_attempt: FloatArray = state["last_attempt"]
+        self.first_attempt: FloatArray = state["first_attempt"]  # time of the first call
+        self.first_rpc: FloatArray = state["first_rpc"]  # time of the first conversation
+        self.attempts: npt.NDArray[np.int32] = state["attempts"]
+        self.attempts_today: npt.NDArray[np.int32] = state["attempts_today"]
+        self.rpcs: npt.NDArray[np.int32] = state["rpcs"]
+        self.max_pressure: npt.NDArray[np.int32] = state["max_pressure"]
+        self.status: npt.NDArray[np.int8] = state["status"]
+        self.recalled: BoolArray = state["recalled"]
+        self.phone_known_bad: BoolArray = state["phone_known_bad"]
+        self.status[:] = PENDING
+        self.last_attempt[:] = -1e9
+        self.first_attempt[:] = self.first_rpc[:] = np.nan
         self.is_placed = np.zeros(n, dtype=np.bool_)
         self.replaced = np.zeros(n, dtype=np.bool_)  # placed a second time (sim.placements)
         self.first: dict[str, np.ndarray] | None = None  # first placement, when re-placed
         self.vintage = np.zeros(n, dtype=np.int16)
-        self.status = np.full(n, PENDING, dtype=np.int8)
-        self.recalled = np.zeros(n, dtype=np.bool_)
         self.cure_level = np.zeros(n)
         # ledger, integer cents
         self.placed = self.balance.copy()
@@ -131,15 +174,9 @@ class Accounts:
         self.interest_frozen = np.zeros(n, dtype=np.bool_)
         self.collected_at_recall = np.zeros(n, dtype=np.int64)
         self.plan_at_recall = np.zeros(n, dtype=np.bool_)
-        # contact history
-        self.attempts = np.zeros(n, dtype=np.int32)
-        self.attempts_today = np.zeros(n, dtype=np.int32)
-        self.last_attempt = np.full(n, -1e9)
-        self.rpcs = np.zeros(n, dtype=np.int32)
+        # contact history (attempts, first_attempt/first_rpc: times of the first call and
+        # conversation, and the rest of the per-call state: see CALL_STATE_FIELDS)
         self.conversations = np.zeros(n, dtype=np.int32)
-        self.first_attempt = np.full(n, np.nan)  # time of the first call
-        self.first_rpc = np.full(n, np.nan)  # time of the first conversation
-        self.phone_known_bad = np.zeros(n, dtype=np.bool_)
         self.complaints = np.zeros(n, dtype=np.int32)
         self.disputes = np.zeros(n, dtype=np.int32)
         self.breathing_spaces = np.zeros(n, dtype=np.int32)
@@ -160,7 +197,6 @@ class Accounts:
         self.plans_started = np.zeros(n, dtype=np.int32)
         self.redefaulted = np.zeros(n, dtype=np.bool_)
         self.ever_paid_instalment = np.zeros(n, dtype=np.bool_)
-        self.max_pressure = np.zeros(n, dtype=np.int32)
         self.self_cured = np.zeros(n, dtype=np.bool_)
         self.closed_day = np.full(n, np.nan)
 

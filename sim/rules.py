@@ -27,7 +27,7 @@ from __future__ import annotations
 import numpy as np
 import numpy.typing as npt
 
-from sim.portfolio import ScalarViews
+from sim.portfolio import ScalarViews, record_table
 from sim.schema import Rules, clock_to_day_fraction
 
 ALLOWED = 0
@@ -57,7 +57,16 @@ PRESSURE_WINDOW_DAYS = 7.0
 CLOCK_TOLERANCE = 1e-9  # days (under a millisecond): day + 08:00 in floating point is 08:00
 NEVER = -1e9
 
+# Per-account contact history read by call_block on every call; the ring of call times is kept
+# beside it as a (accounts, ring) array.
+CALL_HISTORY_FIELDS: list[tuple[str, str]] = [
+    ("dispute_until", "f8"), ("breathing_until", "f8"), ("last_conversation", "f8"),
+    ("call_slot", "i8"), ("conversations_today", "i4"), ("unanswered_today", "i4"),
+    ("ceased", "?"),
+]
+
 IntArray = npt.NDArray[np.int64]
+FloatArray = npt.NDArray[np.float64]
 BoolArray = npt.NDArray[np.bool_]
 
 
@@ -80,17 +89,20 @@ class RuleBook:
         # pressure over the last 7 days.
         self.ring = max(self.call_cap, 7)
         self.call_times = np.full((accounts, self.ring), NEVER)
-        self.call_slot = np.zeros(accounts, dtype=np.int64)
         self.message_ring = max(self.message_cap, 1)
         self.message_times = np.full((accounts, self.message_ring), NEVER)
         self.message_slot = np.zeros(accounts, dtype=np.int64)
-        self.last_conversation = np.full(accounts, NEVER)
-        self.conversations_today = np.zeros(accounts, dtype=np.int32)
-        self.unanswered_today = np.zeros(accounts, dtype=np.int32)
-        self.ceased = np.zeros(accounts, dtype=np.bool_)
-        self.dispute_until = np.full(accounts, NEVER)
         self.breathing_space_days = rules.breathing_space_days
-        self.breathing_until = np.full(accounts, NEVER)
+        # What call_block reads, one record per account (see sim.portfolio.record_table).
+        history = self.call_history = record_table(accounts, CALL_HISTORY_FIELDS)
+        self.dispute_until: FloatArray = history["dispute_until"]
+        self.breathing_until: FloatArray = history["breathing_until"]
+        self.last_conversation: FloatArray = history["last_conversation"]
+        self.call_slot: IntArray = history["call_slot"]
+        self.conversations_today: npt.NDArray[np.int32] = history["conversations_today"]
+        self.unanswered_today: npt.NDArray[np.int32] = history["unanswered_today"]
+        self.ceased: BoolArray = history["ceased"]
+        self.dispute_until[:] = self.breathing_until[:] = self.last_conversation[:] = NEVER
         self.views = ScalarViews(self)  # one-account access on the hot path
 
     # ------------------------------------------------------------------ scalar (hot path)
