@@ -134,7 +134,8 @@ class RuleBook:
 
     def pressure(self, i: int, now: float) -> int:
         """Calls placed to account ``i`` in the last 7 days (contact pressure)."""
-        return int(np.count_nonzero(self.call_times[i] > now - PRESSURE_WINDOW_DAYS))
+        cutoff = now - PRESSURE_WINDOW_DAYS
+        return sum(t > cutoff for t in self.call_times[i].tolist())  # a handful of slots
 
     def record_attempt(self, i: int, now: float, answered: bool) -> None:
         """Note a call placed to account ``i`` at ``now``."""
