@@ -116,6 +116,7 @@ class AgencyDesk(MessagingMixin):
         self.violations_by_rule: dict[str, int] = {name: 0 for name in RULE_NAMES.values()}
         self.calls = 0
         self.busy_days = 0.0
+        self.busy_by_day = [0.0] * (world.horizon + 1)  # busy time of calls begun each day
         self.message_cost = 0.0
         self.lawsuits = 0
 
@@ -150,6 +151,12 @@ class AgencyDesk(MessagingMixin):
         """Collector-days of paid shift time over the program (collectors × shift length)."""
         days = sum(self.workdays[: self.world.horizon])
         return self.profile.collectors * days * (self.shift_end - self.shift_start)
+
+    def staffed_hours_on(self, day: int) -> float:
+        """Paid collector-hours of shift time on ``day`` (0 on a day the agency is closed)."""
+        if day >= self.world.horizon or not self.workdays[day]:
+            return 0.0
+        return self.profile.collectors * (self.shift_end - self.shift_start) * 24.0
 
     @property
     def staff_cost(self) -> float:
@@ -297,6 +304,7 @@ class AgencyDesk(MessagingMixin):
                     if taken is not None:
                         duration = self._inbound_call(taken[0], now, day)
                         self.busy_days += duration
+                        self.busy_by_day[day] += duration
                         yield env.timeout(duration)
                         continue
                 window_break = False
@@ -317,6 +325,7 @@ class AgencyDesk(MessagingMixin):
                     block = CONTACT_WINDOW  # the act is outside the window, whatever else
                 duration = self._dial(i, now, day, block, pressure)
                 self.busy_days += duration
+                self.busy_by_day[day] += duration
                 yield env.timeout(duration)
 
     def _idle(self, until: float, day: int) -> Generator[simpy.Event, Any, None]:
@@ -329,6 +338,7 @@ class AgencyDesk(MessagingMixin):
             item, _ = cast(tuple[int, float], waiter.value)
             duration = self._inbound_call(item, env.now, day)
             self.busy_days += duration
+            self.busy_by_day[day] += duration
             yield env.timeout(duration)
         else:
             self.queue.withdraw(waiter)

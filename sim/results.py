@@ -238,7 +238,13 @@ def _with_total(daily: pd.DataFrame) -> pd.DataFrame:
     frame = pd.concat([daily, sums[daily.columns]], ignore_index=True)
     frame["recovery_to_date"] = _share(frame["collected_to_date"], frame["placed"])
     frame["delinquent_share"] = _share(frame["delinquent"], frame["accounts"])
+    frame["collector_utilization"] = _utilization(frame)
     return frame.drop(columns=["placed", "delinquent"])
+
+
+def _utilization(frame: pd.DataFrame) -> pd.Series:
+    """Collectors' busy share of paid shift time; NaN where nobody was on shift."""
+    return frame["busy_hours"] / frame["staffed_hours"].where(frame["staffed_hours"] > 0)
 
 
 def _share(numerator: pd.Series, denominator: pd.Series) -> pd.Series:
@@ -249,13 +255,14 @@ def feedback_reports(daily: pd.DataFrame, every_days: int) -> pd.DataFrame:
     """The agencies' periodic reports to the bank: one row per agency and reporting period.
 
     Each row covers days ``[start, end]``; flows (calls, contacts, promises, complaints,
-    violations, collected) are totals over the period, stocks (recovery to date, active plans,
-    delinquent share) are read at its last day.
+    violations, collected, collectors' busy and paid hours) are totals over the period, with
+    collector utilisation their ratio; stocks (recovery to date, active plans, delinquent
+    share) are read at its last day.
     """
     if daily.empty:
         return daily
     flows = ["calls", "rpcs", "conversations", "promises", "complaints", "violations",
-             "messages", "inbound", "abandoned"]
+             "messages", "inbound", "abandoned", "busy_hours", "staffed_hours"]
     frame = daily.assign(period=daily["day"] // every_days)
     grouped = frame.groupby(["agency", "period"], sort=False)
     reports = grouped[flows].sum()
@@ -265,6 +272,7 @@ def feedback_reports(daily: pd.DataFrame, every_days: int) -> pd.DataFrame:
     reports["start_day"] = reports.index.get_level_values("period") * every_days
     reports["collected"] = reports.groupby(level="agency")["collected_to_date"].diff() \
         .fillna(reports["collected_to_date"])
+    reports["collector_utilization"] = _utilization(reports)
     reports = reports.reset_index().drop(columns=["period"])
     first = ["agency", "start_day", "end_day", "collected"]
     return reports[first + [c for c in reports.columns if c not in first]]

@@ -2,9 +2,11 @@
 
 :class:`SeriesTracker` takes a snapshot at each midnight. Per agency it keeps the day's flows
 counted by the agency desk (calls, right-party contacts, promises, complaints, violations,
-messages, inbound callers and abandonments) and stocks read off the accounts (collected to date,
-live plans, accounts placed, delinquent accounts). Per vintage and agency it keeps collected to
-date against the vintage's placed balance, so liquidation curves of vintages can be compared at
+messages, inbound callers and abandonments, collectors' busy and paid shift hours) and stocks
+read off the accounts (collected to date, live plans, accounts placed, delinquent accounts).
+Busy hours count each call whole on the day it began, so a day's utilisation can pass 1 by the
+calls still running when the shift ends. Per vintage and agency it keeps collected to date
+against the vintage's placed balance, so liquidation curves of vintages can be compared at
 equal age. Shares and ``total`` rows are derived in :mod:`sim.results`.
 """
 
@@ -59,6 +61,8 @@ class SeriesTracker:
             for name, values in desk.daily.items():
                 row[name] = values[day]
             row["abandoned"] = abandoned
+            row["busy_hours"] = desk.busy_by_day[day] * 24.0
+            row["staffed_hours"] = desk.staffed_hours_on(day)
             row["active_plans"] = int(on_plan[a])
             row["placed"] = placed[a] / 100.0
             row["accounts"] = int(counts[a])

@@ -7,7 +7,8 @@ per-replication values, as :func:`sim.experiment.replicate.summarise` does for K
 
 - :func:`liquidation_curve` — recovery to date by day, per agency and total;
 - :func:`vintage_curves` — recovery to date by age of each vintage, when placements flow;
-- :func:`daily_operations` — calls, right-party contacts, inbound callers and abandonment.
+- :func:`daily_operations` — calls, right-party contacts, inbound callers, abandonment and
+  collector utilisation.
 
 The KPI figures (funnel, scorecard, trade-off) are in :mod:`sim.report.figures_kpi`.
 """
@@ -186,7 +187,14 @@ OPERATIONS: tuple[tuple[str, str, str], ...] = (
     ("inbound", "inbound callers per day", "callers a day"),
     ("abandon_share", "inbound callers who hung up before an answer (share over 7 days)",
      "hung up"),
+    ("collector_utilization", "collectors' busy share of paid shift time, on days on shift",
+     "busy"),
 )
+
+
+# Panels drawn as the ratio of two daily series (numerator, denominator).
+RATIOS = {"abandon_share": ("abandoned", "inbound"),
+          "collector_utilization": ("busy_hours", "staffed_hours")}
 
 
 def _rolling(frame: pd.DataFrame, column: str) -> np.ndarray:
@@ -197,25 +205,28 @@ def _rolling(frame: pd.DataFrame, column: str) -> np.ndarray:
 
 def daily_operations(daily: pd.DataFrame, target: Target,
                      kpis: pd.DataFrame | None = None) -> None:
-    """Calls, right-party contacts, inbound callers and abandonment by day per agency and
-    total: thin lines are daily means, thick lines 7-day averages with 95% bands over
-    replications; collector utilisation over the placement (from ``kpis``) in the heading.
+    """Calls, right-party contacts, inbound callers, abandonment and collector utilisation by
+    day per agency and total: thin lines are daily means, thick lines 7-day averages (ratios
+    of 7-day sums for the shares) with 95% bands over replications; collector utilisation
+    over the placement (from ``kpis``) in the heading.
 
-    ``daily``: columns ``day, agency`` and any of ``calls, rpcs, inbound, abandoned`` (and
-    ``replication``).
+    ``daily``: columns ``day, agency`` and any of ``calls, rpcs, inbound, abandoned,
+    busy_hours, staffed_hours, collector_utilization`` (and ``replication``).
     """
     frame = daily if "replication" in daily else daily.assign(replication=0)
     frame = frame.sort_values(["agency", "replication", "day"], kind="stable").copy()
-    panels = [p for p in OPERATIONS if p[0] in frame.columns
-              or (p[0] == "abandon_share" and {"inbound", "abandoned"} <= set(frame.columns))]
+    columns = set(frame.columns)
+    panels = [p for p in OPERATIONS if (p[0] in RATIOS and set(RATIOS[p[0]]) <= columns)
+              or (p[0] not in RATIOS and p[0] in columns)]
     if not panels:
         raise ValueError("no daily operations series (calls, rpcs, inbound, abandoned)")
     for series, _, _ in panels:
-        if series == "abandon_share":
+        if series in RATIOS:  # a 7-day ratio of sums, not an average of daily ratios
+            numerator, denominator = RATIOS[series]
             with np.errstate(invalid="ignore", divide="ignore"):
-                inbound = _rolling(frame, "inbound")
-                frame["abandon_share_avg"] = np.where(
-                    inbound > 0, _rolling(frame, "abandoned") / inbound, np.nan)
+                below = _rolling(frame, denominator)
+                frame[f"{series}_avg"] = np.where(
+                    below > 0, _rolling(frame, numerator) / below, np.nan)
         else:
             frame[f"{series}_avg"] = _rolling(frame, series) / WINDOW
     names = ordered(frame["agency"])
@@ -238,8 +249,8 @@ def daily_operations(daily: pd.DataFrame, target: Target,
         axes = fig.subplots(len(panels), 1, squeeze=False, sharex=True)[:, 0]
         for ax, (series, label, unit) in zip(axes, panels, strict=True):
             smooth = mean_ci(frame, ["agency", "day"], f"{series}_avg")
-            raw = mean_ci(frame, ["agency", "day"], series) if series in frame.columns \
-                else None
+            raw = mean_ci(frame, ["agency", "day"], series) \
+                if series in frame.columns and series != "abandon_share" else None
             for name in names:
                 colour = palette[name]
                 if raw is not None:
@@ -257,8 +268,7 @@ def daily_operations(daily: pd.DataFrame, target: Target,
             ax.set_ylabel(unit)
             ax.set_ylim(bottom=0)
             ax.yaxis.set_major_formatter(axis_formatter("inbound_abandon_rate"
-                                                        if series == "abandon_share"
-                                                        else "calls"))
+                                                        if series in RATIOS else "calls"))
         fig.legend(*axes[0].get_legend_handles_labels(), loc="upper right",
                    bbox_to_anchor=(0.995, 1 - 0.04 / fig.get_figheight()),
                    ncol=min(len(names), 4))

@@ -191,6 +191,16 @@ def test_daily_series_and_feedback_reports_add_up_to_kpis(run):
         for flow in ("calls", "rpcs", "conversations", "promises", "complaints", "violations",
                      "messages", "inbound"):
             assert periods[flow].sum() == mine[flow].sum(), (name, flow)
+        # daily busy and paid hours add up to the placement's utilisation, in the reports too
+        busy, staffed = mine.busy_hours.sum(), mine.staffed_hours.sum()
+        assert busy / staffed == pytest.approx(row.collector_utilization, rel=1e-9), name
+        assert periods.busy_hours.sum() == pytest.approx(busy, rel=1e-12), name
+        assert periods.staffed_hours.sum() == pytest.approx(staffed, rel=1e-12), name
+        closed = mine.staffed_hours == 0
+        assert mine.collector_utilization[closed].isna().all(), name
+        assert (mine.busy_hours[closed] == 0).all(), name
+        open_days = mine.collector_utilization[~closed]
+        assert ((open_days >= 0) & (open_days < 1.2)).all(), name
         # reporting periods tile the placement
         every = scenario.bank.report_every_days
         assert list(periods.start_day) == list(range(0, scenario.scenario.horizon_days, every))

@@ -87,10 +87,18 @@ def test_liquidation_curve_of_one_replication(tiny: RunData) -> None:
     assert draw(fr.liquidation_curve, one)[0] == WIDTH_PX
 
 
-def test_daily_operations_has_four_panels(tiny: RunData) -> None:
+def test_daily_operations_has_five_panels(tiny: RunData) -> None:
     assert tiny.daily is not None
     size = draw(fr.daily_operations, tiny.daily, kpis=tiny.kpis)
-    assert size == (WIDTH_PX, px(1.1 + 2.2 * 4))
+    assert size == (WIDTH_PX, px(1.1 + 2.2 * 5))
+
+
+def test_daily_operations_draws_what_the_table_has(tiny: RunData) -> None:
+    assert tiny.daily is not None
+    older = tiny.daily.drop(columns=["busy_hours", "staffed_hours", "collector_utilization"])
+    assert draw(fr.daily_operations, older)[1] == px(1.1 + 2.2 * 4)
+    calls_only = tiny.daily[["day", "agency", "replication", "calls"]]
+    assert draw(fr.daily_operations, calls_only)[1] == px(1.1 + 2.2 * 1)
 
 
 @pytest.mark.parametrize("function", [fk.contact_funnel, fk.scorecard])
