@@ -9,7 +9,7 @@
   random), filtered with one vectorised pass whenever it runs out: workable, worth the agency's
   effort (expected fee at least ``min_expected_fee``), not under a promise, number not known to
   be wrong, attempts today below the agency's cap, last attempt at least ``retry_hours`` ago,
-  and allowed by the rules;
+  and allowed by the rules (see :mod:`sim.call_list`);
 * **compliance**: each day, for each of its accounts, the agency ignores the rules with
   probability ``1 − compliance`` (``1 − compliance_when_behind`` while behind its target pace);
   the contact window is obeyed or not for the whole agency each day, with the same chance;
@@ -43,7 +43,7 @@ from sim.behaviour.base import (
     AgencyStyle,
     BehaviourModel,
 )
-from sim.fees import expected_fee
+from sim.call_list import CallListMixin
 from sim.messaging import MessagingMixin
 from sim.negotiation import make_offer, record_promise
 from sim.portfolio import ACTIVE, scalar_view
@@ -53,7 +53,6 @@ from sim.rules import (
     ALLOWED,
     CLOCK_TOLERANCE,
     CONTACT_WINDOW,
-    PRESSURE_WINDOW_DAYS,
     RULE_NAMES,
     RuleBook,
 )
@@ -63,7 +62,7 @@ from sim.world import DAILY_SERIES, World
 MINUTES_PER_DAY = 1440.0
 
 
-class AgencyDesk(MessagingMixin):
+class AgencyDesk(CallListMixin, MessagingMixin):
     """One agency's collectors, call list, inbound queue and message cadences."""
 
     def __init__(self, index: int, profile: Agency, world: World, behaviour: BehaviourModel,
@@ -120,30 +119,6 @@ class AgencyDesk(MessagingMixin):
         self.message_cost = 0.0
         self.lawsuits = 0
 
-    def _priority_keys(self, score: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-        """Sort key of every account under the agency's priority (smaller is called first)."""
-        acc = self.acc
-        priority = self.profile.priority
-        if priority == "score":
-            return -score
-        if priority == "balance":
-            return -acc.balance.astype(np.float64)
-        if priority == "days_past_due":
-            return acc.days_past_due.astype(np.float64)
-        return rng.random(acc.n)
-
-    def add_members(self, idx: np.ndarray) -> None:
-        """Take on newly placed accounts ``idx`` and re-rank the call list."""
-        if len(idx) == 0:
-            return
-        self.members = np.concatenate([self.members, idx])
-        self.order = self.members[np.argsort(self._priority_key[self.members], kind="stable")]
-        profile = self.profile
-        if profile.kind == "contingency" and profile.min_expected_fee > 0:
-            prior = float(self.acc.propensity.mean())  # the agency knows the portfolio's mix
-            fee = expected_fee(profile, self.acc.balance[idx] / 100.0, self._score[idx], prior)
-            self.worked[idx] = fee >= profile.min_expected_fee
-
     # ------------------------------------------------------------------ staffing
 
     @property
@@ -174,106 +149,6 @@ class AgencyDesk(MessagingMixin):
     def start(self) -> None:
         for _ in range(self.profile.collectors):
             self.world.env.process(self._collector())
-
-    # ------------------------------------------------------------------ call list
-
-    def new_day(self, day: int) -> None:
-        """Start each day from the top of the priority list, and decide today's defiance.
-
-        For each of its accounts, the agency ignores the rules today with probability
-        ``1 − compliance`` (``1 − compliance_when_behind`` while it is behind its target pace):
-        if a rule blocks a call to such an account, the call is made anyway and counted as a
-        violation of that rule.
-        """
-        self._list, self._position = [], 0
-        self._idle_until = -1.0
-        compliance = self.profile.compliance
-        if self.behind_target(day):
-            self.days_behind += 1
-            if self.profile.compliance_when_behind is not None:
-                compliance = self.profile.compliance_when_behind
-        self.compliance_today = compliance
-        if compliance < 1.0:
-            draws = self._batch_rng.random(len(self.members))
-            self.defiant[self.members] = draws >= compliance
-        else:
-            self.defiant[self.members] = False
-
-    def behind_target(self, day: int) -> bool:
-        """Whether recovery so far trails ``target_recovery`` pro rata to the accounts' age."""
-        profile = self.profile
-        if not profile.target_recovery:
-            return False
-        acc, members = self.acc, self.members
-        if len(members) == 0:
-            return False
-        placed = acc.placed[members].astype(np.float64)
-        age = np.clip((day - acc.placed_day[members]) / self.world.scenario.scenario.horizon_days,
-                      0.0, 1.0)
-        pace = profile.target_recovery * float((placed * age).sum() / placed.sum())
-        return float(acc.collected[members].sum() / placed.sum()) < pace
-
-    def _rebuild(self, now: float) -> None:
-        # The filters run over the whole portfolio in memory order (streaming through each
-        # array once) and only the final verdict is gathered in priority order: gathering every
-        # array in priority order would touch memory at random, slow at a million accounts.
-        acc = self.acc
-        callable_now = ((acc.agency == self.index) & (acc.status == ACTIVE) & ~acc.recalled
-                        & self.worked & ~acc.phone_known_bad
-                        & (acc.attempts_today < self.profile.max_attempts_per_day)
-                        & (now - acc.last_attempt >= self.retry))
-        candidates = np.flatnonzero(callable_now)
-        blocked = ~(self.rules.call_allowed(candidates, now) | self.defiant[candidates])
-        callable_now[candidates[blocked]] = False
-        order = self.order
-        chosen = order[callable_now[order]]
-        self._list = chosen.tolist()
-        self._position = 0
-        # Contact pressure of each listed account as of now, and until when that count stays
-        # exact (until the oldest call inside the 7-day window ages out of it): at dial time
-        # pressure is this count plus the calls placed since, without touching the ring.
-        ring = self.rules.call_times[chosen]
-        inside = ring > now - PRESSURE_WINDOW_DAYS
-        self._pressure = inside.sum(axis=1).tolist()
-        self._exact_until = (np.where(inside, ring, np.inf).min(axis=1, initial=np.inf)
-                             + PRESSURE_WINDOW_DAYS).tolist()
-        self._attempts_then = acc.attempts[chosen].tolist()
-
-    def _pressure_at(self, position: int, i: int, now: float) -> int:
-        """Calls placed to the account at list ``position`` (account ``i``) in the last 7 days."""
-        if now < self._exact_until[position]:
-            return int(self._pressure[position] + self._views.attempts[i]
-                       - self._attempts_then[position])
-        return self.rules.pressure(i, now)
-
-    def _next_outbound(self, now: float) -> tuple[int, int, int]:
-        """The next account to dial, the rule the call breaks (``ALLOWED`` if none) and the
-        account's contact pressure; ``(-1, ALLOWED, 0)`` if there is nobody to call."""
-        v = self._views
-        status, recalled, agency, last_attempt = v.status, v.recalled, v.agency, v.last_attempt
-        index, retry, defiant = self.index, self.retry, self._defiant
-        call_block = self.rules.call_block
-        listed = self._list
-        while True:
-            position = self._position
-            if position >= len(listed):
-                if now < self._idle_until:
-                    return -1, ALLOWED, 0
-                self._rebuild(now)
-                listed, position = self._list, 0
-                if not listed:
-                    self._idle_until = now + max(retry, 1.0 / 24.0)
-                    return -1, ALLOWED, 0
-            i = listed[position]
-            self._position = position + 1
-            if status[i] != ACTIVE or recalled[i] or agency[i] != index:
-                continue
-            if now - last_attempt[i] < retry:
-                continue
-            block = call_block(i, now)
-            if block == ALLOWED or defiant[i]:
-                return i, block, self._pressure_at(position, i, now)
-            # a rule says no and the agency obeys today: skip this account
 
     # ------------------------------------------------------------------ collectors
 
