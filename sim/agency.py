@@ -96,6 +96,9 @@ class AgencyDesk(CallListMixin, MessagingMixin):
                          for d in range(world.horizon + 1)]
         self.retry = profile.retry_hours / 24.0
         self._views = world.accounts.views
+        self._logging = world.record_events
+        self._answers = behaviour.answers  # bound once: the per-call path looks them up often
+        self._record_attempt = self.rules.record_attempt
         self._wrong_number_days = (profile.wrong_number_minutes + profile.wrap_minutes) \
             / MINUTES_PER_DAY
         self._no_answer_days = (profile.ring_minutes + profile.wrap_minutes) / MINUTES_PER_DAY
@@ -165,6 +168,8 @@ class AgencyDesk(CallListMixin, MessagingMixin):
         queue = self.queue
         callers = queue.waiting
         window_start, window_end = rules.window_start, rules.window_end
+        timeout, next_outbound, dial = env.timeout, self._next_outbound, self._dial
+        busy_by_day = self.busy_by_day
         horizon = self.world.horizon
         for day in range(horizon):
             if not self.workdays[day]:
@@ -172,15 +177,17 @@ class AgencyDesk(CallListMixin, MessagingMixin):
             start, end = day + self.shift_start, day + self.shift_end
             if env.now < start:
                 yield env.timeout(start - env.now)
-            while env.now < end:
+            while True:
                 now = env.now
+                if now >= end:
+                    break
                 if callers:
                     taken = queue.take()
                     if taken is not None:
                         duration = self._inbound_call(taken[0], now, day)
                         self.busy_days += duration
-                        self.busy_by_day[day] += duration
-                        yield env.timeout(duration)
+                        busy_by_day[day] += duration
+                        yield timeout(duration)
                         continue
                 window_break = False
                 clock = now - int(now) + CLOCK_TOLERANCE  # as RuleBook.in_window
@@ -191,17 +198,17 @@ class AgencyDesk(CallListMixin, MessagingMixin):
                         yield from self._idle(min(wake, end), day)
                         continue
                     window_break = True
-                i, block, pressure = self._next_outbound(now)
+                i, block, pressure = next_outbound(now)
                 if i < 0:
                     wake = min(end, self._idle_until)
                     yield from self._idle(wake, day)
                     continue
                 if window_break:
                     block = CONTACT_WINDOW  # the act is outside the window, whatever else
-                duration = self._dial(i, now, day, block, pressure)
+                duration = dial(i, now, day, block, pressure)
                 self.busy_days += duration
-                self.busy_by_day[day] += duration
-                yield env.timeout(duration)
+                busy_by_day[day] += duration
+                yield timeout(duration)
 
     def _idle(self, until: float, day: int) -> Generator[simpy.Event, Any, None]:
         env = self.world.env
@@ -222,7 +229,8 @@ class AgencyDesk(CallListMixin, MessagingMixin):
 
     def _dial(self, i: int, now: float, day: int, block: int, pressure: int) -> float:
         """Place one call to account ``i``; returns the collector's busy time in days."""
-        v, rules = self._views, self.rules
+        v = self._views
+        record_attempt = self._record_attempt
         self.calls += 1
         self._daily_calls[day] += 1
         attempts = v.attempts
@@ -235,19 +243,19 @@ class AgencyDesk(CallListMixin, MessagingMixin):
             self._violation(i, block, day)
         if pressure >= v.max_pressure[i]:
             v.max_pressure[i] = pressure + 1
-        logging = self.world.record_events
+        logging = self._logging
         if not v.phone_valid[i]:
-            rules.record_attempt(i, now, answered=False)
+            record_attempt(i, now, answered=False)
             v.phone_known_bad[i] = True
             if logging:
                 self.world.log(now, i, self.index, "call", "wrong_number", block)
             return self._wrong_number_days
-        if not self.behaviour.answers(i, now, pressure):
-            rules.record_attempt(i, now, answered=False)
+        if not self._answers(i, now, pressure):
+            record_attempt(i, now, answered=False)
             if logging:
                 self.world.log(now, i, self.index, "call", "no_answer", block)
             return self._no_answer_days
-        rules.record_attempt(i, now, answered=True)
+        record_attempt(i, now, answered=True)
         v.rpcs[i] += 1
         self._daily_rpcs[day] += 1
         if math.isnan(v.first_rpc[i]):
