@@ -99,3 +99,17 @@ def test_scaled_overrides_scale_collectors_in_proportion() -> None:
     # never fewer than one collector, however small the portfolio
     assert scaled_overrides(10) == ["portfolio.accounts=10", "agencies.alpha.collectors=1",
                                     "agencies.beta.collectors=1"]
+
+
+def test_bench_scaling_reports_consistent_ratios_on_a_tiny_portfolio() -> None:
+    from sim.bench import bench_scaling
+
+    figures = bench_scaling(1_000, 3)
+    assert figures["scaled_accounts"] == 3_000 and figures["factor"] == 3
+    assert figures["time_ratio"] == pytest.approx(
+        figures["scaled_wall_seconds"] / figures["wall_seconds"])
+    # three times the accounts and collectors give about three times the events
+    assert 2.0 < figures["events_ratio"] < 4.5
+    for key in ("time_ratio", "kernel_time_ratio", "model_work_time_ratio", "peak_rss_mb",
+                "kernel_ratio", "scaled_kernel_ratio"):
+        assert math.isfinite(float(figures[key])) and float(figures[key]) > 0, key
