@@ -20,6 +20,7 @@ import pandas as pd
 
 from sim.experiment.replicate import kpi_table
 from sim.files import atomic_folder
+from sim.notes import scenario_notes
 from sim.results import Results
 from sim.rng import STREAM_IDS
 from sim.scenario import scenario_hash
@@ -49,6 +50,7 @@ def manifest(scenario: Scenario, source: str, overrides: Sequence[str],
         "overrides": list(overrides),
         "scenario_hash": scenario_hash(scenario),
         "scenario": scenario.model_dump(mode="json"),
+        "notes": scenario_notes(scenario),
         "seed": seed,
         "replications": [r.replication for r in results],
         "random_streams": {"seeding": "SeedSequence(entropy=seed, spawn_key=(replication, "

@@ -1,0 +1,77 @@
+"""Notes on settings that do nothing: listed by sim.notes, printed by validate and run, kept in
+the manifest; no shipped scenario has one it does not mean to have."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from sim.cli import main
+from sim.notes import scenario_notes
+from sim.scenario import load_scenario
+
+REPO = Path(__file__).resolve().parents[2]
+SCENARIOS = sorted((REPO / "scenarios").glob("*.toml"))
+
+
+def test_the_baseline_has_no_notes(small_scenario) -> None:
+    assert scenario_notes(small_scenario()) == []
+
+
+def test_hawkes_names_what_it_ignores(small_scenario) -> None:
+    notes = scenario_notes(small_scenario('behaviour.model="hawkes"'))
+    assert len(notes) == 1
+    for word in ("hawkes", "promises", "settlement", "self_cure_rate", "promise_keep"):
+        assert word in notes[0]
+
+
+def test_champion_challenger_names_the_agency_left_out(tmp_path: Path) -> None:
+    path = tmp_path / "three.toml"
+    path.write_text(f'extends = "{(REPO / "scenarios" / "champion_challenger.toml").as_posix()}"\n'
+                    '[[agencies]]\nname = "gamma"\ncollectors = 4\n', encoding="utf-8")
+    notes = scenario_notes(load_scenario(path))
+    assert notes == ["bank.allocation: champion_challenger places accounts only with alpha and "
+                     "beta; gamma receive none at placement"]
+    # an agency kept for the second placement is not left out
+    second = load_scenario(path, ['bank.second_placement="gamma"',
+                                  "agencies.gamma.commission=0.3"])
+    assert not any("champion_challenger" in note for note in scenario_notes(second))
+
+
+def test_screening_with_tiers_says_which_rate_it_uses(small_scenario) -> None:
+    scenario = small_scenario("agencies.alpha.min_expected_fee=5.0",
+                              "agencies.alpha.commission_tiers=[{recovery_at_least=0.2, rate=0.3}]")
+    notes = scenario_notes(scenario)
+    assert len(notes) == 1 and notes[0].startswith("agencies.alpha: expected-fee screening")
+    assert "base commission" in notes[0]
+
+
+@pytest.mark.parametrize("path", SCENARIOS, ids=[p.stem for p in SCENARIOS])
+def test_shipped_scenarios_have_no_notes(path: Path) -> None:
+    assert scenario_notes(load_scenario(path)) == []
+
+
+def test_validate_prints_notes_on_stderr_and_still_succeeds(
+        capsys: pytest.CaptureFixture[str]) -> None:
+    baseline = REPO / "scenarios" / "baseline.toml"
+    assert main(["validate", str(baseline), "--set", 'behaviour.model="hawkes"']) == 0
+    captured = capsys.readouterr()
+    assert "valid scenario" in captured.out
+    assert captured.err.startswith(f"note: {baseline}: behaviour.model = \"hawkes\"")
+    assert captured.err.count("\n") == 1
+
+
+def test_run_keeps_the_notes_in_the_manifest(tmp_path: Path,
+                                             capsys: pytest.CaptureFixture[str]) -> None:
+    out = tmp_path / "out"
+    baseline = REPO / "scenarios" / "baseline.toml"
+    code = main(["run", str(baseline), "--out", str(out), "--quiet",
+                 "--set", 'behaviour.model="hawkes"', "--set", "portfolio.accounts=300",
+                 "--set", "agencies.alpha.collectors=1", "--set", "agencies.beta.collectors=1",
+                 "--set", "scenario.horizon_days=10"])
+    assert code == 0
+    assert "note: " in capsys.readouterr().err
+    notes = json.loads((out / "manifest.json").read_text(encoding="utf-8"))["notes"]
+    assert len(notes) == 1 and "hawkes" in notes[0]
