@@ -247,6 +247,9 @@ def method_rows(kind: str, manifest: dict[str, Any], question: str,
     data.append(("Calibration", "the figures behind the defaults are cited in the scenario "
                                 "files' comments (DESIGN.md §5); behaviour parameters without "
                                 "a public figure are marked as assumptions"))
+    notes = manifest.get("notes") or []
+    if notes:
+        data.append(("Settings without effect", "<br>".join(escape(str(n)) for n in notes)))
     experimentation: Rows = list(extra)
     if scenario:
         info = scenario.get("scenario", {})

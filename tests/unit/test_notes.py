@@ -75,3 +75,17 @@ def test_run_keeps_the_notes_in_the_manifest(tmp_path: Path,
     assert "note: " in capsys.readouterr().err
     notes = json.loads((out / "manifest.json").read_text(encoding="utf-8"))["notes"]
     assert len(notes) == 1 and "hawkes" in notes[0]
+
+
+def test_the_report_method_lists_settings_without_effect() -> None:
+    from sim.report.method import method_rows
+
+    def rows(manifest: dict) -> dict[str, str]:
+        sections = method_rows("run", manifest, "question?", None, [])
+        return {name: value for _, table in sections for name, value in table}
+
+    notes = ["behaviour.model = \"hawkes\": <b>promises</b> have no effect"]
+    with_notes = rows({"scenario": {}, "notes": notes})
+    assert with_notes["Settings without effect"] == (
+        "behaviour.model = &quot;hawkes&quot;: &lt;b&gt;promises&lt;/b&gt; have no effect")
+    assert "Settings without effect" not in rows({"scenario": {}, "notes": []})
