@@ -4,8 +4,12 @@
 the ``portfolio`` stream alone, so two scenarios that share a ``[portfolio]`` table (and seed)
 get the same cardholders in replication *r* whatever their agencies or rules.
 
-:class:`Accounts` holds one array per attribute (struct of arrays): latent behaviour, placement,
-status, contact history and the ledger in integer cents. The ledger identity
+:class:`Accounts` holds one array per attribute: latent behaviour, placement, status, contact
+history and the ledger in integer cents. The attributes every call reads or writes (status,
+agency, attempt counters and times, phone flags) are fields of one 64-byte record per account
+(:func:`record_table`, in ``call_state``), so a call touches one cache line of them; each is
+still an ordinary (strided) numpy array for the vectorised code, and :class:`ScalarViews` gives
+the hot path one-element access to all of them as plain Python numbers. The ledger identity
 
     placed + accrued == collected + waived + outstanding
 
