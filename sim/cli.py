@@ -23,6 +23,7 @@ from typing import Any, NoReturn
 
 from sim.experiment.commands import add_parsers, dispatch
 from sim.files import check_out_folder
+from sim.notes import print_notes
 from sim.scenario import ScenarioError, load_scenario
 from sim.schema import Scenario
 
@@ -140,7 +141,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             scenario = load_scenario(args.scenario, args.overrides)
             print(f"{args.scenario}: valid scenario {scenario.scenario.name!r} "
                   f"({scenario.portfolio.accounts} accounts, {len(scenario.agencies)} agencies)")
-            _print_notes(args.scenario, scenario)
+            print_notes(args.scenario, scenario)
             return 0
         if args.command == "schema":
             print(json.dumps(Scenario.model_json_schema(), indent=2))
@@ -330,14 +331,6 @@ def _require(condition: bool, flag: str, problem: str, got: Any) -> None:
         raise ScenarioError(flag, None, problem, got)
 
 
-def _print_notes(source: Path, scenario: Scenario) -> None:
-    """The scenario's notes (:mod:`sim.notes`), one ``note:`` line each on stderr."""
-    from sim.notes import scenario_notes
-
-    for note in scenario_notes(scenario):
-        print(f"note: {source}: {note}", file=sys.stderr)
-
-
 def _run(args: argparse.Namespace) -> int:
     from sim.experiment.backends import resolve
     from sim.experiment.progress import Progress
@@ -362,7 +355,7 @@ def _run(args: argparse.Namespace) -> int:
     seed = scenario.scenario.seed if args.seed is None else args.seed
     out = args.out if args.out is not None else Path("results") / scenario.scenario.name
     check_out_folder(out)
-    _print_notes(args.scenario, scenario)
+    print_notes(args.scenario, scenario)
     started = time.perf_counter()
     progress = Progress(args.reps, label="replications", quiet=args.quiet)
     try:

@@ -9,6 +9,9 @@ such case in one sentence; ``collectsim validate`` and ``collectsim run`` print 
 
 from __future__ import annotations
 
+import sys
+from pathlib import Path
+
 from sim.schema import Scenario
 
 
@@ -37,3 +40,9 @@ def scenario_notes(scenario: Scenario) -> list[str]:
                          f"prices accounts at the base commission {agency.commission:g}, "
                          f"not at the commission tiers")
     return notes
+
+
+def print_notes(source: str | Path, scenario: Scenario) -> None:
+    """Each of the scenario's notes as one ``note: <file>: <text>`` line on stderr."""
+    for note in scenario_notes(scenario):
+        print(f"note: {source}: {note}", file=sys.stderr)

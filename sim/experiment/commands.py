@@ -22,6 +22,7 @@ import pandas as pd
 
 from sim.experiment.backends import BACKENDS, resolve
 from sim.experiment.progress import Progress
+from sim.notes import print_notes
 from sim.scenario import ScenarioError, load_scenario
 
 SHOW_ROWS = 30
@@ -129,6 +130,8 @@ def _compare(args: argparse.Namespace) -> int:
     scenarios = [load_scenario(path, args.overrides) for path in args.scenarios]
     if args.out is not None:
         check_out_folder(args.out)
+    for path, scenario in zip(args.scenarios, scenarios, strict=True):
+        print_notes(path, scenario)
     labels = unique_labels([s.scenario.name for s in scenarios],
                            [str(p) for p in args.scenarios])
     progress = _progress(args)

@@ -89,3 +89,17 @@ def test_the_report_method_lists_settings_without_effect() -> None:
     assert with_notes["Settings without effect"] == (
         "behaviour.model = &quot;hawkes&quot;: &lt;b&gt;promises&lt;/b&gt; have no effect")
     assert "Settings without effect" not in rows({"scenario": {}, "notes": []})
+
+
+def test_compare_prints_the_notes_of_each_scenario(tmp_path: Path,
+                                                   capsys: pytest.CaptureFixture[str]) -> None:
+    baseline = REPO / "scenarios" / "baseline.toml"
+    hawkes = tmp_path / "hawkes.toml"
+    hawkes.write_text(f'extends = "{baseline.as_posix()}"\n[scenario]\nname = "hawkes"\n'
+                      '[behaviour]\nmodel = "hawkes"\n', encoding="utf-8")
+    code = main(["compare", str(baseline), str(hawkes), "--reps", "2", "--backend", "serial",
+                 "--quiet", "--set", "portfolio.accounts=200", "--set", "scenario.horizon_days=5",
+                 "--set", "agencies.alpha.collectors=1", "--set", "agencies.beta.collectors=1"])
+    assert code == 0
+    notes = [line for line in capsys.readouterr().err.splitlines() if line.startswith("note:")]
+    assert notes == [f"note: {hawkes}: " + scenario_notes(load_scenario(hawkes))[0]]
