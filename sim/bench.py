@@ -1,11 +1,12 @@
 """The project's own benchmark: the model against the bare SimPy kernel, in one process.
 
-:func:`bench_model` runs the baseline scenario at a chosen number of accounts (collectors scaled
-in proportion, so the work per account stays the same) and then, in the same process, the bare
-SimPy kernel scheduling the same number of events: as many processes as the model has
-collectors, each looping on ``timeout`` with exponential delays, so the event heap has a similar
-size. Their events per second and the ratio between them are what the performance targets are
-stated in; absolute times on a shared machine are noise, ratios measured in one run are not.
+:func:`bench_model` runs the baseline scenario (or any other) at a chosen number of accounts
+(collectors scaled in proportion, so the work per account stays the same) and then, in the same
+process, the bare SimPy kernel scheduling the same number of events: as many processes as the
+model has collectors, each looping on ``timeout`` with exponential delays, so the event heap has
+a similar size. Their events per second and the ratio between them are what the performance
+targets are stated in; absolute times on a shared machine are noise, ratios measured in one run
+are not.
 """
 
 from __future__ import annotations
@@ -19,6 +20,8 @@ from typing import Any
 
 import numpy as np
 import simpy
+
+from sim.schema import Scenario
 
 BASELINE = Path(__file__).resolve().parent.parent / "scenarios" / "baseline.toml"
 BASELINE_ACCOUNTS = 20_000
@@ -60,7 +63,8 @@ def kernel_events_per_second(events: int, processes: int, seed: int = 0) -> tupl
     return scheduled / wall, wall
 
 
-def bench_scaling(accounts: int, factor: int) -> dict[str, float | int]:
+def bench_scaling(accounts: int, factor: int, scenario_path: Path = BASELINE
+                  ) -> dict[str, float | int]:
     """The model at ``accounts`` and at ``factor`` times as many, one after the other in this
     process: the time ratio (``factor`` for linear scaling) and the larger run's memory.
 
@@ -69,8 +73,8 @@ def bench_scaling(accounts: int, factor: int) -> dict[str, float | int]:
     are added); ``model_work_time_ratio`` is the ratio of what remains of the model's time once
     the kernel's time for the same events is taken away: the growth of the model's own work.
     """
-    small = bench_model(accounts)
-    large = bench_model(accounts * factor)
+    small = bench_model(accounts, scenario_path)
+    large = bench_model(accounts * factor, scenario_path)
     return {
         "accounts": accounts, "scaled_accounts": accounts * factor, "factor": factor,
         "wall_seconds": small["wall_seconds"], "scaled_wall_seconds": large["wall_seconds"],
@@ -87,13 +91,27 @@ def bench_scaling(accounts: int, factor: int) -> dict[str, float | int]:
     }
 
 
-def bench_model(accounts: int, scenario_path: Path = BASELINE, seed: int | None = None
-                ) -> dict[str, float | int]:
-    """Run the scaled baseline once and the bare kernel once; return the figures."""
-    from sim.model import run_replication
+def scenario_at(accounts: int | None, scenario_path: Path = BASELINE) -> Scenario:
+    """The scenario at ``path`` scaled to ``accounts`` (its own size if ``None``), every
+    agency's collectors scaled in proportion so the work per account stays the same."""
     from sim.scenario import load_scenario
 
-    scenario = load_scenario(scenario_path, scaled_overrides(accounts))
+    base = load_scenario(scenario_path)
+    if accounts is None:
+        return base
+    crews = {agency.name: agency.collectors for agency in base.agencies}
+    return load_scenario(scenario_path,
+                         scaled_overrides(accounts, base.portfolio.accounts, crews))
+
+
+def bench_model(accounts: int | None = None, scenario_path: Path = BASELINE,
+                seed: int | None = None) -> dict[str, float | int]:
+    """Run the scenario (the baseline unless told), scaled to ``accounts``, once, and the
+    bare kernel once; return the figures."""
+    from sim.model import run_replication
+
+    scenario = scenario_at(accounts, scenario_path)
+    accounts = scenario.portfolio.accounts
     rss_before = peak_rss_mb()
     started = time.perf_counter()
     result = run_replication(scenario, 0, seed)

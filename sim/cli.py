@@ -86,7 +86,11 @@ def _parser() -> argparse.ArgumentParser:
 
     bench = sub.add_parser("bench", help="time the model against the bare SimPy kernel "
                            "(--queue: the inbound queue against Ciw)")
-    bench.add_argument("--accounts", type=int, default=None, help="default 20,000")
+    bench.add_argument("--accounts", type=int, default=None,
+                       help="default: the scenario's own (20,000 for the baseline)")
+    bench.add_argument("--scenario", type=Path, default=None,
+                       help="time this scenario instead of the baseline (its collectors scale "
+                            "with --accounts)")
     bench.add_argument("--queue", action="store_true",
                        help="time the inbound queue against Ciw on an M/M/c+M workload, both "
                             "beside Erlang A (needs the bench extra)")
@@ -256,19 +260,26 @@ def _bench(args: argparse.Namespace) -> int:
     if args.queue:
         _require(args.accounts is None, "--accounts", "does not apply with --queue",
                  args.accounts)
+        _require(args.scenario is None, "--scenario", "does not apply with --queue",
+                 str(args.scenario))
         return _bench_queue(args.format, {k: v for k, v in queue.items() if v is not None})
     for key, value in queue.items():
         _require(value is None, f"--{key.replace('_', '-')}", "only applies with --queue", value)
-    accounts = 20_000 if args.accounts is None else args.accounts
-    _require(1 <= accounts <= 50_000_000, "--accounts", "must be 1 to 50,000,000", accounts)
+    from sim.bench import BASELINE, scenario_at
+
+    path = BASELINE if args.scenario is None else args.scenario
+    if args.accounts is not None:
+        _require(1 <= args.accounts <= 50_000_000, "--accounts", "must be 1 to 50,000,000",
+                 args.accounts)
+    accounts = scenario_at(args.accounts, path).portfolio.accounts  # bad files stop here
     if args.scaling is not None:
         _require(2 <= args.scaling <= 100 and accounts * args.scaling <= 50_000_000,
                  "--scaling", "must be 2 to 100 (and at most 50,000,000 accounts)", args.scaling)
         from sim.bench import bench_scaling
 
-        figures = bench_scaling(accounts, args.scaling)
+        figures = bench_scaling(accounts, args.scaling, path)
     else:
-        figures = bench_model(accounts)
+        figures = bench_model(accounts, path)
     if args.format == "json":
         print(json.dumps(figures, indent=2))
     else:

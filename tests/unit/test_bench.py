@@ -69,7 +69,9 @@ def test_bench_queue_without_ciw_is_one_line_and_exit_2(
                                   ["bench", "--servers", "3"],
                                   ["bench", "--queue", "--accounts", "100"],
                                   ["bench", "--queue", "--customers", "10"],
-                                  ["bench", "--queue", "--arrival-rate", "-1"]])
+                                  ["bench", "--queue", "--arrival-rate", "-1"],
+                                  ["bench", "--queue", "--scenario", "scenarios/baseline.toml"],
+                                  ["bench", "--accounts", "0"]])
 def test_bench_options_out_of_place_are_bad_input(
         argv: list[str], capsys: pytest.CaptureFixture[str]) -> None:
     assert main(argv) == 2
@@ -113,3 +115,31 @@ def test_bench_scaling_reports_consistent_ratios_on_a_tiny_portfolio() -> None:
     for key in ("time_ratio", "kernel_time_ratio", "model_work_time_ratio", "peak_rss_mb",
                 "kernel_ratio", "scaled_kernel_ratio"):
         assert math.isfinite(float(figures[key])) and float(figures[key]) > 0, key
+
+
+def test_bench_runs_any_scenario_with_its_collectors_scaled(
+        capsys: pytest.CaptureFixture[str]) -> None:
+    import json
+    from pathlib import Path
+
+    from sim.bench import scenario_at
+
+    three = Path(__file__).resolve().parents[2] / "scenarios" / "three_agencies.toml"
+    own = scenario_at(None, three)
+    half = scenario_at(own.portfolio.accounts // 2, three)
+    assert half.portfolio.accounts == own.portfolio.accounts // 2
+    for mine, theirs in zip(half.agencies, own.agencies, strict=True):
+        assert mine.collectors == max(1, round(theirs.collectors / 2))
+    assert main(["bench", "--scenario", str(three), "--accounts", "600", "--format",
+                 "json"]) == 0
+    figures = json.loads(capsys.readouterr().out)
+    assert figures["accounts"] == 600 and figures["events"] > 0
+
+
+def test_bench_of_a_bad_scenario_is_one_line_and_exit_2(
+        tmp_path, capsys: pytest.CaptureFixture[str]) -> None:
+    bad = tmp_path / "bad.toml"
+    bad.write_text("[portfolio]\naccounts = -5\n", encoding="utf-8")
+    assert main(["bench", "--scenario", str(bad)]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"error: {bad}") and err.count("\n") == 1
