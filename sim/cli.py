@@ -12,6 +12,7 @@ Bad input never produces a traceback: it prints one line, ``error: <file>: <fiel
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import math
 import os
@@ -55,6 +56,8 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--accounts", action="store_true",
                      help="also write per-account outcomes (accounts.parquet)")
     run.add_argument("--quiet", action="store_true", help="no progress on stderr")
+    run.add_argument("--no-figures", action="store_true",
+                     help="write no PNG figures (faster; `collectsim report` draws them later)")
     run.add_argument("--workers", type=int, default=None, metavar="W",
                      help="replications in parallel (default 1; with --backend, all CPUs)")
     run.add_argument("--backend", choices=("serial", "process", "dask"), default=None,
@@ -384,7 +387,8 @@ def _run(args: argparse.Namespace) -> int:
               f"{len(results)}", file=sys.stderr)
     wall = time.perf_counter() - started
     write_results_folder(out, scenario, str(args.scenario), args.overrides, results, seed, wall,
-                         figures=write_run_outputs)
+                         figures=functools.partial(write_run_outputs,
+                                                   figures=not args.no_figures))
     table = kpi_table(results)
     reps = len(results)
     if args.format == "json":

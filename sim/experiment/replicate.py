@@ -92,18 +92,21 @@ def daily_bands(results: Sequence[Results], series: Sequence[str] = BAND_SERIES
     return frame[["day", "agency", "series", "mean", "sd", "ci95", "low", "high", "n"]]
 
 
-def write_run_outputs(folder: Path, results: Sequence[Results]) -> None:
+def write_run_outputs(folder: Path, results: Sequence[Results], *, figures: bool = True
+                      ) -> None:
     """``summary.csv`` (per agency × KPI: mean, sd, ci95, n), ``daily_bands.parquet`` and
-    then the figures of a ``collectsim run`` results folder.
+    then (unless ``figures`` is false) the figures of a ``collectsim run`` results folder.
 
     Data first: a figure that fails only prints a warning (:mod:`sim.report.figures`).
     """
-    from sim.report.figures import write_run_figures
     from sim.report.folder import run_summary
 
     run_summary(kpi_table(results)).to_csv(folder / "summary.csv", index=False)
     daily_bands(results).to_parquet(folder / "daily_bands.parquet", index=False)
-    write_run_figures(folder, results)
+    if figures:
+        from sim.report.figures import write_run_figures
+
+        write_run_figures(folder, results)
 
 
 # --------------------------------------------------------------------------- precision targets

@@ -156,6 +156,21 @@ def test_run_writes_figures_and_summary(run_folder: Path) -> None:
     pd.testing.assert_frame_equal(summary, expected, check_dtype=False)
 
 
+def test_run_without_figures_writes_the_data_and_the_report_draws_them(
+        tmp_path: Path, run_folder: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    out = tmp_path / "bare"
+    status = main(["run", str(BASELINE), *sets(TINY), "--reps", "3", "--out", str(out),
+                   "--quiet", "--format", "json", "--no-figures"])
+    assert status == 0
+    capsys.readouterr()
+    assert not list(out.glob("*.png"))
+    for name in ("kpis.csv", "summary.csv", "daily.parquet", "daily_bands.parquet"):
+        assert (out / name).read_bytes() == (run_folder / name).read_bytes(), name
+    html = report(out, capsys)
+    assert len(embedded_pngs(html)) == len(RUN_FIGURES)
+    assert html.count("drawn for this report") == len(RUN_FIGURES)
+
+
 def test_run_report_is_self_contained(run_folder: Path, capsys: pytest.CaptureFixture[str]
                                       ) -> None:
     html = report(run_folder, capsys)
