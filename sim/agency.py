@@ -117,7 +117,6 @@ class AgencyDesk(CallListMixin, MessagingMixin):
         self._daily_calls, self._daily_rpcs = self.daily["calls"], self.daily["rpcs"]
         self.violations_by_rule: dict[str, int] = {name: 0 for name in RULE_NAMES.values()}
         self.calls = 0
-        self.busy_days = 0.0
         self.busy_by_day = [0.0] * (world.horizon + 1)  # busy time of calls begun each day
         self.message_cost = 0.0
         self.lawsuits = 0
@@ -129,6 +128,11 @@ class AgencyDesk(CallListMixin, MessagingMixin):
         """Collector-days of paid shift time over the program (collectors × shift length)."""
         days = sum(self.workdays[: self.world.horizon])
         return self.profile.collectors * days * (self.shift_end - self.shift_start)
+
+    @property
+    def busy_days(self) -> float:
+        """Collector-days spent on calls over the program (each call whole, on its first day)."""
+        return sum(self.busy_by_day)
 
     def staffed_hours_on(self, day: int) -> float:
         """Paid collector-hours of shift time on ``day`` (0 on a day the agency is closed)."""
@@ -185,7 +189,6 @@ class AgencyDesk(CallListMixin, MessagingMixin):
                     taken = queue.take()
                     if taken is not None:
                         duration = self._inbound_call(taken[0], now, day)
-                        self.busy_days += duration
                         busy_by_day[day] += duration
                         yield timeout(duration)
                         continue
@@ -206,7 +209,6 @@ class AgencyDesk(CallListMixin, MessagingMixin):
                 if window_break:
                     block = CONTACT_WINDOW  # the act is outside the window, whatever else
                 duration = dial(i, now, day, block, pressure)
-                self.busy_days += duration
                 busy_by_day[day] += duration
                 yield timeout(duration)
 
@@ -219,7 +221,6 @@ class AgencyDesk(CallListMixin, MessagingMixin):
         if waiter.triggered:
             item, _ = cast(tuple[int, float], waiter.value)
             duration = self._inbound_call(item, env.now, day)
-            self.busy_days += duration
             self.busy_by_day[day] += duration
             yield env.timeout(duration)
         else:

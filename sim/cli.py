@@ -268,13 +268,14 @@ def _bench(args: argparse.Namespace) -> int:
         return _bench_queue(args.format, {k: v for k, v in queue.items() if v is not None})
     for key, value in queue.items():
         _require(value is None, f"--{key.replace('_', '-')}", "only applies with --queue", value)
-    from sim.bench import BASELINE, scenario_at
+    from sim.bench import BASELINE
 
     path = BASELINE if args.scenario is None else args.scenario
     if args.accounts is not None:
         _require(1 <= args.accounts <= 50_000_000, "--accounts", "must be 1 to 50,000,000",
                  args.accounts)
-    accounts = scenario_at(args.accounts, path).portfolio.accounts  # bad files stop here
+    accounts = load_scenario(path).portfolio.accounts if args.accounts is None \
+        else args.accounts
     if args.scaling is not None:
         _require(2 <= args.scaling <= 100 and accounts * args.scaling <= 50_000_000,
                  "--scaling", "must be 2 to 100 (and at most 50,000,000 accounts)", args.scaling)

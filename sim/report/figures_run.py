@@ -249,8 +249,8 @@ def daily_operations(daily: pd.DataFrame, target: Target,
         axes = fig.subplots(len(panels), 1, squeeze=False, sharex=True)[:, 0]
         for ax, (series, label, unit) in zip(axes, panels, strict=True):
             smooth = mean_ci(frame, ["agency", "day"], f"{series}_avg")
-            raw = mean_ci(frame, ["agency", "day"], series) \
-                if series in frame.columns and series != "abandon_share" else None
+            raw = mean_ci(frame, ["agency", "day"], series) if series in frame.columns \
+                else None
             for name in names:
                 colour = palette[name]
                 if raw is not None:
