@@ -9,10 +9,10 @@ The seam between the model and everything that runs experiments on it is one fun
 
 from __future__ import annotations
 
-from sim.model import run_replication
-from sim.results import KPI_NAMES, Results
-from sim.scenario import ScenarioError, load_scenario
-from sim.schema import Scenario
+from sim.config.loading import ScenarioError, load_scenario
+from sim.config.schema import Scenario
+from sim.model.replication import run_replication
+from sim.model.results import KPI_NAMES, Results
 
 __all__ = ["KPI_NAMES", "Results", "Scenario", "ScenarioError", "load_scenario",
            "run_replication"]

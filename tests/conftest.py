@@ -15,8 +15,8 @@ from typing import Any
 
 import pytest
 
-from sim.scenario import load_scenario
-from sim.schema import Scenario
+from sim.config.loading import load_scenario
+from sim.config.schema import Scenario
 
 REPO = Path(__file__).resolve().parents[1]
 BASELINE = REPO / "scenarios" / "baseline.toml"

@@ -1,7 +1,8 @@
 """Experiment machinery: replications, paired comparisons, sweeps, sensitivity, backends, store.
 
 Everything here sits on the far side of the model seam: it calls
-:func:`sim.model.run_replication` and reads the :class:`~sim.results.Results` it returns, and
+:func:`sim.model.replication.run_replication` and reads the :class:`~sim.model.results.Results` it
+returns, and
 never reaches inside the model. The library functions below are the ones the command line uses;
 each returns pandas DataFrames (inside a small result object)::
 
@@ -22,8 +23,8 @@ Modules: :mod:`~sim.experiment.replicate` (replications, sequential precision ta
 :mod:`~sim.experiment.sensitivity`, :mod:`~sim.experiment.backends` (serial, process, dask),
 :mod:`~sim.experiment.tasks` (what workers run), :mod:`~sim.experiment.store` (SQLite store),
 :mod:`~sim.experiment.intervals` (t, paired and Welch intervals),
-:mod:`~sim.experiment.progress`, :mod:`~sim.files` and
-:mod:`~sim.experiment.commands` (the CLI sub-commands). Note that the package attributes
+:mod:`~sim.experiment.progress`, :mod:`~sim.experiment.files` and
+:mod:`~sim.cli.experiments` (the CLI sub-commands). Note that the package attributes
 ``replicate``, ``compare``, ``sweep`` and ``sensitivity`` are the functions; import from the
 modules of the same name with ``from sim.experiment.sweep import ...``.
 """

@@ -33,8 +33,8 @@ from concurrent.futures.process import BrokenProcessPool
 from types import TracebackType
 from typing import Any
 
+from sim.config.loading import ScenarioError
 from sim.experiment.tasks import init_worker, package_version
-from sim.scenario import ScenarioError
 
 BACKENDS = ("serial", "process", "dask")
 IN_FLIGHT_PER_WORKER = 2

@@ -20,13 +20,13 @@ from typing import Any
 
 import pandas as pd
 
+from sim.config.loading import ScenarioError
+from sim.config.schema import Scenario
 from sim.experiment.backends import Backend, open_backend
 from sim.experiment.intervals import paired_difference
 from sim.experiment.replicate import summarise
 from sim.experiment.tasks import PointTask, run_point
-from sim.results import EXTRA_KPIS, KPI_NAMES, TOTAL
-from sim.scenario import ScenarioError
-from sim.schema import Scenario
+from sim.model.results import EXTRA_KPIS, KPI_NAMES, TOTAL
 
 
 @dataclass

@@ -33,7 +33,7 @@ Every design point runs replications ``0 .. R-1`` with the same seed (the experi
 models that forbid unknown keys, the base scenario with the overrides, and every factor path
 and value *by applying it to the base scenario and validating the result*, so a bad path or an
 out-of-range bound fails at once with the one-line message of DESIGN §4, raised as
-:class:`~sim.scenario.ScenarioError`.
+:class:`~sim.config.loading.ScenarioError`.
 """
 
 from __future__ import annotations
@@ -49,10 +49,10 @@ import numpy as np
 import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from sim.config.loading import ScenarioError, apply_override, load_scenario, read_toml, validate
+from sim.config.schema import Scenario
 from sim.experiment.tasks import point_scenario
-from sim.results import EXTRA_KPIS, KPI_NAMES, TOTAL
-from sim.scenario import ScenarioError, apply_override, load_scenario, read_toml, validate
-from sim.schema import Scenario
+from sim.model.results import EXTRA_KPIS, KPI_NAMES, TOTAL
 
 DEFAULT_METRICS = ("recovery_rate", "net_recovery", "netback_rate", "cx_index")
 Name = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_\-]+$")]
@@ -162,7 +162,7 @@ class Experiment:
         runs to the same store.
         """
         from sim import __version__
-        from sim.scenario import scenario_hash
+        from sim.config.loading import scenario_hash
 
         canonical = json.dumps({"scenario": scenario_hash(self.base), "seed": self.seed,
                                 "collectsim": __version__,
@@ -181,7 +181,7 @@ class Experiment:
 
     def resolved(self) -> dict[str, Any]:
         """The experiment as resolved, for manifests."""
-        from sim.scenario import scenario_hash
+        from sim.config.loading import scenario_hash
 
         return {"file": self.source, "experiment": self.spec.model_dump(mode="json"),
                 "scenario_file": self.scenario_file, "seed": self.seed,

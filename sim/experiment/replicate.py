@@ -1,7 +1,7 @@
 """Replications of one scenario and their summary: mean, standard deviation, 95% interval.
 
 Replication *r* of seed *S* always uses the streams of ``SeedSequence(S).spawn(...)[r]``
-(see :mod:`sim.rng`), so any replication re-run on its own gives the same result as inside a
+(see :mod:`sim.model.rng`), so any replication re-run on its own gives the same result as inside a
 batch, and results do not depend on how many replications run, on which backend, or in what
 order they finish.
 
@@ -26,12 +26,12 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from sim.config.loading import ScenarioError
+from sim.config.schema import Scenario
 from sim.experiment.backends import Backend, open_backend
 from sim.experiment.intervals import t_half_width
 from sim.experiment.tasks import ReplicationTask, run_full
-from sim.results import EXTRA_KPIS, KPI_NAMES, TOTAL, Results
-from sim.scenario import ScenarioError
-from sim.schema import Scenario
+from sim.model.results import EXTRA_KPIS, KPI_NAMES, TOTAL, Results
 
 MIN_SEQUENTIAL = 3
 DEFAULT_MAX_REPS = 200

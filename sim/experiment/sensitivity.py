@@ -21,13 +21,13 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from sim.config.loading import ScenarioError
 from sim.experiment.backends import Backend
 from sim.experiment.design import analyse, design_points
 from sim.experiment.experiment_file import Design, Experiment, Factor, load_experiment
+from sim.experiment.files import atomic_write
 from sim.experiment.sweep import SweepResult, sweep
 from sim.experiment.tasks import OK
-from sim.files import atomic_write
-from sim.scenario import ScenarioError
 
 Evaluate = Callable[[pd.DataFrame], pd.DataFrame]
 

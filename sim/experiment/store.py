@@ -30,8 +30,8 @@ from typing import Any
 
 import pandas as pd
 
+from sim.experiment.files import atomic_write, remove_temporaries
 from sim.experiment.tasks import OK, RunOutcome
-from sim.files import atomic_write, remove_temporaries
 
 STORE_FILE = "runs.sqlite"
 DAILY_DIR = "daily"

@@ -6,7 +6,7 @@ a closure — and the package must be importable where it runs. A task depends o
 argument, which is what makes results identical whatever the backend, the number of workers or
 the order in which tasks finish.
 
-- :func:`run_full` returns the whole :class:`~sim.results.Results` (``collectsim run`` writes
+- :func:`run_full` returns the whole :class:`~sim.model.results.Results` (``collectsim run`` writes
   every table of it).
 - :func:`run_point` builds a design point's scenario from a base and dotted assignments, runs it
   and returns a :class:`RunOutcome`: the KPI rows and the daily series, or the error. It never
@@ -29,10 +29,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from sim.model import run_replication
-from sim.results import Results
-from sim.scenario import ScenarioError, apply_override, validate
-from sim.schema import Scenario
+from sim.config.loading import ScenarioError, apply_override, validate
+from sim.config.schema import Scenario
+from sim.model.replication import run_replication
+from sim.model.results import Results
 
 OK = "ok"
 FAILED = "failed"

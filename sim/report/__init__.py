@@ -9,5 +9,5 @@
 - :mod:`sim.report.html` — ``collectsim report``: one self-contained ``report.html``;
 - :mod:`sim.report.method` — its "How these numbers were made" section (after STRESS-DES);
 - :mod:`sim.report.scope` — what the model covers and what it leaves out (one list);
-- :mod:`sim.report.library` — ``collectsim table``: scenarios side by side.
+- :mod:`sim.experiment.table` — ``collectsim table``: scenarios side by side.
 """

@@ -21,12 +21,12 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from sim.model.results import TOTAL, Results
 from sim.report import figures_experiment as fx
 from sim.report import figures_kpi as fk
 from sim.report import figures_run as fr
 from sim.report.folder import CompareData, RunData, SweepData, open_folder
 from sim.report.style import OKABE_ITO, Target, one_line, readable
-from sim.results import TOTAL, Results
 
 __all__ = ["OKABE_ITO", "FigureSpec", "compare_figures", "folder_figures", "liquidation_curve",
            "run_figures", "sweep_figures", "write_figures", "write_folder_figures",
@@ -190,7 +190,7 @@ def warn(name: str, exc: BaseException) -> None:
 def write_figures(folder: Path, specs: Sequence[FigureSpec]) -> list[str]:
     """Draw each figure into ``folder`` atomically; a failure warns and moves on. Returns the
     names written."""
-    from sim.files import atomic_write
+    from sim.experiment.files import atomic_write
 
     written = []
     for spec in specs:

@@ -27,6 +27,7 @@ import pandas as pd
 from matplotlib import colormaps
 from matplotlib.lines import Line2D
 
+from sim.model.results import TOTAL
 from sim.report.style import (
     BAND_ALPHA,
     HEATMAP,
@@ -46,7 +47,6 @@ from sim.report.style import (
     short,
     styled,
 )
-from sim.results import TOTAL
 
 # --------------------------------------------------------------------------- comparison
 

@@ -18,6 +18,7 @@ import math
 import numpy as np
 import pandas as pd
 
+from sim.model.results import TOTAL
 from sim.report.figures_run import mean_ci, replications_in, whiskers
 from sim.report.style import (
     Target,
@@ -33,7 +34,6 @@ from sim.report.style import (
     short,
     styled,
 )
-from sim.results import TOTAL
 
 # --------------------------------------------------------------------------- funnel
 

@@ -24,6 +24,7 @@ import pandas as pd
 from matplotlib import colormaps
 from scipy import stats
 
+from sim.model.results import TOTAL
 from sim.report.style import (
     BAND_ALPHA,
     HEATMAP,
@@ -38,7 +39,6 @@ from sim.report.style import (
     save,
     styled,
 )
-from sim.results import TOTAL
 
 # --------------------------------------------------------------------------- statistics
 

@@ -10,7 +10,7 @@ written (then only ``runs.sqlite`` is there, read-only), an older ``run`` folder
 ``summary.csv``. Whatever is missing is described in :attr:`ResultsFolder.notes`, in words a
 reader can act on, and what can be rebuilt from what is there (a summary from ``kpis.csv`` or
 ``runs.csv``) is rebuilt. A folder that is none of these raises
-:class:`~sim.scenario.ScenarioError`: ``<dir>: not a collectsim results folder (no
+:class:`~sim.config.loading.ScenarioError`: ``<dir>: not a collectsim results folder (no
 manifest.json)``.
 """
 
@@ -27,10 +27,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from sim.config.loading import ScenarioError
 from sim.experiment.intervals import t_half_width
 from sim.experiment.replicate import kpi_table, summarise
-from sim.results import EXTRA_KPIS, KPI_NAMES, TOTAL, Results
-from sim.scenario import ScenarioError
+from sim.model.results import EXTRA_KPIS, KPI_NAMES, TOTAL, Results
 
 NOT_RESULTS = "not a collectsim results folder (no manifest.json)"
 OK = "ok"

@@ -27,6 +27,7 @@ from html import escape
 from pathlib import Path
 from typing import Any
 
+from sim.config.loading import ScenarioError
 from sim.report.figures import FigureSpec, compare_figures, run_figures, sweep_figures
 from sim.report.folder import ResultsFolder, open_folder
 from sim.report.method import (
@@ -43,7 +44,6 @@ from sim.report.style import (
     readable,
 )
 from sim.report.tables import compare_tables, html_table, run_tables, sweep_tables
-from sim.scenario import ScenarioError
 
 REPORT_FILE = "report.html"
 
@@ -326,9 +326,9 @@ def build_report(folder: ResultsFolder) -> str:
 def write_report(path: str | Path) -> Path:
     """Write ``report.html`` into the results folder at ``path`` (atomically); return it.
 
-    Raises :class:`~sim.scenario.ScenarioError` when ``path`` is not a results folder.
+    Raises :class:`~sim.config.loading.ScenarioError` when ``path`` is not a results folder.
     """
-    from sim.files import atomic_write
+    from sim.experiment.files import atomic_write
 
     folder = open_folder(path)
     page = build_report(folder)

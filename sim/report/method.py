@@ -202,7 +202,7 @@ def _streams(manifest: dict[str, Any]) -> str:
     scheme = streams.get("seeding") or manifest.get("seed_scheme") \
         or manifest.get("common_random_numbers")
     names = streams.get("streams", {})
-    text = escape(str(scheme)) if scheme else "numpy SeedSequence streams (see sim.rng)"
+    text = escape(str(scheme)) if scheme else "numpy SeedSequence streams (see sim.model.rng)"
     if names:
         text += "; named streams: " + ", ".join(escape(str(n)) for n in names)
     return text

@@ -31,7 +31,7 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter
 
-from sim.results import EXTRA_KPIS, KPI_DOCS, MONEY_KPIS, TOTAL
+from sim.model.results import EXTRA_KPIS, KPI_DOCS, MONEY_KPIS, TOTAL
 
 OKABE_ITO = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442",
              "#000000")
@@ -229,7 +229,7 @@ def kpi_label(metric: str, unit: bool = True) -> str:
 
 
 def kpi_doc(metric: str) -> str:
-    """The one-line definition of a KPI (from :mod:`sim.results`), or ``""``."""
+    """The one-line definition of a KPI (from :mod:`sim.model.results`), or ``""``."""
     if metric == "cost_to_collect":
         return "(commission + contact cost) / collected"
     return KPI_DOCS.get(metric) or EXTRA_KPIS.get(metric, "")

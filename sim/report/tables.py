@@ -16,6 +16,7 @@ from typing import Any
 
 import pandas as pd
 
+from sim.model.results import TOTAL
 from sim.report.folder import ResultsFolder
 from sim.report.style import (
     KPI_GROUPS,
@@ -27,7 +28,6 @@ from sim.report.style import (
     one_line,
     ordered,
 )
-from sim.results import TOTAL
 
 LONG_TABLE = 40
 MAX_FAILED_ROWS = 200

@@ -33,8 +33,8 @@ def _single_segment(**segment: Any) -> list[str]:
 def check_self_cure(rate: float = 0.01, horizon: int = 60, accounts: int = 20_000,
                     seed: int = 0) -> dict[str, dict[str, float]]:
     """Share self-cured by ``horizon`` with no contact at all, against 1 − exp(−h·T)."""
-    from sim.model import run_replication
-    from sim.scenario import load_scenario
+    from sim.config.loading import load_scenario
+    from sim.model.replication import run_replication
 
     sets = [f"portfolio.accounts={accounts}", f"scenario.horizon_days={horizon}",
             f"scenario.seed={seed}", "portfolio.segments.money_management.reminder_lift=0.0"]
@@ -51,8 +51,8 @@ def check_self_cure(rate: float = 0.01, horizon: int = 60, accounts: int = 20_00
 def check_promise_chain(keep: float = 0.4, accounts: int = 8_000, seed: int = 0,
                         promises: int = 3) -> dict[str, dict[str, float]]:
     """Share paid within the first n promises, against 1 − (1 − k)^n, for n = 1..promises."""
-    from sim.model import run_replication
-    from sim.scenario import load_scenario
+    from sim.config.loading import load_scenario
+    from sim.model.replication import run_replication
 
     sets = [f"portfolio.accounts={accounts}", f"scenario.seed={seed}", "bank.phone_valid=1.0",
             "behaviour.stage.payer_effect=0.0", "behaviour.stage.willingness_keep=0.0",

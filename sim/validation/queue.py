@@ -1,11 +1,12 @@
 """The model's inbound queue run as an M/M/c(+M) queue and set beside Erlang C and Erlang A.
 
-:func:`simulate_queue` drives the very :class:`sim.queueing.InboundQueue` the full model uses
-(not a copy) the way :mod:`sim.agency` does: callers arrive in a Poisson stream and call
-:meth:`~sim.queueing.InboundQueue.arrive` with an exponential patience; each of ``c`` server
-processes loops ``take()`` → (if nobody) ``yield wait_for_caller()`` → ``yield timeout(service)``
-with exponential service. :func:`check_queue` adds the matching analytic figures from
-:mod:`sim.validation.erlang` and how far apart the two are in standard errors.
+:func:`simulate_queue` drives the very :class:`sim.model.agency.inbound_queue.InboundQueue`
+the full model uses (not a copy) the way :mod:`sim.model.agency.desk` does: callers arrive in a
+Poisson stream and call :meth:`~sim.model.agency.inbound_queue.InboundQueue.arrive` with an
+exponential patience; each of ``c`` server processes loops ``take()`` → (if nobody)
+``yield wait_for_caller()`` → ``yield timeout(service)`` with exponential service.
+:func:`check_queue` adds the matching analytic figures from :mod:`sim.validation.erlang` and
+how far apart the two are in standard errors.
 
 Measurement. Callers are numbered in order of arrival and the number is the queue item, so
 each caller's fate is known individually: a server records the wait ``take()`` reports (or
@@ -40,8 +41,8 @@ from typing import Any, cast
 import numpy as np
 import simpy
 
-from sim.queueing import InboundQueue
-from sim.rng import Streams
+from sim.model.agency.inbound_queue import InboundQueue
+from sim.model.rng import Streams
 from sim.validation.erlang import erlang_a, erlang_c
 
 DEFAULT_CUSTOMERS = 200_000
@@ -89,7 +90,8 @@ def simulate_queue(servers: int, arrival_rate: float, service_rate: float,
                    patience_rate: float | None = None, horizon: float | None = None,
                    warmup: float | None = None, seed: int = 0,
                    batches: int = 20) -> dict[str, Any]:
-    """Simulate :class:`~sim.queueing.InboundQueue` as an M/M/c(+M) queue and measure it.
+    """Simulate the model's :class:`~sim.model.agency.inbound_queue.InboundQueue` as an
+    M/M/c(+M) queue and measure it.
 
     ``patience_rate`` ``None`` or 0 means callers never hang up (M/M/c). ``horizon`` defaults
     to the time in which 200,000 callers are expected, ``warmup`` to a tenth of the horizon;

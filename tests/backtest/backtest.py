@@ -26,7 +26,7 @@ SCALE = 0.25
 
 def reduced(path: Path) -> Any:
     """The scenario at ``path`` with accounts and collectors scaled by ``SCALE``."""
-    from sim.scenario import load_scenario
+    from sim.config.loading import load_scenario
 
     full = load_scenario(path)
     sets = [f"portfolio.accounts={max(100, round(full.portfolio.accounts * SCALE))}"]
@@ -37,8 +37,8 @@ def reduced(path: Path) -> Any:
 
 def measure(path: Path) -> dict[str, Any]:
     """Run the reduced scenario once and return its hash and KPIs, JSON-ready."""
-    from sim.model import run_replication
-    from sim.scenario import scenario_hash
+    from sim.config.loading import scenario_hash
+    from sim.model.replication import run_replication
 
     scenario = reduced(path)
     result = run_replication(scenario)

@@ -25,7 +25,7 @@ pytestmark = [
 
 def test_queue_beats_ciw_and_both_match_erlang_a() -> None:
     pytest.importorskip("ciw")
-    from sim.bench_queue import bench_queue
+    from sim.bench.queue import bench_queue
 
     figures = bench_queue()
     print(f"\nqueue: ours {figures['ours_customers_per_second']:,.0f} customers/s, Ciw "
@@ -38,7 +38,7 @@ def test_queue_beats_ciw_and_both_match_erlang_a() -> None:
 
 
 def test_model_against_kernel_figures_are_finite_and_positive() -> None:
-    from sim.bench import bench_model
+    from sim.bench.model import bench_model
 
     figures = bench_model(20_000)
     print(f"\nmodel: {figures['events_per_second']:,.0f} events/s, kernel "
@@ -53,8 +53,8 @@ def test_model_against_kernel_figures_are_finite_and_positive() -> None:
 def test_two_workers_run_replications_at_least_1_8_times_as_fast() -> None:
     import time
 
+    from sim.config.loading import load_scenario
     from sim.experiment.replicate import replicate
-    from sim.scenario import load_scenario
 
     scenario = load_scenario(os.path.join(os.path.dirname(__file__), "..", "..", "scenarios",
                                           "baseline.toml"))
@@ -72,7 +72,7 @@ def test_two_workers_run_replications_at_least_1_8_times_as_fast() -> None:
 
 
 def test_memory_per_account_fits_a_million_accounts_in_2_gb() -> None:
-    from sim.bench import bench_model
+    from sim.bench.model import bench_model
 
     figures = bench_model(200_000)
     print(f"\n200,000 accounts: {figures['bytes_per_account']:,.0f} bytes per account, "

@@ -32,10 +32,10 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-from sim.model import run_replication
-from sim.results import TOTAL
-from sim.scenario import ScenarioError, load_scenario
-from sim.schema import Scenario
+from sim.config.loading import ScenarioError, load_scenario
+from sim.config.schema import Scenario
+from sim.model.replication import run_replication
+from sim.model.results import TOTAL
 
 ROOT = Path(__file__).resolve().parents[2]
 BASELINE = ROOT / "scenarios" / "baseline.toml"

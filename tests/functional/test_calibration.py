@@ -7,9 +7,9 @@ from __future__ import annotations
 
 import pytest
 
-from sim.model import run_replication
-from sim.results import TOTAL
-from sim.scenario import load_scenario
+from sim.config.loading import load_scenario
+from sim.model.replication import run_replication
+from sim.model.results import TOTAL
 
 
 @pytest.fixture(scope="module")

@@ -13,8 +13,8 @@ import functools
 import numpy as np
 import pytest
 
-from sim.model import run_replication
-from sim.results import TOTAL
+from sim.model.replication import run_replication
+from sim.model.results import TOTAL
 
 CENT = 0.005  # half a cent: tables are in dollars, the ledger is in integer cents
 

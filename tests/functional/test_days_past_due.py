@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from sim.model import run_replication
+from sim.model.replication import run_replication
 
 
 def _cohorts(result):

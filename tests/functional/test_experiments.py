@@ -26,11 +26,11 @@ import pandas as pd
 import pytest
 from pandas.testing import assert_frame_equal
 
-from sim.cli import main
+from sim.cli.main import main
+from sim.config.loading import load_scenario
 from sim.experiment import compare, open_backend, replicate, sweep
 from sim.experiment.experiment_file import load_experiment
-from sim.model import run_replication
-from sim.scenario import load_scenario
+from sim.model.replication import run_replication
 
 REPO = Path(__file__).resolve().parents[2]
 BASELINE = REPO / "scenarios" / "baseline.toml"

@@ -16,22 +16,30 @@ import pandas as pd
 import pytest
 from pydantic import ValidationError
 
-from sim.bank import agency_scores
-from sim.fees import commission_rate, expected_fee
-from sim.follow_up import follow_up
-from sim.model import run_replication
-from sim.payments import accrue_interest
-from sim.portfolio import ACTIVE, PAID, PENDING, PLAN, SETTLED, Accounts, draw_portfolio
-from sim.results import TOTAL
-from sim.rng import Streams
-from sim.rules import (
+from sim.config.loading import ScenarioError, load_scenario
+from sim.config.schema import REGIMES, Bank, Portfolio, Rules, Segment
+from sim.model.agency.fees import commission_rate, expected_fee
+from sim.model.bank.follow_up import follow_up
+from sim.model.bank.placement import agency_scores
+from sim.model.payments import accrue_interest
+from sim.model.portfolio.accounts import (
+    ACTIVE,
+    PAID,
+    PENDING,
+    PLAN,
+    SETTLED,
+    Accounts,
+    draw_portfolio,
+)
+from sim.model.replication import run_replication
+from sim.model.results import TOTAL
+from sim.model.rng import Streams
+from sim.model.rules.book import (
     ALLOWED,
     CEASED,
     DISPUTE_HOLD,
     RuleBook,
 )
-from sim.scenario import ScenarioError, load_scenario
-from sim.schema import REGIMES, Bank, Portfolio, Rules, Segment
 
 REPO = Path(__file__).resolve().parents[2]
 SCENARIO_FILES = sorted((REPO / "scenarios").glob("*.toml"))

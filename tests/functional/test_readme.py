@@ -8,7 +8,7 @@ from pathlib import Path
 import matplotlib
 import pytest
 
-from sim.results import KPI_NAMES
+from sim.model.results import KPI_NAMES
 
 README = (Path(__file__).resolve().parents[2] / "README.md").read_text()
 

@@ -10,8 +10,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from sim.model import run_replication
-from sim.results import TOTAL
+from sim.model.replication import run_replication
+from sim.model.results import TOTAL
 
 HORIZON = 30
 

@@ -23,7 +23,7 @@ from typing import Any
 import pandas as pd
 import pytest
 
-from sim.cli import main
+from sim.cli.main import main
 from sim.experiment.replicate import summarise
 from sim.report.folder import kpi_columns, read_csv
 from sim.report.style import WIDTH_PX

@@ -15,8 +15,8 @@ import pandas as pd
 import pytest
 from pandas.testing import assert_frame_equal
 
-from sim.model import run_replication
-from sim.scenario import load_scenario
+from sim.config.loading import load_scenario
+from sim.model.replication import run_replication
 
 PORTFOLIO_COLUMNS = ["balance_placed", "segment", "days_past_due", "propensity"]
 

@@ -18,10 +18,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from sim.model import run_replication
-from sim.results import TOTAL
-from sim.rules import RULE_NAMES
-from sim.schema import Rules, clock_to_day_fraction
+from sim.config.schema import Rules, clock_to_day_fraction
+from sim.model.replication import run_replication
+from sim.model.results import TOTAL
+from sim.model.rules.book import RULE_NAMES
 
 UNANSWERED = ("no_answer", "wrong_number")
 

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from sim.model import run_replication
-from sim.scenario import ScenarioError, load_scenario
+from sim.config.loading import ScenarioError, load_scenario
+from sim.model.replication import run_replication
 
 SCENARIO = Path(__file__).resolve().parents[2] / "scenarios" / "second_placement.toml"
 SMALL = ["portfolio.accounts=1500", "agencies.alpha.collectors=2", "agencies.beta.collectors=2",
@@ -23,7 +23,7 @@ def result():
 
 def _no_second(overrides):
     """The same scenario without a second placement (delta present, idle)."""
-    from sim.scenario import _resolve_extends, apply_override, parse_override, validate
+    from sim.config.loading import _resolve_extends, apply_override, parse_override, validate
 
     data = _resolve_extends(SCENARIO)
     data["bank"].pop("second_placement")

@@ -7,9 +7,9 @@ import math
 import numpy as np
 import pytest
 
-from sim.portfolio import CACHE_LINE, CALL_STATE_FIELDS, ScalarViews, record_table
-from sim.rules import CALL_HISTORY_FIELDS, RuleBook
-from sim.schema import Rules
+from sim.config.schema import Rules
+from sim.model.portfolio.accounts import CACHE_LINE, CALL_STATE_FIELDS, ScalarViews, record_table
+from sim.model.rules.book import CALL_HISTORY_FIELDS, RuleBook
 
 
 @pytest.mark.parametrize("fields", [CALL_STATE_FIELDS, CALL_HISTORY_FIELDS,

@@ -2,9 +2,10 @@
 
 * agency scores: the AUC each agency's noisy score achieves against the latent payer type is its
   ``analytics_auc`` within sampling error (Mann–Whitney U, Hanley–McNeil standard error), and
-  :func:`sim.allocation.separation_for_auc` inverts ``AUC = Φ(d/√2)``;
+  :func:`sim.model.bank.allocation.separation_for_auc` inverts ``AUC = Φ(d/√2)``;
 * the bank's score percentile used by score-band routes ranks payers with ``bank.analytics_auc``;
-* :class:`sim.allocation.Allocator` on large portfolios: fixed shares within binomial standard
+* :class:`sim.model.bank.allocation.Allocator` on large portfolios: fixed shares within binomial
+standard
   errors, exact champion/challenger strata, route bands (bottom inclusive, top exclusive), and
   stability (adding or removing an agency only moves accounts to or from it, a larger challenger
   share only moves accounts from the champion);
@@ -25,17 +26,17 @@ import pytest
 import simpy
 from scipy import stats
 
-from sim.agency import AgencyDesk
-from sim.allocation import Allocator, noisy_score, separation_for_auc
-from sim.bank import agency_scores, place
-from sim.behaviour import make_behaviour
-from sim.portfolio import draw_portfolio
-from sim.results import build_results
-from sim.rng import Streams
-from sim.rules import RuleBook
-from sim.scenario import ScenarioError, load_scenario
-from sim.schema import Scenario
-from sim.world import World
+from sim.config.loading import ScenarioError, load_scenario
+from sim.config.schema import Scenario
+from sim.model.agency.desk import AgencyDesk
+from sim.model.bank.allocation import Allocator, noisy_score, separation_for_auc
+from sim.model.bank.placement import agency_scores, place
+from sim.model.behaviour import make_behaviour
+from sim.model.portfolio.accounts import draw_portfolio
+from sim.model.results import build_results
+from sim.model.rng import Streams
+from sim.model.rules.book import RuleBook
+from sim.model.world import World
 
 ROOT = Path(__file__).resolve().parents[2]
 BASELINE = ROOT / "scenarios" / "baseline.toml"

@@ -8,13 +8,13 @@ import sys
 
 import pytest
 
-from sim.bench import scaled_overrides
-from sim.cli import main
+from sim.bench.model import scaled_overrides
+from sim.cli.main import main
 
 
 def test_bench_queue_runs_a_tiny_workload() -> None:
     pytest.importorskip("ciw")
-    from sim.bench_queue import bench_queue
+    from sim.bench.queue import bench_queue
 
     state = random.getstate()
     figures = bench_queue(customers=2_000)
@@ -38,7 +38,7 @@ def test_bench_queue_runs_a_tiny_workload() -> None:
 
 def test_bench_queue_is_reproducible_for_a_seed() -> None:
     pytest.importorskip("ciw")
-    from sim.bench_queue import bench_queue
+    from sim.bench.queue import bench_queue
 
     first, second = (bench_queue(customers=500, seed=3) for _ in range(2))
     for side in ("ours", "ciw"):
@@ -47,7 +47,7 @@ def test_bench_queue_is_reproducible_for_a_seed() -> None:
 
 
 def test_bench_queue_rejects_a_bad_workload() -> None:
-    from sim.bench_queue import bench_queue
+    from sim.bench.queue import bench_queue
 
     with pytest.raises(ValueError, match="servers"):
         bench_queue(servers=0)
@@ -104,7 +104,7 @@ def test_scaled_overrides_scale_collectors_in_proportion() -> None:
 
 
 def test_bench_scaling_reports_consistent_ratios_on_a_tiny_portfolio() -> None:
-    from sim.bench import bench_scaling
+    from sim.bench.model import bench_scaling
 
     figures = bench_scaling(1_000, 3)
     assert figures["scaled_accounts"] == 3_000 and figures["factor"] == 3
@@ -122,7 +122,7 @@ def test_bench_runs_any_scenario_with_its_collectors_scaled(
     import json
     from pathlib import Path
 
-    from sim.bench import scenario_at
+    from sim.bench.model import scenario_at
 
     three = Path(__file__).resolve().parents[2] / "scenarios" / "three_agencies.toml"
     own = scenario_at(None, three)

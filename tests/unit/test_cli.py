@@ -21,9 +21,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from sim.cli import main
-from sim.results import KPI_NAMES
-from sim.scenario import load_scenario, scenario_hash
+from sim.cli.main import main
+from sim.config.loading import load_scenario, scenario_hash
+from sim.model.results import KPI_NAMES
 
 ROOT = Path(__file__).resolve().parents[2]
 BASELINE = ROOT / "scenarios" / "baseline.toml"
@@ -187,7 +187,7 @@ def test_schema_is_json_with_the_top_level_tables() -> None:
 
 
 def test_schema_names_every_agency_field() -> None:
-    from sim.schema import Agency
+    from sim.config.schema import Agency
 
     schema = json.loads(call(["schema"])[1])
     assert set(schema["$defs"]["Agency"]["properties"]) == set(Agency.model_fields)

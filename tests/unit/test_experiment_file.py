@@ -16,12 +16,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from sim.cli import main
+from sim.cli.main import main
+from sim.config.loading import ScenarioError
 from sim.experiment.experiment_file import load_experiment
 from sim.experiment.progress import Progress
 from sim.experiment.replicate import lookahead, parse_target
 from sim.experiment.sweep import prepare_out, sweep
-from sim.scenario import ScenarioError
 
 REPO = Path(__file__).resolve().parents[2]
 BASELINE = REPO / "scenarios" / "baseline.toml"

@@ -14,8 +14,8 @@ from pathlib import Path
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from sim.config.loading import ScenarioError
 from sim.experiment.experiment_file import load_experiment
-from sim.scenario import ScenarioError
 
 REPO = Path(__file__).resolve().parents[2]
 SHIPPED = sorted((REPO / "experiments").glob("*.toml"))

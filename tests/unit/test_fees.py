@@ -1,4 +1,5 @@
-"""Contingency fees (sim.fees): commission tiers, the fee owed, and expected-fee screening.
+"""Contingency fees (sim.model.agency.fees): commission tiers, the fee owed, and expected-fee
+screening.
 
 * ``commission_rate`` — the base ``commission`` below the first tier, the rate of the highest
   tier whose ``recovery_at_least`` the recovery reaches (thresholds inclusive) above it;
@@ -20,11 +21,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy.stats import norm
 
-from sim.allocation import separation_for_auc
-from sim.fees import commission, commission_rate, expected_fee, payer_probability
-from sim.scenario import ScenarioError, load_scenario
-from sim.schema import Agency
-from sim.schema.agency import FeeTier
+from sim.config.loading import ScenarioError, load_scenario
+from sim.config.schema import Agency
+from sim.config.schema.agency import FeeTier
+from sim.model.agency.fees import commission, commission_rate, expected_fee, payer_probability
+from sim.model.bank.allocation import separation_for_auc
 
 BASELINE = Path(__file__).resolve().parents[2] / "scenarios" / "baseline.toml"
 

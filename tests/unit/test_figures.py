@@ -19,8 +19,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from sim.config.loading import load_scenario
 from sim.experiment.replicate import summarise
-from sim.model import run_replication
+from sim.model.replication import run_replication
 from sim.report import figures_experiment as fx
 from sim.report import figures_kpi as fk
 from sim.report import figures_run as fr
@@ -28,7 +29,6 @@ from sim.report.figures import FigureSpec, run_figures, write_figures
 from sim.report.folder import RunData
 from sim.report.method import toml_text
 from sim.report.style import DPI, WIDTH_PX, format_difference, format_interval, format_value
-from sim.scenario import load_scenario
 
 REPO = Path(__file__).resolve().parents[2]
 TINY = ["portfolio.accounts=300", "agencies.alpha.collectors=2", "agencies.beta.collectors=2",

@@ -1,4 +1,5 @@
-"""Notes on settings that do nothing: listed by sim.notes, printed by validate and run, kept in
+"""Notes on settings that do nothing: listed by sim.config.notes, printed by validate and run,
+kept in
 the manifest; no shipped scenario has one it does not mean to have."""
 
 from __future__ import annotations
@@ -8,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from sim.cli import main
-from sim.notes import scenario_notes
-from sim.scenario import load_scenario
+from sim.cli.main import main
+from sim.config.loading import load_scenario
+from sim.config.notes import scenario_notes
 
 REPO = Path(__file__).resolve().parents[2]
 SCENARIOS = sorted((REPO / "scenarios").glob("*.toml"))

@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from sim.cli import main
-from sim.files import check_out_folder
-from sim.scenario import ScenarioError
+from sim.cli.main import main
+from sim.config.loading import ScenarioError
+from sim.experiment.files import check_out_folder
 
 REPO = Path(__file__).resolve().parents[2]
 

@@ -1,6 +1,7 @@
-"""Daily money movements (sim.payments) on a tiny hand-set portfolio.
+"""Daily money movements (sim.model.payments) on a tiny hand-set portfolio.
 
-Each test draws a few accounts with :func:`sim.portfolio.draw_portfolio`, gives them round
+Each test draws a few accounts with :func:`sim.model.portfolio.accounts.draw_portfolio`, gives
+them round
 balances and states by hand, applies one payments function with a scripted behaviour model,
 and checks what moved, the ledger identity, and that recalled accounts were not touched.
 """
@@ -10,9 +11,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from sim.behaviour.stage import StageModel
-from sim.payments import accrue_interest, resolve_instalments, resolve_promises, self_cure
-from sim.portfolio import (
+from sim.config.schema import Bank, Portfolio, Segment, StageParameters
+from sim.model.behaviour.stage import StageModel
+from sim.model.payments import accrue_interest, resolve_instalments, resolve_promises, self_cure
+from sim.model.portfolio.accounts import (
     ACTIVE,
     NOT_YET,
     PAID,
@@ -23,8 +25,7 @@ from sim.portfolio import (
     Accounts,
     draw_portfolio,
 )
-from sim.rng import Streams
-from sim.schema import Bank, Portfolio, Segment, StageParameters
+from sim.model.rng import Streams
 
 BALANCE = 100_000  # $1,000.00 in cents
 LEDGER_FIELDS = ("placed", "accrued", "collected", "waived", "outstanding", "status",

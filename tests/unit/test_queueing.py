@@ -1,4 +1,5 @@
-"""InboundQueue: FIFO callers with patience, served by collectors that pull (sim.queueing).
+"""InboundQueue: FIFO callers with patience, served by collectors that pull
+(sim.model.agency.inbound_queue).
 
 Driven by a real :class:`simpy.Environment`.
 """
@@ -9,7 +10,7 @@ import numpy as np
 import pytest
 import simpy
 
-from sim.queueing import InboundQueue
+from sim.model.agency.inbound_queue import InboundQueue
 
 
 def arrive_at(env, queue, when, item, patience):

@@ -1,4 +1,4 @@
-"""Named random streams (sim.rng)."""
+"""Named random streams (sim.model.rng)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import zlib
 import numpy as np
 import pytest
 
-from sim.rng import STREAM_IDS, Streams, exponential_draws, stream_id, uniform_draws
+from sim.model.rng import STREAM_IDS, Streams, exponential_draws, stream_id, uniform_draws
 
 
 def draws(streams: Streams, name: str, *extra: int, n: int = 8) -> np.ndarray:
@@ -131,7 +131,7 @@ def test_exponential_block_matches_generator_blocks():
 
 
 def test_counter_uniforms_depend_only_on_key_index_and_counter():
-    from sim.rng import counter_uniforms
+    from sim.model.rng import counter_uniforms
 
     index = np.arange(1000)
     counter = np.arange(1000) % 7
@@ -146,7 +146,7 @@ def test_counter_uniforms_depend_only_on_key_index_and_counter():
 def test_counter_uniforms_are_uniform_and_independent_across_counters():
     from scipy import stats
 
-    from sim.rng import counter_uniforms
+    from sim.model.rng import counter_uniforms
 
     n = 100_000
     first = counter_uniforms(7, np.arange(n), np.zeros(n))

@@ -1,4 +1,4 @@
-"""RuleBook: the contact rules and the history they need (sim.rules)."""
+"""RuleBook: the contact rules and the history they need (sim.model.rules.book)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sim.rules import (
+from sim.config.schema import Rules
+from sim.model.rules.book import (
     ALLOWED,
     BREATHING_SPACE,
     CALLS_PER_7_DAYS,
@@ -20,7 +21,6 @@ from sim.rules import (
     UNANSWERED_PER_DAY,
     RuleBook,
 )
-from sim.schema import Rules
 
 ONE = np.array([0])
 

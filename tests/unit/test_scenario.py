@@ -1,6 +1,6 @@
 """Unit tests of scenario loading: schema validation, ``extends``, ``--set`` overrides, hashing.
 
-Every bad input must raise :class:`sim.scenario.ScenarioError` naming the file and the dotted
+Every bad input must raise :class:`sim.config.loading.ScenarioError` naming the file and the dotted
 field (DESIGN §4): ``<file>: <dotted.field>: <problem> (got <value>)``.
 """
 
@@ -15,7 +15,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from sim.scenario import (
+from sim.config.loading import (
     MAX_EXTENDS_DEPTH,
     MAX_FILE_BYTES,
     ScenarioError,
@@ -24,7 +24,7 @@ from sim.scenario import (
     parse_override,
     scenario_hash,
 )
-from sim.schema import SHARE_TOLERANCE, Bank, Behaviour, Rules, Scenario
+from sim.config.schema import SHARE_TOLERANCE, Bank, Behaviour, Rules, Scenario
 
 ROOT = Path(__file__).resolve().parents[2]
 BASELINE = ROOT / "scenarios" / "baseline.toml"

@@ -1,7 +1,7 @@
 """The JSON Schema of scenario files documents every key, and documenting it changed nothing.
 
 ``collectsim schema`` prints :meth:`Scenario.model_json_schema`; each field's description comes
-from the attribute docstring under it in :mod:`sim.schema` (``use_attribute_docstrings``).
+from the attribute docstring under it in :mod:`sim.config.schema` (``use_attribute_docstrings``).
 """
 
 from __future__ import annotations
@@ -10,8 +10,8 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from sim.scenario import load_scenario
-from sim.schema import Scenario
+from sim.config.loading import load_scenario
+from sim.config.schema import Scenario
 
 ROOT = Path(__file__).resolve().parents[2]
 BASELINE = ROOT / "scenarios" / "baseline.toml"

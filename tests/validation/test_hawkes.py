@@ -50,7 +50,7 @@ def test_self_excitation_raises_collections():
 
 def test_more_contacts_collect_more(small_scenario):
     """With actions (delta2 > 0), more collectors reach more cardholders and collect more."""
-    from sim.model import run_replication
+    from sim.model.replication import run_replication
 
     hawkes = ('behaviour.model="hawkes"', "behaviour.hawkes.delta2=0.05")
     few = run_replication(small_scenario(*hawkes, accounts=3000, collectors=1, horizon=60))
@@ -65,7 +65,7 @@ def test_no_contact_effect_without_delta2(small_scenario):
     same whether collectors call or not (repayment draws have their own stream)."""
     import numpy as np
 
-    from sim.model import run_replication
+    from sim.model.replication import run_replication
 
     base = ('behaviour.model="hawkes"', "behaviour.hawkes.delta2=0.0", "portfolio.apr=0.0",
             "behaviour.hawkes.lambda0=0.02")

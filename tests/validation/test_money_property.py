@@ -14,8 +14,8 @@ import numpy as np
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from sim.model import run_replication
-from sim.scenario import load_scenario
+from sim.config.loading import load_scenario
+from sim.model.replication import run_replication
 
 BASELINE = Path(__file__).resolve().parents[2] / "scenarios" / "baseline.toml"
 

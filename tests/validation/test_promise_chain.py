@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from sim.model import run_replication
+from sim.model.replication import run_replication
 
 KEEP = 0.4
 

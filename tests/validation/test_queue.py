@@ -3,7 +3,8 @@
 First the analytic oracles themselves are checked against independent textbook forms (M/M/1,
 the explicit Erlang C sum, the Poisson law of Erlang A with θ = μ, the Mandelbaum–Zeltyn
 incomplete-gamma closed form, the θ → 0 limit). Then the model's own
-:class:`sim.queueing.InboundQueue`, driven by :func:`sim.validation.queue.simulate_queue`, must
+:class:`sim.model.agency.inbound_queue.InboundQueue`, driven by
+:func:`sim.validation.queue.simulate_queue`, must
 match them from light load to 95% utilisation for 1, 5 and 20 servers, with and without
 patience, every figure within four batch-means standard errors (DESIGN §6: fixed seeds,
 tolerances from the standard error). Little's law is checked on the simulated path, and the
@@ -23,7 +24,7 @@ from hypothesis import strategies as st
 from scipy.special import gammainc, gammaln
 from scipy.stats import poisson
 
-import sim.queueing
+import sim.model.agency.inbound_queue
 import sim.validation.queue
 from sim.validation.erlang import erlang_a, erlang_b, erlang_c
 from sim.validation.queue import FIGURES, check_queue, simulate_queue
@@ -200,7 +201,7 @@ def case_id(case: tuple[int, float, float, float | None, int]) -> str:
 
 
 def test_harness_drives_the_models_own_queue() -> None:
-    assert sim.validation.queue.InboundQueue is sim.queueing.InboundQueue
+    assert sim.validation.queue.InboundQueue is sim.model.agency.inbound_queue.InboundQueue
 
 
 @pytest.mark.parametrize("case", CASES, ids=case_id)

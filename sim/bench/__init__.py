@@ -1,0 +1,1 @@
+"""Benchmarks of the model, the SimPy kernel and the inbound queue (``collectsim bench``)."""

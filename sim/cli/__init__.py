@@ -1,0 +1,1 @@
+"""The ``collectsim`` command: one module per group of sub-commands."""

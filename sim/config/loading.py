@@ -1,0 +1,276 @@
+"""Loading scenario files: TOML parsing, ``extends`` inheritance and dotted overrides.
+
+``load_scenario(path, overrides)`` is the one entry point. It reads the TOML file with
+:mod:`tomllib` (a scenario file is data: nothing in it is executed), follows ``extends`` chains
+(relative to the file that names them, cycles and over-deep chains rejected), applies
+``--set dotted.path=value`` overrides (agencies addressed by name), and validates the result
+against :class:`sim.config.schema.Scenario`.
+
+Every failure raises :class:`ScenarioError`, whose text is the one-line message of DESIGN §4:
+``<file>: <dotted.field>: <what is wrong> (got <value>)``.
+
+Merging rules for ``extends``: tables merge key by key, recursively; ``[[agencies]]`` merge by
+``name`` (a child entry with an existing name updates that agency, a new name appends one, and
+``drop = true`` removes one); any other value in the child replaces the parent's.
+"""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+import json
+import re
+import tomllib
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+
+from sim.config.schema import Scenario
+
+MAX_EXTENDS_DEPTH = 16
+FIELD_IN_MESSAGE = re.compile(r"^([a-z_]+(?:\.[A-Za-z0-9_\-]+)*): (.*)$", re.DOTALL)
+MAX_FILE_BYTES = 16 * 1024 * 1024
+
+
+class ScenarioError(ValueError):
+    """Bad input, described in one line: file, dotted field, problem and offending value."""
+
+    def __init__(self, file: str, field: str | None, problem: str, got: Any = None,
+                 *, show_got: bool = False, unopenable: bool = False) -> None:
+        self.file = file
+        self.unopenable = unopenable  # the file itself could not be opened
+        self.field = field
+        self.problem = problem
+        self.got = got
+        parts = [_one_line(file)]
+        if field:
+            parts.append(_one_line(field))
+        text = problem
+        if show_got or got is not None:
+            text += f" (got {_short(got)})"
+        parts.append(text)
+        super().__init__(": ".join(parts))
+
+
+def _one_line(text: str) -> str:
+    return text.replace("\r", "\\r").replace("\n", "\\n")
+
+
+def _short(value: Any, limit: int = 60) -> str:
+    text = repr(value)
+    text = text.replace("\n", "\\n")
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+# --------------------------------------------------------------------------- reading
+
+
+def read_toml(path: Path) -> dict[str, Any]:
+    """Read one TOML file, turning every failure into a :class:`ScenarioError`."""
+    label = str(path)
+    try:
+        if not path.exists():
+            raise ScenarioError(label, None, "file not found", unopenable=True)
+        if path.is_dir():
+            raise ScenarioError(label, None, "is a directory, not a scenario file",
+                                unopenable=True)
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise ScenarioError(label, None, f"cannot read file: {exc.strerror}",
+                            unopenable=True) from None
+    if len(raw) > MAX_FILE_BYTES:
+        raise ScenarioError(label, None, f"file is larger than {MAX_FILE_BYTES} bytes")
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        raise ScenarioError(label, None, "not a UTF-8 text file") from None
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ScenarioError(label, None, f"invalid TOML: {exc}") from None
+    except RecursionError:
+        raise ScenarioError(label, None, "invalid TOML: nested too deeply") from None
+
+
+def _resolve_extends(path: Path, chain: tuple[Path, ...] = ()) -> dict[str, Any]:
+    try:
+        path = path.resolve() if path.exists() else path
+    except OSError as exc:
+        where, field = (str(chain[-1]), "extends") if chain else (str(path), None)
+        raise ScenarioError(where, field, f"cannot open: {exc.strerror}", path.name) from None
+    if path in chain:
+        cycle = " -> ".join(p.name for p in (*chain, path))
+        raise ScenarioError(str(chain[-1]), "extends", f"cyclic extends: {cycle}")
+    if len(chain) >= MAX_EXTENDS_DEPTH:
+        raise ScenarioError(str(chain[-1]), "extends",
+                            f"extends chain deeper than {MAX_EXTENDS_DEPTH} files")
+    data = read_toml(path)
+    parent_name = data.pop("extends", None)
+    if parent_name is None:
+        return data
+    if not isinstance(parent_name, str) or not parent_name:
+        raise ScenarioError(str(path), "extends", "must be a file name", parent_name)
+    parent_path = path.parent / parent_name
+    try:
+        parent = _resolve_extends(parent_path, (*chain, path))
+    except ScenarioError as exc:
+        if exc.file == str(parent_path) and exc.unopenable:
+            raise ScenarioError(str(path), "extends", exc.problem, parent_name) from None
+        raise
+    return merge(parent, data, str(path))
+
+
+# --------------------------------------------------------------------------- merging
+
+
+def merge(parent: Mapping[str, Any], child: Mapping[str, Any], label: str) -> dict[str, Any]:
+    """Merge ``child`` over ``parent`` following the rules in the module docstring."""
+    result = copy.deepcopy(dict(parent))
+    for key, value in child.items():
+        if key == "agencies" and isinstance(value, list) and isinstance(result.get(key), list):
+            result[key] = _merge_agencies(result[key], value, label)
+        elif isinstance(value, dict) and isinstance(result.get(key), dict):
+            result[key] = merge(result[key], value, label)
+        else:
+            result[key] = copy.deepcopy(value)
+    return result
+
+
+def _merge_agencies(parent: list[Any], child: list[Any], label: str) -> list[Any]:
+    merged = [copy.deepcopy(a) for a in parent]
+    for index, entry in enumerate(child):
+        if not isinstance(entry, dict) or "name" not in entry:
+            raise ScenarioError(label, f"agencies.{index}", "each agency needs a name", entry)
+        name = entry["name"]
+        position = next((i for i, a in enumerate(merged)
+                         if isinstance(a, dict) and a.get("name") == name), None)
+        drop = entry.get("drop", False)
+        if not isinstance(drop, bool):
+            raise ScenarioError(label, f"agencies.{name}.drop", "must be true or false", drop)
+        entry = {k: v for k, v in entry.items() if k != "drop"}
+        if drop:
+            if position is None:
+                raise ScenarioError(label, f"agencies.{name}.drop",
+                                    "no inherited agency of that name to drop")
+            merged.pop(position)
+            continue
+        if position is None:
+            merged.append(copy.deepcopy(entry))
+        else:
+            merged[position] = merge(merged[position], entry, label)
+    return merged
+
+
+# --------------------------------------------------------------------------- overrides
+
+
+def parse_override(text: str) -> tuple[list[str], Any]:
+    """Split ``dotted.path=value`` and parse the value as a TOML value (else a plain string)."""
+    if "=" not in text:
+        raise ScenarioError("--set", None, "expected KEY=VALUE", text)
+    key, raw = text.split("=", 1)
+    key = key.strip()
+    parts = key.split(".")
+    if not key or any(not p for p in parts):
+        raise ScenarioError("--set", key or None, "expected a dotted path like portfolio.accounts",
+                            text)
+    try:
+        value = tomllib.loads(f"v = {raw.strip()}")["v"]
+    except tomllib.TOMLDecodeError:
+        value = raw.strip()
+    return parts, value
+
+
+def apply_override(data: dict[str, Any], parts: list[str], value: Any, label: str) -> None:
+    """Set ``value`` at the dotted path ``parts`` in ``data``, agencies addressed by name."""
+    node: Any = data
+    walked: list[str] = []
+    for depth, part in enumerate(parts):
+        last = depth == len(parts) - 1
+        walked.append(part)
+        if isinstance(node, list):
+            match = [a for a in node if isinstance(a, dict) and a.get("name") == part]
+            if not match:
+                names = ", ".join(str(a.get("name")) for a in node if isinstance(a, dict))
+                raise ScenarioError(label, ".".join(walked),
+                                    f"no agency named {part!r} (agencies: {names})")
+            if last:
+                raise ScenarioError(label, ".".join(walked), "cannot replace a whole agency")
+            node = match[0]
+            continue
+        if not isinstance(node, dict):
+            raise ScenarioError(label, ".".join(walked[:-1]), "is not a table", node)
+        if last:
+            node[part] = value
+        else:
+            if part not in node:
+                node[part] = {}
+            node = node[part]
+
+
+# --------------------------------------------------------------------------- validation
+
+
+def _field_path(loc: Iterable[Any], data: Mapping[str, Any]) -> str:
+    """Dotted path for a pydantic error location, naming agencies rather than indexing them."""
+    parts: list[str] = []
+    node: Any = data
+    for item in loc:
+        if isinstance(item, int) and isinstance(node, list):
+            entry = node[item] if item < len(node) else None
+            name = entry.get("name") if isinstance(entry, dict) else None
+            parts.append(str(name) if isinstance(name, str) and name else str(item))
+            node = entry
+        else:
+            parts.append(str(item))
+            node = node.get(item) if isinstance(node, dict) else None
+    return ".".join(parts)
+
+
+def validate(data: Mapping[str, Any], label: str) -> Scenario:
+    """Validate a merged dictionary, raising the first problem as a :class:`ScenarioError`."""
+    try:
+        return Scenario.model_validate(data)
+    except ValidationError as exc:
+        error = exc.errors(include_url=False)[0]
+        field = _field_path(error["loc"], data) or None
+        message = str(error["msg"])
+        for prefix in ("Value error, ", "Assertion failed, "):
+            message = message.removeprefix(prefix)
+        if error["type"] == "extra_forbidden":
+            message = "unknown key"
+        elif error["type"] == "missing":
+            message = "required field is missing"
+            return _raise(label, field, message, None, show=False)
+        located = FIELD_IN_MESSAGE.match(message)
+        if located:  # a check across fields names its own: "window_start: ..."
+            inner, message = located.group(1), located.group(2)
+            field = f"{field}.{inner}" if field else inner
+            return _raise(label, field, message, None, show=False)
+        show = "(got " not in message
+        return _raise(label, field, message[:1].lower() + message[1:], error.get("input"), show)
+
+
+def _raise(label: str, field: str | None, message: str, got: Any, show: bool) -> Scenario:
+    if show and isinstance(got, dict) and len(repr(got)) > 60:
+        got = "{...}"
+    raise ScenarioError(label, field, message, got if show else None, show_got=show) from None
+
+
+def load_scenario(path: str | Path, overrides: Iterable[str] = ()) -> Scenario:
+    """Read, merge, override and validate a scenario file."""
+    path = Path(path)
+    data = _resolve_extends(path)
+    for text in overrides:
+        parts, value = parse_override(text)
+        apply_override(data, parts, value, str(path))
+    return validate(data, str(path))
+
+
+def scenario_hash(scenario: Scenario) -> str:
+    """A stable SHA-256 of the resolved scenario (for manifests and result stores)."""
+    canonical = json.dumps(scenario.model_dump(mode="json"), sort_keys=True,
+                           separators=(",", ":"))
+    return hashlib.sha256(canonical.encode()).hexdigest()

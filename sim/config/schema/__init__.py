@@ -1,0 +1,162 @@
+"""Typed schema of a scenario file.
+
+A scenario is plain data: the tables of DESIGN §4 (``[scenario]``, ``[portfolio]``, ``[bank]``,
+``[rules]``, ``[[agencies]]``, ``[behaviour]``) validated by pydantic v2 models. Every model
+forbids unknown keys and checks ranges, so a typo in a scenario file is an error rather than a
+silently ignored setting. Loading, ``extends`` inheritance and ``--set`` overrides live in
+:mod:`sim.config.loading`; this module only says what a valid scenario looks like.
+
+Money is given in the currency's main unit (dollars) in files and converted to integer cents by
+the model. Rates are per day unless the name says otherwise; times of day are ``"HH:MM"``.
+"""
+
+from __future__ import annotations
+
+from pydantic import field_validator, model_validator
+
+from sim.config.schema.agency import Agency, Channel, Shift
+from sim.config.schema.bank import Allocation, Bank, Route
+from sim.config.schema.behaviour import Behaviour, HawkesParameters, StageParameters
+from sim.config.schema.common import (
+    CLOCK_PATTERN,
+    SHARE_TOLERANCE,
+    WEEKDAYS,
+    WORKWEEK,
+    Clock,
+    Finite,
+    Name,
+    NonNegative,
+    Positive,
+    Probability,
+    Strict,
+    Weekday,
+    clock_to_day_fraction,
+)
+from sim.config.schema.portfolio import (
+    BalanceDistribution,
+    DaysPastDueDistribution,
+    Portfolio,
+    ScenarioInfo,
+    Segment,
+)
+from sim.config.schema.rules import REGIMES, Regime, Rules
+
+__all__ = [
+    "CLOCK_PATTERN",
+    "REGIMES",
+    "SHARE_TOLERANCE",
+    "WEEKDAYS",
+    "WORKWEEK",
+    "Agency",
+    "Allocation",
+    "BalanceDistribution",
+    "Bank",
+    "Behaviour",
+    "Channel",
+    "Clock",
+    "DaysPastDueDistribution",
+    "Finite",
+    "HawkesParameters",
+    "Name",
+    "NonNegative",
+    "Portfolio",
+    "Positive",
+    "Probability",
+    "Regime",
+    "Route",
+    "Rules",
+    "Scenario",
+    "ScenarioInfo",
+    "Segment",
+    "Shift",
+    "StageParameters",
+    "Strict",
+    "Weekday",
+    "clock_to_day_fraction",
+]
+
+
+class Scenario(Strict):
+    """A whole scenario file, after ``extends`` and overrides have been applied."""
+
+    scenario: ScenarioInfo
+    """``[scenario]``: name, calendar, placement length and seed of the run."""
+    portfolio: Portfolio
+    """``[portfolio]``: how many accounts are placed, their balances, days past due, interest
+    and reason segments."""
+    bank: Bank = Bank()
+    """``[bank]``: placement, allocation, hand-over, data quality and follow-up."""
+    rules: Rules = Rules()
+    """``[rules]``: contact regulation (a regime preset plus overrides) and legal costs."""
+    agencies: list[Agency]
+    """``[[agencies]]``: one entry per agency (1 to 100, unique names)."""
+    behaviour: Behaviour = Behaviour()
+    """``[behaviour]``: the borrower-response model and its parameters."""
+
+    @field_validator("agencies")
+    @classmethod
+    def _agencies_valid(cls, agencies: list[Agency]) -> list[Agency]:
+        if not agencies:
+            raise ValueError("at least one agency is required")
+        if len(agencies) > 100:
+            raise ValueError(f"at most 100 agencies are supported (got {len(agencies)})")
+        names = [a.name for a in agencies]
+        duplicates = sorted({n for n in names if names.count(n) > 1})
+        if duplicates:
+            raise ValueError(f"agency names must be unique (got {', '.join(duplicates)} twice)")
+        return agencies
+
+    @model_validator(mode="after")
+    def _allocation_consistent(self) -> Scenario:
+        allocation = self.bank.allocation
+        names = {a.name for a in self.agencies}
+        second = self.bank.second_placement
+        if second is not None:
+            if second not in names:
+                raise ValueError(f"bank.second_placement: no agency named {second!r}")
+            if (self.agency(second).share or 0.0) != 0.0 or second in (
+                    allocation.champion, allocation.challenger) or any(
+                    r.agency == second for r in allocation.routes):
+                raise ValueError(f"bank.second_placement: {second!r} takes only second "
+                                 f"placements, so it must have no share, route or role in "
+                                 f"the first allocation")
+            if len(self.agencies) < 2:
+                raise ValueError("bank.second_placement: needs another agency for the first "
+                                 "placement")
+        if allocation.method == "champion_challenger":
+            for role in ("champion", "challenger"):
+                if getattr(allocation, role) not in names:
+                    raise ValueError(f"bank.allocation.{role}: no agency named "
+                                     f"{getattr(allocation, role)!r}")
+            return self
+        for k, route in enumerate(allocation.routes):
+            if route.agency not in names:
+                raise ValueError(f"bank.allocation.routes.{k}.agency: no agency named "
+                                 f"{route.agency!r}")
+            if route.segment is not None and route.segment not in self.portfolio.segments:
+                raise ValueError(f"bank.allocation.routes.{k}.segment: no segment named "
+                                 f"{route.segment!r}")
+        for agency in self.agencies:
+            if agency.share is None and agency.name != second:
+                raise ValueError(f"agencies.{agency.name}.share: required field is missing "
+                                 f"(every agency needs a share under {allocation.method} "
+                                 f"allocation)")
+        total = sum(a.share or 0.0 for a in self.agencies)
+        if abs(total - 1.0) > SHARE_TOLERANCE:
+            raise ValueError(f"agencies: agency shares must sum to 1 (got {total:g})")
+        if allocation.method == "performance":
+            for agency in self.agencies:
+                share = agency.share or 0.0
+                if not allocation.floor <= share <= allocation.cap:
+                    raise ValueError(f"agencies.{agency.name}.share: must lie within "
+                                     f"bank.allocation floor and cap ({allocation.floor}-"
+                                     f"{allocation.cap}) under performance allocation "
+                                     f"(got {share:g})")
+        return self
+
+    def agency(self, name: str) -> Agency:
+        """Return the agency called ``name``."""
+        for agency in self.agencies:
+            if agency.name == name:
+                return agency
+        raise KeyError(name)

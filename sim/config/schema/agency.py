@@ -1,0 +1,171 @@
+"""``[[agencies]]`` table: one collection agency's profile, shifts and message cadences."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import (
+    AfterValidator,
+    Field,
+    model_validator,
+)
+
+from sim.config.schema.common import (
+    WORKWEEK,
+    Clock,
+    Name,
+    NonNegative,
+    Positive,
+    Probability,
+    Strict,
+    Weekday,
+    check_finite,
+    clock_to_day_fraction,
+)
+
+
+class FeeTier(Strict):
+    """A contingency-fee tier: ``rate`` applies to all collections once the agency's recovery
+    rate on its placed balance reaches ``recovery_at_least``."""
+
+    recovery_at_least: Probability
+    """Recovery rate 0–1 (collected / balance placed with the agency) from which the tier
+    applies."""
+    rate: Probability
+    """Contingency fee 0–1 on all collections once the tier is reached."""
+
+
+class Channel(Strict):
+    """A message cadence: sent every ``every_days`` from ``first_day`` after hand-over."""
+
+    every_days: int = Field(default=0, ge=0, le=365)
+    """Days between two messages on this channel; 0 = channel off."""
+    first_day: int = Field(default=1, ge=0, le=365)
+    """Days after hand-over of the first message (0 = the hand-over day)."""
+    cost: NonNegative = 0.0
+    """Cost per message sent, currency units, whether or not it is delivered."""
+
+    @property
+    def enabled(self) -> bool:
+        return self.every_days > 0
+
+
+class Shift(Strict):
+    """Collector working hours and days."""
+
+    start: Clock = "09:00"
+    """Start of the collectors' shift, ``"HH:MM"``."""
+    end: Clock = "17:00"
+    """End of the shift, ``"HH:MM"`` (after ``start``)."""
+    days: list[Weekday] = Field(default_factory=lambda: list(WORKWEEK))
+    """Weekdays worked (``"mon"`` to ``"sun"``, no repeats)."""
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Shift:
+        if clock_to_day_fraction(self.start) >= clock_to_day_fraction(self.end):
+            raise ValueError(f"start: must be before end (got {self.start}-{self.end})")
+        if len(set(self.days)) != len(self.days):
+            raise ValueError(f"days: must not repeat (got {self.days})")
+        return self
+
+
+class Agency(Strict):
+    """One collection agency (or the bank's own team when ``kind = "in_house"``).
+
+    Incentives: a contingency agency earns ``commission`` on everything collected, or the rate
+    of the highest ``commission_tiers`` entry its recovery reaches; it works only accounts whose
+    expected fee (rate × balance × its own estimate of the chance the account pays) is at least
+    ``min_expected_fee`` ("cherry-picking"; 0 works every account); and while its recovery runs
+    behind the pace of ``target_recovery`` its rule discipline falls to
+    ``compliance_when_behind`` (cutting corners).
+    """
+
+    name: Name
+    """Unique agency name (letters, digits, ``_``, ``-``), used by allocation and in outputs."""
+    kind: Literal["contingency", "in_house"] = "contingency"
+    """``"contingency"`` (paid a fee on collections, bears its own costs) or ``"in_house"`` (the
+    bank's own team: no fee; the bank pays its staff, calls and messages)."""
+    share: Probability | None = None
+    """Share 0–1 of each vintage (``fixed``; unrouted accounts under ``segment_rules``; the
+    starting share under ``performance``); shares sum to 1. Unused by ``champion_challenger``."""
+    collectors: int = Field(default=20, ge=0, le=100_000)
+    """Number of collectors working the shift; 0 = no calls and no inbound callbacks."""
+    shift: Shift = Shift()
+    """Collectors' working hours and days."""
+    skill: Probability = 0.5
+    """Collector skill 0–1, centred at 0.5: raises the promise logit (``skill_promise``) and the
+    chance of clearing a misunderstanding (``clear_skill``)."""
+    tone: Probability = 0.3
+    """Firmness of tone, 0 (soft) to 1 (harsh): shifts promise and keep logits and scales
+    complaints and cease requests (the ``tone_*`` effects)."""
+    analytics_auc: Annotated[float, Field(ge=0.5, le=0.999), AfterValidator(check_finite)] = 0.65
+    """Ranking quality (AUC 0.5–0.999) of the agency's own score of the latent payer type: orders
+    calls under ``priority = "score"`` and estimates the pay chance in the expected-fee screen."""
+    priority: Literal["score", "balance", "days_past_due", "random"] = "score"
+    """Call-list order: ``score`` (best first), ``balance`` (largest first), ``days_past_due``
+    (fewest first) or ``random``."""
+    max_attempts_per_day: int = Field(default=2, ge=1, le=50)
+    """The agency's own cap on call attempts per account per day (not a rule)."""
+    retry_hours: NonNegative = 3.0
+    """Least time between two call attempts to the same account, hours."""
+    compliance: Probability = 0.98
+    """Chance 0–1 of obeying the rules, drawn each day per account (and once a day for the whole
+    desk for the call window); every breach is counted as a violation."""
+    settlement_max_discount: Probability = 0.3
+    """Largest settlement discount, share 0–1 of the outstanding balance (offered in 5-point
+    steps: the smallest that brings the balance within reach); 0 = no settlements."""
+    plan_max_months: int = Field(default=6, ge=0, le=120)
+    """Longest instalment plan, months of 30 days: instalments are at least outstanding / months
+    and at least the cardholder's monthly capacity; 0 = no plans."""
+    freeze_interest_on_plan: bool = True
+    """Freeze interest while an account is on a plan (hardship terms, to which
+    ``hardship_response`` applies); interest resumes if the plan breaks."""
+    waive_interest: bool = False
+    """Offer cardholders asked to pay in full the waiver of interest accrued during placement; the
+    waived share counts as a discount (``settlement_promise``)."""
+    promise_days: int = Field(default=7, ge=1, le=60)
+    """Days from a promise to its due date (rounded up to midnight); for a plan, to its first
+    instalment, then one every 30 days."""
+    commission: Probability = 0.2
+    """Contingency fee 0–1 on everything collected (unless a tier applies); also the rate in the
+    expected-fee screen. In-house teams are not charged it."""
+    commission_tiers: list[FeeTier] = Field(default_factory=list)
+    """Fee tiers, in rising ``recovery_at_least``, replacing ``commission`` once the agency's
+    recovery rate reaches them; empty = flat ``commission``."""
+    min_expected_fee: NonNegative = 0.0
+    """Accounts whose expected fee (commission × balance × estimated pay chance) is below this,
+    currency units, are never called (contingency only); 0 = call every account."""
+    target_recovery: Probability = 0.0
+    """Recovery rate 0–1 the agency aims for by recall; it is behind while its recovery trails
+    this pro rata to the accounts' age. 0 = no target."""
+    compliance_when_behind: Probability | None = None
+    """Compliance 0–1 while behind the ``target_recovery`` pace (cutting corners); unset = the
+    usual ``compliance``."""
+    collector_hourly_wage: NonNegative = 16.5
+    """Pay per collector per hour of shift, currency units, for every working day of the program."""
+    cost_per_call: NonNegative = 0.05
+    """Cost per outbound call attempt, currency units."""
+    ring_minutes: Positive = 0.6
+    """Minutes a dial rings, on answered and unanswered calls alike."""
+    wrong_number_minutes: Positive = 1.0
+    """Minutes a call to a wrong number takes (instead of ``ring_minutes``)."""
+    talk_minutes: Positive = 6.0
+    """Mean conversation length, minutes (exponential), outbound and inbound."""
+    wrap_minutes: NonNegative = 1.0
+    """Minutes of wrap-up after every call."""
+    inbound_patience_minutes: Positive = 3.0
+    """Mean time an inbound caller waits in the queue before hanging up, minutes (exponential)."""
+    sms: Channel = Channel()
+    """SMS cadence; delivered only to a valid phone number."""
+    email: Channel = Channel()
+    """E-mail cadence; delivered only to a valid e-mail address."""
+    letter: Channel = Channel()
+    """Letter cadence; letters always arrive."""
+
+    @model_validator(mode="after")
+    def _tiers_ordered(self) -> Agency:
+        thresholds = [t.recovery_at_least for t in self.commission_tiers]
+        if thresholds != sorted(set(thresholds)):
+            raise ValueError(f"commission_tiers: must rise strictly in recovery_at_least "
+                             f"(got {thresholds})")
+        return self

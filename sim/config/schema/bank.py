@@ -1,0 +1,144 @@
+"""``[bank]`` table: placement of vintages, allocation to agencies, hand-over, feedback."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import AfterValidator, Field, model_validator
+
+from sim.config.schema.common import (
+    Name,
+    NonNegative,
+    Probability,
+    Strict,
+    check_finite,
+)
+
+
+class Route(Strict):
+    """One segment-routing rule: accounts matching every given condition go to ``agency``.
+
+    Bands are inclusive at the bottom and exclusive at the top (a ``score_max`` of 1 includes
+    the best account); ``score`` is the percentile (0 = worst, 1 = best) of the bank's own
+    score of the account.
+    """
+
+    agency: Name
+    """Agency that receives the accounts this route matches."""
+    segment: Name | None = None
+    """Segment name to match; unset = any segment."""
+    balance_min: NonNegative | None = None
+    """Lowest placed balance matched (inclusive), currency units; unset = no lower bound."""
+    balance_max: NonNegative | None = None
+    """Placed balance must be below this (exclusive), currency units; unset = no upper bound."""
+    days_past_due_min: int | None = Field(default=None, ge=0)
+    """Fewest days past due at placement matched (inclusive); unset = no lower bound."""
+    days_past_due_max: int | None = Field(default=None, ge=0)
+    """Days past due at placement must be below this (exclusive); unset = no upper bound."""
+    score_min: Probability | None = None
+    """Lowest percentile 0–1 of the bank's score matched (inclusive; 0 = worst account)."""
+    score_max: Probability | None = None
+    """Bank-score percentile 0–1 must be below this (exclusive; 1 includes the best account)."""
+
+
+class Allocation(Strict):
+    """How placed accounts are split across agencies.
+
+    * ``fixed`` — each agency receives its ``share`` of every vintage;
+    * ``champion_challenger`` — the ``challenger`` receives ``challenger_share`` of like
+      accounts (the same vintage, segment and balance band) and the ``champion`` the rest;
+    * ``segment_rules`` — the first matching ``routes`` entry decides, and accounts no route
+      matches are split by the agencies' shares;
+    * ``performance`` — vintages start from the agencies' shares; at every review the share of
+      future vintages moves by ``step`` from the agency with the worst ``metric`` on the
+      vintages placed so far to the one with the best, within ``floor`` and ``cap``.
+    """
+
+    method: Literal["fixed", "champion_challenger", "segment_rules", "performance"] = "fixed"
+    """How accounts are split: ``fixed``, ``champion_challenger``, ``segment_rules`` or
+    ``performance`` (see this table's description)."""
+    champion: Name | None = None
+    """Agency that receives the rest of each stratum under ``champion_challenger`` (agencies
+    other than champion and challenger receive nothing)."""
+    challenger: Name | None = None
+    """Agency that receives ``challenger_share`` of each stratum under ``champion_challenger``."""
+    challenger_share: Probability = 0.2
+    """Share 0–1 of each stratum of like accounts (vintage, segment, balance quintile) given to
+    the challenger, rounded to whole accounts."""
+    routes: list[Route] = Field(default_factory=list)
+    """Routing rules for ``segment_rules``, tried in order; the first match decides."""
+    review_every_days: int = Field(default=30, ge=1, le=365)
+    """Days between share reviews under ``performance`` (on days that are multiples of it)."""
+    metric: Literal["netback_rate", "recovery_rate"] = "netback_rate"
+    """What reviews compare under ``performance``: ``netback_rate`` (after fees or in-house costs)
+    or ``recovery_rate``, like for like on the vintages every agency holds."""
+    step: Probability = 0.1
+    """Share 0–1 of future vintages moved from the worst to the best agency at each review."""
+    floor: Probability = 0.1
+    """Smallest share 0–1 an agency can fall to under ``performance``."""
+    cap: Probability = 0.9
+    """Largest share 0–1 an agency can rise to under ``performance``."""
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Allocation:
+        if self.method == "champion_challenger":
+            if not self.champion or not self.challenger:
+                raise ValueError("champion_challenger needs both champion and challenger")
+            if self.champion == self.challenger:
+                raise ValueError(f"champion and challenger must differ (got {self.champion})")
+        if self.method == "segment_rules" and not self.routes:
+            raise ValueError("segment_rules needs at least one entry in routes")
+        if self.floor > self.cap:
+            raise ValueError(f"floor must not exceed cap (got {self.floor} > {self.cap})")
+        return self
+
+
+class Bank(Strict):
+    """``[bank]``: placement, hand-over to agencies, feedback and recall.
+
+    ``placement = "batch"`` places every account at day 0; ``"flow"`` places them in
+    ``vintages`` equal vintages, one every ``vintage_every_days`` days. Each account is recalled
+    ``horizon_days`` (the placement length) after its own placement. ``analytics_auc`` is the
+    ranking quality of the bank's own score, used by score-band routing. ``follow_up_days``
+    (0 = none) follows cured accounts after recall to see whether they re-default.
+    ``second_placement`` names an agency that receives, for another placement, the accounts
+    that come back from their first placement still owing (see
+    :mod:`sim.model.bank.second_placement`).
+    """
+
+    placement: Literal["batch", "flow"] = "batch"
+    """``"batch"`` places every account on day 0; ``"flow"`` places ``vintages`` equal vintages."""
+    vintages: int = Field(default=1, ge=1, le=120)
+    """Number of vintages placed (``flow`` only; a batch is one vintage)."""
+    vintage_every_days: int = Field(default=30, ge=1, le=365)
+    """Days between two vintage placements (``flow``)."""
+    allocation: Allocation = Allocation()
+    """How each vintage is split across agencies."""
+    transfer_delay_days: int = Field(default=2, ge=0, le=60)
+    """Days from placement until the agency can work an account (file hand-over); meanwhile it
+    accrues interest and may self-cure."""
+    phone_valid: Probability = 0.85
+    """Share 0–1 of accounts whose phone number on file is valid (drawn per account); calls to
+    the others are wrong numbers and their SMS are not delivered."""
+    email_valid: Probability = 0.7
+    """Share 0–1 of accounts whose e-mail address is valid; e-mails to the others are not
+    delivered (but still cost)."""
+    report_every_days: int = Field(default=7, ge=1, le=365)
+    """Period of the agencies' reports to the bank, days (rows of ``reports.csv``); it does
+    not change the simulation."""
+    analytics_auc: Annotated[float, Field(ge=0.5, le=0.999), AfterValidator(check_finite)] = 0.7
+    """Ranking quality (AUC 0.5–0.999) of the bank's own score of the latent payer type; used only
+    by the score bands of ``routes``."""
+    follow_up_days: int = Field(default=0, ge=0, le=3650)
+    """Days each cured account is followed after its recall to see whether it re-defaults;
+    0 = no follow-up."""
+    second_placement: Name | None = None
+    """Agency that takes, for another ``horizon_days``, the accounts that return still owing (not
+    paid, settled or on a plan); it has no share or role in the first allocation. Unset = none."""
+
+    @model_validator(mode="after")
+    def _flow(self) -> Bank:
+        if self.placement == "batch" and self.vintages != 1:
+            raise ValueError(f"a batch placement has one vintage; use placement = \"flow\" "
+                             f"for {self.vintages}")
+        return self

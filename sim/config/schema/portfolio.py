@@ -1,0 +1,182 @@
+"""``[scenario]`` and ``[portfolio]`` tables: identity, calendar, seed; accounts by segment."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Literal
+
+from pydantic import (
+    AfterValidator,
+    Field,
+    field_validator,
+    model_validator,
+)
+
+from sim.config.schema.common import (
+    SHARE_TOLERANCE,
+    Finite,
+    Name,
+    NonNegative,
+    Positive,
+    Probability,
+    Strict,
+    check_finite,
+)
+
+
+class ScenarioInfo(Strict):
+    """``[scenario]``: identity, calendar and seed of the run."""
+
+    name: Name
+    """Scenario name (letters, digits, ``_``, ``-``; at most 64 characters): labels the run
+    and is the default output folder ``results/<name>``."""
+    description: str = ""
+    """Free text: what the scenario is for (not used by the model)."""
+    start_date: dt.date = dt.date(2026, 1, 5)
+    """Calendar date of day 0 (``YYYY-MM-DD``): sets the weekday of every day (collector
+    shift days) and the dates of the daily series."""
+    horizon_days: int = Field(default=90, ge=1, le=3650)
+    """Placement length, days: each account is recalled this many days after its own placement
+    (90 is industry practice for contingency agencies on recent delinquency)."""
+    seed: int = Field(default=12345, ge=0, lt=2**63)
+    """Root seed of the random streams (0 to 2**63 - 1): a (seed, replication) pair always gives
+    the same run; ``--seed`` on the command line overrides it."""
+
+
+# --------------------------------------------------------------------------- [portfolio]
+
+
+class BalanceDistribution(Strict):
+    """Placed balance: log-normal with the given median and log-sd, clipped to [min, max]."""
+
+    distribution: Literal["lognormal"] = "lognormal"
+    """Shape of the balance distribution; only ``"lognormal"`` is implemented."""
+    median: Positive = 3500.0
+    """Median placed balance before the segment's ``balance_scale``, currency units."""
+    sigma: NonNegative = 0.8
+    """Standard deviation of the log balance (log-sd); 0 puts every balance at the median."""
+    min: NonNegative = 100.0
+    """Smallest placed balance, currency units: lower draws are raised to it (applied after
+    ``balance_scale``)."""
+    max: Positive = 50_000.0
+    """Largest placed balance, currency units: higher draws are cut to it (applied after
+    ``balance_scale``)."""
+
+    @model_validator(mode="after")
+    def _ordered(self) -> BalanceDistribution:
+        if self.min > self.max:
+            raise ValueError(f"min must not exceed max (got min={self.min}, max={self.max})")
+        return self
+
+
+class DaysPastDueDistribution(Strict):
+    """Days past due at placement: uniform integers in [low, high]."""
+
+    distribution: Literal["uniform"] = "uniform"
+    """Shape of the days-past-due distribution; only ``"uniform"`` is implemented."""
+    low: int = Field(default=30, ge=0, le=3650)
+    """Fewest days past due at placement (inclusive), days."""
+    high: int = Field(default=90, ge=0, le=3650)
+    """Most days past due at placement (inclusive), days. Days past due only order call lists
+    (``priority``) and route accounts (``routes``); they do not change behaviour."""
+
+    @model_validator(mode="after")
+    def _ordered(self) -> DaysPastDueDistribution:
+        if self.low > self.high:
+            raise ValueError(f"low must not exceed high (got low={self.low}, high={self.high})")
+        return self
+
+
+class Segment(Strict):
+    """One reason for falling behind, with its own latent behaviour.
+
+    Nine fields are the means of per-account Beta distributions (``answer_rate``,
+    ``willingness``, ``lump_sum_share``, ``monthly_capacity``, ``dispute_rate``,
+    ``complaint_sensitivity``, ``cease_rate``, ``callback_rate``, ``promise_keep``);
+    ``concentration`` sets how tightly accounts cluster around them (larger is tighter).
+    ``misunderstanding`` is the chance an account holds one; the other fields are one value
+    for the whole segment.
+    """
+
+    share: Probability
+    """Share 0–1 of the portfolio's accounts in this segment; segment shares must sum to 1."""
+    balance_scale: Positive = 1.0
+    """Multiplier on this segment's drawn balances, before the ``min``/``max`` clip; 1 = the
+    portfolio's distribution as given."""
+    answer_rate: Probability = 0.3
+    """Mean chance 0–1 (Beta per account) that the cardholder answers a call to a valid number,
+    before contact pressure (``pressure_answer``)."""
+    willingness: Probability = 0.5
+    """Mean willingness to pay 0–1 (Beta per account): base logit of the promise probability;
+    times ability (min(1, lump sum + 6 months' capacity)) it is the chance of being a payer."""
+    lump_sum_share: Probability = 0.3
+    """Mean share 0–1 (Beta) of the balance the cardholder can raise at once: from 0.9, asked to
+    pay in full; else a settlement if the discount needed is within the agency's authority."""
+    monthly_capacity: Probability = 0.1
+    """Mean share 0–1 (Beta) of the placed balance the cardholder can pay a month: the smallest
+    instalment offered; asking more than it is a burden."""
+    self_cure_rate: NonNegative = 0.002
+    """Hazard per day of paying in full unprompted (one value for the segment; stage model):
+    with no reminders, 1 − exp(−rate·T) of accounts self-cure by day T."""
+    reminder_lift: NonNegative = 0.0
+    """On a day a message reaches the cardholder the self-cure hazard is multiplied by
+    1 + lift (stage model); 0 = reminders do not help."""
+    misunderstanding: Probability = 0.0
+    """Chance 0–1 that an account misunderstands its card terms (yes/no per account): it disputes
+    unless a conversation clears it (``clear_misunderstanding``)."""
+    dispute_rate: Probability = 0.05
+    """Mean chance 0–1 (Beta) per conversation of an ordinary dispute, which starts the
+    ``dispute_hold_days`` hold."""
+    complaint_sensitivity: Probability = 0.01
+    """Mean base chance 0–1 (Beta) per conversation of a complaint, scaled by tone, pressure and
+    any violation (``tone_complaint``, ``pressure_complaint``, ``violation_complaint``)."""
+    cease_rate: Probability = 0.01
+    """Mean base chance 0–1 (Beta) per conversation of a request to stop contact, scaled by tone
+    and pressure (``tone_cease``, ``pressure_cease``)."""
+    callback_rate: Probability = 0.02
+    """Mean chance 0–1 (Beta) that the cardholder phones the agency on a day a message reaches
+    them; callers join the agency's inbound queue."""
+    promise_keep: Probability = 0.6
+    """Mean base chance 0–1 (Beta) that a promise is kept, before willingness, tone, burden,
+    payer type and hardship terms shift its logit."""
+    hardship_response: Finite = 0.0
+    """Logit shift of both the promise and the keep probability when offered a plan with interest
+    frozen (``freeze_interest_on_plan``); 0 = no response."""
+    breathing_space_request: Probability = 0.0
+    """Chance 0–1 per conversation of asking for breathing space, only where the rules offer it
+    (``breathing_space_days`` > 0)."""
+    redefault_risk: Probability = 0.2
+    """Chance 0–1 that an account paid in full falls behind again within the follow-up window
+    (used only with ``[bank] follow_up_days`` > 0)."""
+    concentration: Positive = 8.0
+    """Beta concentration (α + β) of the per-account draws around the segment means marked
+    "Beta"; larger is tighter."""
+
+
+class Portfolio(Strict):
+    """``[portfolio]``: the delinquent accounts placed, by reason segment."""
+
+    accounts: int = Field(default=20_000, ge=1, le=50_000_000)
+    """Number of accounts placed over the whole program (all vintages together)."""
+    apr: Annotated[float, Field(ge=0.0, le=2.0), AfterValidator(check_finite)] = 0.2499
+    """Annual interest rate as a fraction (0.2499 = 24.99%), accrued daily at apr/365 on the
+    outstanding balance; paused on frozen plans and in breathing space. 0 = no interest."""
+    late_fee: NonNegative = 0.0
+    """Fee added every 30 days after placement to open accounts not on a plan (nor in
+    breathing space), currency units; 0 = none."""
+    balance: BalanceDistribution = BalanceDistribution()
+    """Distribution of placed balances, currency units."""
+    days_past_due: DaysPastDueDistribution = DaysPastDueDistribution()
+    """Distribution of days past due at placement."""
+    segments: dict[Name, Segment]
+    """Reason-for-delinquency segments by name, each with its share and latent behaviour."""
+
+    @field_validator("segments")
+    @classmethod
+    def _shares_sum_to_one(cls, segments: dict[str, Segment]) -> dict[str, Segment]:
+        if not segments:
+            raise ValueError("at least one segment is required")
+        total = sum(s.share for s in segments.values())
+        if abs(total - 1.0) > SHARE_TOLERANCE:
+            raise ValueError(f"segment shares must sum to 1 (got {total:g})")
+        return segments

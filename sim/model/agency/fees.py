@@ -1,0 +1,50 @@
+"""Contingency fees and the effort they buy: commission tiers and expected-fee screening.
+
+An agency on contingency earns a share of what it collects — a flat ``commission``, or the rate
+of the highest tier its recovery rate reaches (:func:`commission_rate`). Paid that way, it has
+reason to work only accounts worth its time: :func:`expected_fee` is what it expects to earn on
+an account (rate × balance × its estimate of the chance the account pays), and accounts below
+``min_expected_fee`` are never called ("cherry-picking"). The estimate comes from the agency's
+own score through the binormal model of :mod:`sim.model.bank.allocation`: P(payer | score) with the
+portfolio's payer share as prior.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from scipy.stats import norm
+
+from sim.config.schema import Agency
+from sim.model.bank.allocation import separation_for_auc
+
+
+def commission_rate(profile: Agency, recovery: float) -> float:
+    """The fee rate of a contingency agency whose recovery rate is ``recovery``."""
+    rate = profile.commission
+    for tier in profile.commission_tiers:
+        if recovery >= tier.recovery_at_least:
+            rate = tier.rate
+    return rate
+
+
+def commission(profile: Agency, collected: float, placed: float) -> float:
+    """Fees owed on ``collected`` out of ``placed`` (nothing for an in-house team)."""
+    if profile.kind == "in_house" or collected <= 0:
+        return 0.0
+    recovery = collected / placed if placed > 0 else 0.0
+    return commission_rate(profile, recovery) * collected
+
+
+def payer_probability(score: np.ndarray, auc: float, prior: float) -> np.ndarray:
+    """P(payer | score) when payers' scores are N(d, 1) and others' N(0, 1)."""
+    d = separation_for_auc(auc)
+    payer = prior * norm.pdf(score - d)
+    other = (1.0 - prior) * norm.pdf(score)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(payer + other > 0, payer / (payer + other), prior)
+
+
+def expected_fee(profile: Agency, balance: np.ndarray, score: np.ndarray,
+                 prior: float) -> np.ndarray:
+    """What the agency expects to earn on each account, in the balance's unit."""
+    return profile.commission * balance * payer_probability(score, profile.analytics_auc, prior)

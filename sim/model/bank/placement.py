@@ -1,0 +1,73 @@
+"""The bank's side of the program: placement of vintages, agency scores, hand-over, recall.
+
+* **Placement** — a batch at day 0, or a flow of ``vintages`` equal vintages, one every
+  ``vintage_every_days``; accounts are assigned to vintages in contiguous blocks of the
+  portfolio, so the vintage of an account does not depend on anything random. Each vintage is
+  allocated to agencies when it is placed (see :mod:`sim.model.bank.allocation`), so allocation can
+  learn from earlier vintages.
+* **Scores** — each agency sees the accounts' latent payer type through its own noisy score
+  whose ranking quality (AUC) is its ``analytics_auc`` (see
+  :func:`sim.model.bank.allocation.noisy_score`).
+* **Hand-over** after ``transfer_delay_days``; **recall** ``horizon_days`` (the placement
+  length) after each account's own placement, freezing the account.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from sim.config.schema import Scenario
+from sim.model.bank.allocation import agency_key, noisy_score
+from sim.model.portfolio.accounts import ACTIVE, PENDING, PLAN, Accounts
+from sim.model.rng import Streams
+
+
+def vintage_of_accounts(n: int, vintages: int) -> np.ndarray:
+    """Vintage number of each account: contiguous, near-equal blocks."""
+    return (np.arange(n, dtype=np.int64) * vintages // max(n, 1)).astype(np.int16)
+
+
+def placement_days(scenario: Scenario) -> list[int]:
+    """The day each vintage is placed."""
+    bank = scenario.bank
+    return [v * bank.vintage_every_days for v in range(bank.vintages)]
+
+
+def program_days(scenario: Scenario) -> int:
+    """Days from the first placement to the last recall (second placements included)."""
+    placements = 2 if scenario.bank.second_placement else 1
+    return placement_days(scenario)[-1] + placements * scenario.scenario.horizon_days
+
+
+def agency_scores(scenario: Scenario, accounts: Accounts, streams: Streams) -> np.ndarray:
+    """One score per (agency, account): a noisy view of the latent payer type."""
+    scores = np.empty((len(scenario.agencies), accounts.n))
+    for index, agency in enumerate(scenario.agencies):
+        scores[index] = noisy_score(accounts.payer, agency.analytics_auc,
+                                    streams.get("scores", agency_key(agency.name)))
+    return scores
+
+
+def place(scenario: Scenario, accounts: Accounts, idx: np.ndarray, agency: np.ndarray,
+          day: int) -> None:
+    """Place accounts ``idx`` with ``agency`` on ``day``; recall after the placement length."""
+    accounts.agency[idx] = agency
+    accounts.is_placed[idx] = True
+    accounts.placed_day[idx] = float(day)
+    accounts.workable_day[idx] = float(day + scenario.bank.transfer_delay_days)
+    accounts.recall_day[idx] = float(day + scenario.scenario.horizon_days)
+
+
+def hand_over(accounts: Accounts, day: int) -> None:
+    """Accounts whose data reached their agency become workable."""
+    ready = (accounts.status == PENDING) & (accounts.workable_day <= day) & ~accounts.recalled
+    accounts.status[ready] = ACTIVE
+
+
+def recall(accounts: Accounts, day: int) -> np.ndarray:
+    """Return accounts to the bank at the end of their placement; returns those recalled."""
+    due = np.flatnonzero(~accounts.recalled & (accounts.recall_day <= day))
+    accounts.recalled[due] = True
+    accounts.collected_at_recall[due] = accounts.collected[due]
+    accounts.plan_at_recall[due] = accounts.status[due] == PLAN
+    return due

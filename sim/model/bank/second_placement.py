@@ -1,0 +1,98 @@
+"""Second placement: recalled accounts placed again with another agency, and who gets credit.
+
+With ``[bank] second_placement = "<agency>"``, an account that comes back from its first
+placement still owing — not paid, not settled, not on a live plan — is placed the same day with
+that agency for another ``horizon_days`` (usually at a higher fee: the agency's own
+``commission``). One account then belongs to two agencies in turn, so every figure is split
+by placement: at the moment of re-placement the account's counters and state are copied
+(:func:`replace_accounts`), the first agency is credited with the copy, and the second agency
+with what happened since. :class:`PlacementView` serves those figures to the KPI code.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+import numpy as np
+
+from sim.model.portfolio.accounts import ACTIVE, NOT_YET, PENDING, PROMISE, Accounts
+from sim.model.rules.book import RuleBook
+
+# Counters that add up over placements: the second placement's share is final − copy.
+ADDITIVE = ("collected", "waived", "accrued", "attempts", "rpcs", "conversations", "promises",
+            "promises_kept", "promises_broken", "complaints", "disputes", "violations",
+            "messages", "breathing_spaces")
+# State read at the end of a placement: the first placement's is the copy.
+STATE = ("status", "outstanding", "first_attempt", "first_rpc", "max_pressure",
+         "ever_paid_instalment", "redefaulted", "self_cured", "plan_at_recall", "placed_day")
+
+Kind = Literal["all", "first", "second"]
+
+
+def start_copies(acc: Accounts, rules: RuleBook) -> None:
+    """Prepare the arrays that hold each account's first placement."""
+    acc.first = {name: np.zeros_like(getattr(acc, name)) for name in (*ADDITIVE, *STATE)}
+    acc.first["ceased"] = np.zeros_like(rules.ceased)
+
+
+def eligible(acc: Accounts, recalled: np.ndarray) -> np.ndarray:
+    """Of the accounts just recalled, those still owing and not yet placed twice."""
+    status = acc.status[recalled]
+    owing = ((status == ACTIVE) | (status == PENDING) | (status == PROMISE)) \
+        & (acc.outstanding[recalled] > 0) & ~acc.replaced[recalled]
+    return recalled[owing]
+
+
+def replace_accounts(acc: Accounts, rules: RuleBook, idx: np.ndarray, agency: int, day: int,
+                     transfer_days: int, horizon_days: int) -> None:
+    """Copy the first placement of ``idx`` and place them again with ``agency`` on ``day``."""
+    copy = acc.first
+    assert copy is not None, "start_copies first"
+    for name in (*ADDITIVE, *STATE):
+        copy[name][idx] = getattr(acc, name)[idx]
+    copy["ceased"][idx] = rules.ceased[idx]
+    acc.replaced[idx] = True
+    acc.agency[idx] = agency
+    acc.placed_day[idx] = float(day)
+    acc.workable_day[idx] = float(day + transfer_days)
+    acc.recall_day[idx] = float(day + horizon_days)
+    acc.recalled[idx] = False
+    acc.status[idx] = PENDING
+    acc.promise_due[idx] = NOT_YET
+    acc.first_attempt[idx] = np.nan
+    acc.first_rpc[idx] = np.nan
+    acc.max_pressure[idx] = 0
+
+
+class PlacementView:
+    """Per-account figures of ``members`` for one placement (or for all placements together).
+
+    ``kind = "first"``: what each account looked like when its first placement ended;
+    ``"second"``: what happened during its second placement; ``"all"``: everything.
+    Reads like :class:`~sim.model.portfolio.accounts.Accounts` (``view.collected`` is an array
+    over members).
+    """
+
+    def __init__(self, acc: Accounts, rules: RuleBook, members: np.ndarray, kind: Kind) -> None:
+        self._acc = acc
+        self._rules = rules
+        self.members = members
+        self.kind: Kind = kind if getattr(acc, "first", None) is not None else "all"
+
+    def __getattr__(self, name: str) -> np.ndarray:
+        acc, members = self._acc, self.members
+        source = self._rules if name == "ceased" else acc
+        current = getattr(source, name)[members]
+        if self.kind == "all":
+            return current
+        copy = acc.first
+        assert copy is not None
+        if self.kind == "first":
+            if name in copy:
+                return np.where(acc.replaced[members], copy[name][members], current)
+            return current
+        if name in ADDITIVE:
+            return current - copy[name][members]
+        if name == "placed":
+            return copy["outstanding"][members]
+        return current

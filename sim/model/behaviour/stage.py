@@ -1,0 +1,183 @@
+"""The stage model of borrower response: answer, conversation, outcome, promise kept or broken.
+
+Probabilities come from each account's latent attributes (drawn once in
+:mod:`sim.model.portfolio.accounts`) shifted by the agency's skill and tone, the offer's terms,
+the contact
+pressure and any rule violation, with the effects of ``[behaviour.stage]``:
+
+* **answer** — ``answer_rate · exp(pressure_answer · pressure)``: cardholders who are called
+  often pick up less.
+* **conversation** — a complaint is drawn first (``complaint_sensitivity`` scaled by
+  ``exp(tone_complaint·tone + pressure_complaint·pressure + violation_complaint·violated)``);
+  then a misunderstanding of card terms is cleared with probability ``clear_misunderstanding +
+  clear_skill·(skill − ½)`` or becomes a dispute; an ordinary dispute follows with the account's
+  ``dispute_rate``; a cease-contact request with ``cease_rate`` scaled like complaints; else a
+  promise with ``logit(willingness) + skill_promise·(skill − ½) + tone_promise·tone +
+  payer_effect·(±1) + settlement_promise·discount + hardship_response·[hardship terms] +
+  burden_promise·(burden − 1)⁺``, otherwise a refusal.
+* **keeping a promise** — fixed when the promise is made: ``logit(promise_keep) +
+  willingness_keep·(willingness − ½) + tone_keep·tone + burden_keep·(burden − 1)⁺ +
+  payer_effect·(±1) + hardship_response·[hardship terms]``. After a first instalment is paid,
+  later ones are missed with ``instalment_persistence`` times the first miss probability.
+* **self-cure** — each account accumulates hazard ``self_cure_rate · (1 + reminder_lift·[reminded
+  that day])`` per day and pays in full when it passes its own Exp(1) budget, so with no
+  reminders the share cured by day T is exactly ``1 − exp(−self_cure_rate·T)``.
+* **days past due** — an account placed m 30-day steps after 30 days past due answers
+  ``exp(dpd_answer·m)`` times as often, promises with ``dpd_promise·m`` added to the logit,
+  and self-cures at ``exp(dpd_cure·m)`` times the rate. All three are 0 by default: no public
+  figure calibrates them.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from sim.config.schema import StageParameters
+from sim.model.behaviour.base import (
+    BREATHING_SPACE_REQUEST,
+    CEASE_REQUEST,
+    DISPUTE,
+    INSTALMENTS,
+    PROMISE,
+    REFUSAL,
+    AgencyStyle,
+    BoolArray,
+    Conversation,
+    FloatArray,
+    IntArray,
+    Offer,
+)
+from sim.model.portfolio.accounts import Accounts, scalar_view
+from sim.model.rng import Streams, uniform_draws
+
+
+def _logit(p: float) -> float:
+    p = min(max(p, 1e-6), 1.0 - 1e-6)
+    return math.log(p / (1.0 - p))
+
+
+def _logits(p: FloatArray) -> FloatArray:
+    """:func:`_logit` of each element (with the scalar function, so values match it exactly)."""
+    return np.array([_logit(x) for x in p.tolist()], dtype=np.float64)
+
+
+def _sigmoid(x: float) -> float:
+    if x >= 0:
+        return 1.0 / (1.0 + math.exp(-x))
+    z = math.exp(x)
+    return z / (1.0 + z)
+
+
+class StageModel:
+    """Default behaviour model; see the module docstring for every probability."""
+
+    def __init__(self, accounts: Accounts, params: StageParameters, streams: Streams) -> None:
+        self.acc = accounts
+        self.p = params
+        self._answer = uniform_draws(streams.get("calls"))
+        self._talk = uniform_draws(streams.get("conversations"))
+        self._payments = streams.get("payments")
+        self._messages = streams.get("messages")
+        # How much later than 30 days past due each account was placed, in 30-day steps.
+        late = (accounts.days_past_due.astype(np.float64) - 30.0) / 30.0
+        self._cure_factor = np.exp(params.dpd_cure * late)
+        # Per-account terms as memoryviews for one-account reads on the hot path (plain floats,
+        # contiguous memory: lean at a million accounts, where lists of floats are not).
+        willingness = accounts.willingness
+        self._answer_rate = scalar_view(accounts.answer_rate * np.exp(params.dpd_answer * late))
+        self._willingness_logit = scalar_view(_logits(willingness) + params.dpd_promise * late)
+        self._keep_logit = scalar_view(_logits(accounts.promise_keep))
+        self._willingness = scalar_view(willingness)
+        self._payer_sign = scalar_view(accounts.payer.astype(np.float64) * 2.0 - 1.0)
+        self._complaint = scalar_view(accounts.complaint_sensitivity)
+        self._dispute = scalar_view(accounts.dispute_rate)
+        self._cease = scalar_view(accounts.cease_rate)
+        self._hardship = scalar_view(accounts.hardship_response)
+        self._breathing = scalar_view(accounts.breathing_space_request)
+        self._pressure_answer = params.pressure_answer
+        self.breathing_space_offered = False  # set by the model when the rules offer it
+
+    def answers(self, i: int, now: float, pressure: int) -> bool:
+        rate: float = self._answer_rate[i]
+        if pressure:
+            rate *= math.exp(self._pressure_answer * pressure)
+        return self._answer() < rate
+
+    def converse(self, i: int, now: float, style: AgencyStyle, offer: Offer, pressure: int,
+                 violation: bool) -> Conversation:
+        complaint = self.complains(i, style, pressure, violation)
+        objection = self.objects(i, style, pressure)
+        if objection is not None:
+            return Conversation(objection, complaint)
+        return self.negotiate(i, style, offer, complaint)
+
+    def complains(self, i: int, style: AgencyStyle, pressure: int, violation: bool) -> bool:
+        """Whether this conversation ends in a complaint (drawn first, whatever else happens)."""
+        p = self.p
+        push = p.tone_complaint * style.tone + p.pressure_complaint * pressure
+        if violation:
+            push += p.violation_complaint
+        return self._talk() < min(1.0, self._complaint[i] * math.exp(push))
+
+    def objects(self, i: int, style: AgencyStyle, pressure: int) -> int | None:
+        """``DISPUTE``, ``CEASE_REQUEST`` or ``BREATHING_SPACE_REQUEST`` (asked only where the
+        rules offer breathing space) if the cardholder objects, else ``None``.
+
+        A misunderstanding of card terms is cleared by a good conversation or becomes a dispute.
+        """
+        p, u, acc = self.p, self._talk, self.acc
+        if acc.misunderstanding[i]:
+            clear = p.clear_misunderstanding + p.clear_skill * (style.skill - 0.5)
+            if u() < clear:
+                acc.misunderstanding[i] = False
+            else:
+                return DISPUTE
+        if u() < self._dispute[i]:
+            return DISPUTE
+        cease = self._cease[i] * math.exp(p.tone_cease * style.tone + p.pressure_cease * pressure)
+        if u() < min(1.0, cease):
+            return CEASE_REQUEST
+        if self.breathing_space_offered and u() < self._breathing[i]:
+            return BREATHING_SPACE_REQUEST
+        return None
+
+    def negotiate(self, i: int, style: AgencyStyle, offer: Offer,
+                  complaint: bool) -> Conversation:
+        """A promise against ``offer`` (with the chance it is kept) or a refusal."""
+        p = self.p
+        excess_burden = max(0.0, offer.burden - 1.0)
+        payer = p.payer_effect * self._payer_sign[i]
+        on_hardship_terms = offer.kind == INSTALMENTS and offer.hardship_terms
+        hardship = self._hardship[i] if on_hardship_terms else 0.0
+        promise = (self._willingness_logit[i] + p.skill_promise * (style.skill - 0.5)
+                   + p.tone_promise * style.tone + payer + p.settlement_promise * offer.discount
+                   + hardship + p.burden_promise * excess_burden)
+        if self._talk() >= _sigmoid(promise):
+            return Conversation(REFUSAL, complaint)
+        keep = (self._keep_logit[i] + p.willingness_keep * (self._willingness[i] - 0.5)
+                + p.tone_keep * style.tone + p.burden_keep * excess_burden + payer + hardship)
+        return Conversation(PROMISE, complaint, _sigmoid(keep))
+
+    def contacted(self, i: int, now: float) -> None:
+        """Right-party contacts leave no trace in the stage model beyond the conversation."""
+
+    def keeps(self, idx: IntArray, day: int, first: BoolArray) -> BoolArray:
+        miss = 1.0 - self.acc.keep_probability[idx]
+        miss = np.where(first, miss, miss * self.p.instalment_persistence)
+        return self._payments.random(len(idx)) >= miss
+
+    def spontaneous(self, idx: IntArray, day: int, reminded: BoolArray) -> FloatArray:
+        acc = self.acc
+        hazard = (acc.self_cure_rate[idx] * self._cure_factor[idx]
+                  * (1.0 + acc.reminder_lift[idx] * reminded))
+        level = acc.cure_level[idx] + hazard
+        acc.cure_level[idx] = level
+        return (level >= acc.cure_budget[idx]).astype(np.float64)
+
+    def calls_back(self, idx: IntArray, day: int) -> BoolArray:
+        return self._messages.random(len(idx)) < self.acc.callback_rate[idx]
+
+
+__all__ = ["PROMISE", "REFUSAL", "StageModel"]

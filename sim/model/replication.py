@@ -1,0 +1,194 @@
+"""One replication of a scenario, wired together and run: the seam between model and experiments.
+
+:func:`run_replication` is the only thing experiment code calls: give it a validated
+:class:`~sim.config.schema.Scenario`, a seed and a replication number, get
+:class:`~sim.model.results.Results`.
+It builds the portfolio, allocates and places accounts, starts each agency's collectors, and
+drives a daily process that, at 00:00 of each day, in this order:
+
+1. credits the payments cardholders made of their own accord during the day just ended
+   (self-cures, or a repayment process's partial payments), then closes that day's series;
+2. recalls accounts whose placement has ended (nothing happens to them afterwards);
+3. reviews agencies (performance-based allocation moves the share of future vintages), places
+   the vintage due that day, and hands newly transferred accounts to their agencies;
+4. accrues a day's interest and any monthly fee;
+5. collects promises and instalments falling due;
+6. resets the per-day contact counters and call lists;
+7. sends the day's message batches (a reminder raises that day's self-cure hazard) and queues
+   the callbacks they trigger.
+
+Collectors then work their shifts as SimPy processes until the next midnight.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Generator
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import simpy
+
+from sim.config.schema import Scenario
+from sim.model import payments
+from sim.model.agency.desk import AgencyDesk
+from sim.model.agency.fees import commission_rate
+from sim.model.bank import placement as bank
+from sim.model.bank import second_placement as placements
+from sim.model.bank.allocation import Allocator
+from sim.model.bank.follow_up import follow_up
+from sim.model.behaviour import BehaviourModel, make_behaviour
+from sim.model.portfolio.accounts import draw_portfolio
+from sim.model.results import Results, build_results
+from sim.model.rng import Streams
+from sim.model.rules.book import RuleBook
+from sim.model.series import SeriesTracker
+from sim.model.world import World
+
+
+def run_replication(scenario: Scenario, replication: int = 0, seed: int | None = None, *,
+                    record_events: bool = False, keep_accounts: bool = False,
+                    audit: bool = False) -> Results:
+    """Run one replication of ``scenario``.
+
+    ``seed`` defaults to the scenario's own. ``record_events`` keeps a log of every contact
+    (costly, off by default); ``keep_accounts`` returns the per-account outcome table; ``audit``
+    checks the money ledger of every account at every daily step.
+    """
+    started = time.perf_counter()
+    seed = scenario.scenario.seed if seed is None else seed
+    streams = Streams(seed, replication)
+    accounts = draw_portfolio(scenario.portfolio, scenario.bank, streams)
+    accounts.vintage[:] = bank.vintage_of_accounts(accounts.n, scenario.bank.vintages)
+    allocator = Allocator(scenario, accounts, streams)
+    scores = bank.agency_scores(scenario, accounts, streams)
+
+    env = simpy.Environment()
+    horizon = bank.program_days(scenario)
+    world = World(env=env, scenario=scenario, accounts=accounts,
+                  rules=RuleBook(scenario.rules, accounts.n), streams=streams,
+                  horizon=horizon, start_weekday=scenario.scenario.start_date.weekday(),
+                  record_events=record_events)
+    behaviour = make_behaviour(scenario.behaviour, accounts, streams,
+                               breathing_space_offered=scenario.rules.breathing_space_days > 0)
+    desks = [AgencyDesk(index, profile, world, behaviour, streams, scores[index])
+             for index, profile in enumerate(scenario.agencies)]
+    for desk in desks:
+        desk.start()
+
+    if scenario.bank.second_placement:
+        placements.start_copies(accounts, world.rules)
+    tracker = SeriesTracker(world, desks)
+    env.process(_days(world, desks, behaviour, allocator, tracker, audit))
+    env.run(until=horizon + 1e-9)
+    for desk in desks:
+        desk.queue.close()
+    if audit:
+        accounts.check_ledger()
+    redefault_day, follow = follow_up(accounts, scenario.bank.follow_up_days,
+                                      scenario.behaviour.stage.instalment_persistence, streams)
+    wall = time.perf_counter() - started
+    return build_results(world, desks, tracker.frame(), seed=seed, replication=replication,
+                         wall_seconds=wall, keep_accounts=keep_accounts,
+                         vintages=tracker.vintage_frame(),
+                         allocation=pd.DataFrame(allocator.history),
+                         redefault_day=redefault_day, follow_up=follow)
+
+
+def _place_vintage(world: World, desks: list[AgencyDesk], allocator: Allocator,
+                   vintage: int, day: int) -> None:
+    acc = world.accounts
+    idx = np.flatnonzero(acc.vintage == vintage)
+    agency = allocator.allocate(idx)
+    bank.place(world.scenario, acc, idx, agency, day)
+    for desk in desks:
+        desk.add_members(idx[agency == desk.index])
+
+
+def _review_metric(world: World, desks: list[AgencyDesk], day: int) -> np.ndarray:
+    """Each agency's recovery (or netback) so far, compared like for like.
+
+    Agencies are compared vintage by vintage — the same vintages at the same age — and the
+    per-vintage rates are averaged with weights common to all agencies (each vintage's placed
+    balance), so an agency is not favoured for holding more of the older vintages. Fees come
+    off what each vintage paid; an in-house team's costs to date are spread over its vintages
+    by placed balance.
+    """
+    acc = world.accounts
+    netback = world.scenario.bank.allocation.metric == "netback_rate"
+    placed_idx = np.flatnonzero(acc.is_placed)
+    groups, vintages = len(desks), int(acc.vintage[placed_idx].max()) + 1 if len(placed_idx) else 0
+    if vintages == 0:
+        return np.full(groups, np.nan)
+    cell = acc.agency[placed_idx].astype(np.int64) * vintages + acc.vintage[placed_idx]
+    placed = np.bincount(cell, weights=acc.placed[placed_idx], minlength=groups * vintages)
+    collected = np.bincount(cell, weights=acc.collected[placed_idx],
+                            minlength=groups * vintages)
+    placed, collected = placed.reshape(groups, vintages), collected.reshape(groups, vintages)
+    if netback:
+        for desk in desks:
+            a = desk.index
+            if desk.profile.kind == "in_house":
+                cost = desk.operating_cost(day) * 100.0
+                share = placed[a] / placed[a].sum() if placed[a].sum() > 0 else 0.0
+                collected[a] = collected[a] - cost * share
+            else:  # a fee is a share of what each vintage paid
+                recovery = collected[a].sum() / placed[a].sum() if placed[a].sum() > 0 else 0.0
+                collected[a] = collected[a] * (1.0 - commission_rate(desk.profile, recovery))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        rates = collected / placed
+    weights = placed.sum(axis=0)
+    held = (placed > 0).all(axis=0)  # vintages every agency holds
+    if not held.any():
+        return np.full(groups, np.nan)
+    return (rates[:, held] * weights[held]).sum(axis=1) / weights[held].sum()
+
+
+def _days(world: World, desks: list[AgencyDesk], behaviour: BehaviourModel,
+          allocator: Allocator, tracker: SeriesTracker,
+          audit: bool) -> Generator[simpy.Event, Any, None]:
+    acc = world.accounts
+    scenario = world.scenario
+    apr = scenario.portfolio.apr
+    fee = round(scenario.portfolio.late_fee * 100)
+    vintage_on = {day: vintage for vintage, day in enumerate(bank.placement_days(scenario))}
+    review_every = scenario.bank.allocation.review_every_days
+    second = next((d for d in desks if d.profile.name == scenario.bank.second_placement), None)
+    reminded = np.zeros(acc.n, dtype=np.bool_)
+    for day in range(world.horizon + 1):
+        if day > 0:
+            payments.self_cure(acc, behaviour, day - 1, reminded)
+            tracker.close_day(day - 1)
+        recalled = bank.recall(acc, day)
+        if day >= world.horizon:
+            break
+        if second is not None and len(recalled):
+            again = placements.eligible(acc, recalled)
+            placements.replace_accounts(acc, world.rules, again, second.index, day,
+                                        scenario.bank.transfer_delay_days,
+                                        scenario.scenario.horizon_days)
+            second.add_members(again)
+        if day > 0 and day % review_every == 0:
+            allocator.review(day, _review_metric(world, desks, day))
+        if day in vintage_on:
+            _place_vintage(world, desks, allocator, vintage_on[day], day)
+        bank.hand_over(acc, day)
+        if day > 0:
+            payments.accrue_interest(acc, apr, fee, day,
+                                     world.rules.in_breathing_space(float(day)))
+        payments.resolve_promises(acc, behaviour, day)
+        payments.resolve_instalments(acc, behaviour, day)
+        world.rules.new_day()
+        acc.attempts_today[:] = 0
+        reminded = np.zeros(acc.n, dtype=np.bool_)
+        for desk in desks:
+            desk.new_day(day)
+            reached = desk.send_messages(day)
+            reminded[reached] = True
+            if len(reached):
+                callers = reached[behaviour.calls_back(reached, day)]
+                desk.schedule_callbacks(callers, day)
+        if audit:
+            acc.check_ledger()
+        yield world.env.timeout(1.0)

@@ -1,0 +1,348 @@
+"""What one replication produced: KPIs per agency and in total, daily series, account outcomes.
+
+KPI names and meanings are a contract (DESIGN §4); :data:`KPI_NAMES` lists them in order, and
+:data:`KPI_DOCS` says in one line what each means. Money KPIs are in the currency's main unit.
+Costs are split by who bears them: ``contact_cost`` is what contacting costs *the bank* (all
+staff, call and message costs for an ``in_house`` team; nothing for a contingency agency, which
+pays its own way out of its commission), while ``agency_cost`` is what the agency itself spends.
+
+``cx_index`` (0-100) is ``100·exp(−(10·c + 2·v + d + s + h/2))`` where, per account placed,
+``c`` is complaints, ``v`` rule violations, ``d`` disputes, ``s`` the share that asked collectors
+to stop, and ``h`` the share contacted four or more times within seven days (a pressure level
+40% of consumers reported in the CFPB 2017 survey). Its weights are a documented assumption.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+
+from sim.model.agency import fees
+from sim.model.bank.second_placement import PlacementView
+from sim.model.portfolio.accounts import PAID, PLAN, SETTLED, STATUS_NAMES
+from sim.model.world import EVENT_COLUMNS, World
+
+if TYPE_CHECKING:
+    from sim.model.agency.desk import AgencyDesk
+
+KPI_DOCS: dict[str, str] = {
+    "accounts": "accounts placed",
+    "balance_placed": "balance placed",
+    "collected": "payments received during placement",
+    "recovery_rate": "collected / balance placed (liquidation rate)",
+    "commission": "contingency fees paid to agencies",
+    "contact_cost": ("cost of contacting borne by the bank "
+                     "(staff, calls, messages of in-house teams)"),
+    "net_recovery": "collected - commission - contact cost",
+    "netback_rate": "net recovery / balance placed",
+    "waived": "balance forgiven in settlements",
+    "outstanding_at_recall": "balance still owed when accounts returned to the bank",
+    "on_plan_at_recall": "accounts returned to the bank on a live instalment plan",
+    "rpc_rate": "right-party contacts / outbound call attempts",
+    "contact_rate": "share of accounts ever reached (outbound or inbound conversation)",
+    "ptp_rate": "promises to pay / conversations",
+    "ptp_kept_rate": "promises kept / promises fallen due",
+    "paid_in_full_share": ("share of accounts paid in full "
+                           "(including self-cures and finished plans)"),
+    "settled_share": "share of accounts settled at a discount",
+    "mean_days_to_first_attempt": ("mean days from placement to the first call, "
+                                   "over accounts called"),
+    "mean_days_to_first_rpc": ("mean days from placement to the first conversation, "
+                               "over those reached"),
+    "complaints_per_1000": "complaints per 1,000 accounts",
+    "disputes_per_1000": "disputes per 1,000 accounts",
+    "rule_violations": "contacts made although a rule forbade them",
+    "lawsuits": "lawsuits arising from violations and complaints",
+    "cx_index": "customer-experience index, 0-100 (see sim.model.results)",
+    "collector_utilization": "collector busy time / paid shift time",
+    "inbound_abandon_rate": ("inbound callers who hung up before being answered / "
+                             "inbound callers"),
+    "delinquent_share_end": ("share of accounts neither paid, settled nor current on a plan "
+                             "at recall"),
+    "redefault_rate": ("cured accounts (paid, settled or paid an instalment) that fell behind "
+                       "again — a broken plan, or within the follow-up window — / cured "
+                       "accounts"),
+}
+KPI_NAMES: tuple[str, ...] = tuple(KPI_DOCS)
+EXTRA_KPIS: dict[str, str] = {
+    "agency_cost": "what the agency itself spends on staff, calls and messages",
+    "call_attempts": "outbound call attempts",
+    "conversations": "right-party conversations, outbound and inbound",
+    "promises": "promises to pay made",
+    "self_cure_share": "share of accounts that paid in full without a promise",
+    "inbound_calls": "inbound callers",
+    "never_attempted_share": "share of accounts the agency never called",
+    "breathing_space_share": "share of accounts granted a breathing space",
+    "legal_cost": "regulatory fines for violations plus the cost of lawsuits",
+    "reputation_cost": "legal cost plus the reputational cost of complaints",
+    "days_behind_target": "days an agency spent behind its target recovery pace",
+    "delinquent_share_follow_up": ("share of accounts delinquent at the end of the follow-up "
+                                   "window after recall (with follow_up_days)"),
+}
+MONEY_KPIS = frozenset({"balance_placed", "collected", "commission", "contact_cost",
+                        "net_recovery", "waived", "outstanding_at_recall", "agency_cost",
+                        "legal_cost", "reputation_cost"})
+TOTAL = "total"
+
+
+@dataclass
+class Results:
+    """KPIs (one row per agency plus ``total``), daily series, and optional detail tables."""
+
+    scenario: str
+    seed: int
+    replication: int
+    kpis: pd.DataFrame
+    daily: pd.DataFrame
+    reports: pd.DataFrame
+    vintages: pd.DataFrame = field(default_factory=pd.DataFrame)
+    allocation: pd.DataFrame = field(default_factory=pd.DataFrame)
+    follow_up: pd.DataFrame = field(default_factory=pd.DataFrame)
+    accounts: pd.DataFrame | None = None
+    events: pd.DataFrame | None = None
+    meta: dict[str, Any] = field(default_factory=dict)
+
+    def kpi(self, name: str, agency: str = TOTAL) -> float:
+        """One KPI value, for an agency or the whole program."""
+        return float(self.kpis.loc[agency, name])
+
+    def kpi_dict(self) -> dict[str, Any]:
+        """``{"total": {...}, "agencies": {name: {...}}}`` as in ``run --format json``."""
+        rows = {name: {k: _plain(v) for k, v in row.items()}
+                for name, row in self.kpis.to_dict(orient="index").items()}
+        total = rows.pop(TOTAL)
+        return {"total": total, "agencies": rows}
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, float) and not np.isfinite(value):
+        return None
+    return value
+
+
+def _ratio(numerator: float, denominator: float) -> float:
+    return float(numerator) / float(denominator) if denominator else float("nan")
+
+
+def _mean_delay(when: np.ndarray, placed: np.ndarray) -> float:
+    """Mean days from placement to ``when`` over accounts where it happened."""
+    happened = np.isfinite(when)
+    return float((when[happened] - placed[happened]).mean()) if happened.any() else float("nan")
+
+
+def desk_view(world: World, desk: AgencyDesk) -> PlacementView:
+    """The accounts a desk worked, seen through the placement it worked them in."""
+    second = world.scenario.bank.second_placement == desk.profile.name
+    return PlacementView(world.accounts, world.rules, desk.members,
+                         "second" if second else "first")
+
+
+def _desk_commission(world: World, desk: AgencyDesk) -> float:
+    view = desk_view(world, desk)
+    return fees.commission(desk.profile, view.collected.sum() / 100.0,
+                           view.placed.sum() / 100.0)
+
+
+def _group_kpis(world: World, v: PlacementView, desks: list[AgencyDesk],
+                redefault_day: np.ndarray) -> dict[str, Any]:
+    """KPIs of the accounts in view ``v`` worked by ``desks``."""
+    members = v.members
+    n = len(members)
+    placed = v.placed.sum() / 100.0
+    collected = v.collected.sum() / 100.0
+    commission = sum(_desk_commission(world, d) for d in desks)
+    operating = {d.index: d.operating_cost() for d in desks}
+    contact_cost = sum(operating[d.index] for d in desks if d.profile.kind == "in_house")
+    calls = sum(d.calls for d in desks)
+    rpcs = int(v.rpcs.sum())
+    conversations = int(v.conversations.sum())
+    promises = int(v.promises.sum())
+    kept, broken = v.promises_kept.sum(), v.promises_broken.sum()
+    status = v.status
+    complaints = int(v.complaints.sum())
+    disputes = int(v.disputes.sum())
+    violations = int(sum(sum(d.violations_by_rule.values()) for d in desks))
+    ceased = float(v.ceased.mean()) if n else 0.0
+    pressured = float((v.max_pressure >= 4).mean()) if n else 0.0
+    arrivals = sum(d.queue.arrivals for d in desks)
+    staffed = sum(d.staffed_days for d in desks)
+    current = (status >= PAID) | ((status == PLAN) & v.ever_paid_instalment)
+    cured = (status >= PAID) | v.ever_paid_instalment
+    redefaulted = v.redefaulted | np.isfinite(redefault_day[members])
+    follow_days = world.scenario.bank.follow_up_days
+    still_cured = current & ~np.isfinite(redefault_day[members])
+    per = max(n, 1)
+    strain = (10 * complaints + 2 * violations + disputes) / per + ceased + pressured / 2
+    net = collected - commission - contact_cost
+    rules = world.scenario.rules
+    lawsuits = sum(d.lawsuits for d in desks)
+    legal = rules.fine_per_violation * violations + rules.lawsuit_cost * lawsuits
+    first_attempt = _mean_delay(v.first_attempt, v.placed_day)
+    first_rpc = _mean_delay(v.first_rpc, v.placed_day)
+    return {
+        "accounts": n,
+        "balance_placed": placed,
+        "collected": collected,
+        "recovery_rate": _ratio(collected, placed),
+        "commission": commission,
+        "contact_cost": contact_cost,
+        "net_recovery": net,
+        "netback_rate": _ratio(net, placed),
+        "waived": v.waived.sum() / 100.0,
+        "outstanding_at_recall": v.outstanding.sum() / 100.0,
+        "on_plan_at_recall": int(v.plan_at_recall.sum()),
+        "rpc_rate": _ratio(rpcs, calls),
+        "contact_rate": float(np.isfinite(v.first_rpc).mean()) if n else 0.0,
+        "ptp_rate": _ratio(promises, conversations),
+        "ptp_kept_rate": _ratio(kept, kept + broken),
+        "paid_in_full_share": float((status == PAID).mean()) if n else 0.0,
+        "settled_share": float((status == SETTLED).mean()) if n else 0.0,
+        "mean_days_to_first_attempt": first_attempt,
+        "mean_days_to_first_rpc": first_rpc,
+        "complaints_per_1000": 1000.0 * complaints / per,
+        "disputes_per_1000": 1000.0 * disputes / per,
+        "rule_violations": violations,
+        "lawsuits": lawsuits,
+        "cx_index": 100.0 * float(np.exp(-strain)),
+        "collector_utilization": _ratio(sum(d.busy_days for d in desks), staffed),
+        "inbound_abandon_rate": _ratio(sum(d.queue.abandoned for d in desks), arrivals),
+        "delinquent_share_end": float((~current).mean()) if n else 0.0,
+        "redefault_rate": _ratio(int((redefaulted & cured).sum()), int(cured.sum())),
+        "agency_cost": sum(operating.values()),
+        "call_attempts": calls,
+        "conversations": conversations,
+        "promises": promises,
+        "self_cure_share": float(v.self_cured.mean()) if n else 0.0,
+        "inbound_calls": arrivals,
+        "never_attempted_share": float((v.attempts == 0).mean()) if n else 0.0,
+        "breathing_space_share": float((v.breathing_spaces > 0).mean()) if n else 0.0,
+        "legal_cost": legal,
+        "reputation_cost": legal + rules.complaint_cost * complaints,
+        "days_behind_target": max((d.days_behind for d in desks), default=0),
+        "delinquent_share_follow_up": float((~still_cured).mean()) if n and follow_days
+        else float("nan"),
+    }
+
+
+def _with_total(daily: pd.DataFrame) -> pd.DataFrame:
+    """Add ``total`` rows and the derived shares to the per-agency daily counters."""
+    if daily.empty:
+        return daily
+    sums = daily.drop(columns=["agency"]).groupby(["day", "date"], as_index=False).sum()
+    sums["agency"] = TOTAL
+    frame = pd.concat([daily, sums[daily.columns]], ignore_index=True)
+    frame["recovery_to_date"] = _share(frame["collected_to_date"], frame["placed"])
+    frame["delinquent_share"] = _share(frame["delinquent"], frame["accounts"])
+    frame["collector_utilization"] = _utilization(frame)
+    return frame.drop(columns=["placed", "delinquent"])
+
+
+def _utilization(frame: pd.DataFrame) -> pd.Series:
+    """Collectors' busy share of paid shift time; NaN where nobody was on shift."""
+    return frame["busy_hours"] / frame["staffed_hours"].where(frame["staffed_hours"] > 0)
+
+
+def _share(numerator: pd.Series, denominator: pd.Series) -> pd.Series:
+    return (numerator / denominator.where(denominator > 0)).fillna(0.0)
+
+
+def feedback_reports(daily: pd.DataFrame, every_days: int) -> pd.DataFrame:
+    """The agencies' periodic reports to the bank: one row per agency and reporting period.
+
+    Each row covers days ``[start, end]``; flows (calls, contacts, promises, complaints,
+    violations, collected, collectors' busy and paid hours) are totals over the period, with
+    collector utilisation their ratio; stocks (recovery to date, active plans, delinquent
+    share) are read at its last day.
+    """
+    if daily.empty:
+        return daily
+    flows = ["calls", "rpcs", "conversations", "promises", "complaints", "violations",
+             "messages", "inbound", "abandoned", "busy_hours", "staffed_hours"]
+    frame = daily.assign(period=daily["day"] // every_days)
+    grouped = frame.groupby(["agency", "period"], sort=False)
+    reports = grouped[flows].sum()
+    last = grouped[["day", "collected_to_date", "recovery_to_date", "active_plans",
+                    "delinquent_share"]].last()
+    reports = reports.join(last.rename(columns={"day": "end_day"}))
+    reports["start_day"] = reports.index.get_level_values("period") * every_days
+    reports["collected"] = reports.groupby(level="agency")["collected_to_date"].diff() \
+        .fillna(reports["collected_to_date"])
+    reports["collector_utilization"] = _utilization(reports)
+    reports = reports.reset_index().drop(columns=["period"])
+    first = ["agency", "start_day", "end_day", "collected"]
+    return reports[first + [c for c in reports.columns if c not in first]]
+
+
+def _vintage_curves(vintages: pd.DataFrame) -> pd.DataFrame:
+    """Per-vintage liquidation curves with ``total`` rows and recovery to date."""
+    if vintages.empty:
+        return vintages
+    sums = vintages.groupby(["day", "vintage", "age"], as_index=False)[
+        ["collected_to_date", "placed"]].sum()
+    sums["agency"] = TOTAL
+    frame = pd.concat([vintages, sums[vintages.columns]], ignore_index=True)
+    frame["recovery_to_date"] = _share(frame["collected_to_date"], frame["placed"])
+    return frame
+
+
+def build_results(world: World, desks: list[AgencyDesk], daily: pd.DataFrame, *, seed: int,
+                  replication: int, wall_seconds: float, keep_accounts: bool,
+                  vintages: pd.DataFrame | None = None,
+                  allocation: pd.DataFrame | None = None,
+                  redefault_day: np.ndarray | None = None,
+                  follow_up: pd.DataFrame | None = None) -> Results:
+    """Assemble :class:`Results` from the state a finished replication left behind."""
+    acc = world.accounts
+    if redefault_day is None:
+        redefault_day = np.full(acc.n, np.inf)
+    rows = {d.profile.name: _group_kpis(world, desk_view(world, d), [d], redefault_day)
+            for d in desks}
+    everyone = PlacementView(acc, world.rules, np.arange(acc.n), "all")
+    rows[TOTAL] = _group_kpis(world, everyone, desks, redefault_day)
+    kpis = pd.DataFrame.from_dict(rows, orient="index")
+    kpis.index.name = "agency"
+    accounts = None
+    if keep_accounts:
+        names = [a.name for a in world.scenario.agencies]
+        accounts = pd.DataFrame({
+            "account": np.arange(acc.n),
+            "agency": pd.Categorical.from_codes(acc.agency, categories=names),
+            "segment": pd.Categorical.from_codes(acc.segment, categories=acc.segment_names),
+            "balance_placed": acc.placed / 100.0,
+            "days_past_due": acc.days_past_due,
+            "vintage": acc.vintage,
+            "placed_day": acc.placed_day,
+            "collected": acc.collected / 100.0,
+            "waived": acc.waived / 100.0,
+            "accrued": acc.accrued / 100.0,
+            "outstanding": acc.outstanding / 100.0,
+            "status": pd.Categorical.from_codes(acc.status, categories=list(STATUS_NAMES)),
+            "self_cured": acc.self_cured,
+            "attempts": acc.attempts,
+            "conversations": acc.conversations,
+            "promises": acc.promises,
+            "complaints": acc.complaints,
+            "disputes": acc.disputes,
+            "violations": acc.violations,
+            "ceased": world.rules.ceased,
+            "on_plan_at_recall": acc.plan_at_recall,
+            "propensity": acc.propensity,
+        })
+    events = pd.DataFrame(world.events, columns=list(EVENT_COLUMNS)) \
+        if world.record_events else None
+    frame = _with_total(daily)
+    meta = {"wall_seconds": wall_seconds, "events_scheduled": next(world.env._eid),
+            "horizon_days": world.horizon}
+    return Results(scenario=world.scenario.scenario.name, seed=seed, replication=replication,
+                   kpis=kpis, daily=frame, accounts=accounts, events=events,
+                   reports=feedback_reports(frame, world.scenario.bank.report_every_days),
+                   vintages=_vintage_curves(vintages if vintages is not None
+                                            else pd.DataFrame()),
+                   allocation=allocation if allocation is not None else pd.DataFrame(),
+                   follow_up=follow_up if follow_up is not None else pd.DataFrame(),
+                   meta=meta)

@@ -1,0 +1,97 @@
+"""Daily series of one replication: per agency, and per vintage for flows of placements.
+
+:class:`SeriesTracker` takes a snapshot at each midnight. Per agency it keeps the day's flows
+counted by the agency desk (calls, right-party contacts, promises, complaints, violations,
+messages, inbound callers and abandonments, collectors' busy and paid shift hours) and stocks
+read off the accounts (collected to date, live plans, accounts placed, delinquent accounts).
+Busy hours count each call whole on the day it began, so a day's utilisation can pass 1 by the
+calls still running when the shift ends. Per vintage and agency it keeps collected to date
+against the vintage's placed balance, so liquidation curves of vintages can be compared at
+equal age. Shares and ``total`` rows are derived in :mod:`sim.model.results`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import numpy as np
+import pandas as pd
+
+from sim.model.agency.desk import AgencyDesk
+from sim.model.portfolio.accounts import PAID, PLAN
+from sim.model.world import World
+
+
+class SeriesTracker:
+    """Collects the daily snapshots of a replication."""
+
+    def __init__(self, world: World, desks: list[AgencyDesk]) -> None:
+        self.world = world
+        self.desks = desks
+        self.rows: list[dict[str, float | int | str | dt.date]] = []
+        self.vintage_rows: list[dict[str, float | int | str]] = []
+        self._abandoned = [0] * len(desks)
+
+    def close_day(self, day: int) -> None:
+        """Snapshot the state at the end of ``day``."""
+        acc = self.world.accounts
+        start = self.world.scenario.scenario.start_date
+        groups = len(self.desks)
+        placed_idx = np.flatnonzero(acc.is_placed)
+        agency = acc.agency[placed_idx]
+
+        def per_agency(values: np.ndarray | None = None) -> np.ndarray:
+            weights = None if values is None else values[placed_idx]
+            return np.bincount(agency, weights=weights, minlength=groups)
+
+        collected = per_agency(acc.collected)
+        placed = per_agency(acc.placed)
+        on_plan = per_agency((acc.status == PLAN) & ~acc.recalled)
+        current = (acc.status >= PAID) | ((acc.status == PLAN) & acc.ever_paid_instalment)
+        delinquent = per_agency(~current)
+        counts = per_agency()
+        for desk in self.desks:
+            a = desk.index
+            abandoned = desk.queue.abandoned - self._abandoned[a]
+            self._abandoned[a] = desk.queue.abandoned
+            row: dict[str, float | int | str | dt.date] = {
+                "day": day, "date": start + dt.timedelta(days=day), "agency": desk.profile.name,
+                "collected_to_date": collected[a] / 100.0,
+            }
+            for name, values in desk.daily.items():
+                row[name] = values[day]
+            row["abandoned"] = abandoned
+            row["busy_hours"] = desk.busy_by_day[day] * 24.0
+            row["staffed_hours"] = desk.staffed_hours_on(day)
+            row["active_plans"] = int(on_plan[a])
+            row["placed"] = placed[a] / 100.0
+            row["accounts"] = int(counts[a])
+            row["delinquent"] = int(delinquent[a])
+            self.rows.append(row)
+        if self.world.scenario.bank.vintages > 1:
+            self._close_vintages(day, placed_idx)
+
+    def _close_vintages(self, day: int, placed_idx: np.ndarray) -> None:
+        acc = self.world.accounts
+        groups = len(self.desks)
+        vintages = self.world.scenario.bank.vintages
+        cell = acc.vintage[placed_idx].astype(np.int64) * groups + acc.agency[placed_idx]
+        size = vintages * groups
+        collected = np.bincount(cell, weights=acc.collected[placed_idx], minlength=size)
+        placed = np.bincount(cell, weights=acc.placed[placed_idx], minlength=size)
+        first_day = np.full(size, np.inf)
+        np.minimum.at(first_day, cell, acc.placed_day[placed_idx])
+        for key in np.flatnonzero(placed > 0):
+            vintage, a = divmod(int(key), groups)
+            self.vintage_rows.append({
+                "day": day, "vintage": vintage, "agency": self.desks[a].profile.name,
+                "age": day - int(first_day[key]), "collected_to_date": collected[key] / 100.0,
+                "placed": placed[key] / 100.0,
+            })
+
+    def frame(self) -> pd.DataFrame:
+        return pd.DataFrame(self.rows)
+
+    def vintage_frame(self) -> pd.DataFrame:
+        return pd.DataFrame(self.vintage_rows, columns=["day", "vintage", "agency", "age",
+                                                        "collected_to_date", "placed"])
