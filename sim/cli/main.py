@@ -27,6 +27,7 @@ from sim.config.loading import ScenarioError, load_scenario
 from sim.config.notes import print_notes
 from sim.config.schema import Scenario
 from sim.experiment.files import check_out_folder
+from sim.model.results import Results
 
 EXIT_BAD_INPUT = 2
 
@@ -346,6 +347,17 @@ def _require(condition: bool, flag: str, problem: str, got: Any) -> None:
         raise ScenarioError(flag, None, problem, got)
 
 
+def _run_outputs(folder: Path, results: Sequence[Results], *, figures: bool) -> None:
+    """A run folder's summary and bands, then (unless ``figures`` is false) its figures: data
+    first, so a figure that fails only prints a warning (:mod:`sim.report.figures`)."""
+    from sim.experiment.replicate import write_run_outputs
+    from sim.report.figures import write_run_figures
+
+    write_run_outputs(folder, results)
+    if figures:
+        write_run_figures(folder, results)
+
+
 def _run(args: argparse.Namespace) -> int:
     from sim.experiment.backends import resolve
     from sim.experiment.output import write_results_folder
@@ -355,7 +367,6 @@ def _run(args: argparse.Namespace) -> int:
         kpi_table,
         parse_target,
         replicate,
-        write_run_outputs,
     )
 
     if args.reps < 1:
@@ -388,8 +399,7 @@ def _run(args: argparse.Namespace) -> int:
               f"{len(results)}", file=sys.stderr)
     wall = time.perf_counter() - started
     write_results_folder(out, scenario, str(args.scenario), args.overrides, results, seed, wall,
-                         figures=functools.partial(write_run_outputs,
-                                                   figures=not args.no_figures))
+                         figures=functools.partial(_run_outputs, figures=not args.no_figures))
     table = kpi_table(results)
     reps = len(results)
     if args.format == "json":

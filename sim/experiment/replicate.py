@@ -92,21 +92,21 @@ def daily_bands(results: Sequence[Results], series: Sequence[str] = BAND_SERIES
     return frame[["day", "agency", "series", "mean", "sd", "ci95", "low", "high", "n"]]
 
 
-def write_run_outputs(folder: Path, results: Sequence[Results], *, figures: bool = True
-                      ) -> None:
-    """``summary.csv`` (per agency × KPI: mean, sd, ci95, n), ``daily_bands.parquet`` and
-    then (unless ``figures`` is false) the figures of a ``collectsim run`` results folder.
-
-    Data first: a figure that fails only prints a warning (:mod:`sim.report.figures`).
-    """
-    from sim.report.folder import run_summary
-
+def write_run_outputs(folder: Path, results: Sequence[Results]) -> None:
+    """``summary.csv`` (per agency × KPI: mean, sd, ci95, n) and ``daily_bands.parquet`` of a
+    ``collectsim run`` results folder (its figures are drawn by :mod:`sim.report`)."""
     run_summary(kpi_table(results)).to_csv(folder / "summary.csv", index=False)
     daily_bands(results).to_parquet(folder / "daily_bands.parquet", index=False)
-    if figures:
-        from sim.report.figures import write_run_figures
 
-        write_run_figures(folder, results)
+
+def kpi_columns(frame: pd.DataFrame) -> list[str]:
+    """The KPI columns of a table, in contract order (``KPI_NAMES``, then extras)."""
+    return [k for k in (*KPI_NAMES, *EXTRA_KPIS) if k in frame.columns]
+
+
+def run_summary(kpis: pd.DataFrame) -> pd.DataFrame:
+    """``summary.csv`` of a run: per agency × KPI, mean, sd, ci95 and n (every KPI column)."""
+    return summarise(kpis, kpi_columns(kpis))
 
 
 # --------------------------------------------------------------------------- precision targets

@@ -29,8 +29,8 @@ import pandas as pd
 
 from sim.config.loading import ScenarioError
 from sim.experiment.intervals import t_half_width
-from sim.experiment.replicate import kpi_table, summarise
-from sim.model.results import EXTRA_KPIS, KPI_NAMES, TOTAL, Results
+from sim.experiment.replicate import kpi_columns, kpi_table, run_summary
+from sim.model.results import KPI_NAMES, TOTAL, Results
 
 NOT_RESULTS = "not a collectsim results folder (no manifest.json)"
 OK = "ok"
@@ -46,12 +46,6 @@ _EXACT: dict[str, Any] = {} if int(pd.__version__.split(".")[0]) >= 3 \
 def read_csv(path: Path) -> pd.DataFrame:
     """A CSV written by collectsim, with floats read back exactly (round trip)."""
     return pd.read_csv(path, **_EXACT)
-
-
-def kpi_columns(frame: pd.DataFrame) -> list[str]:
-    """The KPI columns of a table, in contract order (``KPI_NAMES``, then extras)."""
-    known = [k for k in (*KPI_NAMES, *EXTRA_KPIS) if k in frame.columns]
-    return known
 
 
 # --------------------------------------------------------------------------- data
@@ -84,11 +78,6 @@ class RunData:
         """Whether accounts were placed in more than one vintage."""
         return self.vintages is not None and not self.vintages.empty \
             and self.vintages["vintage"].nunique() > 1
-
-
-def run_summary(kpis: pd.DataFrame) -> pd.DataFrame:
-    """``summary.csv`` of a run: per agency × KPI, mean, sd, ci95 and n (every KPI column)."""
-    return summarise(kpis, kpi_columns(kpis))
 
 
 @dataclass

@@ -24,8 +24,8 @@ import pandas as pd
 import pytest
 
 from sim.cli.main import main
-from sim.experiment.replicate import summarise
-from sim.report.folder import kpi_columns, read_csv
+from sim.experiment.replicate import kpi_columns, summarise
+from sim.report.folder import read_csv
 from sim.report.style import WIDTH_PX
 
 REPO = Path(__file__).resolve().parents[2]
