@@ -6,8 +6,8 @@
 ``--set dotted.path=value`` overrides (agencies addressed by name), and validates the result
 against :class:`sim.config.schema.Scenario`.
 
-Every failure raises :class:`ScenarioError`, whose text is the one-line message of DESIGN §4:
-``<file>: <dotted.field>: <what is wrong> (got <value>)``.
+Every failure raises :class:`ScenarioError`, whose text is the one-line input error every command
+prints: ``<file>: <dotted.field>: <what is wrong> (got <value>)``.
 
 Merging rules for ``extends``: tables merge key by key, recursively; ``[[agencies]]`` merge by
 ``name`` (a child entry with an existing name updates that agency, a new name appends one, and

@@ -1,6 +1,6 @@
 """Steady-state formulas for the M/M/c queue (Erlang C) and the M/M/c+M queue (Erlang A).
 
-These are the analytic oracles the inbound callback queue is held against (DESIGN §6). Rates
+These are the analytic oracles the inbound callback queue is held against. Rates
 are per unit of time (any unit, as long as all three or four agree); waits come back in the
 same unit. Every figure refers to callers *arriving* in steady state:
 

@@ -6,7 +6,7 @@ With no collection actions, the expected share of the balance collected by time 
     α′ = −κ·α + E[1 − (1 − R)·exp(−(δ10 + δ11·R)·α)],   β′ = λ∞·α,   α(0) = β(0) = 0,
 
 with R ~ U(r_min, r_max) the share of the balance each repayment pays (Chehrazi & Weber,
-Management Science 2015; DESIGN §6). :func:`analytic_share` solves the ODE with scipy;
+Management Science 2015). :func:`analytic_share` solves the ODE with scipy;
 :func:`simulate_share` runs the *full model* (:func:`sim.model.run_replication`) on a portfolio
 with no collectors and no messages, so the behaviour code under test is exactly the one every
 scenario uses; :func:`check_hawkes` puts both side by side.

@@ -1,6 +1,6 @@
 """Typed schema of a scenario file.
 
-A scenario is plain data: the tables of DESIGN §4 (``[scenario]``, ``[portfolio]``, ``[bank]``,
+A scenario is plain data: the tables (``[scenario]``, ``[portfolio]``, ``[bank]``,
 ``[rules]``, ``[[agencies]]``, ``[behaviour]``) validated by pydantic v2 models. Every model
 forbids unknown keys and checks ranges, so a typo in a scenario file is an error rather than a
 silently ignored setting. Loading, ``extends`` inheritance and ``--set`` overrides live in
