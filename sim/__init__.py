@@ -9,8 +9,7 @@ The seam between the model and everything that runs experiments on it is one fun
 
 from __future__ import annotations
 
-from sim.config.loading import ScenarioError, load_scenario
-from sim.config.schema import Scenario
+from sim.config import Scenario, ScenarioError, load_scenario
 from sim.model.replication import run_replication
 from sim.model.results import KPI_NAMES, Results
 
