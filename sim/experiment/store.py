@@ -17,8 +17,8 @@ that was committed and, resumed, skips exactly the committed ``ok`` runs; a fail
 again on resume and replaces its failure. ``pandas.read_parquet(out / "daily")`` reads all
 series at once. JSON keeps floats exactly (shortest round-trip ``repr``), NaN included.
 
-:func:`read_key` and :func:`read_store` read a store without writing to it (the report reads a
-sweep's folder this way, even an interrupted one); :class:`RunStore` is the sweep's own handle.
+:func:`read_key` and :func:`read_store` open a store read-only (the report reads a sweep's
+folder this way, even an interrupted one); :class:`RunStore` is the sweep's own handle.
 """
 
 from __future__ import annotations
@@ -101,8 +101,9 @@ def _read_only(path: Path) -> sqlite3.Connection:
 
 
 def read_store(folder: Path) -> StoredSweep:
-    """The points and runs of the store in ``folder``, opened read-only (nothing written, even
-    while a sweep is running). Raises :class:`StoreError` when it cannot be read."""
+    """The points and runs of the store in ``folder``, opened read-only (its contents are never
+    changed, even while a sweep is running). Raises :class:`StoreError` when it cannot be
+    read."""
     path = Path(folder) / STORE_FILE
     try:
         with contextlib.closing(_read_only(path)) as db:

@@ -327,7 +327,7 @@ def _few(values: Sequence[Any], limit: int = 12) -> str:
 
 
 def _store_runs(folder: Path, notes: list[str]) -> pd.DataFrame | None:
-    """``runs.csv`` rebuilt from ``runs.sqlite``, read without writing."""
+    """``runs.csv`` rebuilt from ``runs.sqlite``, opened read-only."""
     try:
         stored = read_store(folder)
     except StoreError as exc:
