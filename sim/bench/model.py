@@ -21,7 +21,9 @@ from typing import Any
 import numpy as np
 import simpy
 
+from sim.config.loading import load_scenario
 from sim.config.schema import Scenario
+from sim.model.replication import run_replication
 
 BASELINE = Path(__file__).resolve().parents[2] / "scenarios" / "baseline.toml"
 BASELINE_ACCOUNTS = 20_000
@@ -94,8 +96,6 @@ def bench_scaling(accounts: int, factor: int, scenario_path: Path = BASELINE
 def scenario_at(accounts: int | None, scenario_path: Path = BASELINE) -> Scenario:
     """The scenario at ``path`` scaled to ``accounts`` (its own size if ``None``), every
     agency's collectors scaled in proportion so the work per account stays the same."""
-    from sim.config.loading import load_scenario
-
     base = load_scenario(scenario_path)
     if accounts is None:
         return base
@@ -108,8 +108,6 @@ def bench_model(accounts: int | None = None, scenario_path: Path = BASELINE,
                 seed: int | None = None) -> dict[str, float | int]:
     """Run the scenario (the baseline unless told), scaled to ``accounts``, once, and the
     bare kernel once; return the figures."""
-    from sim.model.replication import run_replication
-
     scenario = scenario_at(accounts, scenario_path)
     accounts = scenario.portfolio.accounts
     rss_before = peak_rss_mb()

@@ -68,7 +68,7 @@ def simulate_ciw(servers: int, arrival_rate: float, service_rate: float, patienc
     ``arrivals`` (callers who reached the queue over the whole run), ``customers`` (callers
     measured) and ``censored`` (callers still waiting at the end, excluded).
     """
-    import ciw
+    import ciw  # an optional extra (bench): imported only where it is used
 
     network = ciw.create_network(
         arrival_distributions=[ciw.dists.Exponential(arrival_rate)],

@@ -1,7 +1,8 @@
 """The experiment sub-commands of ``collectsim``: ``compare``, ``sweep`` and ``sensitivity``.
 
-:func:`add_parsers` adds them to the command's argparse sub-parsers and :func:`dispatch` runs
-one, returning its exit status (``None`` when the command is not one of these). Bad input —
+:func:`add_parsers` adds them to the command's argparse sub-parsers and :data:`COMMANDS` maps
+each to the function that runs it and returns its exit status. Every KPI value printed is in
+its unit (:mod:`sim.model.kpis`); ``--format json`` keeps full precision. Bad input —
 experiment file, scenario, option — raises :class:`~sim.config.loading.ScenarioError` before
 anything is written; the caller prints it as one line and exits with status 2. A sweep that
 completes with failed runs exits with status 1 after writing everything (failures are in
@@ -20,48 +21,47 @@ from typing import Any
 
 import pandas as pd
 
-from sim.config.loading import ScenarioError, load_scenario
+from sim.cli.options import add_backend_options, print_json, require
+from sim.config.loading import ScenarioError, load_scenario, scenario_hash
 from sim.config.notes import print_notes
-from sim.experiment.backends import BACKENDS, resolve
+from sim.experiment.backends import resolve
+from sim.experiment.compare import (
+    Comparison,
+    compare,
+    comparison_json,
+    comparison_text,
+    unique_labels,
+)
+from sim.experiment.experiment_file import Experiment, load_experiment
+from sim.experiment.files import atomic_folder, check_out_folder
 from sim.experiment.progress import Progress
+from sim.experiment.sensitivity import SensitivityError, sensitivity
+from sim.experiment.sweep import SweepResult, default_out, prepare_out, sweep, versions
+from sim.model.kpis import KPI_NAMES, format_difference, format_interval
 
 SHOW_ROWS = 30
 
 
-def add_backend_options(parser: argparse.ArgumentParser, *, parallel_default: bool) -> None:
-    """``--backend``, ``--workers`` and ``--scheduler``."""
-    default = "process on every CPU" if parallel_default else "serial; process if --workers > 1"
-    parser.add_argument("--backend", choices=BACKENDS, default=None,
-                        help=f"where runs execute (default: {default})")
-    parser.add_argument("--workers", type=int, default=None, metavar="W",
-                        help="worker processes (default: CPUs available)")
-    parser.add_argument("--scheduler", default=None, metavar="ADDR",
-                        help="dask scheduler address, e.g. tcp://host:8786 (implies dask; "
-                             "default: a local cluster)")
-
-
-def add_parsers(sub: Any, parser_class: type[argparse.ArgumentParser]) -> None:
-    """Add ``compare``, ``sweep`` and ``sensitivity`` to argparse sub-parsers ``sub``.
-
-    ``parser_class`` is the one-line-error parser class the command uses; ``sub`` was created
-    with it (``add_subparsers(parser_class=...)``), so every parser added here is one.
-    """
-    compare = sub.add_parser("compare", help="paired comparison of scenarios on common random "
-                                             "numbers")
-    compare.add_argument("scenarios", type=Path, nargs="+", metavar="SCENARIO")
-    compare.add_argument("--reps", type=int, default=5, help="replications (default 5)")
-    compare.add_argument("--seed", type=int, default=None,
-                         help="seed for every scenario (default: the first scenario's)")
-    compare.add_argument("--set", dest="overrides", action="append", default=[],
-                         metavar="KEY=VALUE", help="override a value in every scenario")
-    compare.add_argument("--metric", dest="metrics", action="append", default=None,
-                         metavar="KPI", help="KPIs to compare (repeatable; default all)")
-    compare.add_argument("--agency", default="total", help="agency compared (default total)")
-    compare.add_argument("--format", choices=("table", "json"), default="table")
-    compare.add_argument("--out", type=Path, default=None,
-                         help="also write comparison.csv, summary.csv, runs.csv, manifest.json")
-    add_backend_options(compare, parallel_default=True)
-    compare.add_argument("--quiet", action="store_true", help="no progress on stderr")
+def add_parsers(sub: Any) -> None:
+    """Add ``compare``, ``sweep`` and ``sensitivity`` to the command's sub-parsers."""
+    compare_parser = sub.add_parser("compare", help="paired comparison of scenarios on common "
+                                                    "random numbers")
+    compare_parser.add_argument("scenarios", type=Path, nargs="+", metavar="SCENARIO")
+    compare_parser.add_argument("--reps", type=int, default=5, help="replications (default 5)")
+    compare_parser.add_argument("--seed", type=int, default=None,
+                                help="seed for every scenario (default: the first scenario's)")
+    compare_parser.add_argument("--set", dest="overrides", action="append", default=[],
+                                metavar="KEY=VALUE", help="override a value in every scenario")
+    compare_parser.add_argument("--metric", dest="metrics", action="append", default=None,
+                                metavar="KPI", help="KPIs to compare (repeatable; default all)")
+    compare_parser.add_argument("--agency", default="total",
+                                help="agency compared (default total)")
+    compare_parser.add_argument("--format", choices=("table", "json"), default="table")
+    compare_parser.add_argument("--out", type=Path, default=None,
+                                help="also write comparison.csv, summary.csv, runs.csv, "
+                                     "manifest.json")
+    add_backend_options(compare_parser, parallel_default=True)
+    compare_parser.add_argument("--quiet", action="store_true", help="no progress on stderr")
 
     for name, text in (("sweep", "run an experiment file's design points × replications"),
                        ("sensitivity", "Sobol' or Morris sensitivity indices of an "
@@ -79,53 +79,29 @@ def add_parsers(sub: Any, parser_class: type[argparse.ArgumentParser]) -> None:
         parser.add_argument("--quiet", action="store_true", help="no progress on stderr")
 
 
-def dispatch(args: argparse.Namespace) -> int | None:
-    """Run ``args.command`` if it is an experiment command; ``None`` otherwise."""
-    if args.command == "compare":
-        return _compare(args)
-    if args.command == "sweep":
-        return _sweep(args)
-    if args.command == "sensitivity":
-        return _sensitivity(args)
-    return None
-
-
 def _progress(args: argparse.Namespace, label: str = "runs") -> Progress:
     return Progress(0, label=label, quiet=args.quiet)
 
 
-def _plain(value: Any) -> Any:
-    value = value.item() if hasattr(value, "item") else value
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    return value
-
-
 def _figures(folder: Path) -> None:
     """Figures of a results folder whose data files are written (a failure only warns)."""
+    # matplotlib takes about 0.35 s to import; validate, schema, kpis and check never draw,
+    # so the figure writers are imported only when a command draws.
     from sim.report.figures import write_folder_figures
 
     write_folder_figures(folder)
 
 
-def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
-    return [{k: _plain(v) for k, v in row.items()} for row in frame.to_dict(orient="records")]
-
-
 # --------------------------------------------------------------------------- compare
 
 
-def _compare(args: argparse.Namespace) -> int:
-    from sim.experiment.compare import compare, comparison_json, comparison_text, unique_labels
-    from sim.experiment.files import check_out_folder
-
-    if len(args.scenarios) < 2:
-        raise ScenarioError("compare", None, "needs at least two scenario files",
-                            len(args.scenarios))
-    if args.reps < 2:
-        raise ScenarioError("--reps", None, "a paired comparison needs at least 2", args.reps)
-    if args.seed is not None and not 0 <= args.seed < 2**63:
-        raise ScenarioError("--seed", None, "must be a non-negative integer", args.seed)
+def compare_command(args: argparse.Namespace) -> int:
+    """``collectsim compare``."""
+    require(len(args.scenarios) >= 2, "compare", "needs at least two scenario files",
+            len(args.scenarios))
+    require(args.reps >= 2, "--reps", "a paired comparison needs at least 2", args.reps)
+    require(args.seed is None or 0 <= args.seed < 2**63, "--seed",
+            "must be a non-negative integer", args.seed)
     resolve(args.backend, args.workers, args.scheduler)
     scenarios = [load_scenario(path, args.overrides) for path in args.scenarios]
     if args.out is not None:
@@ -136,8 +112,6 @@ def _compare(args: argparse.Namespace) -> int:
                            [str(p) for p in args.scenarios])
     progress = _progress(args)
     started = time.perf_counter()
-    from sim.model.results import KPI_NAMES
-
     try:
         result = compare(scenarios, args.reps, args.seed, metrics=args.metrics or KPI_NAMES,
                          agency=args.agency, labels=labels, backend=args.backend,
@@ -152,7 +126,7 @@ def _compare(args: argparse.Namespace) -> int:
     if args.out is not None:
         _write_comparison(args, scenarios, result, wall)
     if args.format == "json":
-        print(json.dumps(comparison_json(result), indent=2))
+        print_json(comparison_json(result))
     else:
         print(comparison_text(result))
         note = f"{len(scenarios)} scenarios × {args.reps} replications, {wall:.1f}s"
@@ -160,12 +134,8 @@ def _compare(args: argparse.Namespace) -> int:
     return 0
 
 
-def _write_comparison(args: argparse.Namespace, scenarios: list[Any], result: Any,
+def _write_comparison(args: argparse.Namespace, scenarios: list[Any], result: Comparison,
                       wall: float) -> None:
-    from sim.config.loading import scenario_hash
-    from sim.experiment.files import atomic_folder
-    from sim.experiment.sweep import versions
-
     with atomic_folder(args.out) as staging:
         result.differences.to_csv(staging / "comparison.csv", index=False)
         result.summary.to_csv(staging / "summary.csv", index=False)
@@ -188,10 +158,7 @@ def _write_comparison(args: argparse.Namespace, scenarios: list[Any], result: An
 # --------------------------------------------------------------------------- sweep
 
 
-def _sweep_inputs(args: argparse.Namespace) -> tuple[Any, Path]:
-    from sim.experiment.experiment_file import load_experiment
-    from sim.experiment.sweep import default_out, prepare_out
-
+def _sweep_inputs(args: argparse.Namespace) -> tuple[Experiment, Path]:
     resolve(args.backend, args.workers, args.scheduler)
     experiment = load_experiment(args.experiment)
     out = args.out if args.out is not None else default_out(experiment)
@@ -204,7 +171,18 @@ def _sweep_inputs(args: argparse.Namespace) -> tuple[Any, Path]:
     return experiment, out
 
 
-def _summary_text(result: Any) -> str:
+def _aligned(table: pd.DataFrame) -> list[str]:
+    """A table of strings as right-aligned lines, header first."""
+    widths = {c: max(len(str(c)), *(len(v) for v in table[c])) for c in table.columns}
+    lines = ["  ".join(str(c).rjust(widths[c]) for c in table.columns)]
+    for _, row in table.iterrows():
+        lines.append("  ".join(row[c].rjust(widths[c]) for c in table.columns))
+    return lines
+
+
+def summary_text(result: SweepResult) -> str:
+    """The sweep's first line (points, runs, failures, time), then per design point its factor
+    values and each metric's mean ±95% half-width in the metric's unit."""
     experiment = result.experiment
     summary = result.summary
     factors = list(experiment.points.columns)
@@ -216,8 +194,9 @@ def _summary_text(result: Any) -> str:
     if summary.empty:
         return lines[0]
     wide = summary.assign(value=[
-        "-" if not math.isfinite(m) else f"{m:.4g}" + (f" ±{c:.2g}" if math.isfinite(c) else "")
-        for m, c in zip(summary["mean"], summary["ci95"], strict=True)])
+        format_interval(metric, mean, ci, n > 1)
+        for metric, mean, ci, n in zip(summary["metric"], summary["mean"], summary["ci95"],
+                                       summary["n"], strict=True)])
     wide["column"] = wide["metric"] if len(experiment.agencies) == 1 \
         else wide["agency"] + "." + wide["metric"]
     table = wide.pivot(index=["point", *factors], columns="column", values="value")
@@ -225,20 +204,15 @@ def _summary_text(result: Any) -> str:
     shown = table.head(SHOW_ROWS).copy()
     for column in factors:
         shown[column] = [f"{v:.4g}" if isinstance(v, float) else str(v) for v in shown[column]]
-    shown = shown.astype(str)
-    widths = {c: max(len(str(c)), *(len(v) for v in shown[c])) for c in shown.columns}
-    lines.append("  ".join(str(c).rjust(widths[c]) for c in shown.columns))
-    for _, row in shown.iterrows():
-        lines.append("  ".join(row[c].rjust(widths[c]) for c in shown.columns))
+    lines += _aligned(shown.astype(str))
     if len(table) > SHOW_ROWS:
         lines.append(f"… {len(table) - SHOW_ROWS} more points in summary.csv")
     lines.append("(mean ±95% half-width over replications)")
     return "\n".join(lines)
 
 
-def _sweep(args: argparse.Namespace) -> int:
-    from sim.experiment.sweep import sweep
-
+def sweep_command(args: argparse.Namespace) -> int:
+    """``collectsim sweep``: exit status 1 when runs failed (after writing everything)."""
     experiment, out = _sweep_inputs(args)
     progress = _progress(args)
     try:
@@ -249,17 +223,17 @@ def _sweep(args: argparse.Namespace) -> int:
         progress.close()
     _figures(out)
     if args.format == "json":
-        print(json.dumps({"experiment": experiment.name, "out": str(out),
-                          "runs": {"total": result.total, "ran_now": result.ran,
-                                   "resumed": result.resumed, "failed": result.failed},
-                          "summary": _records(result.summary)}, indent=2))
+        print_json({"experiment": experiment.name, "out": str(out),
+                    "runs": {"total": result.total, "ran_now": result.ran,
+                             "resumed": result.resumed, "failed": result.failed},
+                    "summary": result.summary.to_dict(orient="records")})
     else:
-        print(_summary_text(result))
+        print(summary_text(result))
         print(f"results written to {out}/")
     return _failures(result)
 
 
-def _failures(result: Any) -> int:
+def _failures(result: SweepResult) -> int:
     if not result.failed:
         return 0
     print(f"warning: {result.failed} of {result.total} runs failed (errors in runs.csv); "
@@ -267,9 +241,29 @@ def _failures(result: Any) -> int:
     return 1
 
 
-def _sensitivity(args: argparse.Namespace) -> int:
-    from sim.experiment.sensitivity import SensitivityError, sensitivity
+# --------------------------------------------------------------------------- sensitivity
 
+# Morris effects are changes of the metric (in its unit); Sobol' indices are variance shares.
+_MORRIS_EFFECTS = ("mu", "mu_star", "mu_star_conf", "sigma")
+
+
+def indices_text(indices: pd.DataFrame) -> str:
+    """The sensitivity indices, one row per metric × factor: Sobol' indices with three
+    decimals, Morris effects in the metric's unit."""
+    shown = indices.drop(columns=["agency"]).copy()
+    for column in shown.columns[2:]:
+        if column in _MORRIS_EFFECTS:
+            shown[column] = [format_difference(m, v).lstrip("+")
+                             if column != "mu" else format_difference(m, v)
+                             for m, v in zip(shown["metric"], shown[column], strict=True)]
+        else:
+            shown[column] = [f"{v:.3f}" if math.isfinite(v) else "–" for v in shown[column]]
+    return shown.to_string(index=False)
+
+
+def sensitivity_command(args: argparse.Namespace) -> int:
+    """``collectsim sensitivity``: exit status 1 when runs failed or indices could not be
+    computed (the runs are kept)."""
     experiment, out = _sweep_inputs(args)
     progress = _progress(args)
     try:
@@ -286,15 +280,16 @@ def _sensitivity(args: argparse.Namespace) -> int:
     _figures(out)
     table = result.indices
     if args.format == "json":
-        print(json.dumps({"experiment": experiment.name, "design": experiment.spec.design.kind,
-                          "out": str(out), "indices": _records(table)}, indent=2))
+        print_json({"experiment": experiment.name, "design": experiment.spec.design.kind,
+                    "out": str(out), "indices": table.to_dict(orient="records")})
     else:
-        print(_summary_text(result.sweep).splitlines()[0])
-        shown = table.drop(columns=["agency"]).copy()
-        for column in shown.columns[2:]:
-            shown[column] = [f"{v:.3f}" if math.isfinite(v) else "-" for v in shown[column]]
-        print(shown.to_string(index=False))
+        print(summary_text(result.sweep).splitlines()[0])
+        print(indices_text(table))
         level = round(100 * experiment.spec.design.confidence)
         print(f"*_conf: half-widths of {level}% bootstrap intervals; indices written to "
               f"{out}/indices.csv")
     return _failures(result.sweep)
+
+
+COMMANDS = {"compare": compare_command, "sweep": sweep_command,
+            "sensitivity": sensitivity_command}

@@ -192,7 +192,7 @@ class DaskBackend(Backend):
     name = "dask"
 
     def __init__(self, workers: int, scheduler: str | None = None) -> None:
-        try:
+        try:  # distributed takes about 0.2 s to import; only the dask backend needs it
             from distributed import Client, LocalCluster
         except ImportError:  # pragma: no cover - dask is a declared dependency
             raise ScenarioError("--backend", None, "dask.distributed is not installed",
@@ -231,7 +231,7 @@ class DaskBackend(Backend):
 
     def map(self, fn: Callable[[Any], Any], items: Sequence[Any]
             ) -> Iterator[tuple[int, Any]]:
-        from distributed import as_completed
+        from distributed import as_completed  # see __init__: only the dask backend needs it
 
         window = max(1, IN_FLIGHT_PER_WORKER * self.workers)
         upcoming = iter(range(len(items)))

@@ -21,12 +21,21 @@ from typing import Any
 import pandas as pd
 
 from sim.config.loading import ScenarioError
+from sim.config.plain import json_ready
 from sim.config.schema import Scenario
 from sim.experiment.backends import Backend, open_backend
 from sim.experiment.intervals import paired_difference
 from sim.experiment.replicate import summarise
 from sim.experiment.tasks import PointTask, run_point
-from sim.model.results import EXTRA_KPIS, KPI_NAMES, TOTAL
+from sim.model.kpis import (
+    BY_NAME,
+    KPI_NAMES,
+    MISSING,
+    format_difference,
+    format_half,
+    format_interval,
+)
+from sim.model.results import TOTAL
 
 
 @dataclass
@@ -96,7 +105,7 @@ def compare(scenarios: Sequence[Scenario], reps: int = 5, seed: int | None = Non
         raise ScenarioError("compare", None, "needs at least two scenarios", len(scenarios))
     if reps < 2:
         raise ScenarioError("--reps", None, "a paired comparison needs at least 2", reps)
-    unknown = [m for m in metrics if m not in (*KPI_NAMES, *EXTRA_KPIS)]
+    unknown = [m for m in metrics if m not in BY_NAME]
     if unknown:
         raise ScenarioError("--metric", None, f"unknown KPI {unknown[0]!r}", unknown[0])
     for scenario in scenarios:
@@ -147,12 +156,6 @@ def compare(scenarios: Sequence[Scenario], reps: int = 5, seed: int | None = Non
 # --------------------------------------------------------------------------- presentation
 
 
-def _number(value: Any, digits: int = 4) -> str:
-    if value is None or (isinstance(value, float) and not math.isfinite(value)):
-        return "-"
-    return f"{value:,.{digits}g}"
-
-
 def comparison_text(result: Comparison) -> str:
     """The comparison as a plain-text table per compared scenario."""
     lines = [f"paired comparison with {result.base!r}: seed {result.seed}, {result.reps} "
@@ -165,19 +168,20 @@ def comparison_text(result: Comparison) -> str:
             for _, r in result.summary.iterrows()}
 
     def level(label: str, metric: str, mean: Any) -> str:
-        ci = half.get((label, metric))
-        return _number(mean) + (f" ±{_number(ci, 2)}" if ci is not None
-                                and math.isfinite(ci) else "")
+        return format_interval(metric, mean, half.get((label, metric)))
 
     for label in result.labels[1:]:
         table = result.differences[result.differences["scenario"] == label]
         cells = [header]
         for _, row in table.iterrows():
-            cells.append((row["metric"], level(result.base, row["metric"], row["base_mean"]),
-                          level(label, row["metric"], row["mean"]),
-                          _number(row["diff"]), _number(row["ci95"], 3),
-                          _number(row["ci95_unpaired"], 3),
-                          _number(row["paired_to_unpaired"], 2),
+            metric = row["metric"]
+            ratio = row["paired_to_unpaired"]
+            cells.append((metric, level(result.base, metric, row["base_mean"]),
+                          level(label, metric, row["mean"]),
+                          format_difference(metric, row["diff"]),
+                          format_half(metric, row["ci95"]).removeprefix("±"),
+                          format_half(metric, row["ci95_unpaired"]).removeprefix("±"),
+                          f"{ratio:.2f}" if math.isfinite(ratio) else MISSING,
                           "*" if row["significant"] else ""))
         widths = [max(len(c[i]) for c in cells) for i in range(len(header))]
         lines.append("")
@@ -189,13 +193,6 @@ def comparison_text(result: Comparison) -> str:
     return "\n".join(lines)
 
 
-def _plain(value: Any) -> Any:
-    value = value.item() if hasattr(value, "item") else value
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    return value
-
-
 def comparison_json(result: Comparison) -> dict[str, Any]:
     """``{"base", "seed", "reps", "agency", "comparisons": [{"scenario", "kpis": {...}}]}``."""
     keys = ("base_mean", "mean", "diff", "ci95", "low", "high", "p_value", "significant",
@@ -204,6 +201,6 @@ def comparison_json(result: Comparison) -> dict[str, Any]:
     for label in result.labels[1:]:
         table = result.differences[result.differences["scenario"] == label]
         comparisons.append({"scenario": label, "kpis": {
-            row["metric"]: {k: _plain(row[k]) for k in keys} for _, row in table.iterrows()}})
-    return {"base": result.base, "seed": result.seed, "reps": result.reps,
-            "agency": result.agency, "comparisons": comparisons}
+            row["metric"]: {k: row[k] for k in keys} for _, row in table.iterrows()}})
+    return json_ready({"base": result.base, "seed": result.seed, "reps": result.reps,
+                       "agency": result.agency, "comparisons": comparisons})

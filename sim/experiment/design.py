@@ -26,6 +26,10 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
+from SALib.analyze import morris as morris_analyse
+from SALib.analyze import sobol as sobol_analyse
+from SALib.sample import morris as morris_sample
+from SALib.sample import sobol as sobol_sample
 from scipy.stats import qmc
 
 if TYPE_CHECKING:
@@ -90,14 +94,10 @@ def design_points(design: Design, factors: Sequence[Factor]
         high = np.array([b[1] for b in spec["bounds"]])
         sample = low + unit * (high - low)
     elif design.kind == "sobol":
-        from SALib.sample import sobol as sobol_sample
-
         sample = sobol_sample.sample(spec, design.samples,
                                      calc_second_order=design.second_order, scramble=True,
                                      seed=design.seed)
     else:
-        from SALib.sample import morris as morris_sample
-
         sample = morris_sample.sample(spec, design.samples, num_levels=design.levels,
                                       seed=design.seed)
     sample = np.asarray(sample, dtype=float)
@@ -122,15 +122,11 @@ def analyse(design: Design, factors: Sequence[Factor], sample: np.ndarray | None
             raise ValueError(f"{metric}: {int((~np.isfinite(y)).sum())} design points have no "
                              "finite value")
         if design.kind == "sobol":
-            from SALib.analyze import sobol as sobol_analyse
-
             indices = sobol_analyse.analyze(spec, y, calc_second_order=design.second_order,
                                             num_resamples=design.resamples,
                                             conf_level=design.confidence, seed=design.seed)
             columns = ("S1", "S1_conf", "ST", "ST_conf")
         else:
-            from SALib.analyze import morris as morris_analyse
-
             assert sample is not None
             indices = morris_analyse.analyze(spec, sample, y, num_resamples=design.resamples,
                                              conf_level=design.confidence,

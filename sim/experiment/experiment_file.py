@@ -49,10 +49,20 @@ import numpy as np
 import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from sim.config.loading import ScenarioError, apply_override, load_scenario, read_toml, validate
+from sim import __version__
+from sim.config.loading import (
+    ScenarioError,
+    apply_override,
+    load_scenario,
+    read_toml,
+    scenario_hash,
+    validate,
+)
 from sim.config.schema import Scenario
+from sim.experiment.design import design_points
 from sim.experiment.tasks import point_scenario
-from sim.model.results import EXTRA_KPIS, KPI_NAMES, TOTAL
+from sim.model.kpis import EXTRA_KPIS, KPI_NAMES
+from sim.model.results import TOTAL
 
 DEFAULT_METRICS = ("recovery_rate", "net_recovery", "netback_rate", "cx_index")
 Name = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_\-]+$")]
@@ -161,9 +171,6 @@ class Experiment:
         Replications and metrics are left out, so raising ``replications`` and resuming adds
         runs to the same store.
         """
-        from sim import __version__
-        from sim.config.loading import scenario_hash
-
         canonical = json.dumps({"scenario": scenario_hash(self.base), "seed": self.seed,
                                 "collectsim": __version__,
                                 "points": [list(map(list, a)) for a in self.assignments]},
@@ -181,8 +188,6 @@ class Experiment:
 
     def resolved(self) -> dict[str, Any]:
         """The experiment as resolved, for manifests."""
-        from sim.config.loading import scenario_hash
-
         return {"file": self.source, "experiment": self.spec.model_dump(mode="json"),
                 "scenario_file": self.scenario_file, "seed": self.seed,
                 "base_scenario_hash": scenario_hash(self.base),
@@ -332,8 +337,6 @@ def _check_factor_paths(spec: ExperimentFile, base: Scenario, label: str) -> Non
 
 def build_experiment(data: dict[str, Any], label: str, base_dir: Path) -> Experiment:
     """Validate experiment data (as read from TOML) and resolve it; see the module docstring."""
-    from sim.experiment.design import design_points
-
     try:
         spec = ExperimentFile.model_validate(data)
     except ValidationError as exc:

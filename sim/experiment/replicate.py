@@ -31,7 +31,8 @@ from sim.config.schema import Scenario
 from sim.experiment.backends import Backend, open_backend
 from sim.experiment.intervals import t_half_width
 from sim.experiment.tasks import ReplicationTask, run_full
-from sim.model.results import EXTRA_KPIS, KPI_NAMES, TOTAL, Results
+from sim.model.kpis import EXTRA_KPIS, KPI_NAMES
+from sim.model.results import TOTAL, Results
 
 MIN_SEQUENTIAL = 3
 DEFAULT_MAX_REPS = 200

@@ -16,6 +16,9 @@ run is redone. A sweep killed at any moment — even with ``kill -9`` — theref
 that was committed and, resumed, skips exactly the committed ``ok`` runs; a failed run is run
 again on resume and replaces its failure. ``pandas.read_parquet(out / "daily")`` reads all
 series at once. JSON keeps floats exactly (shortest round-trip ``repr``), NaN included.
+
+:func:`read_key` and :func:`read_store` open a store read-only (the report reads a sweep's
+folder this way, even an interrupted one); :class:`RunStore` is the sweep's own handle.
 """
 
 from __future__ import annotations
@@ -25,6 +28,7 @@ import datetime as dt
 import json
 import sqlite3
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -65,13 +69,63 @@ WHERE runs.status != 'ok'
 """
 
 
+class StoreError(Exception):
+    """A store that cannot be read (corrupt, or not a sweep's store); the message says why."""
+
+
+@dataclass(frozen=True)
+class StoredRun:
+    """One run as the store keeps it: KPIs ``{agency: {kpi: value}}`` (empty if it failed)."""
+
+    point: int
+    replication: int
+    seed: int
+    status: str
+    kpis: dict[str, dict[str, Any]]
+    error: str | None
+    seconds: float | None
+    worker: str | None
+
+
+@dataclass(frozen=True)
+class StoredSweep:
+    """What a store holds, read back: each design point's factor values and every run, in
+    (point, replication) order."""
+
+    points: dict[int, dict[str, Any]]
+    runs: list[StoredRun]
+
+
+def _read_only(path: Path) -> sqlite3.Connection:
+    return sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+
+
+def read_store(folder: Path) -> StoredSweep:
+    """The points and runs of the store in ``folder``, opened read-only (its contents are never
+    changed, even while a sweep is running). Raises :class:`StoreError` when it cannot be
+    read."""
+    path = Path(folder) / STORE_FILE
+    try:
+        with contextlib.closing(_read_only(path)) as db:
+            points = {int(p): json.loads(f) for p, f in
+                      db.execute("SELECT point, factors FROM points").fetchall()}
+            rows = db.execute("SELECT point, replication, seed, status, kpis, error, seconds, "
+                              "worker FROM runs ORDER BY point, replication").fetchall()
+        runs = [StoredRun(int(point), int(replication), seed, status,
+                          json.loads(kpis) if kpis else {}, error, seconds, worker)
+                for point, replication, seed, status, kpis, error, seconds, worker in rows]
+    except (sqlite3.Error, json.JSONDecodeError) as exc:
+        raise StoreError(str(exc)) from None
+    return StoredSweep(points=points, runs=runs)
+
+
 def read_key(folder: Path) -> tuple[str | None, str | None]:
     """``(experiment key, experiment name)`` of the store in ``folder``, without writing."""
     path = Path(folder) / STORE_FILE
     if not path.is_file():
         return None, None
     try:
-        with contextlib.closing(sqlite3.connect(f"file:{path}?mode=ro", uri=True)) as db:
+        with contextlib.closing(_read_only(path)) as db:
             if not db.execute("SELECT name FROM sqlite_master WHERE type = 'table' "
                               "AND name = 'meta'").fetchall():
                 return None, None  # killed before its first transaction: an empty store

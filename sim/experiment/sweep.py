@@ -35,9 +35,10 @@ from sim.experiment.backends import Backend, open_backend
 from sim.experiment.experiment_file import Experiment, load_experiment
 from sim.experiment.files import atomic_write, atomic_write_text, check_out_folder
 from sim.experiment.intervals import t_half_width
+from sim.experiment.output import package_versions
 from sim.experiment.store import DAILY_DIR, STORE_FILE, RunStore, read_key
 from sim.experiment.tasks import OK, PointTask, RunOutcome, run_point
-from sim.model.results import KPI_NAMES
+from sim.model.kpis import KPI_NAMES
 
 OUTPUT_FILES = ("runs.csv", "summary.csv", "manifest.json", "indices.csv")
 EXTRA_PACKAGES = ("SALib", "dask", "distributed")
@@ -179,8 +180,6 @@ def summary_table(experiment: Experiment, runs: pd.DataFrame) -> pd.DataFrame:
 def versions() -> dict[str, str]:
     """Package versions for manifests (those of :mod:`sim.experiment.output` plus SALib and
     dask)."""
-    from sim.experiment.output import package_versions
-
     found = package_versions()
     for name in EXTRA_PACKAGES:
         try:

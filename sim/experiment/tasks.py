@@ -26,10 +26,11 @@ import traceback
 from dataclasses import dataclass, field
 from typing import Any
 
-import numpy as np
 import pandas as pd
 
+from sim import __version__
 from sim.config.loading import ScenarioError, apply_override, validate
+from sim.config.plain import python_value
 from sim.config.schema import Scenario
 from sim.model.replication import run_replication
 from sim.model.results import Results
@@ -102,16 +103,10 @@ def point_scenario(base: Scenario, assignments: tuple[tuple[str, Any], ...],
     return validate(data, label)
 
 
-def plain(value: Any) -> Any:
-    """A numpy scalar as the equivalent Python value (floats stay floats, NaN included)."""
-    if isinstance(value, np.generic):
-        return value.item()
-    return value
-
-
 def kpi_records(kpis: pd.DataFrame) -> dict[str, dict[str, Any]]:
-    """``{agency: {kpi: value}}`` from a Results KPI table, with plain Python values."""
-    return {str(agency): {str(k): plain(v) for k, v in row.items()}
+    """``{agency: {kpi: value}}`` from a Results KPI table, with plain Python values (NaN kept:
+    the store records it as such)."""
+    return {str(agency): {str(k): python_value(v) for k, v in row.items()}
             for agency, row in kpis.to_dict(orient="index").items()}
 
 
@@ -155,8 +150,6 @@ def run_point(task: PointTask) -> RunOutcome:
 
 def package_version() -> str:
     """The collectsim version importable where this runs (to check remote workers)."""
-    from sim import __version__
-
     return __version__
 
 

@@ -1,7 +1,8 @@
 """What one replication produced: KPIs per agency and in total, daily series, account outcomes.
 
-KPI names and meanings are a contract (DESIGN §4); :data:`KPI_NAMES` lists them in order, and
-:data:`KPI_DOCS` says in one line what each means. Money KPIs are in the currency's main unit.
+KPI names and meanings are a contract: :mod:`sim.model.kpis` lists them in order with their
+one-line definitions and units (:data:`KPI_NAMES`, :data:`KPI_DOCS`, :data:`EXTRA_KPIS` and
+:data:`MONEY_KPIS` are importable from here too). Money KPIs are in the currency's main unit.
 Costs are split by who bears them: ``contact_cost`` is what contacting costs *the bank* (all
 staff, call and message costs for an ``in_house`` team; nothing for a contingency agency, which
 pays its own way out of its commission), while ``agency_cost`` is what the agency itself spends.
@@ -22,69 +23,16 @@ import pandas as pd
 
 from sim.model.agency import fees
 from sim.model.bank.second_placement import PlacementView
+from sim.model.kpis import EXTRA_KPIS as EXTRA_KPIS
+from sim.model.kpis import KPI_DOCS as KPI_DOCS
+from sim.model.kpis import KPI_NAMES as KPI_NAMES
+from sim.model.kpis import MONEY_KPIS as MONEY_KPIS
 from sim.model.portfolio.accounts import PAID, PLAN, SETTLED, STATUS_NAMES
 from sim.model.world import EVENT_COLUMNS, World
 
 if TYPE_CHECKING:
     from sim.model.agency.desk import AgencyDesk
 
-KPI_DOCS: dict[str, str] = {
-    "accounts": "accounts placed",
-    "balance_placed": "balance placed",
-    "collected": "payments received during placement",
-    "recovery_rate": "collected / balance placed (liquidation rate)",
-    "commission": "contingency fees paid to agencies",
-    "contact_cost": ("cost of contacting borne by the bank "
-                     "(staff, calls, messages of in-house teams)"),
-    "net_recovery": "collected - commission - contact cost",
-    "netback_rate": "net recovery / balance placed",
-    "waived": "balance forgiven in settlements",
-    "outstanding_at_recall": "balance still owed when accounts returned to the bank",
-    "on_plan_at_recall": "accounts returned to the bank on a live instalment plan",
-    "rpc_rate": "right-party contacts / outbound call attempts",
-    "contact_rate": "share of accounts ever reached (outbound or inbound conversation)",
-    "ptp_rate": "promises to pay / conversations",
-    "ptp_kept_rate": "promises kept / promises fallen due",
-    "paid_in_full_share": ("share of accounts paid in full "
-                           "(including self-cures and finished plans)"),
-    "settled_share": "share of accounts settled at a discount",
-    "mean_days_to_first_attempt": ("mean days from placement to the first call, "
-                                   "over accounts called"),
-    "mean_days_to_first_rpc": ("mean days from placement to the first conversation, "
-                               "over those reached"),
-    "complaints_per_1000": "complaints per 1,000 accounts",
-    "disputes_per_1000": "disputes per 1,000 accounts",
-    "rule_violations": "contacts made although a rule forbade them",
-    "lawsuits": "lawsuits arising from violations and complaints",
-    "cx_index": "customer-experience index, 0-100 (see sim.model.results)",
-    "collector_utilization": "collector busy time / paid shift time",
-    "inbound_abandon_rate": ("inbound callers who hung up before being answered / "
-                             "inbound callers"),
-    "delinquent_share_end": ("share of accounts neither paid, settled nor current on a plan "
-                             "at recall"),
-    "redefault_rate": ("cured accounts (paid, settled or paid an instalment) that fell behind "
-                       "again — a broken plan, or within the follow-up window — / cured "
-                       "accounts"),
-}
-KPI_NAMES: tuple[str, ...] = tuple(KPI_DOCS)
-EXTRA_KPIS: dict[str, str] = {
-    "agency_cost": "what the agency itself spends on staff, calls and messages",
-    "call_attempts": "outbound call attempts",
-    "conversations": "right-party conversations, outbound and inbound",
-    "promises": "promises to pay made",
-    "self_cure_share": "share of accounts that paid in full without a promise",
-    "inbound_calls": "inbound callers",
-    "never_attempted_share": "share of accounts the agency never called",
-    "breathing_space_share": "share of accounts granted a breathing space",
-    "legal_cost": "regulatory fines for violations plus the cost of lawsuits",
-    "reputation_cost": "legal cost plus the reputational cost of complaints",
-    "days_behind_target": "days an agency spent behind its target recovery pace",
-    "delinquent_share_follow_up": ("share of accounts delinquent at the end of the follow-up "
-                                   "window after recall (with follow_up_days)"),
-}
-MONEY_KPIS = frozenset({"balance_placed", "collected", "commission", "contact_cost",
-                        "net_recovery", "waived", "outstanding_at_recall", "agency_cost",
-                        "legal_cost", "reputation_cost"})
 TOTAL = "total"
 
 
@@ -108,21 +56,6 @@ class Results:
     def kpi(self, name: str, agency: str = TOTAL) -> float:
         """One KPI value, for an agency or the whole program."""
         return float(self.kpis.loc[agency, name])
-
-    def kpi_dict(self) -> dict[str, Any]:
-        """``{"total": {...}, "agencies": {name: {...}}}`` as in ``run --format json``."""
-        rows = {name: {k: _plain(v) for k, v in row.items()}
-                for name, row in self.kpis.to_dict(orient="index").items()}
-        total = rows.pop(TOTAL)
-        return {"total": total, "agencies": rows}
-
-
-def _plain(value: Any) -> Any:
-    if isinstance(value, np.generic):
-        value = value.item()
-    if isinstance(value, float) and not np.isfinite(value):
-        return None
-    return value
 
 
 def _ratio(numerator: float, denominator: float) -> float:

@@ -21,6 +21,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from sim.experiment.files import atomic_write
 from sim.model.results import TOTAL, Results
 from sim.report import figures_experiment as fx
 from sim.report import figures_kpi as fk
@@ -190,8 +191,6 @@ def warn(name: str, exc: BaseException) -> None:
 def write_figures(folder: Path, specs: Sequence[FigureSpec]) -> list[str]:
     """Draw each figure into ``folder`` atomically; a failure warns and moves on. Returns the
     names written."""
-    from sim.experiment.files import atomic_write
-
     written = []
     for spec in specs:
         try:

@@ -18,6 +18,7 @@ import math
 import numpy as np
 import pandas as pd
 
+from sim.model.kpis import Direction
 from sim.model.results import TOTAL
 from sim.report.figures_run import mean_ci, replications_in, whiskers
 from sim.report.style import (
@@ -25,7 +26,9 @@ from sim.report.style import (
     axis_formatter,
     colours,
     format_interval,
+    format_value,
     heading,
+    kpi_entry,
     kpi_label,
     natural_bounds,
     new_figure,
@@ -105,8 +108,9 @@ def contact_funnel(kpis: pd.DataFrame, target: Target, by: str = "agency") -> No
     height = 0.8 / len(names)
     placed = mean_ci(kpis.assign(**{by: kpis[by].astype(str)}), [by], "accounts") \
         .set_index(by)["mean"]
-    sizes = "; ".join(f"{n} {placed.get(n, float('nan')):,.0f}" for n in names)
     reps = int(table["n"].max()) if len(table) else 0
+    sizes = "; ".join(f"{n} {format_value('accounts', placed.get(n), reps > 1)}"
+                      for n in names)
     note = (f"Accounts placed: {sizes} (mean of {reps} replications; whiskers: 95% "
             "confidence intervals)" if reps > 1 else f"Accounts placed: {sizes}")
     with styled():
@@ -141,14 +145,16 @@ def contact_funnel(kpis: pd.DataFrame, target: Target, by: str = "agency") -> No
 
 # --------------------------------------------------------------------------- scorecard
 
-SCORECARD: tuple[tuple[str, str, str], ...] = (
-    ("recovery_rate", "recovery rate (% of placed)", "higher is better →"),
-    ("netback_rate", "netback rate (% of placed)", "higher is better →"),
-    ("cost_to_collect", "cost to collect (% of collected)", "← lower is better"),
-    ("complaints_per_1000", "complaints per 1,000 accounts", "← lower is better"),
-    ("violations_per_1000", "violations per 1,000 accounts", "← lower is better"),
-    ("cx_index", "customer experience (0–100)", "higher is better →"),
+SCORECARD: tuple[tuple[str, str], ...] = (
+    ("recovery_rate", "recovery rate (% of placed)"),
+    ("netback_rate", "netback rate (% of placed)"),
+    ("cost_to_collect", "cost to collect (% of collected)"),
+    ("complaints_per_1000", "complaints per 1,000 accounts"),
+    ("violations_per_1000", "violations per 1,000 accounts"),
+    ("cx_index", "customer experience (0–100)"),
 )
+BETTER = {Direction.HIGHER: "higher is better →", Direction.LOWER: "← lower is better",
+          Direction.NEITHER: ""}
 SCORECARD_FORMAT = {"cost_to_collect": "recovery_rate",
                     "violations_per_1000": "complaints_per_1000"}
 
@@ -194,7 +200,7 @@ def scorecard(kpis: pd.DataFrame, target: Target, by: str = "agency", title: str
                       f"mean ±95% confidence interval over {reps} replications" if reps > 1
                       else "one replication: no intervals")
         axes = fig.subplots(rows_n, 3, squeeze=False)
-        for k, (metric, label, better) in enumerate(panels):
+        for k, (metric, label) in enumerate(panels):
             ax = axes[k // 3][k % 3]
             table = mean_ci(frame, [by], metric).set_index(by).reindex(names)
             y = np.arange(len(names))
@@ -211,7 +217,7 @@ def scorecard(kpis: pd.DataFrame, target: Target, by: str = "agency", title: str
             ax.invert_yaxis()
             ax.xaxis.set_major_formatter(axis_formatter(kpi))
             ax.set_title(label, fontsize=8.5)
-            ax.set_xlabel(better, fontsize=7.5, color="#555555")
+            ax.set_xlabel(BETTER[kpi_entry(metric).direction], fontsize=7.5, color="#555555")
             ax.grid(axis="y", visible=False)
             centre = np.nan_to_num(means)
             ends = centre + (bars[1] if bars is not None else 0.0)
@@ -219,8 +225,8 @@ def scorecard(kpis: pd.DataFrame, target: Target, by: str = "agency", title: str
             lowest = min(float(starts.min()), 0.0)
             ax.set_xlim(lowest * 1.2, max(float(ends.max()) * 1.55, 1e-9))
             for yy, end, mean, ci in zip(y, ends, means, cis, strict=True):
-                ax.text(float(end), yy, "  " + format_interval(kpi, mean, ci), va="center",
-                        fontsize=7)
+                ax.text(float(end), yy, "  " + format_interval(kpi, mean, ci, reps > 1),
+                        va="center", fontsize=7)
             ax.tick_params(axis="x", labelsize=7.5)
         for k in range(len(panels), rows_n * 3):
             axes[k // 3][k % 3].set_visible(False)

@@ -16,9 +16,7 @@ manifest.json)``.
 
 from __future__ import annotations
 
-import contextlib
 import json
-import sqlite3
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -30,12 +28,12 @@ import pandas as pd
 from sim.config.loading import ScenarioError
 from sim.experiment.intervals import t_half_width
 from sim.experiment.replicate import kpi_columns, kpi_table, run_summary
-from sim.model.results import KPI_NAMES, TOTAL, Results
+from sim.experiment.store import STORE_FILE, StoreError, read_key, read_store
+from sim.model.kpis import KPI_NAMES
+from sim.model.results import TOTAL, Results
 
 NOT_RESULTS = "not a collectsim results folder (no manifest.json)"
 OK = "ok"
-ID_COLUMNS = ("seed", "replication", "agency", "scenario", "point", "status", "error",
-              "seconds", "worker")
 
 
 # pandas 3 parses floats exactly by default (and deprecates the option); pandas 2 needs it.
@@ -179,7 +177,7 @@ def open_folder(path: str | Path) -> ResultsFolder:
                             else "not a folder")
     manifest_path = folder / "manifest.json"
     if not manifest_path.is_file():
-        if (folder / "runs.sqlite").is_file():
+        if (folder / STORE_FILE).is_file():
             return _interrupted_sweep(folder)
         raise ScenarioError(label, None, NOT_RESULTS)
     try:
@@ -278,7 +276,7 @@ def _sweep_folder(folder: Path, manifest: dict[str, Any]) -> ResultsFolder:
                                                    f" {command} ")
     runs = _optional(folder, "runs.csv", notes, "no per-run table; results are read from "
                      "runs.sqlite if it is there")
-    if runs is None and (folder / "runs.sqlite").is_file():
+    if runs is None and (folder / STORE_FILE).is_file():
         runs = _store_runs(folder, notes)
     summary = None
     if (folder / "summary.csv").is_file():
@@ -330,26 +328,20 @@ def _few(values: Sequence[Any], limit: int = 12) -> str:
 
 def _store_runs(folder: Path, notes: list[str]) -> pd.DataFrame | None:
     """``runs.csv`` rebuilt from ``runs.sqlite``, opened read-only."""
-    path = folder / "runs.sqlite"
     try:
-        with contextlib.closing(sqlite3.connect(f"file:{path}?mode=ro", uri=True)) as db:
-            points = {int(p): json.loads(f) for p, f in
-                      db.execute("SELECT point, factors FROM points").fetchall()}
-            rows = db.execute("SELECT point, replication, seed, status, kpis, error, seconds, "
-                              "worker FROM runs ORDER BY point, replication").fetchall()
-    except (sqlite3.Error, json.JSONDecodeError) as exc:
+        stored = read_store(folder)
+    except StoreError as exc:
         notes.append(f"runs.sqlite could not be read ({exc}).")
         return None
     records: list[dict[str, Any]] = []
-    for point, replication, seed, status, kpis, error, seconds, worker in rows:
-        values = json.loads(kpis) if kpis else {}
-        agencies = list(values) or [TOTAL]
-        for agency in agencies:
-            records.append({"point": point, "replication": replication, "seed": seed,
-                            "status": status, **points.get(int(point), {}), "agency": agency,
-                            **values.get(agency, {}), "error": error, "seconds": seconds,
-                            "worker": worker})
-    notes.append(f"runs.csv is missing: {len(rows)} run(s) were read from runs.sqlite.")
+    for run in stored.runs:
+        for agency in list(run.kpis) or [TOTAL]:
+            records.append({"point": run.point, "replication": run.replication,
+                            "seed": run.seed, "status": run.status,
+                            **stored.points.get(run.point, {}), "agency": agency,
+                            **run.kpis.get(agency, {}), "error": run.error,
+                            "seconds": run.seconds, "worker": run.worker})
+    notes.append(f"runs.csv is missing: {len(stored.runs)} run(s) were read from runs.sqlite.")
     return pd.DataFrame(records)
 
 
@@ -358,12 +350,7 @@ def _interrupted_sweep(folder: Path) -> ResultsFolder:
              "the experiment's description, versions and timings are unknown. "
              "`collectsim sweep EXPERIMENT --out DIR --resume` (or `sensitivity`) completes "
              "it and writes every file."]
-    name = folder.name
-    store = f"file:{folder / 'runs.sqlite'}?mode=ro"
-    with contextlib.suppress(sqlite3.Error), \
-            contextlib.closing(sqlite3.connect(store, uri=True)) as db:
-        meta = dict(db.execute("SELECT key, value FROM meta").fetchall())
-        name = meta.get("experiment_name", name)
+    name = read_key(folder)[1] or folder.name
     runs = _store_runs(folder, notes)
     factors: list[str] = []
     if runs is not None and not runs.empty:

@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from sim.config.loading import ScenarioError
+from sim.experiment.files import atomic_write
 from sim.report.figures import FigureSpec, compare_figures, run_figures, sweep_figures
 from sim.report.folder import ResultsFolder, open_folder
 from sim.report.method import (
@@ -38,6 +39,7 @@ from sim.report.method import (
     toml_text,
 )
 from sim.report.style import (
+    DERIVED,
     kpi_doc,
     kpi_label,
     one_line,
@@ -208,8 +210,8 @@ def _method(folder: ResultsFolder) -> str:
 def _definitions(metrics: Iterable[str]) -> str:
     rows = [f"<tr><td><code>{escape(m)}</code></td><td>{escape(kpi_label(m))}</td>"
             f"<td>{escape(kpi_doc(m))}</td></tr>" for m in dict.fromkeys(metrics)]
-    rows.append("<tr><td><code>cost_to_collect</code></td><td>cost to collect (%)</td>"
-                "<td>(commission + contact cost) / collected (scorecard only)</td></tr>")
+    rows += [f"<tr><td><code>{escape(m)}</code></td><td>{escape(kpi_label(m))}</td>"
+             f"<td>{escape(kpi_doc(m))} (scorecard only)</td></tr>" for m in DERIVED]
     return ("<details><summary>KPI definitions</summary>"
             + html_table(["name", "label (unit)", "definition"], rows, numeric_from=99)
             + "<p class='note'>cx_index = 100·exp(−(10·c + 2·v + d + s + h/2)), per account "
@@ -328,8 +330,6 @@ def write_report(path: str | Path) -> Path:
 
     Raises :class:`~sim.config.loading.ScenarioError` when ``path`` is not a results folder.
     """
-    from sim.experiment.files import atomic_write
-
     folder = open_folder(path)
     page = build_report(folder)
 

@@ -99,10 +99,6 @@ def _money(value: Any) -> str:
     return f"{float(value):,.0f}" if isinstance(value, int | float) else "?"
 
 
-def _plural(n: int, word: str) -> str:
-    return f"{n:,} {word}" + ("" if n == 1 else "s")
-
-
 def scenario_logic(scenario: dict[str, Any]) -> Rows:
     """What a resolved scenario sets up, in a few plain lines."""
     rows: Rows = []

@@ -9,9 +9,9 @@ colour-vision deficiency; the program total is always black, heatmaps use ``civi
 figure is :data:`WIDTH_IN` inches wide at :data:`DPI`, so each PNG is :data:`WIDTH_PX` pixels
 wide; heights are fixed per figure, or grow with the number of panels or rows.
 
-KPI labels, units and formats live here once, for the figures and the HTML report alike:
-:func:`kpi_label` (a reader's name with its unit), :func:`kpi_kind` (percent, money, count,
-index, days, rate per 1,000) and :func:`format_value` / :func:`format_interval`.
+KPI names, units and number formats come from the registry, :mod:`sim.model.kpis`;
+:func:`kpi_label` adds the unit to a KPI's reader's name, and :data:`DERIVED` describes the
+measures the report derives from KPIs (the scorecard's cost to collect).
 """
 
 from __future__ import annotations
@@ -31,7 +31,8 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter
 
-from sim.model.results import EXTRA_KPIS, KPI_DOCS, MONEY_KPIS, TOTAL
+from sim.model.kpis import Direction, Group, Kpi, Unit, lookup
+from sim.model.results import TOTAL
 
 OKABE_ITO = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442",
              "#000000")
@@ -135,189 +136,79 @@ def ordered(names: Iterable[str]) -> list[str]:
     return [n for n in unique if n != TOTAL] + ([TOTAL] if TOTAL in unique else [])
 
 
-# --------------------------------------------------------------------------- KPI units
+# --------------------------------------------------------------------------- KPI labels
 
-PERCENT_KPIS = frozenset({
-    "recovery_rate", "netback_rate", "rpc_rate", "contact_rate", "ptp_rate", "ptp_kept_rate",
-    "paid_in_full_share", "settled_share", "collector_utilization", "inbound_abandon_rate",
-    "delinquent_share_end", "redefault_rate", "self_cure_share", "never_attempted_share",
-    "breathing_space_share", "delinquent_share_follow_up", "cost_to_collect",
-    "recovery_to_date", "delinquent_share"})
-PER_1000_KPIS = frozenset({"complaints_per_1000", "disputes_per_1000"})
-DAY_KPIS = frozenset({"mean_days_to_first_attempt", "mean_days_to_first_rpc",
-                      "days_behind_target"})
-INDEX_KPIS = frozenset({"cx_index"})
-
-LABELS: dict[str, str] = {
-    "accounts": "accounts placed",
-    "balance_placed": "balance placed",
-    "collected": "collected",
-    "recovery_rate": "recovery rate",
-    "commission": "commission",
-    "contact_cost": "contact cost (bank)",
-    "net_recovery": "net recovery",
-    "netback_rate": "netback rate",
-    "waived": "waived",
-    "outstanding_at_recall": "outstanding at recall",
-    "on_plan_at_recall": "on a plan at recall",
-    "rpc_rate": "right-party contact rate",
-    "contact_rate": "accounts reached",
-    "ptp_rate": "promise rate",
-    "ptp_kept_rate": "promises kept",
-    "paid_in_full_share": "paid in full",
-    "settled_share": "settled",
-    "mean_days_to_first_attempt": "days to first call",
-    "mean_days_to_first_rpc": "days to first conversation",
-    "complaints_per_1000": "complaints per 1,000 accounts",
-    "disputes_per_1000": "disputes per 1,000 accounts",
-    "rule_violations": "rule violations",
-    "lawsuits": "lawsuits",
-    "cx_index": "customer-experience index",
-    "collector_utilization": "collector utilisation",
-    "inbound_abandon_rate": "inbound abandonment",
-    "delinquent_share_end": "still delinquent at recall",
-    "redefault_rate": "re-default rate",
-    "cost_to_collect": "cost to collect",
+# Measures the report derives from the KPIs (the scorecard's): not columns of the results.
+DERIVED: dict[str, Kpi] = {
+    "cost_to_collect": Kpi("cost_to_collect", "(commission + contact cost) / collected",
+                           Unit.SHARE, Direction.LOWER, Group.ALSO, "cost to collect",
+                           headline=False),
+    "violations_per_1000": Kpi("violations_per_1000", "rule violations per 1,000 accounts",
+                               Unit.PER_1000, Direction.LOWER, Group.ALSO,
+                               "violations per 1,000 accounts", headline=False),
 }
 
-# Sections of the KPI tables, in reading order (KPIs not listed go under "Other").
-KPI_GROUPS: tuple[tuple[str, tuple[str, ...]], ...] = (
-    ("Money", ("accounts", "balance_placed", "collected", "recovery_rate", "commission",
-               "contact_cost", "net_recovery", "netback_rate", "waived",
-               "outstanding_at_recall")),
-    ("Outcomes", ("paid_in_full_share", "settled_share", "on_plan_at_recall",
-                  "delinquent_share_end", "redefault_rate")),
-    ("Contact and promises", ("contact_rate", "rpc_rate", "ptp_rate", "ptp_kept_rate",
-                              "mean_days_to_first_attempt", "mean_days_to_first_rpc")),
-    ("Customers and conduct", ("complaints_per_1000", "disputes_per_1000", "rule_violations",
-                               "lawsuits", "cx_index")),
-    ("Operations", ("collector_utilization", "inbound_abandon_rate")),
-    ("Also reported", tuple(EXTRA_KPIS)),
-)
+UNITS = {Unit.SHARE: "%", Unit.MONEY: "currency units", Unit.PER_1000: "per 1,000 accounts",
+         Unit.DAYS: "days", Unit.INDEX: "0–100, higher is better", Unit.COUNT: "count"}
 
 
-def kpi_kind(metric: str) -> str:
-    """``percent``, ``money``, ``per1000``, ``days``, ``index`` or ``count``."""
-    if metric in PERCENT_KPIS or metric.endswith(("_rate", "_share")):
-        return "percent"
-    if metric in MONEY_KPIS:
-        return "money"
-    if metric in PER_1000_KPIS:
-        return "per1000"
-    if metric in DAY_KPIS:
-        return "days"
-    if metric in INDEX_KPIS:
-        return "index"
-    return "count"
-
-
-UNITS = {"percent": "%", "money": "currency units", "per1000": "per 1,000 accounts",
-         "days": "days", "index": "0–100, higher is better", "count": "count"}
+def kpi_entry(metric: str) -> Kpi:
+    """The registry entry of ``metric`` (:mod:`sim.model.kpis`), or of a derived measure."""
+    return DERIVED.get(metric) or lookup(metric)
 
 
 def kpi_label(metric: str, unit: bool = True) -> str:
     """A reader's name for ``metric``, with its unit in brackets unless ``unit`` is false."""
-    name = LABELS.get(metric, metric.replace("_", " "))
-    if not unit:
-        return name
-    kind = kpi_kind(metric)
-    if kind == "percent":
-        return f"{name} (%)"
-    if kind == "per1000":
-        return name if "1,000" in name else f"{name} ({UNITS[kind]})"
-    return f"{name} ({UNITS[kind]})"
+    entry = kpi_entry(metric)
+    if not unit or (entry.unit is Unit.PER_1000 and "1,000" in entry.label):
+        return entry.label
+    return f"{entry.label} ({UNITS[entry.unit]})"
 
 
 def kpi_doc(metric: str) -> str:
-    """The one-line definition of a KPI (from :mod:`sim.model.results`), or ``""``."""
-    if metric == "cost_to_collect":
-        return "(commission + contact cost) / collected"
-    return KPI_DOCS.get(metric) or EXTRA_KPIS.get(metric, "")
+    """The one-line definition of a KPI, or ``""``."""
+    return kpi_entry(metric).definition
 
 
-def _finite(value: Any) -> bool:
-    try:
-        return math.isfinite(float(value))
-    except (TypeError, ValueError):
-        return False
+def format_value(metric: str, value: Any, averaged: bool = False) -> str:
+    """``value`` of ``metric`` for reading (:meth:`sim.model.kpis.Kpi.format`)."""
+    return kpi_entry(metric).format(value, averaged)
 
 
-def _digits(metric: str, number: float) -> int:
-    """Decimals shown for ``number`` (in percent for percentages)."""
-    kind = kpi_kind(metric)
-    size = abs(number)
-    if kind == "percent":
-        return 1 if 100 * size >= 0.1 or size == 0 else 3
-    if kind == "money" or size >= 1000:
-        return 0
-    if kind in ("per1000", "days", "index"):
-        return 1
-    if number.is_integer():
-        return 0
-    return 2 if size < 100 else 1
+def format_interval(metric: str, mean: Any, ci95: Any, averaged: bool = True) -> str:
+    """``mean ±half-width`` (:meth:`sim.model.kpis.Kpi.format_interval`)."""
+    return kpi_entry(metric).format_interval(mean, ci95, averaged)
 
 
-def format_value(metric: str, value: Any) -> str:
-    """``value`` of ``metric`` for reading: ``12.3%``, ``1,234,567``, ``4.2``, ``–``."""
-    if not _finite(value):
-        return "–"
-    number = float(value)
-    digits = _digits(metric, number)
-    if kpi_kind(metric) == "percent":
-        return f"{100 * number:.{digits}f}%"
-    return f"{number:,.{digits}f}"
-
-
-def format_interval(metric: str, mean: Any, ci95: Any) -> str:
-    """``mean ±half-width`` in the metric's units (percentage points for percentages), the
-    half-width with as many decimals as the mean."""
-    text = format_value(metric, mean)
-    if not _finite(mean) or not _finite(ci95):
-        return text
-    half = abs(float(ci95))
-    digits = _digits(metric, float(mean))
-    if kpi_kind(metric) == "percent":
-        return f"{text} ±{100 * half:.{digits}f}"
-    if kpi_kind(metric) == "count" and digits == 0 and 0 < half < 10:
-        digits = 1
-    return f"{text} ±{half:,.{digits}f}"
+def format_half(metric: str, half: Any) -> str:
+    """``±half-width`` of a mean or difference (:meth:`sim.model.kpis.Kpi.format_half`)."""
+    return kpi_entry(metric).format_half(half)
 
 
 def format_difference(metric: str, diff: Any, ci95: Any) -> str:
-    """A signed difference ``±half-width``: percentage points (``pp``) for percentages."""
-    if not _finite(diff):
-        return "–"
-    number = float(diff)
-    half = abs(float(ci95)) if _finite(ci95) else None
-    if kpi_kind(metric) == "percent":
-        digits = 2 if abs(100 * number) < 10 else 1
-        text = f"{100 * number:+.{digits}f} pp"
-        return text + (f" ±{100 * half:.{digits}f}" if half is not None else "")
-    digits = _digits(metric, number)
-    if kpi_kind(metric) == "count" and digits == 0 and abs(number) < 10:
-        digits = 1
-    text = f"{number:+,.{digits}f}"
-    return text + (f" ±{half:,.{digits}f}" if half is not None else "")
+    """A signed difference ``±half-width`` (:meth:`sim.model.kpis.Kpi.format_difference`)."""
+    return kpi_entry(metric).format_difference(diff, ci95)
 
 
 def natural_bounds(metric: str) -> tuple[float, float]:
     """The range a KPI can take (for clipping interval bands): shares and counts are never
     negative, the CX index is at most 100; money and netback may be negative."""
-    if metric in MONEY_KPIS or metric == "netback_rate":
+    unit = kpi_entry(metric).unit
+    if unit is Unit.MONEY or metric == "netback_rate":
         return (-math.inf, math.inf)
-    if metric == "cx_index":
+    if unit is Unit.INDEX:
         return (0.0, 100.0)
-    if kpi_kind(metric) == "percent":
+    if unit is Unit.SHARE:
         return (0.0, 1.0)
     return (0.0, math.inf)
 
 
 def axis_formatter(metric: str) -> FuncFormatter:
     """Tick labels for an axis showing ``metric``."""
-    kind = kpi_kind(metric)
-    if kind == "percent":
+    unit = kpi_entry(metric).unit
+    if unit is Unit.SHARE:
         return FuncFormatter(lambda v, _: _percent_tick(v))
-    if kind == "money":
+    if unit is Unit.MONEY:
         return FuncFormatter(lambda v, _: compact_money(v))
     return FuncFormatter(lambda v, _: f"{v:,.4g}")
 

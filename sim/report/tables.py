@@ -16,11 +16,12 @@ from typing import Any
 
 import pandas as pd
 
+from sim.model.kpis import KPI_GROUPS
 from sim.model.results import TOTAL
 from sim.report.folder import ResultsFolder
 from sim.report.style import (
-    KPI_GROUPS,
     format_difference,
+    format_half,
     format_interval,
     format_value,
     kpi_doc,
@@ -55,13 +56,19 @@ def _number_cell(metric: str, row: Any, empty: str = "n/a", **keys: Any) -> str:
     """``<td>`` with ``mean ±ci95`` and the full-precision values as ``data-`` attributes;
     ``empty`` when no replication had a value."""
     mean, ci = row.get("mean"), row.get("ci95")
-    text = format_interval(metric, mean, ci)
+    text = format_interval(metric, mean, ci, _averaged(row))
     n = row.get("n")
     if n is not None and not _is_nan(n) and int(n) == 0:
         text = empty
     attrs = _attrs(metric=metric, **keys, mean=_full(mean), ci95=_full(ci),
                    sd=_full(row.get("sd")), n=_full(n) if n is not None else "nan")
     return f'<td class="num"{attrs}>{escape(text)}</td>'
+
+
+def _averaged(row: Any) -> bool:
+    """Whether a summary row's mean is over more than one replication (``n`` unknown: yes)."""
+    n = row.get("n")
+    return n is None or _is_nan(n) or int(n) > 1
 
 
 def _is_nan(value: Any) -> bool:
@@ -142,10 +149,9 @@ def _cards(values: dict[str, Any], agency: str) -> str:
             continue
         attrs = _attrs(metric=metric, agency=agency, mean=_full(row.get("mean")),
                        ci95=_full(row.get("ci95")))
+        text = format_interval(metric, row.get("mean"), row.get("ci95"), _averaged(row))
         cards.append(f'<div class="card"{attrs}><div class="label">{escape(kpi_label(metric))}'
-                     f' — {escape(agency)}</div><div class="value">'
-                     f'{escape(format_interval(metric, row.get("mean"), row.get("ci95")))}'
-                     "</div></div>")
+                     f' — {escape(agency)}</div><div class="value">{escape(text)}</div></div>')
     return f"<div class='cards'>{''.join(cards)}</div>" if cards else ""
 
 
@@ -181,6 +187,8 @@ def compare_tables(folder: ResultsFolder) -> str:
             rows = []
             for record in table.to_dict("records"):
                 metric = str(record["metric"])
+                base_mean = format_value(metric, record["base_mean"], True)
+                mean = format_value(metric, record["mean"], True)
                 attrs = _attrs(kind="difference", scenario=label, metric=metric,
                                agency=record.get("agency", data.agency),
                                diff=_full(record["diff"]), ci95=_full(record["ci95"]),
@@ -188,8 +196,8 @@ def compare_tables(folder: ResultsFolder) -> str:
                 sig = bool(record.get("significant"))
                 rows.append(
                     f"<tr><td>{_kpi_name(metric)}</td>"
-                    f"<td class='num'>{escape(format_value(metric, record['base_mean']))}</td>"
-                    f"<td class='num'>{escape(format_value(metric, record['mean']))}</td>"
+                    f"<td class='num'>{escape(base_mean)}</td>"
+                    f"<td class='num'>{escape(mean)}</td>"
                     f"<td class='num'{attrs}>"
                     f"{escape(format_difference(metric, record['diff'], record['ci95']))}</td>"
                     f"<td class='sig'>{'✔' if sig else ''}</td>"
@@ -233,10 +241,7 @@ def _p(value: Any) -> str:
 
 
 def _half(metric: str, value: Any) -> str:
-    if _is_nan(value):
-        return "–"
-    text = format_difference(metric, value, None)
-    return "±" + text.lstrip("+-")
+    return "–" if _is_nan(value) else format_half(metric, value)
 
 
 def _ratio(value: Any) -> str:

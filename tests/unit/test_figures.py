@@ -268,8 +268,9 @@ def test_a_failing_figure_warns_once_and_the_others_are_written(
     ("collected", 16083670.4, 601439.2, "16,083,670 ±601,439"),
     ("complaints_per_1000", 25.3, 9.61, "25.3 ±9.6"),
     ("cx_index", 35.1, float("nan"), "35.1"),
-    ("accounts", 300, 0.0, "300 ±0"),
-    ("lawsuits", 10.333, 5.17, "10.33 ±5.17"),
+    ("accounts", 300, 0.0, "300.0 ±0.0"),
+    ("lawsuits", 10.333, 5.17, "10.3 ±5.2"),
+    ("commission", 91612345.678, 3212345.6, "91,612,346 ±3,212,346"),
     ("ptp_kept_rate", float("nan"), float("nan"), "–"),
 ])
 def test_format_interval(metric: str, mean: float, ci: float, text: str) -> None:
@@ -278,7 +279,7 @@ def test_format_interval(metric: str, mean: float, ci: float, text: str) -> None
 
 def test_format_value_and_difference() -> None:
     assert format_value("netback_rate", 0.1424) == "14.2%"
-    assert format_difference("recovery_rate", -0.009289, 0.00518) == "-0.93 pp ±0.52"
+    assert format_difference("recovery_rate", -0.009289, 0.00518) == "-0.9 pp ±0.5"
     assert format_difference("complaints_per_1000", 26.6, 6.01) == "+26.6 ±6.0"
 
 

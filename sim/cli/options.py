@@ -1,0 +1,51 @@
+"""What every ``collectsim`` sub-command shares: the parser class, option checks, JSON output.
+
+Bad input never produces a traceback: :class:`Parser` prints a usage error as one line and
+exits with :data:`EXIT_BAD_INPUT`, and :func:`require` raises
+:class:`~sim.config.loading.ScenarioError`, which :func:`sim.cli.main.main` prints as one line
+before exiting with the same status.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from typing import Any, NoReturn
+
+from sim.config.loading import ScenarioError
+from sim.config.plain import json_ready
+from sim.experiment.backends import BACKENDS
+
+EXIT_BAD_INPUT = 2
+
+
+class Parser(argparse.ArgumentParser):
+    """argparse, but usage errors are one line and exit 2 like every other bad input."""
+
+    def error(self, message: str) -> NoReturn:
+        print(f"error: {self.prog}: {message}", file=sys.stderr)
+        raise SystemExit(EXIT_BAD_INPUT)
+
+
+def require(condition: bool, flag: str, problem: str, got: Any) -> None:
+    """Raise the one-line input error ``flag: problem (got ...)`` unless ``condition``."""
+    if not condition:
+        raise ScenarioError(flag, None, problem, got)
+
+
+def print_json(value: Any) -> None:
+    """Print ``value`` as indented strict JSON, at full precision (non-finite as ``null``)."""
+    print(json.dumps(json_ready(value), indent=2))
+
+
+def add_backend_options(parser: argparse.ArgumentParser, *, parallel_default: bool) -> None:
+    """``--backend``, ``--workers`` and ``--scheduler``."""
+    default = "process on every CPU" if parallel_default else "serial; process if --workers > 1"
+    parser.add_argument("--backend", choices=BACKENDS, default=None,
+                        help=f"where runs execute (default: {default})")
+    parser.add_argument("--workers", type=int, default=None, metavar="W",
+                        help="worker processes (default: CPUs available)")
+    parser.add_argument("--scheduler", default=None, metavar="ADDR",
+                        help="dask scheduler address, e.g. tcp://host:8786 (implies dask; "
+                             "default: a local cluster)")
