@@ -11,19 +11,9 @@ from __future__ import annotations
 import numpy as np
 
 from sim.model.behaviour.base import BehaviourModel
-from sim.model.portfolio.accounts import (
-    ACTIVE,
-    NOT_YET,
-    PAID,
-    PENDING,
-    PLAN,
-    PROMISE,
-    SETTLED,
-    Accounts,
-)
-
-DAYS_PER_YEAR = 365.0
-DAYS_PER_MONTH = 30
+from sim.model.codes import Status
+from sim.model.portfolio.accounts import NOT_YET, Accounts
+from sim.model.units import DAYS_PER_MONTH, DAYS_PER_YEAR
 
 
 def accrue_interest(acc: Accounts, apr: float, late_fee_cents: int, day: int,
@@ -32,7 +22,7 @@ def accrue_interest(acc: Accounts, apr: float, late_fee_cents: int, day: int,
 
     Accounts marked in ``paused`` (a breathing space) accrue nothing.
     """
-    open_ = acc.is_placed & (acc.status < PAID) & ~acc.recalled & (acc.outstanding > 0)
+    open_ = acc.is_placed & (acc.status < Status.PAID) & ~acc.recalled & (acc.outstanding > 0)
     if paused is not None:
         open_ &= ~paused
     if apr > 0:
@@ -40,7 +30,7 @@ def accrue_interest(acc: Accounts, apr: float, late_fee_cents: int, day: int,
         interest = np.rint(acc.outstanding[idx] * (apr / DAYS_PER_YEAR)).astype(np.int64)
         acc.accrue(idx, interest)
     if late_fee_cents > 0 and day > 0:
-        idx = np.flatnonzero(open_ & (acc.status != PLAN))
+        idx = np.flatnonzero(open_ & (acc.status != Status.PLAN))
         since = day - acc.placed_day[idx]
         idx = idx[(since > 0) & (np.mod(since, DAYS_PER_MONTH) == 0)]
         acc.accrue(idx, np.full(len(idx), late_fee_cents, dtype=np.int64))
@@ -55,7 +45,7 @@ def resolve_promises(acc: Accounts, behaviour: BehaviourModel, day: int) -> np.n
 
     Returns the accounts whose promise was broken (they go back to being worked).
     """
-    due = np.flatnonzero((acc.status == PROMISE) & (acc.promise_due <= day) & ~acc.recalled)
+    due = np.flatnonzero((acc.status == Status.PROMISE) & (acc.promise_due <= day) & ~acc.recalled)
     if len(due) == 0:
         return due
     kept = behaviour.keeps(due, day, np.ones(len(due), dtype=np.bool_))
@@ -66,19 +56,19 @@ def resolve_promises(acc: Accounts, behaviour: BehaviourModel, day: int) -> np.n
     reduced = paid[waives]
     acc.pay(reduced, acc.promise_amount[reduced])
     acc.waive(reduced)
-    acc.status[paid] = np.where(acc.promise_settles[paid], SETTLED, PAID)
+    acc.status[paid] = np.where(acc.promise_settles[paid], Status.SETTLED, Status.PAID)
     acc.closed_day[paid] = day
     acc.promises_kept[paid] += 1
     broken = due[~kept]
     acc.promises_broken[broken] += 1
-    acc.status[broken] = ACTIVE
+    acc.status[broken] = Status.ACTIVE
     acc.promise_due[due] = NOT_YET
     return broken
 
 
 def resolve_instalments(acc: Accounts, behaviour: BehaviourModel, day: int) -> np.ndarray:
     """Collect plan instalments falling due by ``day``; return the plans that broke."""
-    due = np.flatnonzero((acc.status == PLAN) & (acc.promise_due <= day) & ~acc.recalled)
+    due = np.flatnonzero((acc.status == Status.PLAN) & (acc.promise_due <= day) & ~acc.recalled)
     if len(due) == 0:
         return due
     first = acc.plan_paid[due] == 0
@@ -92,7 +82,7 @@ def resolve_instalments(acc: Accounts, behaviour: BehaviourModel, day: int) -> n
     acc.plan_left[paid] -= 1
     acc.ever_paid_instalment[paid] = True
     done = paid[acc.outstanding[paid] == 0]
-    acc.status[done] = PAID
+    acc.status[done] = Status.PAID
     acc.closed_day[done] = day
     acc.interest_frozen[done] = False
     acc.promise_due[paid] += DAYS_PER_MONTH
@@ -100,7 +90,7 @@ def resolve_instalments(acc: Accounts, behaviour: BehaviourModel, day: int) -> n
     broken = due[~kept]
     acc.promises_broken[broken[first[~kept]]] += 1
     acc.redefaulted[broken[~first[~kept]]] = True
-    acc.status[broken] = ACTIVE
+    acc.status[broken] = Status.ACTIVE
     acc.interest_frozen[broken] = False
     acc.promise_due[broken] = NOT_YET
     return broken
@@ -114,8 +104,8 @@ def self_cure(acc: Accounts, behaviour: BehaviourModel, day: int,
     and not under a promise or plan) repays; an account whose balance reaches zero is paid in
     full and counts as self-cured.
     """
-    idx = np.flatnonzero(((acc.status == ACTIVE) | (acc.status == PENDING)) & acc.is_placed
-                         & ~acc.recalled & (acc.outstanding > 0))
+    idx = np.flatnonzero(((acc.status == Status.ACTIVE) | (acc.status == Status.PENDING))
+                         & acc.is_placed & ~acc.recalled & (acc.outstanding > 0))
     if len(idx) == 0:
         return idx
     shares = behaviour.spontaneous(idx, day, reminded[idx])
@@ -126,7 +116,7 @@ def self_cure(acc: Accounts, behaviour: BehaviourModel, day: int,
                        np.rint(acc.outstanding[payers] * shares[paying]).astype(np.int64))
     acc.pay(payers, amounts)
     cured = payers[acc.outstanding[payers] == 0]
-    acc.status[cured] = PAID
+    acc.status[cured] = Status.PAID
     acc.self_cured[cured] = True
     acc.closed_day[cured] = day
     return cured

@@ -44,7 +44,7 @@ from sim.model.results import Results, build_results
 from sim.model.rng import Streams
 from sim.model.rules.book import RuleBook
 from sim.model.series import SeriesTracker
-from sim.model.world import World
+from sim.model.world import CountingEnvironment, World
 
 
 def run_replication(scenario: Scenario, replication: int = 0, seed: int | None = None, *,
@@ -64,7 +64,7 @@ def run_replication(scenario: Scenario, replication: int = 0, seed: int | None =
     allocator = Allocator(scenario, accounts, streams)
     scores = bank.agency_scores(scenario, accounts, streams)
 
-    env = simpy.Environment()
+    env = CountingEnvironment()
     horizon = bank.program_days(scenario)
     world = World(env=env, scenario=scenario, accounts=accounts,
                   rules=RuleBook(scenario.rules, accounts.n), streams=streams,

@@ -23,11 +23,11 @@ import pandas as pd
 
 from sim.model.agency import fees
 from sim.model.bank.second_placement import PlacementView
+from sim.model.codes import STATUS_LABELS, Status
 from sim.model.kpis import EXTRA_KPIS as EXTRA_KPIS
 from sim.model.kpis import KPI_DOCS as KPI_DOCS
 from sim.model.kpis import KPI_NAMES as KPI_NAMES
 from sim.model.kpis import MONEY_KPIS as MONEY_KPIS
-from sim.model.portfolio.accounts import PAID, PLAN, SETTLED, STATUS_NAMES
 from sim.model.world import EVENT_COLUMNS, World
 
 if TYPE_CHECKING:
@@ -104,8 +104,8 @@ def _group_kpis(world: World, v: PlacementView, desks: list[AgencyDesk],
     pressured = float((v.max_pressure >= 4).mean()) if n else 0.0
     arrivals = sum(d.queue.arrivals for d in desks)
     staffed = sum(d.staffed_days for d in desks)
-    current = (status >= PAID) | ((status == PLAN) & v.ever_paid_instalment)
-    cured = (status >= PAID) | v.ever_paid_instalment
+    current = (status >= Status.PAID) | ((status == Status.PLAN) & v.ever_paid_instalment)
+    cured = (status >= Status.PAID) | v.ever_paid_instalment
     redefaulted = v.redefaulted | np.isfinite(redefault_day[members])
     follow_days = world.scenario.bank.follow_up_days
     still_cured = current & ~np.isfinite(redefault_day[members])
@@ -133,8 +133,8 @@ def _group_kpis(world: World, v: PlacementView, desks: list[AgencyDesk],
         "contact_rate": float(np.isfinite(v.first_rpc).mean()) if n else 0.0,
         "ptp_rate": _ratio(promises, conversations),
         "ptp_kept_rate": _ratio(kept, kept + broken),
-        "paid_in_full_share": float((status == PAID).mean()) if n else 0.0,
-        "settled_share": float((status == SETTLED).mean()) if n else 0.0,
+        "paid_in_full_share": float((status == Status.PAID).mean()) if n else 0.0,
+        "settled_share": float((status == Status.SETTLED).mean()) if n else 0.0,
         "mean_days_to_first_attempt": first_attempt,
         "mean_days_to_first_rpc": first_rpc,
         "complaints_per_1000": 1000.0 * complaints / per,
@@ -254,7 +254,7 @@ def build_results(world: World, desks: list[AgencyDesk], daily: pd.DataFrame, *,
             "waived": acc.waived / 100.0,
             "accrued": acc.accrued / 100.0,
             "outstanding": acc.outstanding / 100.0,
-            "status": pd.Categorical.from_codes(acc.status, categories=list(STATUS_NAMES)),
+            "status": pd.Categorical.from_codes(acc.status, categories=list(STATUS_LABELS)),
             "self_cured": acc.self_cured,
             "attempts": acc.attempts,
             "conversations": acc.conversations,
@@ -269,7 +269,7 @@ def build_results(world: World, desks: list[AgencyDesk], daily: pd.DataFrame, *,
     events = pd.DataFrame(world.events, columns=list(EVENT_COLUMNS)) \
         if world.record_events else None
     frame = _with_total(daily)
-    meta = {"wall_seconds": wall_seconds, "events_scheduled": next(world.env._eid),
+    meta = {"wall_seconds": wall_seconds, "events_scheduled": world.env.events_scheduled,
             "horizon_days": world.horizon}
     return Results(scenario=world.scenario.scenario.name, seed=seed, replication=replication,
                    kpis=kpis, daily=frame, accounts=accounts, events=events,

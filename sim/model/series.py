@@ -18,7 +18,8 @@ import numpy as np
 import pandas as pd
 
 from sim.model.agency.desk import AgencyDesk
-from sim.model.portfolio.accounts import PAID, PLAN
+from sim.model.codes import Status
+from sim.model.units import CENTS_PER_UNIT
 from sim.model.world import World
 
 
@@ -46,8 +47,9 @@ class SeriesTracker:
 
         collected = per_agency(acc.collected)
         placed = per_agency(acc.placed)
-        on_plan = per_agency((acc.status == PLAN) & ~acc.recalled)
-        current = (acc.status >= PAID) | ((acc.status == PLAN) & acc.ever_paid_instalment)
+        on_plan = per_agency((acc.status == Status.PLAN) & ~acc.recalled)
+        current = (acc.status >= Status.PAID) | ((acc.status == Status.PLAN)
+                                                 & acc.ever_paid_instalment)
         delinquent = per_agency(~current)
         counts = per_agency()
         for desk in self.desks:
@@ -56,7 +58,7 @@ class SeriesTracker:
             self._abandoned[a] = desk.queue.abandoned
             row: dict[str, float | int | str | dt.date] = {
                 "day": day, "date": start + dt.timedelta(days=day), "agency": desk.profile.name,
-                "collected_to_date": collected[a] / 100.0,
+                "collected_to_date": collected[a] / CENTS_PER_UNIT,
             }
             for name, values in desk.daily.items():
                 row[name] = values[day]
@@ -64,7 +66,7 @@ class SeriesTracker:
             row["busy_hours"] = desk.busy_by_day[day] * 24.0
             row["staffed_hours"] = desk.staffed_hours_on(day)
             row["active_plans"] = int(on_plan[a])
-            row["placed"] = placed[a] / 100.0
+            row["placed"] = placed[a] / CENTS_PER_UNIT
             row["accounts"] = int(counts[a])
             row["delinquent"] = int(delinquent[a])
             self.rows.append(row)
@@ -85,8 +87,9 @@ class SeriesTracker:
             vintage, a = divmod(int(key), groups)
             self.vintage_rows.append({
                 "day": day, "vintage": vintage, "agency": self.desks[a].profile.name,
-                "age": day - int(first_day[key]), "collected_to_date": collected[key] / 100.0,
-                "placed": placed[key] / 100.0,
+                "age": day - int(first_day[key]),
+                "collected_to_date": collected[key] / CENTS_PER_UNIT,
+                "placed": placed[key] / CENTS_PER_UNIT,
             })
 
     def frame(self) -> pd.DataFrame:

@@ -21,25 +21,13 @@ from sim.config.schema import REGIMES, Bank, Portfolio, Rules, Segment
 from sim.model.agency.fees import commission_rate, expected_fee
 from sim.model.bank.follow_up import follow_up
 from sim.model.bank.placement import agency_scores
+from sim.model.codes import Rule, Status
 from sim.model.payments import accrue_interest
-from sim.model.portfolio.accounts import (
-    ACTIVE,
-    PAID,
-    PENDING,
-    PLAN,
-    SETTLED,
-    Accounts,
-    draw_portfolio,
-)
+from sim.model.portfolio.accounts import Accounts, draw_portfolio
 from sim.model.replication import run_replication
 from sim.model.results import TOTAL
 from sim.model.rng import Streams
-from sim.model.rules.book import (
-    ALLOWED,
-    CEASED,
-    DISPUTE_HOLD,
-    RuleBook,
-)
+from sim.model.rules.book import RuleBook
 
 REPO = Path(__file__).resolve().parents[2]
 SCENARIO_FILES = sorted((REPO / "scenarios").glob("*.toml"))
@@ -77,7 +65,7 @@ def tiny(n: int, **segment) -> Accounts:
     spec = Portfolio(accounts=n, segments={"only": Segment(share=1.0, **segment)})
     acc = draw_portfolio(spec, Bank(), Streams(1, 0))
     acc.balance[:] = acc.placed[:] = acc.outstanding[:] = 100_000
-    acc.status[:] = ACTIVE
+    acc.status[:] = Status.ACTIVE
     acc.is_placed[:] = True
     acc.placed_day[:] = 0.0
     acc.recall_day[:] = 90.0
@@ -153,16 +141,15 @@ def test_none_regime_has_no_caps_and_nothing_blocks():
             if k % 3 == 0:
                 b.record_conversation(2, now - 0.5 + k / 100.0)
     idx = np.arange(4)
-    assert [book.call_block(i, now) for i in idx] == [ALLOWED] * 4
+    assert [book.call_block(i, now) for i in idx] == [Rule.ALLOWED] * 4
     assert book.call_allowed(idx, now).all()
-    assert book.message_allowed(idx, now).all()
-    assert (book.message_block_reasons(idx, now) == ALLOWED).all()
+    assert (book.message_block_reasons(idx, now) == Rule.ALLOWED).all()
     for clock in (0.0, 3.0, 7.99, 21.5, 23.99):
         assert book.in_window(10.0 + clock / 24.0)
     # the same history under Regulation F is blocked: the check above has teeth
-    assert reg_f.call_block(0, now) == CEASED
-    assert reg_f.call_block(1, now) == DISPUTE_HOLD
-    assert reg_f.call_block(2, now) != ALLOWED
+    assert reg_f.call_block(0, now) == Rule.CEASED
+    assert reg_f.call_block(1, now) == Rule.DISPUTE_HOLD
+    assert reg_f.call_block(2, now) != Rule.ALLOWED
     assert not reg_f.in_window(now)
 
 
@@ -394,7 +381,7 @@ def test_calls_during_breathing_space_are_flagged_when_compliance_is_low(uk_runs
 def test_breathing_space_pauses_interest():
     """Interest is not charged on accounts in breathing space while it lasts, and resumes."""
     acc = tiny(6)
-    acc.status[5] = PENDING  # pending accounts accrue too (they are placed)
+    acc.status[5] = Status.PENDING  # pending accounts accrue too (they are placed)
     book = RuleBook(Rules(regime="uk"), acc.n)
     paused = np.array([0, 2, 5])
     for i in paused:
@@ -680,7 +667,7 @@ def test_redefault_share_matches_the_segment_risk(cured_everyone):
 @pytest.mark.parametrize("risk", [0.05, 0.5])
 def test_follow_up_draws_paid_redefaults_at_the_risk(risk):
     acc = tiny(4000, redefault_risk=risk)
-    acc.status[:] = PAID
+    acc.status[:] = Status.PAID
     acc.outstanding[:] = 0
     when, table = follow_up(acc, 120, 0.5, Streams(9, 0))
     ok, text = binomial_ok(int(np.isfinite(when).sum()), acc.n, risk)
@@ -693,7 +680,8 @@ def test_follow_up_draws_paid_redefaults_at_the_risk(risk):
 
 def test_settled_accounts_never_redefault():
     acc = tiny(12, redefault_risk=1.0)  # paid accounts re-default for certain
-    acc.status[:] = [SETTLED] * 4 + [PAID] * 4 + [ACTIVE, PLAN, PLAN, PLAN]
+    acc.status[:] = ([Status.SETTLED] * 4 + [Status.PAID] * 4
+                     + [Status.ACTIVE, Status.PLAN, Status.PLAN, Status.PLAN])
     acc.ever_paid_instalment[9:12] = [False, True, True]
     acc.keep_probability[9:12] = [0.0, 0.0, 1.0]  # plan 10 misses, plan 11 keeps paying
     acc.plan_left[9:12] = 3
@@ -713,7 +701,7 @@ def test_settled_accounts_never_redefault():
 
 def test_no_follow_up_window_no_redefaults():
     acc = tiny(5, redefault_risk=1.0)
-    acc.status[:] = PAID
+    acc.status[:] = Status.PAID
     when, table = follow_up(acc, 0, 0.5, Streams(3, 0))
     assert np.isinf(when).all()
     assert table.empty

@@ -9,7 +9,8 @@ import pytest
 
 from sim.config.schema import Rules
 from sim.model.portfolio.accounts import CACHE_LINE, CALL_STATE_FIELDS, ScalarViews, record_table
-from sim.model.rules.book import CALL_HISTORY_FIELDS, RuleBook
+from sim.model.rules.book import RuleBook
+from sim.model.rules.history import CALL_HISTORY_FIELDS
 
 
 @pytest.mark.parametrize("fields", [CALL_STATE_FIELDS, CALL_HISTORY_FIELDS,

@@ -23,7 +23,6 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-import simpy
 from scipy import stats
 
 from sim.config.loading import ScenarioError, load_scenario
@@ -36,7 +35,7 @@ from sim.model.portfolio.accounts import draw_portfolio
 from sim.model.results import build_results
 from sim.model.rng import Streams
 from sim.model.rules.book import RuleBook
-from sim.model.world import World
+from sim.model.world import CountingEnvironment, World
 
 ROOT = Path(__file__).resolve().parents[2]
 BASELINE = ROOT / "scenarios" / "baseline.toml"
@@ -362,7 +361,7 @@ def test_practitioner_netback_example_through_kpi_code():
     acc = draw_portfolio(scenario.portfolio, scenario.bank, streams)
     # every account placed with $1,000 so that 30% and 18% are whole cents
     acc.balance[:] = acc.placed[:] = acc.outstanding[:] = 100_000
-    world = World(env=simpy.Environment(), scenario=scenario, accounts=acc,
+    world = World(env=CountingEnvironment(), scenario=scenario, accounts=acc,
                   rules=RuleBook(scenario.rules, acc.n), streams=streams, horizon=90,
                   start_weekday=0)
     behaviour = make_behaviour(scenario.behaviour, acc, streams)

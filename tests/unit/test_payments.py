@@ -13,18 +13,9 @@ import pytest
 
 from sim.config.schema import Bank, Portfolio, Segment, StageParameters
 from sim.model.behaviour.stage import StageModel
+from sim.model.codes import Status
 from sim.model.payments import accrue_interest, resolve_instalments, resolve_promises, self_cure
-from sim.model.portfolio.accounts import (
-    ACTIVE,
-    NOT_YET,
-    PAID,
-    PENDING,
-    PLAN,
-    PROMISE,
-    SETTLED,
-    Accounts,
-    draw_portfolio,
-)
+from sim.model.portfolio.accounts import NOT_YET, Accounts, draw_portfolio
 from sim.model.rng import Streams
 
 BALANCE = 100_000  # $1,000.00 in cents
@@ -39,7 +30,7 @@ def tiny(n: int = 10, **segment) -> Accounts:
     acc.balance[:] = BALANCE
     acc.placed[:] = BALANCE
     acc.outstanding[:] = BALANCE
-    acc.status[:] = ACTIVE
+    acc.status[:] = Status.ACTIVE
     acc.is_placed[:] = True  # placed at day 0 with no agency-specific dates needed here
     acc.placed_day[:] = 0.0
     return acc
@@ -114,13 +105,14 @@ def test_check_ledger_detects_a_broken_account():
 def states_for_interest() -> Accounts:
     acc = tiny(8)
     acc.outstanding[:] = acc.placed[:] = acc.balance[:] = 123_457
-    acc.status[:] = [ACTIVE, PENDING, PROMISE, PLAN, PLAN, ACTIVE, ACTIVE, ACTIVE]
+    acc.status[:] = [Status.ACTIVE, Status.PENDING, Status.PROMISE, Status.PLAN,
+                     Status.PLAN, Status.ACTIVE, Status.ACTIVE, Status.ACTIVE]
     acc.interest_frozen[3] = True
     acc.pay(np.array([5]), acc.outstanding[[5]])
-    acc.status[5] = PAID
+    acc.status[5] = Status.PAID
     acc.pay(np.array([6]), np.array([50_000]))
     acc.waive(np.array([6]))
-    acc.status[6] = SETTLED
+    acc.status[6] = Status.SETTLED
     acc.recalled[7] = True
     return acc
 
@@ -163,7 +155,7 @@ def promises() -> Accounts:
     4 due but recalled, 5 a plan (not a promise), 6 settlement (broken),
     7 full with the interest accrued in placement waived (kept)."""
     acc = tiny(8)
-    acc.status[:] = PROMISE
+    acc.status[:] = Status.PROMISE
     acc.promise_due[:] = 5.0
     acc.promise_due[3] = 9.0
     acc.promise_settles[[1, 6]] = True
@@ -172,7 +164,7 @@ def promises() -> Accounts:
     acc.promise_amount[[1, 6]] = 60_000
     acc.accrue(np.array([0, 1, 7]), np.array([250, 250, 400]))  # interest during placement
     acc.recalled[4] = True
-    acc.status[5] = PLAN
+    acc.status[5] = Status.PLAN
     acc.promises[:] = 1
     return acc
 
@@ -188,17 +180,17 @@ def test_resolve_promises():
     assert first.all()
     np.testing.assert_array_equal(np.sort(broken), [2, 6])
     # kept, in full: everything owed, including interest accrued since the promise
-    assert acc.status[0] == PAID
+    assert acc.status[0] == Status.PAID
     assert acc.collected[0] == BALANCE + 250
     assert acc.outstanding[0] == 0
     assert acc.waived[0] == 0
     # kept, settlement: the agreed amount, the rest waived
-    assert acc.status[1] == SETTLED
+    assert acc.status[1] == Status.SETTLED
     assert acc.collected[1] == 60_000
     assert acc.waived[1] == BALANCE + 250 - 60_000
     assert acc.outstanding[1] == 0
     # kept, in full with an interest waiver: the balance placed, the interest waived
-    assert acc.status[7] == PAID
+    assert acc.status[7] == Status.PAID
     assert acc.collected[7] == BALANCE
     assert acc.waived[7] == 400
     assert acc.outstanding[7] == 0
@@ -207,7 +199,7 @@ def test_resolve_promises():
         assert acc.closed_day[i] == 5
     # broken: back to being worked, nothing paid
     for i in (2, 6):
-        assert acc.status[i] == ACTIVE
+        assert acc.status[i] == Status.ACTIVE
         assert acc.promises_broken[i] == 1
         assert acc.collected[i] == 0
         assert acc.waived[i] == 0
@@ -231,7 +223,7 @@ def plans() -> Accounts:
     """0 first instalment (kept), 1 last instalment (kept), 2 first (missed),
     3 a later one (missed), 4 due but recalled, 5 not yet due, 6 a promise (not a plan)."""
     acc = tiny(7)
-    acc.status[:] = PLAN
+    acc.status[:] = Status.PLAN
     acc.promise_due[:] = 10.0
     acc.promise_due[5] = 20.0
     acc.plan_installment[:] = 25_000
@@ -241,7 +233,7 @@ def plans() -> Accounts:
     acc.pay(np.array([1, 3]), np.array([75_000, 25_000]))
     acc.accrue(np.array([1]), np.array([99]))  # a little interest before the freeze
     acc.recalled[4] = True
-    acc.status[6] = PROMISE
+    acc.status[6] = Status.PROMISE
     acc.promises[:] = 1
     return acc
 
@@ -257,7 +249,7 @@ def test_resolve_instalments():
     assert list(first) == [True, False, True, False]
     np.testing.assert_array_equal(np.sort(broken), [2, 3])
     # first instalment paid: a kept promise, next one due in a month
-    assert acc.status[0] == PLAN
+    assert acc.status[0] == Status.PLAN
     assert acc.collected[0] == 25_000
     assert acc.plan_left[0] == 3
     assert acc.plan_paid[0] == 1
@@ -265,7 +257,7 @@ def test_resolve_instalments():
     assert acc.promises_kept[0] == 1
     assert acc.ever_paid_instalment[0]
     # last instalment clears what is left, whatever the instalment size
-    assert acc.status[1] == PAID
+    assert acc.status[1] == Status.PAID
     assert acc.outstanding[1] == 0
     assert acc.collected[1] == BALANCE + 99
     assert acc.closed_day[1] == 10
@@ -273,10 +265,10 @@ def test_resolve_instalments():
     assert not acc.interest_frozen[1]
     assert acc.promises_kept[1] == 0  # only a plan's first instalment keeps the promise
     # a missed first instalment breaks the promise; a later one is a re-default
-    assert acc.status[2] == ACTIVE
+    assert acc.status[2] == Status.ACTIVE
     assert acc.promises_broken[2] == 1
     assert not acc.redefaulted[2]
-    assert acc.status[3] == ACTIVE
+    assert acc.status[3] == Status.ACTIVE
     assert acc.promises_broken[3] == 0
     assert acc.redefaulted[3]
     for i in (2, 3):
@@ -291,7 +283,7 @@ def test_instalment_larger_than_what_is_owed_is_capped():
     acc.plan_installment[0] = 10 * BALANCE
     resolve_instalments(acc, Scripted(keep=[0]), day=10)
     assert acc.collected[0] == BALANCE
-    assert acc.status[0] == PAID
+    assert acc.status[0] == Status.PAID
     assert_ledger(acc)
 
 
@@ -300,7 +292,8 @@ def test_instalment_larger_than_what_is_owed_is_capped():
 
 def test_self_cure_pays_in_full_and_only_for_workable_accounts():
     acc = tiny(7)
-    acc.status[:] = [ACTIVE, PENDING, ACTIVE, PROMISE, PLAN, PAID, ACTIVE]
+    acc.status[:] = [Status.ACTIVE, Status.PENDING, Status.ACTIVE,
+                     Status.PROMISE, Status.PLAN, Status.PAID, Status.ACTIVE]
     acc.pay(np.array([5]), acc.outstanding[[5]])
     acc.accrue(np.array([0]), np.array([777]))
     acc.recalled[6] = True
@@ -315,12 +308,12 @@ def test_self_cure_pays_in_full_and_only_for_workable_accounts():
     assert list(told_reminded) == [False, True, False]
     np.testing.assert_array_equal(cured, [0, 1])
     for i in (0, 1):
-        assert acc.status[i] == PAID
+        assert acc.status[i] == Status.PAID
         assert acc.self_cured[i]
         assert acc.outstanding[i] == 0
         assert acc.closed_day[i] == 12
     assert acc.collected[0] == BALANCE + 777
-    assert acc.status[2] == ACTIVE
+    assert acc.status[2] == Status.ACTIVE
     assert not acc.self_cured[2]
     assert_untouched(acc, untouched, before)
     assert_ledger(acc)
@@ -332,10 +325,10 @@ def test_partial_spontaneous_payment_leaves_the_account_open():
     cured = self_cure(acc, behaviour, day=4, reminded=np.zeros(3, dtype=np.bool_))
     np.testing.assert_array_equal(cured, [2])
     assert acc.collected[0] == BALANCE // 4
-    assert acc.status[0] == ACTIVE
+    assert acc.status[0] == Status.ACTIVE
     assert not acc.self_cured[0]
     assert acc.collected[1] == 0
-    assert acc.status[2] == PAID
+    assert acc.status[2] == Status.PAID
     assert acc.self_cured[2]
     assert_ledger(acc)
 

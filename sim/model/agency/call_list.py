@@ -23,13 +23,16 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from sim.model.agency.fees import expected_fee
-from sim.model.portfolio.accounts import ACTIVE
-from sim.model.rules.book import ALLOWED, PRESSURE_WINDOW_DAYS
+from sim.model.codes import Rule, Status
+from sim.model.units import HOUR, PRESSURE_WINDOW_DAYS
 
 if TYPE_CHECKING:
     from sim.config.schema import Agency
     from sim.model.rules.book import RuleBook
     from sim.model.world import World
+
+
+ALLOWED, ACTIVE = int(Rule.ALLOWED), int(Status.ACTIVE)  # plain ints for the per-call path
 
 
 class CallListMixin:
@@ -122,7 +125,7 @@ class CallListMixin:
     def _rebuild(self, now: float) -> None:
         """Refill the call list from the top of the priority order (see the module docstring)."""
         acc = self.acc
-        callable_now = ((acc.agency == self.index) & (acc.status == ACTIVE) & ~acc.recalled
+        callable_now = ((acc.agency == self.index) & (acc.status == Status.ACTIVE) & ~acc.recalled
                         & self.worked & ~acc.phone_known_bad
                         & (acc.attempts_today < self.profile.max_attempts_per_day)
                         & (now - acc.last_attempt >= self.retry))
@@ -166,7 +169,7 @@ class CallListMixin:
                 self._rebuild(now)
                 listed, position = self._list, 0
                 if not listed:
-                    self._idle_until = now + max(retry, 1.0 / 24.0)
+                    self._idle_until = now + max(retry, HOUR)
                     return -1, ALLOWED, 0
             i = listed[position]
             self._position = position + 1

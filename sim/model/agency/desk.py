@@ -40,26 +40,20 @@ from sim.model.agency.call_list import CallListMixin
 from sim.model.agency.inbound_queue import InboundQueue
 from sim.model.agency.messenger import MessagingMixin
 from sim.model.agency.negotiation import make_offer, record_promise
-from sim.model.behaviour.base import (
-    BREATHING_SPACE_REQUEST,
-    CEASE_REQUEST,
-    DISPUTE,
-    PROMISE,
-    AgencyStyle,
-    BehaviourModel,
-)
-from sim.model.portfolio.accounts import ACTIVE, scalar_view
+from sim.model.behaviour.base import AgencyStyle, BehaviourModel
+from sim.model.codes import OUTCOME_LABELS, RULE_LABELS, RULES_BROKEN, Outcome, Rule, Status
+from sim.model.portfolio.accounts import scalar_view
 from sim.model.rng import Streams, exponential_draws, uniform_draws
-from sim.model.rules.book import (
-    ALLOWED,
-    CLOCK_TOLERANCE,
-    CONTACT_WINDOW,
-    RULE_NAMES,
-    RuleBook,
-)
+from sim.model.rules.book import RuleBook
+from sim.model.units import HOURS_PER_DAY, MINUTE, MINUTES_PER_DAY
 from sim.model.world import DAILY_SERIES, World
 
-MINUTES_PER_DAY = 1440.0
+# Codes as plain ints, for the per-call path.
+ALLOWED, CONTACT_WINDOW = int(Rule.ALLOWED), int(Rule.CONTACT_WINDOW)
+ACTIVE = int(Status.ACTIVE)
+PROMISE, DISPUTE = int(Outcome.PROMISE), int(Outcome.DISPUTE)
+CEASE_REQUEST = int(Outcome.CEASE_REQUEST)
+BREATHING_SPACE_REQUEST = int(Outcome.BREATHING_SPACE_REQUEST)
 
 
 class AgencyDesk(CallListMixin, MessagingMixin):
@@ -94,7 +88,7 @@ class AgencyDesk(CallListMixin, MessagingMixin):
         work_days = {WEEKDAYS.index(d) for d in shift.days}
         self.workdays = [(world.start_weekday + d) % 7 in work_days
                          for d in range(world.horizon + 1)]
-        self.retry = profile.retry_hours / 24.0
+        self.retry = profile.retry_hours / HOURS_PER_DAY
         self._views = world.accounts.views
         self._logging = world.record_events
         self._answers = behaviour.answers  # bound once: the per-call path looks them up often
@@ -115,7 +109,7 @@ class AgencyDesk(CallListMixin, MessagingMixin):
         self._window_obeyed: dict[int, bool] = {}
         self.daily = {name: [0] * (world.horizon + 1) for name in DAILY_SERIES}
         self._daily_calls, self._daily_rpcs = self.daily["calls"], self.daily["rpcs"]
-        self.violations_by_rule: dict[str, int] = {name: 0 for name in RULE_NAMES.values()}
+        self.violations_by_rule: dict[str, int] = {rule.label: 0 for rule in RULES_BROKEN}
         self.calls = 0
         self.busy_by_day = [0.0] * (world.horizon + 1)  # busy time of calls begun each day
         self.message_cost = 0.0
@@ -138,11 +132,11 @@ class AgencyDesk(CallListMixin, MessagingMixin):
         """Paid collector-hours of shift time on ``day`` (0 on a day the agency is closed)."""
         if day >= self.world.horizon or not self.workdays[day]:
             return 0.0
-        return self.profile.collectors * (self.shift_end - self.shift_start) * 24.0
+        return self.profile.collectors * (self.shift_end - self.shift_start) * HOURS_PER_DAY
 
     @property
     def staff_cost(self) -> float:
-        return self.staffed_days * 24.0 * self.profile.collector_hourly_wage
+        return self.staffed_days * HOURS_PER_DAY * self.profile.collector_hourly_wage
 
     def operating_cost(self, days: int | None = None) -> float:
         """Staff, call and message costs of running the desk (over the first ``days`` days)."""
@@ -171,7 +165,7 @@ class AgencyDesk(CallListMixin, MessagingMixin):
         rules = self.rules
         queue = self.queue
         callers = queue.waiting
-        window_start, window_end = rules.window_start, rules.window_end
+        window_start, in_window = rules.window_start, rules.in_window
         timeout, next_outbound, dial = env.timeout, self._next_outbound, self._dial
         busy_by_day = self.busy_by_day
         horizon = self.world.horizon
@@ -193,8 +187,7 @@ class AgencyDesk(CallListMixin, MessagingMixin):
                         yield timeout(duration)
                         continue
                 window_break = False
-                clock = now - int(now) + CLOCK_TOLERANCE  # as RuleBook.in_window
-                if not window_start <= clock < window_end:
+                if not in_window(now):
                     if self._window_ok_today(day):
                         opens = day + window_start
                         wake = opens if now < opens else end
@@ -215,7 +208,7 @@ class AgencyDesk(CallListMixin, MessagingMixin):
     def _idle(self, until: float, day: int) -> Generator[simpy.Event, Any, None]:
         env = self.world.env
         if until <= env.now:
-            until = env.now + 1.0 / MINUTES_PER_DAY
+            until = env.now + MINUTE
         waiter = self.queue.wait_for_caller()
         yield waiter | env.timeout(until - env.now)
         if waiter.triggered:
@@ -279,7 +272,7 @@ class AgencyDesk(CallListMixin, MessagingMixin):
 
     def _violation(self, i: int, rule: int, day: int) -> None:
         self.acc.violations[i] += 1
-        self.violations_by_rule[RULE_NAMES[rule]] += 1
+        self.violations_by_rule[RULE_LABELS[rule]] += 1
         self.daily["violations"][day] += 1
         if self._legal() < self.world.scenario.rules.lawsuit_per_violation:
             self.lawsuits += 1
@@ -300,17 +293,13 @@ class AgencyDesk(CallListMixin, MessagingMixin):
         if result.outcome == PROMISE:
             record_promise(acc, self.profile, i, now, offer, result.keep_probability)
             self.daily["promises"][day] += 1
-            return "promise"
-        if result.outcome == DISPUTE:
+        elif result.outcome == DISPUTE:
             acc.disputes[i] += 1
             acc.misunderstanding[i] = False  # the verification explains the terms
             self.rules.record_dispute(i, now)
-            return "dispute"
-        if result.outcome == CEASE_REQUEST:
+        elif result.outcome == CEASE_REQUEST:
             self.rules.record_cease(i)
-            return "cease_request"
-        if result.outcome == BREATHING_SPACE_REQUEST:
+        elif result.outcome == BREATHING_SPACE_REQUEST:
             self.rules.record_breathing_space(i, now)
             acc.breathing_spaces[i] += 1
-            return "breathing_space"
-        return "refusal"
+        return OUTCOME_LABELS[result.outcome]

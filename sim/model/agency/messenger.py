@@ -23,16 +23,14 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import simpy
 
-from sim.model.portfolio.accounts import ACTIVE, PLAN, PROMISE
-from sim.model.rules.book import ALLOWED
+from sim.model.codes import Rule, Status
+from sim.model.units import MINUTES_PER_DAY
 
 if TYPE_CHECKING:
     from sim.config.schema import Agency
     from sim.model.agency.inbound_queue import InboundQueue
     from sim.model.rules.book import RuleBook
     from sim.model.world import World
-
-MINUTES_PER_DAY = 1440.0
 
 
 class MessagingMixin:
@@ -60,8 +58,9 @@ class MessagingMixin:
         """Send today's SMS, e-mail and letter batches; return the accounts reached."""
         acc, profile = self.acc, self.profile
         members = self.members
-        live = members[((acc.status[members] == ACTIVE) | (acc.status[members] == PROMISE)
-                        | (acc.status[members] == PLAN)) & ~acc.recalled[members]
+        status = acc.status[members]
+        live = members[((status == Status.ACTIVE) | (status == Status.PROMISE)
+                        | (status == Status.PLAN)) & ~acc.recalled[members]
                        & (acc.agency[members] == self.index)
                        & (acc.workable_day[members] <= day)]
         reached: list[np.ndarray] = []
@@ -86,7 +85,7 @@ class MessagingMixin:
 
     def _obey_message_rules(self, due: np.ndarray, now: float) -> np.ndarray:
         reasons = self.rules.message_block_reasons(due, now)
-        blocked = np.flatnonzero(reasons != ALLOWED)
+        blocked = np.flatnonzero(reasons != Rule.ALLOWED)
         if len(blocked) == 0:
             return due
         defy = self.defiant[due[blocked]]

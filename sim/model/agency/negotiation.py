@@ -17,8 +17,14 @@ from __future__ import annotations
 import math
 
 from sim.config.schema import Agency
-from sim.model.behaviour.base import FULL, INSTALMENTS, SETTLEMENT, Offer
-from sim.model.portfolio.accounts import PLAN, PROMISE, Accounts
+from sim.model.behaviour.base import Offer
+from sim.model.codes import OfferKind, Status
+from sim.model.portfolio.accounts import Accounts
+
+# Codes as plain ints, for the per-conversation path.
+FULL, SETTLEMENT, INSTALMENTS = int(OfferKind.FULL), int(OfferKind.SETTLEMENT), \
+    int(OfferKind.INSTALMENTS)
+PLAN, PROMISE = int(Status.PLAN), int(Status.PROMISE)
 
 SETTLEMENT_STEP = 0.05  # discounts are offered in 5-point steps
 PAY_IN_FULL_ABILITY = 0.9  # can raise 90% of the balance at once: asked to pay in full

@@ -20,16 +20,16 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from sim.model.portfolio.accounts import PAID, PLAN, SETTLED, Accounts
+from sim.model.codes import Status
+from sim.model.portfolio.accounts import Accounts
 from sim.model.rng import Streams
-
-DAYS_PER_MONTH = 30
+from sim.model.units import DAYS_PER_MONTH
 
 
 def cured_at_recall(acc: Accounts) -> np.ndarray:
     """Accounts paid, settled or current on a plan when they returned to the bank."""
-    on_plan = (acc.status == PLAN) & acc.ever_paid_instalment
-    return (acc.status == PAID) | (acc.status == SETTLED) | on_plan
+    on_plan = (acc.status == Status.PLAN) & acc.ever_paid_instalment
+    return (acc.status == Status.PAID) | (acc.status == Status.SETTLED) | on_plan
 
 
 def follow_up(acc: Accounts, days: int, instalment_persistence: float,
@@ -41,14 +41,14 @@ def follow_up(acc: Accounts, days: int, instalment_persistence: float,
         return when, pd.DataFrame(columns=["day_after_recall", "delinquent_share"])
     rng = streams.get("followup")
     uniforms = rng.random(acc.n)
-    paid = np.flatnonzero(acc.status == PAID)
+    paid = np.flatnonzero(acc.status == Status.PAID)
     risk = np.clip(acc.redefault_risk[paid], 0.0, 1.0 - 1e-12)
     rate = -np.log1p(-risk) / days
     with np.errstate(divide="ignore"):
         delay = -np.log(uniforms[paid]) / np.where(rate > 0, rate, np.inf)
     when[paid] = np.where(delay <= days, delay, np.inf)
 
-    plans = np.flatnonzero((acc.status == PLAN) & acc.ever_paid_instalment)
+    plans = np.flatnonzero((acc.status == Status.PLAN) & acc.ever_paid_instalment)
     miss = (1.0 - acc.keep_probability[plans]) * instalment_persistence
     first_due = acc.promise_due[plans] - acc.recall_day[plans]
     draws = rng.random((len(plans), max(1, days // DAYS_PER_MONTH + 1)))

@@ -18,7 +18,8 @@ import numpy as np
 
 from sim.config.schema import Scenario
 from sim.model.bank.allocation import agency_key, noisy_score
-from sim.model.portfolio.accounts import ACTIVE, PENDING, PLAN, Accounts
+from sim.model.codes import Status
+from sim.model.portfolio.accounts import Accounts
 from sim.model.rng import Streams
 
 
@@ -60,8 +61,9 @@ def place(scenario: Scenario, accounts: Accounts, idx: np.ndarray, agency: np.nd
 
 def hand_over(accounts: Accounts, day: int) -> None:
     """Accounts whose data reached their agency become workable."""
-    ready = (accounts.status == PENDING) & (accounts.workable_day <= day) & ~accounts.recalled
-    accounts.status[ready] = ACTIVE
+    ready = ((accounts.status == Status.PENDING) & (accounts.workable_day <= day)
+             & ~accounts.recalled)
+    accounts.status[ready] = Status.ACTIVE
 
 
 def recall(accounts: Accounts, day: int) -> np.ndarray:
@@ -69,5 +71,5 @@ def recall(accounts: Accounts, day: int) -> np.ndarray:
     due = np.flatnonzero(~accounts.recalled & (accounts.recall_day <= day))
     accounts.recalled[due] = True
     accounts.collected_at_recall[due] = accounts.collected[due]
-    accounts.plan_at_recall[due] = accounts.status[due] == PLAN
+    accounts.plan_at_recall[due] = accounts.status[due] == Status.PLAN
     return due

@@ -15,7 +15,8 @@ from typing import Literal
 
 import numpy as np
 
-from sim.model.portfolio.accounts import ACTIVE, NOT_YET, PENDING, PROMISE, Accounts
+from sim.model.codes import Status
+from sim.model.portfolio.accounts import NOT_YET, Accounts
 from sim.model.rules.book import RuleBook
 
 # Counters that add up over placements: the second placement's share is final − copy.
@@ -38,7 +39,8 @@ def start_copies(acc: Accounts, rules: RuleBook) -> None:
 def eligible(acc: Accounts, recalled: np.ndarray) -> np.ndarray:
     """Of the accounts just recalled, those still owing and not yet placed twice."""
     status = acc.status[recalled]
-    owing = ((status == ACTIVE) | (status == PENDING) | (status == PROMISE)) \
+    owing = ((status == Status.ACTIVE) | (status == Status.PENDING)
+             | (status == Status.PROMISE)) \
         & (acc.outstanding[recalled] > 0) & ~acc.replaced[recalled]
     return recalled[owing]
 
@@ -57,7 +59,7 @@ def replace_accounts(acc: Accounts, rules: RuleBook, idx: np.ndarray, agency: in
     acc.workable_day[idx] = float(day + transfer_days)
     acc.recall_day[idx] = float(day + horizon_days)
     acc.recalled[idx] = False
-    acc.status[idx] = PENDING
+    acc.status[idx] = Status.PENDING
     acc.promise_due[idx] = NOT_YET
     acc.first_attempt[idx] = np.nan
     acc.first_rpc[idx] = np.nan

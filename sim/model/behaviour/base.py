@@ -20,24 +20,11 @@ from typing import Protocol
 import numpy as np
 import numpy.typing as npt
 
-# Offer kinds.
-FULL = 0
-SETTLEMENT = 1
-INSTALMENTS = 2
-OFFER_NAMES = ("full", "settlement", "instalments")
-
-# Conversation outcomes.
-PROMISE = 0
-REFUSAL = 1
-DISPUTE = 2
-CEASE_REQUEST = 3
-BREATHING_SPACE_REQUEST = 4
-OUTCOME_NAMES = ("promise", "refusal", "dispute", "cease_request", "breathing_space")
-
 
 @dataclass(frozen=True, slots=True)
 class Offer:
-    """What the collector proposes: pay in full, settle at a discount, or pay by instalments."""
+    """What the collector proposes: pay in full, settle at a discount, or pay by instalments
+    (an :class:`~sim.model.codes.OfferKind`)."""
 
     kind: int
     discount: float = 0.0
@@ -58,7 +45,7 @@ class AgencyStyle:
 
 @dataclass(frozen=True, slots=True)
 class Conversation:
-    """What one conversation produced."""
+    """What one conversation produced (``outcome``: an :class:`~sim.model.codes.Outcome`)."""
 
     outcome: int
     complaint: bool

@@ -32,7 +32,6 @@ import numpy as np
 
 from sim.config.schema import HawkesParameters, StageParameters
 from sim.model.behaviour.base import (
-    REFUSAL,
     AgencyStyle,
     BoolArray,
     Conversation,
@@ -40,7 +39,7 @@ from sim.model.behaviour.base import (
     IntArray,
     Offer,
 )
-from sim.model.behaviour.stage import StageModel
+from sim.model.behaviour.stage import REFUSAL, StageModel
 from sim.model.portfolio.accounts import Accounts
 from sim.model.rng import Streams, counter_uniforms
 

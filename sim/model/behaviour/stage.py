@@ -36,12 +36,6 @@ import numpy as np
 
 from sim.config.schema import StageParameters
 from sim.model.behaviour.base import (
-    BREATHING_SPACE_REQUEST,
-    CEASE_REQUEST,
-    DISPUTE,
-    INSTALMENTS,
-    PROMISE,
-    REFUSAL,
     AgencyStyle,
     BoolArray,
     Conversation,
@@ -49,8 +43,18 @@ from sim.model.behaviour.base import (
     IntArray,
     Offer,
 )
+from sim.model.codes import OfferKind, Outcome
 from sim.model.portfolio.accounts import Accounts, scalar_view
 from sim.model.rng import Streams, uniform_draws
+from sim.model.units import DAYS_PER_MONTH
+
+# Outcomes and offer kinds as plain ints, for the per-conversation path.
+DISPUTE = int(Outcome.DISPUTE)
+CEASE_REQUEST = int(Outcome.CEASE_REQUEST)
+BREATHING_SPACE_REQUEST = int(Outcome.BREATHING_SPACE_REQUEST)
+PROMISE = int(Outcome.PROMISE)
+REFUSAL = int(Outcome.REFUSAL)
+INSTALMENTS = int(OfferKind.INSTALMENTS)
 
 
 def _logit(p: float) -> float:
@@ -81,7 +85,7 @@ class StageModel:
         self._payments = streams.get("payments")
         self._messages = streams.get("messages")
         # How much later than 30 days past due each account was placed, in 30-day steps.
-        late = (accounts.days_past_due.astype(np.float64) - 30.0) / 30.0
+        late = (accounts.days_past_due.astype(np.float64) - DAYS_PER_MONTH) / DAYS_PER_MONTH
         self._cure_factor = np.exp(params.dpd_cure * late)
         # Per-account terms as memoryviews for one-account reads on the hot path (plain floats,
         # contiguous memory: lean at a million accounts, where lists of floats are not).
@@ -122,8 +126,9 @@ class StageModel:
         return self._talk() < min(1.0, self._complaint[i] * math.exp(push))
 
     def objects(self, i: int, style: AgencyStyle, pressure: int) -> int | None:
-        """``DISPUTE``, ``CEASE_REQUEST`` or ``BREATHING_SPACE_REQUEST`` (asked only where the
-        rules offer breathing space) if the cardholder objects, else ``None``.
+        """An :class:`~sim.model.codes.Outcome`: ``DISPUTE``, ``CEASE_REQUEST`` or
+        ``BREATHING_SPACE_REQUEST`` (asked only where the rules offer breathing space) if the
+        cardholder objects, else ``None``.
 
         A misunderstanding of card terms is cleared by a good conversation or becomes a dispute.
         """
@@ -179,5 +184,3 @@ class StageModel:
     def calls_back(self, idx: IntArray, day: int) -> BoolArray:
         return self._messages.random(len(idx)) < self.acc.callback_rate[idx]
 
-
-__all__ = ["PROMISE", "REFUSAL", "StageModel"]

@@ -26,20 +26,13 @@ import numpy as np
 import numpy.typing as npt
 
 from sim.config.schema import Bank, Portfolio
+from sim.model.codes import Status
 from sim.model.rng import Streams
+from sim.model.units import CENTS_PER_UNIT
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
 BoolArray = npt.NDArray[np.bool_]
-
-# Account status codes.
-PENDING = 0  # placed, data not yet with the agency
-ACTIVE = 1  # workable
-PROMISE = 2  # promise to pay (in full or a settlement) outstanding
-PLAN = 3  # on an installment plan
-PAID = 4  # paid in full (closed)
-SETTLED = 5  # paid a settlement, remainder waived (closed)
-STATUS_NAMES = ("pending", "active", "promise", "plan", "paid", "settled")
 
 NOT_YET = np.inf
 
@@ -161,7 +154,7 @@ class Accounts:
         self.status: npt.NDArray[np.int8] = state["status"]
         self.recalled: BoolArray = state["recalled"]
         self.phone_known_bad: BoolArray = state["phone_known_bad"]
-        self.status[:] = PENDING
+        self.status[:] = Status.PENDING
         self.last_attempt[:] = -1e9
         self.first_attempt[:] = self.first_rpc[:] = np.nan
         self.is_placed = np.zeros(n, dtype=np.bool_)
@@ -239,10 +232,6 @@ class Accounts:
         if len(bad) or (self.outstanding < 0).any():
             raise AssertionError(f"ledger broken on {len(bad)} accounts, first {bad[:5]}")
 
-    @property
-    def closed(self) -> BoolArray:
-        return self.status >= PAID
-
 
 def draw_portfolio(spec: Portfolio, bank: Bank, streams: Streams) -> Accounts:
     """Draw the latent attributes of every account from the ``portfolio`` stream."""
@@ -276,7 +265,7 @@ def draw_portfolio(spec: Portfolio, bank: Bank, streams: Streams) -> Accounts:
 
     dist = spec.balance
     raw = np.exp(rng.normal(np.log(dist.median), dist.sigma, n)) * columns["balance_scale"]
-    balance = np.rint(np.clip(raw, dist.min, dist.max) * 100).astype(np.int64)
+    balance = np.rint(np.clip(raw, dist.min, dist.max) * CENTS_PER_UNIT).astype(np.int64)
     dpd = rng.integers(spec.days_past_due.low, spec.days_past_due.high + 1, n).astype(np.int32)
     cure_budget = rng.standard_exponential(n)
     ability = np.minimum(1.0, columns["lump_sum_share"] + 6.0 * columns["monthly_capacity"])
