@@ -1,10 +1,15 @@
-"""Rules are never broken silently (DESIGN §2, §6).
+"""Rules are never broken silently.
 
-The event log of a replication is replayed account by account against the scenario's
-``[rules]`` by an independent checker (:func:`broken_rules`), which says, for every outbound
-call, which rules it broke. A call that breaks a rule must carry a non-empty ``rule_broken``,
-and a call that carries one must really have broken that rule. With ``compliance = 1`` nothing
-is ever broken; with low compliance the violations appear in the log and in the KPI.
+A replication's event log, and the messages it sent, are replayed account by account against
+the scenario's ``[rules]`` by an independent checker (:func:`broken_rules`), which says, for
+every outbound call and every message, which rules it broke. Which rules to check comes from
+the rule table (:data:`sim.model.rules.table.RULES`): each rule the scenario switches on, for
+each kind of contact it governs, is read here again from the replayed history
+(:data:`REPLAY_CHECKS`), and a table rule without a replay check fails
+:func:`test_every_rule_in_the_table_has_a_replay_check`. A call that breaks a rule must carry
+a non-empty ``rule_broken``, and a call that carries one must really have broken that rule; a
+message sent against a rule is a violation of the account it went to. With ``compliance = 1``
+nothing is ever broken; with low compliance the violations appear in the log and in the KPI.
 """
 
 from __future__ import annotations
@@ -13,17 +18,23 @@ import bisect
 import functools
 import math
 from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from unittest import mock
 
 import numpy as np
 import pandas as pd
 import pytest
 
 from sim.config.schema import Rules, clock_to_day_fraction
+from sim.model.codes import Rule
 from sim.model.replication import run_replication
 from sim.model.results import TOTAL
-from sim.model.rules.book import RULE_NAMES
+from sim.model.rules.history import ContactHistory
+from sim.model.rules.table import RULES, Contact
 
 UNANSWERED = ("no_answer", "wrong_number")
+CALL, MESSAGE = Contact.CALL, Contact.MESSAGE
 
 # Collectors may dial the same account up to 6 times a day, half an hour apart, so the 7-in-7
 # cap and the quiet period bind often.
@@ -43,61 +54,123 @@ def outside_window(t, rules: Rules):
     return (minutes < start) | (minutes >= end)
 
 
-def broken_rules(events: pd.DataFrame, rules: Rules) -> pd.DataFrame:
-    """The outbound calls of ``events`` with the set of rules each broke (column ``broken``).
+@dataclass
+class Replayed:
+    """One account's contact history as its event log and messages tell it."""
 
-    Replays every account's log in time order: calls placed in the 7 days before, the last
-    telephone conversation (an answered outbound call or an inbound call), cease requests,
-    dispute holds, and the calendar day's conversations and unanswered dials.
+    calls: list[float] = field(default_factory=list)
+    messages: list[float] = field(default_factory=list)
+    last_conversation: float = -math.inf
+    ceased: bool = False
+    dispute_until: float = -math.inf
+    breathing_until: float = -math.inf
+    conversations_today: int = 0
+    unanswered_today: int = 0
+
+
+def in_last_7_days(times: list[float], t: float) -> int:
+    return len(times) - bisect.bisect_right(times, t - 7.0)
+
+
+ReplayCheck = Callable[[Replayed, float, Rules], bool]
+
+# Each rule, for each contact it governs, read directly from the replayed history: does a
+# contact at time t break it?
+REPLAY_CHECKS: dict[tuple[Rule, Contact], ReplayCheck] = {
+    (Rule.CONTACT_WINDOW, CALL): lambda h, t, r: bool(outside_window(t, r)),
+    (Rule.CEASED, CALL): lambda h, t, r: h.ceased,
+    (Rule.CEASED, MESSAGE): lambda h, t, r: h.ceased,
+    (Rule.DISPUTE_HOLD, CALL): lambda h, t, r: t < h.dispute_until,
+    (Rule.DISPUTE_HOLD, MESSAGE): lambda h, t, r: t < h.dispute_until,
+    (Rule.BREATHING_SPACE, CALL): lambda h, t, r: t < h.breathing_until,
+    (Rule.BREATHING_SPACE, MESSAGE): lambda h, t, r: t < h.breathing_until,
+    (Rule.CALLS_PER_7_DAYS, CALL):
+        lambda h, t, r: in_last_7_days(h.calls, t) >= r.max_calls_per_7_days,
+    (Rule.QUIET_AFTER_CONVERSATION, CALL):
+        lambda h, t, r: t - h.last_conversation < r.quiet_days_after_conversation,
+    (Rule.CONVERSATIONS_PER_DAY, CALL):
+        lambda h, t, r: h.conversations_today >= r.max_conversations_per_day,
+    (Rule.UNANSWERED_PER_DAY, CALL):
+        lambda h, t, r: h.unanswered_today >= r.max_unanswered_per_day,
+    (Rule.MESSAGES_PER_7_DAYS, MESSAGE):
+        lambda h, t, r: in_last_7_days(h.messages, t) >= r.max_messages_per_7_days,
+}
+
+
+def checks_for(rules: Rules, contact: Contact) -> list[tuple[str, ReplayCheck]]:
+    """The replay checks of every rule of the table that ``rules`` switch on for ``contact``."""
+    return [(spec.code.label, REPLAY_CHECKS[spec.code, contact]) for spec in RULES
+            if contact in spec.governs and spec.on(rules)]
+
+
+def broken_rules(events: pd.DataFrame, rules: Rules,
+                 messages: pd.DataFrame | None = None) -> pd.DataFrame:
+    """The outbound calls of ``events`` and the ``messages`` (time, account) sent, each with
+    the set of rules it broke (column ``broken``; ``rule_broken`` is ``None`` for messages,
+    which the event log does not show).
+
+    Replays every account's contacts in time order: calls and messages placed in the 7 days
+    before, the last telephone conversation (an answered outbound call or an inbound call),
+    cease requests, dispute holds, breathing spaces, and the calendar day's conversations and
+    unanswered dials.
     """
-    rows = []
+    call_checks, message_checks = checks_for(rules, CALL), checks_for(rules, MESSAGE)
     by_account: dict[int, list[tuple]] = defaultdict(list)
+    if messages is not None:  # sent at 00:00, before any call of the day
+        for row in messages.itertuples(index=False):
+            by_account[row.account].append((row.time, 0, None))
     for row in events.itertuples(index=False):
-        by_account[row.account].append(row)
+        by_account[row.account].append((row.time, 1, row))
+    rows = []
     for account, log in by_account.items():
-        calls: list[float] = []
-        last_conversation = -math.inf
-        ceased = False
-        dispute_until = -math.inf
+        log.sort(key=lambda item: item[:2])
+        h = Replayed()
         day = None
-        conversations_today = unanswered_today = 0
-        for event in log:
-            t = event.time
+        for t, _, event in log:
             if math.floor(t) != day:
                 day = math.floor(t)
-                conversations_today = unanswered_today = 0
+                h.conversations_today = h.unanswered_today = 0
+            if event is None:
+                broken = frozenset(name for name, check in message_checks if check(h, t, rules))
+                rows.append((account, t, "message", "", None, broken))
+                h.messages.append(t)
+                continue
             conversation = event.kind == "inbound" or event.outcome not in UNANSWERED
             if event.kind == "call":
-                broken = set()
-                recent = len(calls) - bisect.bisect_right(calls, t - 7.0)
-                if rules.max_calls_per_7_days and recent >= rules.max_calls_per_7_days:
-                    broken.add("calls_per_7_days")
-                if t - last_conversation < rules.quiet_days_after_conversation:
-                    broken.add("quiet_after_conversation")
-                if outside_window(t, rules):
-                    broken.add("contact_window")
-                if ceased and rules.honour_cease_requests:
-                    broken.add("cease_request")
-                if t < dispute_until:
-                    broken.add("dispute_hold")
-                if (rules.max_conversations_per_day
-                        and conversations_today >= rules.max_conversations_per_day):
-                    broken.add("conversations_per_day")
-                if (rules.max_unanswered_per_day
-                        and unanswered_today >= rules.max_unanswered_per_day):
-                    broken.add("unanswered_per_day")
-                rows.append((account, t, event.outcome, event.rule_broken, frozenset(broken)))
-                calls.append(t)
+                broken = frozenset(name for name, check in call_checks if check(h, t, rules))
+                rows.append((account, t, "call", event.outcome, event.rule_broken, broken))
+                h.calls.append(t)
                 if not conversation:
-                    unanswered_today += 1
+                    h.unanswered_today += 1
             if conversation:
-                last_conversation = t
-                conversations_today += 1
+                h.last_conversation = t
+                h.conversations_today += 1
             if event.outcome == "cease_request":
-                ceased = True
+                h.ceased = True
             if event.outcome == "dispute":
-                dispute_until = t + rules.dispute_hold_days
-    return pd.DataFrame(rows, columns=["account", "time", "outcome", "rule_broken", "broken"])
+                h.dispute_until = t + rules.dispute_hold_days
+            if event.outcome == "breathing_space":
+                h.breathing_until = t + rules.breathing_space_days
+    return pd.DataFrame(rows, columns=["account", "time", "kind", "outcome", "rule_broken",
+                                       "broken"])
+
+
+def run_recording_messages(scenario, seed: int):
+    """:func:`run_replication` with the event log, and the messages it sent (time, account)."""
+    sent: list[tuple[float, np.ndarray]] = []
+    record = ContactHistory.record_messages
+
+    def recording(history: ContactHistory, idx: np.ndarray, now: float) -> None:
+        sent.append((now, np.array(idx)))
+        record(history, idx, now)
+
+    with mock.patch.object(ContactHistory, "record_messages", recording):
+        results = run_replication(scenario, seed=seed, record_events=True, keep_accounts=True)
+    messages = pd.DataFrame({"time": np.concatenate([np.full(len(i), t) for t, i in sent]
+                                                    or [np.zeros(0)]),
+                             "account": np.concatenate([i for _, i in sent]
+                                                       or [np.zeros(0, np.int64)])})
+    return results, messages
 
 
 def max_calls_in_7_days(events: pd.DataFrame) -> int:
@@ -112,21 +185,55 @@ def max_calls_in_7_days(events: pd.DataFrame) -> int:
 
 
 @functools.cache
-def _run(small_scenario, *overrides: str, compliance: float | None = None, **sizes):
-    each = dict(PUSHY)
+def _run_logged(small_scenario, *overrides: str, compliance: float | None = None,
+                each: tuple[tuple[str, float], ...] = (), **sizes):
+    """A small scenario with pushy collectors, run with its event log and messages."""
+    settings = {**PUSHY, **dict(each)}
     if compliance is not None:
-        each["compliance"] = compliance
-    scenario = small_scenario(*overrides, each=each, **sizes)
-    return scenario, run_replication(scenario, seed=11, record_events=True, keep_accounts=True)
+        settings["compliance"] = compliance
+    scenario = small_scenario(*overrides, each=settings, **sizes)
+    results, messages = run_recording_messages(scenario, seed=11)
+    return scenario, results, messages
 
 
-@pytest.fixture(scope="module", params=["default", "strict", "lax"])
+def _run(small_scenario, *overrides: str, **settings):
+    scenario, results, _ = _run_logged(small_scenario, *overrides, **settings)
+    return scenario, results
+
+
+@functools.cache
+def _replayed(small_scenario, name: str):
+    """The scenario, results and replayed contacts of one of the ``LAX`` runs (or the
+    baseline's own compliance, ``default``, or perfect compliance, ``strict``)."""
+    overrides, each, accounts = LAX.get(name, ((), (), 1500))
+    compliance = {"default": None, "strict": 1.0}.get(name, 0.5)
+    horizon = 60 if accounts == 1500 else 40
+    scenario, results, messages = _run_logged(small_scenario, *overrides, compliance=compliance,
+                                              each=each, collectors=4, accounts=accounts,
+                                              horizon=horizon)
+    return scenario, results, broken_rules(results.events, scenario.rules, messages)
+
+
+# Lax agencies under each regime, with caps that bind: between them every rule of the table is
+# broken (see test_every_rule_of_the_table_is_exercised).
+LAX = {
+    "lax": ((), (), 1500),
+    "uk": (('rules.regime="uk"', "rules.max_messages_per_7_days=1"), (), 800),
+    "china": (('rules.regime="china"', "rules.max_messages_per_7_days=1"),
+              (("max_attempts_per_day", 20), ("retry_hours", 0.1)), 400),
+}
+
+
+@pytest.fixture(scope="module", params=["default", "strict", "lax", "uk", "china"])
 def logged(request, small_scenario):
-    """Replications with the baseline's compliance, with perfect and with poor compliance."""
-    compliance = {"default": None, "strict": 1.0, "lax": 0.5}[request.param]
-    scenario, results = _run(small_scenario, accounts=1500, collectors=4, horizon=60,
-                             compliance=compliance)
-    return request.param, scenario, results, broken_rules(results.events, scenario.rules)
+    """Replications with the baseline's compliance, with perfect and with poor compliance
+    (under Regulation F, and under the UK and Chinese regimes with a message cap)."""
+    return (request.param, *_replayed(small_scenario, request.param))
+
+
+def test_every_rule_in_the_table_has_a_replay_check():
+    governed = {(spec.code, contact) for spec in RULES for contact in spec.governs}
+    assert governed == set(REPLAY_CHECKS)
 
 
 def test_event_log_is_well_formed(logged):
@@ -136,7 +243,7 @@ def test_event_log_is_well_formed(logged):
                                     "rule_broken"]
     assert len(events) > 1000
     assert set(events.kind) <= {"call", "inbound"}
-    assert set(events.rule_broken) <= {"", *RULE_NAMES.values()}
+    assert set(events.rule_broken) <= {rule.label for rule in Rule}
     assert (np.diff(events.time.to_numpy()) >= 0).all()
     assert (events[events.kind == "inbound"].rule_broken == "").all()
     # every outbound call in the log is a call attempt in the KPIs
@@ -144,40 +251,64 @@ def test_event_log_is_well_formed(logged):
 
 
 def test_no_call_breaks_a_rule_silently(logged):
-    _, _, _, calls = logged
+    _, _, _, contacts = logged
+    calls = contacts[contacts.kind == "call"]
     silent = calls[(calls.rule_broken == "") & (calls.broken.map(len) > 0)]
     assert silent.empty, f"{len(silent)} silent violations, e.g.\n{silent.head(10)}"
 
 
 def test_flagged_calls_really_broke_the_rule_named(logged):
-    _, _, _, calls = logged
-    flagged = calls[calls.rule_broken != ""]
+    _, _, _, contacts = logged
+    flagged = contacts[(contacts.kind == "call") & (contacts.rule_broken != "")]
     wrong = flagged[[rule not in broken
                      for rule, broken in zip(flagged.rule_broken, flagged.broken, strict=True)]]
     assert wrong.empty, f"{len(wrong)} calls flagged with a rule they did not break\n{wrong.head()}"
 
 
-def test_violations_are_counted(logged):
-    name, _, results, calls = logged
-    flagged = int((calls.rule_broken != "").sum())
-    violations = results.kpi("rule_violations")
-    # every flagged call is a violation; the rest are messages sent against the rules
-    assert flagged <= violations
-    assert results.accounts.violations.sum() == violations
-    daily = results.daily
-    assert daily[daily.agency == TOTAL].violations.sum() == violations
-    # account by account: flagged calls plus messages sent against the rules
-    per_account = calls[calls.rule_broken != ""].groupby("account").size()
+def test_every_contact_against_the_rules_is_one_violation(logged):
+    """Account by account: flagged calls plus messages sent against the rules, no more."""
+    name, _, results, contacts = logged
+    calls = contacts[contacts.kind == "call"]
+    messages = contacts[contacts.kind == "message"]
+    daily = results.daily[results.daily.agency == TOTAL]
+    assert len(messages) == daily.messages.sum() > 0
+    expected = (calls.rule_broken != "").groupby(calls.account).sum().add(
+        (messages.broken.map(len) > 0).groupby(messages.account).sum(), fill_value=0)
     counted = results.accounts.set_index("account").violations
-    assert (counted.reindex(per_account.index) >= per_account).all()
+    pd.testing.assert_series_equal(
+        expected.reindex(counted.index, fill_value=0).astype(np.int64),
+        counted.astype(np.int64), check_names=False)
+    violations = results.kpi("rule_violations")
+    assert counted.sum() == violations
+    assert daily.violations.sum() == violations
     if name == "strict":
-        assert flagged == 0
         assert violations == 0
-    elif name == "lax":
-        assert flagged > 0
-        assert violations > 0
+    elif name in LAX:
+        assert (calls.rule_broken != "").any() and (messages.broken.map(len) > 0).any()
+
+
+@pytest.mark.slow
+def test_every_rule_of_the_table_is_exercised(small_scenario, window_breakers):
+    """Between the lax runs, every rule is broken for every contact it governs, so the checks
+    above are not empty."""
+    seen: set[tuple[str, Contact]] = set()
+    for name in LAX:
+        _, _, contacts = _replayed(small_scenario, name)
+        for kind, broken in zip(contacts.kind, contacts.broken, strict=True):
+            seen |= {(rule, Contact(kind)) for rule in broken}
+    scenario, results = window_breakers
+    contacts = broken_rules(results.events, scenario.rules)
+    seen |= {(rule, CALL) for broken in contacts.broken for rule in broken}
+    governed = {(spec.code.label, contact) for spec in RULES for contact in spec.governs}
+    assert governed - seen == set()
+
+
+def test_lax_agencies_break_the_binding_rules(logged):
+    name, _, _, contacts = logged
+    if name == "lax":
         # with half the account-days defiant, each rule that binds is broken
-        assert {"calls_per_7_days", "quiet_after_conversation"} <= set(calls.rule_broken)
+        flagged = set(contacts.rule_broken.dropna())
+        assert {"calls_per_7_days", "quiet_after_conversation"} <= flagged
 
 
 def test_regulation_f_holds_under_full_compliance(small_scenario):
