@@ -44,6 +44,7 @@ from sim.model.results import Results, build_results
 from sim.model.rng import Streams
 from sim.model.rules.book import RuleBook
 from sim.model.series import SeriesTracker
+from sim.model.units import CENTS_PER_UNIT
 from sim.model.world import CountingEnvironment, World
 
 
@@ -130,7 +131,7 @@ def _review_metric(world: World, desks: list[AgencyDesk], day: int) -> np.ndarra
         for desk in desks:
             a = desk.index
             if desk.profile.kind == "in_house":
-                cost = desk.operating_cost(day) * 100.0
+                cost = desk.operating_cost(day) * CENTS_PER_UNIT
                 share = placed[a] / placed[a].sum() if placed[a].sum() > 0 else 0.0
                 collected[a] = collected[a] - cost * share
             else:  # a fee is a share of what each vintage paid
@@ -151,7 +152,7 @@ def _days(world: World, desks: list[AgencyDesk], behaviour: BehaviourModel,
     acc = world.accounts
     scenario = world.scenario
     apr = scenario.portfolio.apr
-    fee = round(scenario.portfolio.late_fee * 100)
+    fee = round(scenario.portfolio.late_fee * CENTS_PER_UNIT)
     vintage_on = {day: vintage for vintage, day in enumerate(bank.placement_days(scenario))}
     review_every = scenario.bank.allocation.review_every_days
     second = next((d for d in desks if d.profile.name == scenario.bank.second_placement), None)

@@ -19,7 +19,7 @@ import pandas as pd
 
 from sim.model.agency.desk import AgencyDesk
 from sim.model.codes import Status
-from sim.model.units import CENTS_PER_UNIT
+from sim.model.units import CENTS_PER_UNIT, HOURS_PER_DAY
 from sim.model.world import World
 
 
@@ -63,7 +63,7 @@ class SeriesTracker:
             for name, values in desk.daily.items():
                 row[name] = values[day]
             row["abandoned"] = abandoned
-            row["busy_hours"] = desk.busy_by_day[day] * 24.0
+            row["busy_hours"] = desk.busy_by_day[day] * HOURS_PER_DAY
             row["staffed_hours"] = desk.staffed_hours_on(day)
             row["active_plans"] = int(on_plan[a])
             row["placed"] = placed[a] / CENTS_PER_UNIT

@@ -24,7 +24,7 @@ import numpy as np
 
 from sim.model.agency.fees import expected_fee
 from sim.model.codes import Rule, Status
-from sim.model.units import HOUR, PRESSURE_WINDOW_DAYS
+from sim.model.units import CENTS_PER_UNIT, HOUR, PRESSURE_WINDOW_DAYS
 
 if TYPE_CHECKING:
     from sim.config.schema import Agency
@@ -83,7 +83,8 @@ class CallListMixin:
         profile = self.profile
         if profile.kind == "contingency" and profile.min_expected_fee > 0:
             prior = float(self.acc.propensity.mean())  # the agency knows the portfolio's mix
-            fee = expected_fee(profile, self.acc.balance[idx] / 100.0, self._score[idx], prior)
+            balance = self.acc.balance[idx] / CENTS_PER_UNIT
+            fee = expected_fee(profile, balance, self._score[idx], prior)
             self.worked[idx] = fee >= profile.min_expected_fee
 
     def new_day(self, day: int) -> None:

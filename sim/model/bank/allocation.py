@@ -28,6 +28,7 @@ from scipy.stats import norm
 from sim.config.schema import Scenario
 from sim.model.portfolio.accounts import Accounts
 from sim.model.rng import Streams
+from sim.model.units import CENTS_PER_UNIT
 
 BALANCE_BANDS = 5
 
@@ -115,7 +116,7 @@ class Allocator:
         acc = self.accounts
         routed = np.zeros(len(idx), dtype=np.bool_)
         agency = np.zeros(len(idx), dtype=np.int16)
-        balance = acc.balance[idx] / 100.0
+        balance = acc.balance[idx] / CENTS_PER_UNIT
         dpd = acc.days_past_due[idx]
         score = self.score_percentile[idx]
         segments = acc.segment_names
