@@ -20,10 +20,6 @@ from sim.model.portfolio.accounts import Accounts
 from sim.model.rng import Streams
 from sim.model.rules.book import RuleBook
 
-# Per-agency daily counters kept by the desks (the rest of the daily series is derived).
-DAILY_SERIES = ("calls", "rpcs", "conversations", "promises", "complaints", "violations",
-                "messages", "inbound")
-
 EVENT_COLUMNS = ("time", "account", "agency", "kind", "outcome", "rule_broken")
 
 

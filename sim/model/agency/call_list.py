@@ -11,80 +11,72 @@ The filters stream through the per-account arrays in memory order and only the v
 gathered in priority order; at a million accounts, gathering every array in priority order
 touches memory at random and costs more than the whole pass.
 
-:class:`CallListMixin` is part of :class:`sim.model.agency.desk.AgencyDesk`; it only uses the
-desk's own
-state.
+Contact pressure (calls in the last 7 days) is what the cardholder feels at each call. It is
+counted once per listed account when the list is built, with the time until which that count
+stays exact (when the oldest call inside the window ages out of it); at dial time it is the
+count plus the calls placed since, and only past that time is the call ring read again.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
-
 import numpy as np
 
+from sim.config.schema import Agency
 from sim.model.agency.fees import expected_fee
 from sim.model.codes import Rule, Status
-from sim.model.units import CENTS_PER_UNIT, HOUR, PRESSURE_WINDOW_DAYS
-
-if TYPE_CHECKING:
-    from sim.config.schema import Agency
-    from sim.model.rules.book import RuleBook
-    from sim.model.world import World
-
+from sim.model.portfolio.accounts import Accounts, scalar_view
+from sim.model.rules.book import RuleBook
+from sim.model.units import CENTS_PER_UNIT, HOUR, HOURS_PER_DAY, PRESSURE_WINDOW_DAYS
 
 ALLOWED, ACTIVE = int(Rule.ALLOWED), int(Status.ACTIVE)  # plain ints for the per-call path
 
 
-class CallListMixin:
-    """Membership, priority order, daily defiance and the call list of an agency desk."""
+class CallList:
+    """Membership, priority order, the day's defiance and the call list of agency ``index``.
 
-    acc: Any
-    index: int
-    profile: Agency
-    world: World
-    rules: RuleBook
-    members: np.ndarray
-    order: np.ndarray
-    worked: np.ndarray
-    defiant: np.ndarray
-    days_behind: int
-    compliance_today: float
-    retry: float
-    _views: Any
-    _defiant: Any
-    _score: np.ndarray
-    _priority_key: np.ndarray
-    _batch_rng: np.random.Generator
-    _list: list[int]
-    _position: int
-    _idle_until: float
-    _pressure: list[int]
-    _exact_until: list[float]
-    _attempts_then: list[int]
+    ``score`` is the agency's own score of every account; ``priority_rng`` orders accounts
+    under ``priority = "random"``; ``defiance_rng`` draws each day's defiant accounts.
+    """
 
-    def _priority_keys(self, score: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-        """Sort key of every account under the agency's priority (smaller is called first)."""
-        acc = self.acc
-        priority = self.profile.priority
-        if priority == "score":
-            return -score
-        if priority == "balance":
-            return -acc.balance.astype(np.float64)
-        if priority == "days_past_due":
-            return acc.days_past_due.astype(np.float64)
-        return rng.random(acc.n)
+    def __init__(self, index: int, profile: Agency, accounts: Accounts, rules: RuleBook,
+                 horizon_days: int, score: np.ndarray, priority_rng: np.random.Generator,
+                 defiance_rng: np.random.Generator) -> None:
+        self.index = index
+        self.profile = profile
+        self.acc = accounts
+        self.rules = rules
+        self.horizon_days = horizon_days
+        self.score = score
+        self.priority_key = priority_keys(profile, accounts, score, priority_rng)
+        self._defiance_rng = defiance_rng
+        self.members = np.zeros(0, dtype=np.int64)
+        self.order = self.members
+        self.worked = np.ones(accounts.n, dtype=np.bool_)
+        self.defiant = np.zeros(accounts.n, dtype=np.bool_)
+        self._defiant = scalar_view(self.defiant)
+        self._views = accounts.views
+        self.retry = profile.retry_hours / HOURS_PER_DAY
+        self.days_behind = 0
+        self.compliance_today = profile.compliance
+        self.idle_until = -1.0
+        """Until when the list is known to be empty (a collector waits rather than rebuild)."""
+        self._list: list[int] = []
+        self._position = 0
+        self._pressure: list[int] = []
+        self._exact_until: list[float] = []
+        self._attempts_then: list[int] = []
 
     def add_members(self, idx: np.ndarray) -> None:
         """Take on newly placed accounts ``idx`` and re-rank the call list."""
         if len(idx) == 0:
             return
         self.members = np.concatenate([self.members, idx])
-        self.order = self.members[np.argsort(self._priority_key[self.members], kind="stable")]
+        self.order = self.members[np.argsort(self.priority_key[self.members], kind="stable")]
         profile = self.profile
         if profile.kind == "contingency" and profile.min_expected_fee > 0:
             prior = float(self.acc.propensity.mean())  # the agency knows the portfolio's mix
             balance = self.acc.balance[idx] / CENTS_PER_UNIT
-            fee = expected_fee(profile, balance, self._score[idx], prior)
+            fee = expected_fee(profile, balance, self.score[idx], prior)
             self.worked[idx] = fee >= profile.min_expected_fee
 
     def new_day(self, day: int) -> None:
@@ -96,7 +88,7 @@ class CallListMixin:
         violation of that rule.
         """
         self._list, self._position = [], 0
-        self._idle_until = -1.0
+        self.idle_until = -1.0
         compliance = self.profile.compliance
         if self.behind_target(day):
             self.days_behind += 1
@@ -104,7 +96,7 @@ class CallListMixin:
                 compliance = self.profile.compliance_when_behind
         self.compliance_today = compliance
         if compliance < 1.0:
-            draws = self._batch_rng.random(len(self.members))
+            draws = self._defiance_rng.random(len(self.members))
             self.defiant[self.members] = draws >= compliance
         else:
             self.defiant[self.members] = False
@@ -118,16 +110,15 @@ class CallListMixin:
         if len(members) == 0:
             return False
         placed = acc.placed[members].astype(np.float64)
-        age = np.clip((day - acc.placed_day[members]) / self.world.scenario.scenario.horizon_days,
-                      0.0, 1.0)
+        age = np.clip((day - acc.placed_day[members]) / self.horizon_days, 0.0, 1.0)
         pace = profile.target_recovery * float((placed * age).sum() / placed.sum())
         return float(acc.collected[members].sum() / placed.sum()) < pace
 
-    def _rebuild(self, now: float) -> None:
+    def rebuild(self, now: float) -> None:
         """Refill the call list from the top of the priority order (see the module docstring)."""
         acc = self.acc
-        callable_now = ((acc.agency == self.index) & (acc.status == Status.ACTIVE) & ~acc.recalled
-                        & self.worked & ~acc.phone_known_bad
+        callable_now = ((acc.agency == self.index) & (acc.status == Status.ACTIVE)
+                        & ~acc.recalled & self.worked & ~acc.phone_known_bad
                         & (acc.attempts_today < self.profile.max_attempts_per_day)
                         & (now - acc.last_attempt >= self.retry))
         candidates = np.flatnonzero(callable_now)
@@ -137,9 +128,6 @@ class CallListMixin:
         chosen = order[callable_now[order]]
         self._list = chosen.tolist()
         self._position = 0
-        # Contact pressure of each listed account as of now, and until when that count stays
-        # exact (until the oldest call inside the 7-day window ages out of it): at dial time
-        # pressure is this count plus the calls placed since, without touching the ring.
         ring = self.rules.call_times[chosen]
         inside = ring > now - PRESSURE_WINDOW_DAYS
         self._pressure = inside.sum(axis=1).tolist()
@@ -147,14 +135,14 @@ class CallListMixin:
                              + PRESSURE_WINDOW_DAYS).tolist()
         self._attempts_then = acc.attempts[chosen].tolist()
 
-    def _pressure_at(self, position: int, i: int, now: float) -> int:
+    def pressure_at(self, position: int, i: int, now: float) -> int:
         """Calls placed to the account at list ``position`` (account ``i``) in the last 7 days."""
         if now < self._exact_until[position]:
             return int(self._pressure[position] + self._views.attempts[i]
                        - self._attempts_then[position])
         return self.rules.pressure(i, now)
 
-    def _next_outbound(self, now: float) -> tuple[int, int, int]:
+    def next_outbound(self, now: float) -> tuple[int, int, int]:
         """The next account to dial, the rule the call breaks (``ALLOWED`` if none) and the
         account's contact pressure; ``(-1, ALLOWED, 0)`` if there is nobody to call."""
         v = self._views
@@ -165,12 +153,12 @@ class CallListMixin:
         while True:
             position = self._position
             if position >= len(listed):
-                if now < self._idle_until:
+                if now < self.idle_until:
                     return -1, ALLOWED, 0
-                self._rebuild(now)
+                self.rebuild(now)
                 listed, position = self._list, 0
                 if not listed:
-                    self._idle_until = now + max(retry, HOUR)
+                    self.idle_until = now + max(retry, HOUR)
                     return -1, ALLOWED, 0
             i = listed[position]
             self._position = position + 1
@@ -180,5 +168,18 @@ class CallListMixin:
                 continue
             block = call_block(i, now)
             if block == ALLOWED or defiant[i]:
-                return i, block, self._pressure_at(position, i, now)
+                return i, block, self.pressure_at(position, i, now)
             # a rule says no and the agency obeys today: skip this account
+
+
+def priority_keys(profile: Agency, acc: Accounts, score: np.ndarray,
+                  rng: np.random.Generator) -> np.ndarray:
+    """Sort key of every account under the agency's priority (smaller is called first)."""
+    priority = profile.priority
+    if priority == "score":
+        return -score
+    if priority == "balance":
+        return -acc.balance.astype(np.float64)
+    if priority == "days_past_due":
+        return acc.days_past_due.astype(np.float64)
+    return rng.random(acc.n)

@@ -1,96 +1,101 @@
 """An agency's messages and the callbacks they trigger: the vectorised side of its work.
 
-SMS, e-mail and letter cadences are daily batches over the agency's accounts: a channel sends
-every ``every_days`` from ``first_day`` after hand-over, to accounts that are being worked or
-are under a promise or plan, subject to the rules (cease requests, dispute holds, breathing
-space, message caps — defied only on the agency's defiant days, and then counted). SMS needs a
-valid phone number and e-mail a valid address; letters always arrive. A delivered message may
-make the cardholder phone the agency: callers join the inbound queue at uniform times in the
-next working shift, each with an exponential patience. Batches go out at the start of every
-day, weekends included; the contact window and the quiet days after a conversation govern
-calls, not messages.
-
-:class:`MessagingMixin` is part of :class:`sim.model.agency.desk.AgencyDesk`; it only uses the
-desk's
-own state.
+Message cadences are daily batches over the agency's accounts, one per channel of
+:data:`sim.model.agency.channels.CHANNELS`: a channel sends every ``every_days`` from
+``first_day`` after hand-over, to accounts that are being worked or are under a promise or
+plan, subject to the rules that govern messages (cease requests, dispute holds, breathing
+space, message caps — defied only on the agency's defiant days, and then counted). A message
+reaches the accounts its channel can deliver to. A delivered message may make the cardholder
+phone the agency: callers join the inbound queue at uniform times in the next working shift,
+each with an exponential patience. Batches go out at the start of every day, weekends
+included; the contact window and the quiet days after a conversation govern calls, not
+messages.
 """
 
 from __future__ import annotations
 
 from collections.abc import Generator
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 import simpy
 
+from sim.config.schema import Agency
+from sim.model.agency.call_list import CallList
+from sim.model.agency.channels import CHANNELS
+from sim.model.agency.counters import DeskCounters, LegalRecord, Shifts
+from sim.model.agency.inbound_queue import InboundQueue
 from sim.model.codes import Rule, Status
+from sim.model.portfolio.accounts import Accounts
+from sim.model.rules.book import RuleBook
 from sim.model.units import MINUTES_PER_DAY
 
-if TYPE_CHECKING:
-    from sim.config.schema import Agency
-    from sim.model.agency.inbound_queue import InboundQueue
-    from sim.model.rules.book import RuleBook
-    from sim.model.world import World
 
+class Messenger:
+    """Message batches and callbacks of agency ``index``.
 
-class MessagingMixin:
-    """Message batches and callbacks of an agency desk."""
+    It messages the members of ``call_list`` and defies the rules for the accounts the call
+    list marks defiant today; callbacks join ``queue`` in the next of ``shifts``, at times and
+    with patience drawn from ``inbound_rng``.
+    """
 
-    acc: Any
-    index: int
-    profile: Agency
-    world: World
-    rules: RuleBook
-    members: np.ndarray
-    defiant: np.ndarray
-    daily: dict[str, list[int]]
-    message_cost: float
-    workdays: list[bool]
-    shift_start: float
-    shift_end: float
-    queue: InboundQueue[int]
-    _inbound_rng: np.random.Generator
-
-    def _violation(self, i: int, rule: int, day: int) -> None:
-        raise NotImplementedError
+    def __init__(self, index: int, profile: Agency, accounts: Accounts, rules: RuleBook,
+                 call_list: CallList, shifts: Shifts, queue: InboundQueue[int],
+                 env: simpy.Environment, counters: DeskCounters, legal: LegalRecord,
+                 inbound_rng: np.random.Generator) -> None:
+        self.index = index
+        self.profile = profile
+        self.acc = accounts
+        self.rules = rules
+        self.call_list = call_list
+        self.shifts = shifts
+        self.queue = queue
+        self.env = env
+        self.counters = counters
+        self.legal = legal
+        self._inbound_rng = inbound_rng
+        self._messages_by_day = counters.daily["messages"]
+        self._inbound_by_day = counters.daily["inbound"]
 
     def send_messages(self, day: int) -> np.ndarray:
-        """Send today's SMS, e-mail and letter batches; return the accounts reached."""
+        """Send today's batches on every channel; return the accounts reached."""
         acc, profile = self.acc, self.profile
-        members = self.members
+        members = self.call_list.members
         status = acc.status[members]
         live = members[((status == Status.ACTIVE) | (status == Status.PROMISE)
                         | (status == Status.PLAN)) & ~acc.recalled[members]
                        & (acc.agency[members] == self.index)
                        & (acc.workable_day[members] <= day)]
         reached: list[np.ndarray] = []
-        for channel, deliverable in (("sms", acc.phone_valid), ("email", acc.email_valid),
-                                     ("letter", None)):
-            cadence = getattr(profile, channel)
+        for channel in CHANNELS:
+            cadence = channel.cadence(profile)
             if not cadence.enabled or len(live) == 0:
                 continue
             since = day - acc.workable_day[live] - cadence.first_day
             due = live[(since >= 0) & (np.mod(since, cadence.every_days) == 0)]
             if len(due) == 0:
                 continue
-            due = self._obey_message_rules(due, float(day))
+            due = self.obey_message_rules(due, float(day))
             self.rules.record_messages(due, float(day))
             acc.messages[due] += 1
-            self.message_cost += cadence.cost * len(due)
-            self.daily["messages"][day] += len(due)
-            reached.append(due if deliverable is None else due[deliverable[due]])
+            self.counters.message_cost += cadence.cost * len(due)
+            self._messages_by_day[day] += len(due)
+            deliverable = channel.deliverable
+            reached.append(due if deliverable is None else due[deliverable(acc)[due]])
         if not reached:
             return np.zeros(0, dtype=np.int64)
         return np.unique(np.concatenate(reached))
 
-    def _obey_message_rules(self, due: np.ndarray, now: float) -> np.ndarray:
+    def obey_message_rules(self, due: np.ndarray, now: float) -> np.ndarray:
+        """Of accounts ``due`` a message at ``now``, those it goes to: the rules allow it, or
+        the agency defies them today (each such message counted as a violation)."""
         reasons = self.rules.message_block_reasons(due, now)
         blocked = np.flatnonzero(reasons != Rule.ALLOWED)
         if len(blocked) == 0:
             return due
-        defy = self.defiant[due[blocked]]
+        defy = self.call_list.defiant[due[blocked]]
         for position in blocked[defy]:
-            self._violation(int(due[position]), int(reasons[position]), int(now))
+            self.legal.violation(int(due[position]), int(reasons[position]), int(now))
         keep = np.ones(len(due), dtype=np.bool_)
         keep[blocked[~defy]] = False
         return due[keep]
@@ -99,24 +104,22 @@ class MessagingMixin:
         """Queue callers on the next working day's shift, at uniform times within it."""
         if len(callers) == 0 or self.profile.collectors == 0:
             return
-        call_day = day
-        while call_day < self.world.horizon and not self.workdays[call_day]:
-            call_day += 1
-        if call_day >= self.world.horizon:
+        shifts = self.shifts
+        call_day = shifts.next_workday(day)
+        if call_day is None:
             return
-        length = self.shift_end - self.shift_start
-        times = call_day + self.shift_start + self._inbound_rng.random(len(callers)) * length
+        times = call_day + shifts.start + self._inbound_rng.random(len(callers)) * shifts.length
         order = np.argsort(times)
         patience = self._inbound_rng.exponential(
             self.profile.inbound_patience_minutes / MINUTES_PER_DAY, len(callers))
-        self.world.env.process(self._feed(times[order].tolist(), callers[order].tolist(),
-                                          patience.tolist(), call_day))
+        self.env.process(self._feed(times[order].tolist(), callers[order].tolist(),
+                                    patience.tolist(), call_day))
 
     def _feed(self, times: list[float], callers: list[int], patience: list[float],
               day: int) -> Generator[simpy.Event, Any, None]:
-        env = self.world.env
+        env = self.env
         for when, i, wait in zip(times, callers, patience, strict=True):
             if when > env.now:
                 yield env.timeout(when - env.now)
-            self.daily["inbound"][day] += 1
+            self._inbound_by_day[day] += 1
             self.queue.arrive(i, wait)
