@@ -16,7 +16,12 @@ from pydantic import field_validator, model_validator
 
 from sim.config.schema.agency import Agency, Channel, Shift
 from sim.config.schema.bank import Allocation, Bank, Route
-from sim.config.schema.behaviour import Behaviour, HawkesParameters, StageParameters
+from sim.config.schema.behaviour import (
+    BEHAVIOUR_MODELS,
+    Behaviour,
+    HawkesParameters,
+    StageParameters,
+)
 from sim.config.schema.common import (
     CLOCK_PATTERN,
     SHARE_TOLERANCE,
@@ -42,6 +47,7 @@ from sim.config.schema.portfolio import (
 from sim.config.schema.rules import REGIMES, Regime, Rules
 
 __all__ = [
+    "BEHAVIOUR_MODELS",
     "CLOCK_PATTERN",
     "REGIMES",
     "SHARE_TOLERANCE",

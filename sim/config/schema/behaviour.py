@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Literal, get_args
 
 from pydantic import (
     model_validator,
@@ -105,10 +105,15 @@ class HawkesParameters(Strict):
         return self
 
 
+BehaviourModelName = Literal["stage", "hawkes"]
+BEHAVIOUR_MODELS: tuple[str, ...] = get_args(BehaviourModelName)
+"""The names ``[behaviour] model`` accepts; each is a model in ``sim.model.behaviour.MODELS``."""
+
+
 class Behaviour(Strict):
     """``[behaviour]``: which borrower-response model and its parameters."""
 
-    model: Literal["stage", "hawkes"] = "stage"
+    model: BehaviourModelName = "stage"
     """``"stage"`` (promises, plans, self-cure) or ``"hawkes"`` (self-exciting repayments, no
     promises; answers, complaints and objections still follow the stage model)."""
     stage: StageParameters = StageParameters()

@@ -15,10 +15,15 @@ model (for example a self-exciting repayment process) can be added without touch
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 import numpy as np
 import numpy.typing as npt
+
+if TYPE_CHECKING:
+    from sim.config.schema import Behaviour
+    from sim.model.portfolio.accounts import Accounts
+    from sim.model.rng import Streams
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,3 +87,12 @@ class BehaviourModel(Protocol):
 
     def calls_back(self, idx: IntArray, day: int) -> BoolArray:
         """Which of ``idx``, reached by a message on ``day``, telephone the agency."""
+
+
+class BehaviourModelClass(Protocol):
+    """A behaviour model class, as the registry ``sim.model.behaviour.MODELS`` holds it."""
+
+    def from_spec(self, spec: Behaviour, accounts: Accounts, streams: Streams,
+                  breathing_space_offered: bool) -> BehaviourModel:
+        """The model with the parameters of ``[behaviour]`` (``spec``); cardholders ask for
+        breathing space only if ``breathing_space_offered``."""

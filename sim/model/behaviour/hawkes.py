@@ -30,7 +30,7 @@ from collections import defaultdict
 
 import numpy as np
 
-from sim.config.schema import HawkesParameters, StageParameters
+from sim.config.schema import Behaviour, HawkesParameters, StageParameters
 from sim.model.behaviour.base import (
     AgencyStyle,
     BoolArray,
@@ -82,6 +82,15 @@ class HawkesModel(StageModel):
         self.clock = np.full(accounts.n, np.nan)  # time of `intensity`; set at placement
         self._contacts: dict[int, list[float]] = defaultdict(list)
         self.repayments = np.zeros(accounts.n, dtype=np.int32)
+
+    @classmethod
+    def from_spec(cls, spec: Behaviour, accounts: Accounts, streams: Streams,
+                  breathing_space_offered: bool) -> HawkesModel:
+        """The model with ``[behaviour.hawkes]``, and ``[behaviour.stage]`` for answers,
+        complaints and objections."""
+        model = cls(accounts, spec.stage, spec.hawkes, streams)
+        model.breathing_space_offered = breathing_space_offered
+        return model
 
     def converse(self, i: int, now: float, style: AgencyStyle, offer: Offer, pressure: int,
                  violation: bool) -> Conversation:

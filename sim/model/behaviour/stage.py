@@ -34,7 +34,7 @@ import math
 
 import numpy as np
 
-from sim.config.schema import StageParameters
+from sim.config.schema import Behaviour, StageParameters
 from sim.model.behaviour.base import (
     AgencyStyle,
     BoolArray,
@@ -43,18 +43,17 @@ from sim.model.behaviour.base import (
     IntArray,
     Offer,
 )
-from sim.model.codes import OfferKind, Outcome
+from sim.model.codes import Outcome
 from sim.model.portfolio.accounts import Accounts, scalar_view
 from sim.model.rng import Streams, uniform_draws
 from sim.model.units import DAYS_PER_MONTH
 
-# Outcomes and offer kinds as plain ints, for the per-conversation path.
+# Outcomes as plain ints, for the per-conversation path.
 DISPUTE = int(Outcome.DISPUTE)
 CEASE_REQUEST = int(Outcome.CEASE_REQUEST)
 BREATHING_SPACE_REQUEST = int(Outcome.BREATHING_SPACE_REQUEST)
 PROMISE = int(Outcome.PROMISE)
 REFUSAL = int(Outcome.REFUSAL)
-INSTALMENTS = int(OfferKind.INSTALMENTS)
 
 
 def _logit(p: float) -> float:
@@ -102,6 +101,14 @@ class StageModel:
         self._breathing = scalar_view(accounts.breathing_space_request)
         self._pressure_answer = params.pressure_answer
         self.breathing_space_offered = False  # set by the model when the rules offer it
+
+    @classmethod
+    def from_spec(cls, spec: Behaviour, accounts: Accounts, streams: Streams,
+                  breathing_space_offered: bool) -> StageModel:
+        """The model with the effects of ``[behaviour.stage]``."""
+        model = cls(accounts, spec.stage, streams)
+        model.breathing_space_offered = breathing_space_offered
+        return model
 
     def answers(self, i: int, now: float, pressure: int) -> bool:
         rate: float = self._answer_rate[i]
@@ -154,8 +161,7 @@ class StageModel:
         p = self.p
         excess_burden = max(0.0, offer.burden - 1.0)
         payer = p.payer_effect * self._payer_sign[i]
-        on_hardship_terms = offer.kind == INSTALMENTS and offer.hardship_terms
-        hardship = self._hardship[i] if on_hardship_terms else 0.0
+        hardship = self._hardship[i] if offer.hardship_terms else 0.0
         promise = (self._willingness_logit[i] + p.skill_promise * (style.skill - 0.5)
                    + p.tone_promise * style.tone + payer + p.settlement_promise * offer.discount
                    + hardship + p.burden_promise * excess_burden)
