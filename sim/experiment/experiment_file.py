@@ -32,7 +32,7 @@ Every design point runs replications ``0 .. R-1`` with the same seed (the experi
 :func:`load_experiment` validates everything before anything runs: the file against pydantic
 models that forbid unknown keys, the base scenario with the overrides, and every factor path
 and value *by applying it to the base scenario and validating the result*, so a bad path or an
-out-of-range bound fails at once with the one-line message of DESIGN §4, raised as
+out-of-range bound fails at once with the one-line input error every command prints, raised as
 :class:`~sim.config.loading.ScenarioError`.
 """
 

@@ -1,4 +1,4 @@
-"""The results folder of DESIGN §4, written atomically.
+"""The results folder of ``collectsim run``, written atomically.
 
 :func:`write_results_folder` builds everything in a hidden temporary folder beside the target
 and renames it into place only when complete, so an interrupted run never leaves a half-written

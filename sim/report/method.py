@@ -241,8 +241,8 @@ def method_rows(kind: str, manifest: dict[str, Any], question: str,
                                            "(hash of base scenario, design points, seed and "
                                            "collectsim version)"))
     data.append(("Calibration", "the figures behind the defaults are cited in the scenario "
-                                "files' comments (DESIGN.md §5); behaviour parameters without "
-                                "a public figure are marked as assumptions"))
+                                "files' comments and listed in docs/sources.md; behaviour "
+                                "parameters without a public figure are marked as assumptions"))
     notes = manifest.get("notes") or []
     if notes:
         data.append(("Settings without effect", "<br>".join(escape(str(n)) for n in notes)))
