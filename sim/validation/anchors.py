@@ -19,6 +19,11 @@ from typing import Any
 
 import numpy as np
 
+from sim.config.loading import load_scenario
+from sim.model.replication import run_replication
+from sim.validation.hawkes import check_hawkes
+from sim.validation.queue import check_queue
+
 BASELINE = Path(__file__).resolve().parents[2] / "scenarios" / "baseline.toml"
 SILENT = {"collectors": 0, "sms.every_days": 0, "email.every_days": 0, "letter.every_days": 0}
 
@@ -33,9 +38,6 @@ def _single_segment(**segment: Any) -> list[str]:
 def check_self_cure(rate: float = 0.01, horizon: int = 60, accounts: int = 20_000,
                     seed: int = 0) -> dict[str, dict[str, float]]:
     """Share self-cured by ``horizon`` with no contact at all, against 1 − exp(−h·T)."""
-    from sim.config.loading import load_scenario
-    from sim.model.replication import run_replication
-
     sets = [f"portfolio.accounts={accounts}", f"scenario.horizon_days={horizon}",
             f"scenario.seed={seed}", "portfolio.segments.money_management.reminder_lift=0.0"]
     sets += _single_segment(self_cure_rate=rate)
@@ -51,9 +53,6 @@ def check_self_cure(rate: float = 0.01, horizon: int = 60, accounts: int = 20_00
 def check_promise_chain(keep: float = 0.4, accounts: int = 8_000, seed: int = 0,
                         promises: int = 3) -> dict[str, dict[str, float]]:
     """Share paid within the first n promises, against 1 − (1 − k)^n, for n = 1..promises."""
-    from sim.config.loading import load_scenario
-    from sim.model.replication import run_replication
-
     sets = [f"portfolio.accounts={accounts}", f"scenario.seed={seed}", "bank.phone_valid=1.0",
             "behaviour.stage.payer_effect=0.0", "behaviour.stage.willingness_keep=0.0",
             "behaviour.stage.tone_keep=0.0"]
@@ -92,9 +91,6 @@ def _row(name: str, setting: str, simulated: float, analytic: float,
 
 def validation_rows(seed: int = 0) -> list[dict[str, Any]]:
     """Every analytic check at its standard settings, one row per figure."""
-    from sim.validation.hawkes import check_hawkes
-    from sim.validation.queue import check_queue
-
     rows = []
     queue_cases = ((1, 0.8, 1.0, None), (5, 4.5, 1.0, None), (20, 19.0, 1.0, None),
                    (5, 6.0, 1.0, 0.5), (20, 22.0, 1.0, 1.0))

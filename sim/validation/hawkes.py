@@ -20,6 +20,9 @@ from typing import Any
 import numpy as np
 from scipy.integrate import solve_ivp
 
+from sim.config.loading import validate
+from sim.model.replication import run_replication
+
 QUADRATURE_NODES = 32
 
 
@@ -64,9 +67,6 @@ def simulate_share(lambda0: float, lambda_inf: float, kappa: float, delta10: flo
                    delta11: float, r_min: float, r_max: float, horizon: int, accounts: int,
                    seed: int = 0) -> tuple[float, float]:
     """Mean share of each account's balance collected by ``horizon``, and its standard error."""
-    from sim.config.loading import validate
-    from sim.model.replication import run_replication
-
     data = no_action_scenario(lambda0, lambda_inf, kappa, delta10, delta11, r_min, r_max,
                               horizon, accounts, seed)
     result = run_replication(validate(data, "<hawkes check>"), keep_accounts=True)
