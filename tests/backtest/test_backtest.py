@@ -17,6 +17,10 @@ _spec.loader.exec_module(_support)
 EXPECTED, SCENARIOS, measure = _support.EXPECTED, _support.SCENARIOS, _support.measure
 
 FILES = sorted(SCENARIOS.glob("*.toml"))
+# The baseline's backtest runs in the fast loop; the other eighteen are marked slow.
+FAST = "baseline"
+PARAMS = [pytest.param(path, id=path.stem, marks=() if path.stem == FAST else pytest.mark.slow)
+          for path in FILES]
 
 
 def test_every_shipped_scenario_has_stored_figures():
@@ -24,7 +28,7 @@ def test_every_shipped_scenario_has_stored_figures():
     assert stored == {p.stem for p in FILES}, "run: python tests/backtest/backtest.py"
 
 
-@pytest.mark.parametrize("path", FILES, ids=[p.stem for p in FILES])
+@pytest.mark.parametrize("path", PARAMS)
 def test_scenario_reproduces_stored_kpis(path):
     expected = json.loads((EXPECTED / f"{path.stem}.json").read_text())
     got = measure(path)

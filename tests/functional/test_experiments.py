@@ -95,6 +95,7 @@ def stable(frame: pd.DataFrame) -> pd.DataFrame:
     return frame.drop(columns=[c for c in VOLATILE if c in frame.columns])
 
 
+@pytest.mark.slow
 def test_replication_alone_equals_inside_batch(tiny, backends):
     batch = replicate(tiny, 4, seed=99, backend=backends["process"])
     for r in (0, 3):
@@ -104,6 +105,7 @@ def test_replication_alone_equals_inside_batch(tiny, backends):
     assert [res.replication for res in batch.results] == [0, 1, 2, 3]
 
 
+@pytest.mark.slow
 def test_replicate_identical_on_every_backend(tiny, backends):
     serial = replicate(tiny, 4)
     for name in ("process", "dask"):
@@ -114,6 +116,7 @@ def test_replicate_identical_on_every_backend(tiny, backends):
     assert {"mean", "ci95", "low", "high"} <= set(serial.bands.columns)
 
 
+@pytest.mark.slow
 def test_sweep_identical_on_every_backend(experiment_file, backends, tmp_path):
     experiment = load_experiment(experiment_file)
     results = {"serial": sweep(experiment, tmp_path / "serial", backend="serial")}
@@ -137,6 +140,7 @@ def test_sweep_identical_on_every_backend(experiment_file, backends, tmp_path):
     assert "dask" in manifest["backend"] and "SALib" in manifest["versions"]
 
 
+@pytest.mark.slow
 def test_compare_identical_on_every_backend(tiny, backends):
     other = load_scenario(REPO / "scenarios" / "aggressive_tone.toml", TINY)
     serial = compare([tiny, other], reps=3, backend="serial")
@@ -146,6 +150,7 @@ def test_compare_identical_on_every_backend(tiny, backends):
         assert_frame_equal(serial.runs, parallel.runs, check_exact=True)
 
 
+@pytest.mark.slow
 def test_target_precision_independent_of_workers(tiny, backends):
     serial = replicate(tiny, 3, targets=["recovery_rate=12%"], max_reps=40)
     pooled = replicate(tiny, 3, targets=["recovery_rate=12%"], max_reps=40,
@@ -159,6 +164,7 @@ def test_target_precision_independent_of_workers(tiny, backends):
     assert capped.reps == 6 and capped.target_reached is False
 
 
+@pytest.mark.slow
 def test_run_cli_parallel_matches_serial(tmp_path, capsys):
     argv = ["run", str(BASELINE), *set_options(TINY), "--reps", "3",
             "--format", "json", "--quiet"]
@@ -186,6 +192,7 @@ def _ok_runs(store: Path) -> int:
         return 0
 
 
+@pytest.mark.slow
 def test_sweep_killed_and_resumed_equals_uninterrupted(tmp_path):
     path = tmp_path / "exp.toml"
     path.write_text(experiment_text(levels="[0.1, 0.5, 0.9]", replications=4))
@@ -257,6 +264,7 @@ levels = [60, 90]
     assert set(summary[summary["n"] == 0]["failed"]) == {1}
 
 
+@pytest.mark.slow
 def test_paired_intervals_narrower_on_a_shipped_comparison(tmp_path, capsys):
     sets = set_options(TINY)
     status = main(["compare", str(BASELINE), str(REPO / "scenarios" / "aggressive_tone.toml"),

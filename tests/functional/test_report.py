@@ -141,6 +141,7 @@ def run_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return out
 
 
+@pytest.mark.slow
 def test_run_writes_figures_and_summary(run_folder: Path) -> None:
     names = {p.name for p in run_folder.iterdir()}
     assert names >= RUN_FIGURES
@@ -156,6 +157,7 @@ def test_run_writes_figures_and_summary(run_folder: Path) -> None:
     pd.testing.assert_frame_equal(summary, expected, check_dtype=False)
 
 
+@pytest.mark.slow
 def test_run_without_figures_writes_the_data_and_the_report_draws_them(
         tmp_path: Path, run_folder: Path, capsys: pytest.CaptureFixture[str]) -> None:
     out = tmp_path / "bare"
@@ -171,6 +173,7 @@ def test_run_without_figures_writes_the_data_and_the_report_draws_them(
     assert html.count("drawn for this report") == len(RUN_FIGURES)
 
 
+@pytest.mark.slow
 def test_run_report_is_self_contained(run_folder: Path, capsys: pytest.CaptureFixture[str]
                                       ) -> None:
     html = report(run_folder, capsys)
@@ -182,6 +185,7 @@ def test_run_report_is_self_contained(run_folder: Path, capsys: pytest.CaptureFi
     assert "What is missing" not in html
 
 
+@pytest.mark.slow
 def test_run_report_numbers_equal_summary_csv(run_folder: Path,
                                               capsys: pytest.CaptureFixture[str]) -> None:
     html = report(run_folder, capsys)
@@ -296,6 +300,7 @@ def test_sweep_with_failed_runs_reports_what_is_missing(
         assert mean == row["mean"] or (pd.isna(row["mean"]) and mean != mean)
 
 
+@pytest.mark.slow
 def test_sweep_without_summary_or_manifest_still_reports(
         failed_sweep: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     import shutil

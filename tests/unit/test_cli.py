@@ -411,6 +411,7 @@ def test_run_folder_has_no_accounts_file_and_no_temporary_siblings(
     assert entries(out.parent) == ["res"]
 
 
+@pytest.mark.slow
 def test_run_three_reps_json_summaries(three_reps: dict[str, Any]) -> None:
     assert three_reps["status"] == 0, three_reps["stderr"]
     payload = json.loads(three_reps["stdout"])
@@ -437,6 +438,7 @@ def test_run_three_reps_json_summaries(three_reps: dict[str, Any]) -> None:
                     assert summary["ci95"] > summary["sd"] / np.sqrt(len(values))
 
 
+@pytest.mark.slow
 def test_run_three_reps_files(three_reps: dict[str, Any]) -> None:
     out = three_reps["out"]
     table = read_kpis(out)
@@ -461,6 +463,7 @@ def test_run_accounts_file(tmp_path: Path) -> None:
     assert set(accounts["replication"]) == {0}
 
 
+@pytest.mark.slow
 def test_rerun_replaces_the_folder_completely(tmp_path: Path) -> None:
     out = tmp_path / "res"
     status, first_stdout, stderr = _run_json(out, "--accounts")
@@ -497,6 +500,7 @@ def test_run_seed_option(tmp_path: Path, one_rep: dict[str, Any]) -> None:
         default["kpis"]["total"]["balance_placed"]
 
 
+@pytest.mark.slow
 def test_run_table_format_and_default_folder(tmp_path: Path,
                                              monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(tmp_path)
@@ -517,6 +521,7 @@ def test_run_table_format_and_default_folder(tmp_path: Path,
 # --------------------------------------------------------------------------- real processes
 
 
+@pytest.mark.slow
 def test_process_validate_ok(tmp_path: Path) -> None:
     done = run_process(["validate", BASELINE], tmp_path)
     assert done.returncode == 0, done.stderr
@@ -524,6 +529,7 @@ def test_process_validate_ok(tmp_path: Path) -> None:
     assert "baseline" in done.stdout
 
 
+@pytest.mark.slow
 def test_process_validate_bad_file_has_no_traceback(tmp_path: Path) -> None:
     path, field = _bad_files(tmp_path)["agency_typo"]
     done = run_process(["validate", path], tmp_path)
@@ -531,6 +537,7 @@ def test_process_validate_bad_file_has_no_traceback(tmp_path: Path) -> None:
     assert f": {field}: " in line
 
 
+@pytest.mark.slow
 def test_process_run_bad_override_writes_nothing(tmp_path: Path) -> None:
     done = run_process(["run", BASELINE, "--set", "agencies.gamma.collectors=3",
                         "--out", tmp_path / "res"], tmp_path)
@@ -538,12 +545,14 @@ def test_process_run_bad_override_writes_nothing(tmp_path: Path) -> None:
     assert entries(tmp_path) == []
 
 
+@pytest.mark.slow
 def test_process_usage_error_is_one_line(tmp_path: Path) -> None:
     done = run_process(["run", BASELINE, "--reps", "many"], tmp_path)
     assert_bad_input(done.returncode, done.stdout, done.stderr, "--reps")
     assert entries(tmp_path) == []
 
 
+@pytest.mark.slow
 def test_process_run_out_current_directory_is_bad_input(tmp_path: Path) -> None:
     """``--out .`` cannot be replaced by a results folder: reject it, don't crash."""
     (tmp_path / "keep.txt").write_text("mine")
@@ -552,6 +561,7 @@ def test_process_run_out_current_directory_is_bad_input(tmp_path: Path) -> None:
     assert entries(tmp_path) == ["keep.txt"]
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(not Path("/proc/self").is_dir(), reason="needs Linux /proc")
 def test_process_run_out_in_unwritable_place_is_bad_input(tmp_path: Path) -> None:
     """A results folder that cannot be created is bad input: one line, exit 2, no traceback."""

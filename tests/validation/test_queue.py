@@ -200,11 +200,19 @@ def case_id(case: tuple[int, float, float, float | None, int]) -> str:
     return f"c{servers}-l{arrival_rate}-m{service_rate}-t{patience_rate}"
 
 
+# One patient and one impatient case run in the fast loop; the rest (about a second each) are
+# marked slow.
+FAST_CASES = {(1, 0.7, 1.0, None, 12), (5, 6.0, 1.0, 0.5, 43)}
+CASE_PARAMS = [pytest.param(case, id=case_id(case),
+                            marks=() if case in FAST_CASES else pytest.mark.slow)
+               for case in CASES]
+
+
 def test_harness_drives_the_models_own_queue() -> None:
     assert sim.validation.queue.InboundQueue is sim.model.agency.inbound_queue.InboundQueue
 
 
-@pytest.mark.parametrize("case", CASES, ids=case_id)
+@pytest.mark.parametrize("case", CASE_PARAMS)
 def test_simulated_queue_matches_erlang(case: tuple[int, float, float, float | None, int]) -> None:
     result = checked(*case)
     simulated, analytic = result["simulated"], result["analytic"]
@@ -220,7 +228,7 @@ def test_simulated_queue_matches_erlang(case: tuple[int, float, float, float | N
             f"se {se:.3g} ({result['deviation_se'][name]:+.2f} se)")
 
 
-@pytest.mark.parametrize("case", CASES, ids=case_id)
+@pytest.mark.parametrize("case", CASE_PARAMS)
 def test_queue_counters_agree_with_each_caller(
         case: tuple[int, float, float, float | None, int]) -> None:
     counters = checked(*case)["simulated"]["counters"]
@@ -231,7 +239,7 @@ def test_queue_counters_agree_with_each_caller(
     assert own["arrivals"] == own["served"] + own["abandoned"] + own["censored"]
 
 
-@pytest.mark.parametrize("case", CASES, ids=case_id)
+@pytest.mark.parametrize("case", CASE_PARAMS)
 def test_littles_law_on_the_simulated_queue(
         case: tuple[int, float, float, float | None, int]) -> None:
     # time-average number waiting (integrated over the measurement period) = λ × mean wait;
