@@ -95,6 +95,15 @@ def stable(frame: pd.DataFrame) -> pd.DataFrame:
     return frame.drop(columns=[c for c in VOLATILE if c in frame.columns])
 
 
+def test_replication_alone_equals_inside_a_serial_batch(tiny):
+    batch = replicate(tiny, 3, seed=99, backend="serial")
+    alone = run_replication(tiny, 2, 99)
+    assert_frame_equal(alone.kpis, batch.results[2].kpis, check_exact=True)
+    assert_frame_equal(alone.daily, batch.results[2].daily, check_exact=True)
+    assert [res.replication for res in batch.results] == [0, 1, 2]
+    assert {"mean", "ci95", "low", "high"} <= set(batch.bands.columns)
+
+
 @pytest.mark.slow
 def test_replication_alone_equals_inside_batch(tiny, backends):
     batch = replicate(tiny, 4, seed=99, backend=backends["process"])
