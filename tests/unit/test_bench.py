@@ -1,4 +1,6 @@
-"""The benchmark helpers on tiny workloads: the queue-vs-Ciw run and the baseline scaling."""
+"""The benchmark helpers without running the model: the queue-vs-Ciw run on a tiny workload,
+the scaling overrides and bad input. Benchmarks of model runs are in
+``tests/functional/test_bench_model.py``."""
 
 from __future__ import annotations
 
@@ -22,18 +24,24 @@ def test_bench_queue_runs_a_tiny_workload() -> None:
     assert figures["customers"] == 2_000
     for key in ("ours_customers_per_second", "ciw_customers_per_second", "ciw_ratio"):
         assert math.isfinite(figures[key]) and figures[key] > 0
-    assert figures["ciw_ratio"] == pytest.approx(
-        figures["ours_customers_per_second"] / figures["ciw_customers_per_second"])
-    for side in ("ours", "ciw"):
-        result = figures[side]
+    theory = figures["erlang_a"]
+    assert 0 < theory["p_abandon"] < 1
+    ours, ciw = figures["ours"], figures["ciw"]
+    for result in (ours, ciw):
+        # about the asked-for arrivals, of whom those after the warm-up tenth are measured
         assert 1_500 < result["arrivals"] < 2_500
-        assert 0 < result["measured"] <= result["arrivals"]
-        assert 0 <= result["p_abandon"] <= 1 and result["mean_wait"] >= 0
+        assert 0.75 * result["arrivals"] < result["measured"] <= result["arrivals"]
+        assert result["wall_seconds"] > 0
+        # both simulators, run on the same workload, agree with Erlang A in their own errors
         for name in ("p_abandon", "mean_wait"):
-            assert result["se"][name] > 0
-            assert result["deviation_se"][name] == pytest.approx(
-                (result[name] - figures["erlang_a"][name]) / result["se"][name])
-    assert 0 < figures["erlang_a"]["p_abandon"] < 1
+            se = result["se"][name]
+            assert se > 0
+            assert abs(result[name] - theory[name]) <= 4 * se, (name, result, theory)
+            assert abs(result["deviation_se"][name]) <= 4
+    # ... and with each other
+    for name in ("p_abandon", "mean_wait"):
+        gap = abs(ours[name] - ciw[name])
+        assert gap <= 4 * math.hypot(ours["se"][name], ciw["se"][name]), name
 
 
 def test_bench_queue_is_reproducible_for_a_seed() -> None:
@@ -101,39 +109,6 @@ def test_scaled_overrides_scale_collectors_in_proportion() -> None:
     # never fewer than one collector, however small the portfolio
     assert scaled_overrides(10) == ["portfolio.accounts=10", "agencies.alpha.collectors=1",
                                     "agencies.beta.collectors=1"]
-
-
-def test_bench_scaling_reports_consistent_ratios_on_a_tiny_portfolio() -> None:
-    from sim.bench.model import bench_scaling
-
-    figures = bench_scaling(1_000, 3)
-    assert figures["scaled_accounts"] == 3_000 and figures["factor"] == 3
-    assert figures["time_ratio"] == pytest.approx(
-        figures["scaled_wall_seconds"] / figures["wall_seconds"])
-    # three times the accounts and collectors give about three times the events
-    assert 2.0 < figures["events_ratio"] < 4.5
-    for key in ("time_ratio", "kernel_time_ratio", "model_work_time_ratio", "peak_rss_mb",
-                "kernel_ratio", "scaled_kernel_ratio"):
-        assert math.isfinite(float(figures[key])) and float(figures[key]) > 0, key
-
-
-def test_bench_runs_any_scenario_with_its_collectors_scaled(
-        capsys: pytest.CaptureFixture[str]) -> None:
-    import json
-    from pathlib import Path
-
-    from sim.bench.model import scenario_at
-
-    three = Path(__file__).resolve().parents[2] / "scenarios" / "three_agencies.toml"
-    own = scenario_at(None, three)
-    half = scenario_at(own.portfolio.accounts // 2, three)
-    assert half.portfolio.accounts == own.portfolio.accounts // 2
-    for mine, theirs in zip(half.agencies, own.agencies, strict=True):
-        assert mine.collectors == max(1, round(theirs.collectors / 2))
-    assert main(["bench", "--scenario", str(three), "--accounts", "600", "--format",
-                 "json"]) == 0
-    figures = json.loads(capsys.readouterr().out)
-    assert figures["accounts"] == 600 and figures["events"] > 0
 
 
 def test_bench_of_a_bad_scenario_is_one_line_and_exit_2(
