@@ -1,11 +1,12 @@
-"""Experiment files, design points, precision targets and output-folder rules (issue #4).
+"""Experiment files, design points, precision targets and output-folder rules.
 
 * the shipped experiments load, and their designs have the sizes their comments promise;
 * every kind of bad experiment file is one ``ScenarioError`` naming the file and the dotted
   field — factor paths are checked by applying them to the base scenario — and on the command
   line it is one line on stderr, exit status 2, and nothing written;
 * designs are deterministic, Latin hypercubes are stratified, integer factors stay integers;
-* a results folder of another experiment, or of this one without ``--resume``, is refused.
+* a file is refused as an output folder (the rules for folders holding a sweep's results are
+  tested on real sweeps in ``tests/functional/test_sweep_store.py``).
 """
 
 from __future__ import annotations
@@ -21,7 +22,6 @@ from sim.config.loading import ScenarioError
 from sim.experiment.experiment_file import load_experiment
 from sim.experiment.progress import Progress
 from sim.experiment.replicate import lookahead, parse_target
-from sim.experiment.sweep import prepare_out, sweep
 
 REPO = Path(__file__).resolve().parents[2]
 BASELINE = REPO / "scenarios" / "baseline.toml"
@@ -205,32 +205,6 @@ def test_grid_order_first_factor_slowest_and_steps(tmp_path):
     experiment = load_experiment(write(tmp_path, text))
     assert experiment.points.values.tolist() == [[0.2, 1], [0.2, 2], [0.2, 3],
                                                  [0.8, 1], [0.8, 2], [0.8, 3]]
-
-
-def test_out_folder_rules(tmp_path):
-    experiment = load_experiment(write(tmp_path, GOOD))
-    out = tmp_path / "out"
-    sweep(experiment, out, backend="serial")
-    with pytest.raises(ScenarioError, match="add --resume"):
-        prepare_out(out, experiment, resume=False, fresh=False)
-    prepare_out(out, experiment, resume=True, fresh=False)  # allowed, nothing to do
-    more = load_experiment(write(tmp_path, GOOD.replace("replications = 2",
-                                                        "replications = 3"), "more.toml"))
-    assert more.key == experiment.key  # more replications: the same store, extended
-    extended = sweep(more, out, backend="serial", resume=True)
-    assert (extended.ran, extended.resumed) == (2, 4)
-    assert sorted(extended.runs["replication"].unique()) == [0, 1, 2]
-    other = load_experiment(write(tmp_path, GOOD.replace("[0.2, 0.8]", "[0.3]"), "b.toml"))
-    with pytest.raises(ScenarioError, match=r"holds results of 'tiny' for another scenario"):
-        prepare_out(out, other, resume=True, fresh=False)
-    renamed = load_experiment(write(tmp_path, GOOD.replace('"tiny"', '"other"')
-                                         .replace("[0.2, 0.8]", "[0.3]"), "c.toml"))
-    with pytest.raises(ScenarioError, match=r"different experiment \('tiny'\)"):
-        prepare_out(out, renamed, resume=True, fresh=False)
-    again = sweep(other, out, backend="serial", fresh=True)
-    assert again.ran == 2 and again.resumed == 0
-    assert sorted(p.name for p in (out / "daily").iterdir()) == [
-        "p000000_r00000.parquet", "p000000_r00001.parquet"]
 
 
 def test_file_as_out_folder_is_refused(tmp_path, capsys):

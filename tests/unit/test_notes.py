@@ -1,10 +1,9 @@
-"""Notes on settings that do nothing: listed by sim.config.notes, printed by validate and run,
-kept in
-the manifest; no shipped scenario has one it does not mean to have."""
+"""Notes on settings that do nothing: listed by sim.config.notes and printed by validate;
+no shipped scenario has one it does not mean to have. That ``run`` keeps them in the manifest
+and ``compare`` prints them is tested in ``tests/functional/test_notes_in_results.py``."""
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import pytest
@@ -64,20 +63,6 @@ def test_validate_prints_notes_on_stderr_and_still_succeeds(
     assert captured.err.count("\n") == 1
 
 
-def test_run_keeps_the_notes_in_the_manifest(tmp_path: Path,
-                                             capsys: pytest.CaptureFixture[str]) -> None:
-    out = tmp_path / "out"
-    baseline = REPO / "scenarios" / "baseline.toml"
-    code = main(["run", str(baseline), "--out", str(out), "--quiet",
-                 "--set", 'behaviour.model="hawkes"', "--set", "portfolio.accounts=300",
-                 "--set", "agencies.alpha.collectors=1", "--set", "agencies.beta.collectors=1",
-                 "--set", "scenario.horizon_days=10"])
-    assert code == 0
-    assert "note: " in capsys.readouterr().err
-    notes = json.loads((out / "manifest.json").read_text(encoding="utf-8"))["notes"]
-    assert len(notes) == 1 and "hawkes" in notes[0]
-
-
 def test_the_report_method_lists_settings_without_effect() -> None:
     from sim.report.method import method_rows
 
@@ -90,17 +75,3 @@ def test_the_report_method_lists_settings_without_effect() -> None:
     assert with_notes["Settings without effect"] == (
         "behaviour.model = &quot;hawkes&quot;: &lt;b&gt;promises&lt;/b&gt; have no effect")
     assert "Settings without effect" not in rows({"scenario": {}, "notes": []})
-
-
-def test_compare_prints_the_notes_of_each_scenario(tmp_path: Path,
-                                                   capsys: pytest.CaptureFixture[str]) -> None:
-    baseline = REPO / "scenarios" / "baseline.toml"
-    hawkes = tmp_path / "hawkes.toml"
-    hawkes.write_text(f'extends = "{baseline.as_posix()}"\n[scenario]\nname = "hawkes"\n'
-                      '[behaviour]\nmodel = "hawkes"\n', encoding="utf-8")
-    code = main(["compare", str(baseline), str(hawkes), "--reps", "2", "--backend", "serial",
-                 "--quiet", "--set", "portfolio.accounts=200", "--set", "scenario.horizon_days=5",
-                 "--set", "agencies.alpha.collectors=1", "--set", "agencies.beta.collectors=1"])
-    assert code == 0
-    notes = [line for line in capsys.readouterr().err.splitlines() if line.startswith("note:")]
-    assert notes == [f"note: {hawkes}: " + scenario_notes(load_scenario(hawkes))[0]]

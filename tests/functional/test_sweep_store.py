@@ -1,0 +1,72 @@
+"""The results folder of a sweep: who may write into it, and resuming or extending it.
+
+A folder holding one experiment's results is refused to another experiment and, without
+``--resume``, to the same one; resuming with more replications runs only the new ones; a fresh
+start replaces what was there.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from sim.config.loading import ScenarioError
+from sim.experiment.experiment_file import load_experiment
+from sim.experiment.sweep import prepare_out, sweep
+
+REPO = Path(__file__).resolve().parents[2]
+BASELINE = REPO / "scenarios" / "baseline.toml"
+
+GOOD = f"""
+[experiment]
+name = "tiny"
+scenario = "{BASELINE}"
+replications = 2
+metrics = ["recovery_rate", "netback_rate"]
+
+[overrides]
+portfolio.accounts = 200
+scenario.horizon_days = 10
+agencies.alpha.collectors = 1
+agencies.beta.collectors = 1
+
+[design]
+kind = "grid"
+
+[[factors]]
+path = "agencies.alpha.tone"
+levels = [0.2, 0.8]
+"""
+
+
+def write(tmp_path: Path, text: str, name: str = "exp.toml") -> Path:
+    path = tmp_path / name
+    path.write_text(text)
+    return path
+
+
+def test_out_folder_rules(tmp_path):
+    experiment = load_experiment(write(tmp_path, GOOD))
+    out = tmp_path / "out"
+    sweep(experiment, out, backend="serial")
+    with pytest.raises(ScenarioError, match="add --resume"):
+        prepare_out(out, experiment, resume=False, fresh=False)
+    prepare_out(out, experiment, resume=True, fresh=False)  # allowed, nothing to do
+    more = load_experiment(write(tmp_path, GOOD.replace("replications = 2",
+                                                        "replications = 3"), "more.toml"))
+    assert more.key == experiment.key  # more replications: the same store, extended
+    extended = sweep(more, out, backend="serial", resume=True)
+    assert (extended.ran, extended.resumed) == (2, 4)
+    assert sorted(extended.runs["replication"].unique()) == [0, 1, 2]
+    other = load_experiment(write(tmp_path, GOOD.replace("[0.2, 0.8]", "[0.3]"), "b.toml"))
+    with pytest.raises(ScenarioError, match=r"holds results of 'tiny' for another scenario"):
+        prepare_out(out, other, resume=True, fresh=False)
+    renamed = load_experiment(write(tmp_path, GOOD.replace('"tiny"', '"other"')
+                                         .replace("[0.2, 0.8]", "[0.3]"), "c.toml"))
+    with pytest.raises(ScenarioError, match=r"different experiment \('tiny'\)"):
+        prepare_out(out, renamed, resume=True, fresh=False)
+    again = sweep(other, out, backend="serial", fresh=True)
+    assert again.ran == 2 and again.resumed == 0
+    assert sorted(p.name for p in (out / "daily").iterdir()) == [
+        "p000000_r00000.parquet", "p000000_r00001.parquet"]
