@@ -1,62 +1,68 @@
-"""The shipped baseline reproduces the published ranges it cites (DESIGN §5).
+"""The shipped baseline's output falls in the published ranges its file cites.
 
-The full 20,000-account baseline runs once for the module (about 5 seconds).
+The baseline scenario, at its own size, runs three replications; for each figure the 95%
+Student-t interval of the mean over those replications must lie inside the published range,
+so a model whose average drifts out of the range fails, and so does one too noisy to say.
+
+* recovery (liquidation) about 11-21% of placed balance over a 90-day placement — vendor
+  figures for recently delinquent card accounts;
+* right-party contact on 15-30% of outbound dials — practitioner sources;
+* 70-200 dials per collector per working day — practitioner sources.
+
+The figures are outputs of the simulation (contacts, conversations and payments as they
+happened), never values read from the scenario file.
 """
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
 from sim.config.loading import load_scenario
+from sim.config.schema import Scenario
+from sim.experiment.intervals import t_half_width
 from sim.model.replication import run_replication
-from sim.model.results import TOTAL
+from sim.model.results import Results
+
+pytestmark = pytest.mark.slow
+
+REPLICATIONS = 3
 
 
 @pytest.fixture(scope="module")
-def baseline(baseline_path):
+def baseline(baseline_path) -> tuple[Scenario, list[Results]]:
     scenario = load_scenario(baseline_path)
-    return scenario, run_replication(scenario)
+    return scenario, [run_replication(scenario, r) for r in range(REPLICATIONS)]
 
 
-def test_baseline_is_the_documented_size(baseline):
-    scenario, results = baseline
-    assert scenario.portfolio.accounts == 20_000
-    assert scenario.scenario.horizon_days == 90
-    assert results.kpi("accounts") == 20_000
+def assert_interval_within(values: list[float], low: float, high: float) -> None:
+    """The 95% interval of the mean of ``values`` lies inside ``[low, high]``."""
+    sample = np.asarray(values, dtype=float)
+    mean, half = float(sample.mean()), t_half_width(sample)
+    assert np.isfinite(half), values
+    assert low <= mean - half and mean + half <= high, (
+        f"{mean:.4f} ± {half:.4f} not within [{low}, {high}] (replications: {values})")
 
 
 def test_recovery_rate_in_vendor_range(baseline):
     """Liquidation about 11-21% of placed balance (vendor figures)."""
-    _, results = baseline
-    assert 0.11 <= results.kpi("recovery_rate") <= 0.21
+    _, runs = baseline
+    assert_interval_within([r.kpi("recovery_rate") for r in runs], 0.11, 0.21)
 
 
 def test_right_party_contact_rate_in_practitioner_range(baseline):
     """Right-party contact on 15-30% of dials (practitioner sources)."""
-    _, results = baseline
-    assert 0.15 <= results.kpi("rpc_rate") <= 0.30
+    _, runs = baseline
+    assert_interval_within([r.kpi("rpc_rate") for r in runs], 0.15, 0.30)
 
 
 def test_calls_per_collector_day_in_practitioner_range(baseline):
     """70-200 dials per collector per working day (practitioner sources)."""
-    scenario, results = baseline
-    daily = results.daily
+    scenario, runs = baseline
     for agency in scenario.agencies:
-        mine = daily[(daily.agency == agency.name) & (daily.calls > 0)]
-        per_collector_day = mine.calls.mean() / agency.collectors
-        assert 70 <= per_collector_day <= 200, agency.name
-
-
-def test_commission_within_contingency_fee_range(baseline):
-    """Fees of 15-25% of collections for early placements (NCLC; EY for ACA International)."""
-    _, results = baseline
-    fee = results.kpi("commission") / results.kpi("collected")
-    assert 0.15 <= fee <= 0.25
-    assert results.kpi("netback_rate") < results.kpi("recovery_rate")
-
-
-def test_total_row_is_consistent(baseline):
-    _, results = baseline
-    assert TOTAL in results.kpis.index
-    assert results.kpi("collected") == pytest.approx(
-        results.kpis.drop(index=TOTAL).collected.sum(), rel=1e-12)
+        per_collector_day = []
+        for result in runs:
+            daily = result.daily
+            worked = daily[(daily.agency == agency.name) & (daily.calls > 0)]
+            per_collector_day.append(float(worked.calls.mean()) / agency.collectors)
+        assert_interval_within(per_collector_day, 70, 200)
