@@ -386,7 +386,8 @@ def test_later_vintages_give_better_agency_more_accounts(small_scenario):
     assert results.kpi("accounts", "alpha") > results.kpi("accounts", "beta")
 
 
-@pytest.mark.parametrize("metric", ["recovery_rate", "netback_rate"])
+@pytest.mark.parametrize("metric", ["recovery_rate",
+                                    pytest.param("netback_rate", marks=pytest.mark.slow)])
 def test_review_metric_compares_vintages_like_for_like(small_scenario, metric):
     """The metric at a review is each agency's rate on the vintages every agency holds,
     averaged with weights common to all agencies (each vintage's placed balance).
@@ -543,6 +544,7 @@ def _by_vintage(results) -> dict[int, np.ndarray]:
     return {int(v): _codes(group) for v, group in acc.groupby("vintage")}
 
 
+@pytest.mark.slow
 def test_vintage_allocation_ignores_parameters_that_act_later(small_scenario):
     base = _by_vintage(run_replication(_performance(small_scenario), seed=71,
                                        keep_accounts=True))

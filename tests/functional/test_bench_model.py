@@ -44,6 +44,7 @@ def test_kernel_schedules_the_events_it_is_asked_for(processes: int) -> None:
     assert 10_000 - processes <= scheduled <= 10_000 + 3 * processes
 
 
+@pytest.mark.slow
 def test_bench_scaling_sees_proportionally_more_events() -> None:
     figures = bench_scaling(1_000, 3)
     assert figures["scaled_accounts"] == 3_000 and figures["factor"] == 3

@@ -307,6 +307,7 @@ def test_compare_table_output(capsys):
     assert "recovery_rate" in text and "cx_index" not in text
 
 
+@pytest.mark.slow
 def test_sweep_in_memory_writes_nothing(experiment_file, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     experiment = load_experiment(experiment_file)

@@ -19,7 +19,7 @@ def test_run_keeps_the_notes_in_the_manifest(tmp_path: Path,
                                              capsys: pytest.CaptureFixture[str]) -> None:
     out = tmp_path / "out"
     baseline = REPO / "scenarios" / "baseline.toml"
-    code = main(["run", str(baseline), "--out", str(out), "--quiet",
+    code = main(["run", str(baseline), "--out", str(out), "--quiet", "--no-figures",
                  "--set", 'behaviour.model="hawkes"', "--set", "portfolio.accounts=300",
                  "--set", "agencies.alpha.collectors=1", "--set", "agencies.beta.collectors=1",
                  "--set", "scenario.horizon_days=10"])

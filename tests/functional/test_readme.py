@@ -20,6 +20,7 @@ def _python_block(after_heading: str) -> str:
     return match.group(1)
 
 
+@pytest.mark.slow
 def test_library_example_runs(monkeypatch):
     matplotlib.use("Agg")
     monkeypatch.chdir(Path(__file__).resolve().parents[2])

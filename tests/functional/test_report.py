@@ -226,6 +226,7 @@ def test_a_failing_figure_never_loses_the_run(tmp_path: Path, monkeypatch: pytes
 # --------------------------------------------------------------------------- compare
 
 
+@pytest.mark.slow
 def test_compare_figures_and_report(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     out = tmp_path / "cmp"
     assert main(["compare", str(BASELINE), str(REPO / "scenarios" / "aggressive_tone.toml"),
@@ -326,6 +327,7 @@ def test_sweep_without_summary_or_manifest_still_reports(
     assert not list(interrupted.glob("*.png"))  # the report writes nothing but itself
 
 
+@pytest.mark.slow
 def test_sensitivity_figures_and_report(tmp_path: Path, capsys: pytest.CaptureFixture[str]
                                         ) -> None:
     factors = """

@@ -224,7 +224,9 @@ LAX = {
 }
 
 
-@pytest.fixture(scope="module", params=["default", "strict", "lax", "uk", "china"])
+@pytest.fixture(scope="module", params=[
+    "default", *(pytest.param(name, marks=pytest.mark.slow)
+                 for name in ("strict", "lax", "uk", "china"))])
 def logged(request, small_scenario):
     """Replications with the baseline's compliance, with perfect and with poor compliance
     (under Regulation F, and under the UK and Chinese regimes with a message cap)."""

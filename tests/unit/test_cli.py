@@ -454,6 +454,7 @@ def test_run_three_reps_files(three_reps: dict[str, Any]) -> None:
     assert totals.nunique() == 3
 
 
+@pytest.mark.slow
 def test_run_accounts_file(tmp_path: Path) -> None:
     out = tmp_path / "res"
     status, _, stderr = _run_json(out, "--accounts")
@@ -485,6 +486,7 @@ def test_rerun_replaces_the_folder_completely(tmp_path: Path) -> None:
     assert json.loads(second_stdout) == json.loads(first_stdout)
 
 
+@pytest.mark.slow
 def test_run_seed_option(tmp_path: Path, one_rep: dict[str, Any]) -> None:
     out = tmp_path / "nested" / "deeper" / "res"          # missing parents are created
     status, stdout, stderr = _run_json(out, "--seed", "7")

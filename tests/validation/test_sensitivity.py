@@ -92,6 +92,7 @@ def test_t_interval_coverage(n):
     assert abs(np.mean(covered) - NOMINAL) <= TOLERANCE
 
 
+@pytest.mark.slow
 def test_paired_and_welch_coverage():
     rng = np.random.default_rng(7)
     n, delta = 8, 0.3
