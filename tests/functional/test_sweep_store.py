@@ -70,3 +70,14 @@ def test_out_folder_rules(tmp_path):
     assert again.ran == 2 and again.resumed == 0
     assert sorted(p.name for p in (out / "daily").iterdir()) == [
         "p000000_r00000.parquet", "p000000_r00001.parquet"]
+
+
+def test_a_sweep_without_a_folder_writes_nothing(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    experiment = load_experiment(write(tmp_path, GOOD))
+    memory = sweep(experiment, backend="serial")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["exp.toml"]
+    assert (memory.ran, memory.resumed) == (4, 0)
+    assert sorted(memory.runs["replication"].unique()) == [0, 1]
+    stored = sweep(experiment, tmp_path / "out", backend="serial")
+    assert memory.runs["recovery_rate"].tolist() == stored.runs["recovery_rate"].tolist()

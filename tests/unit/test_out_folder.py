@@ -38,6 +38,14 @@ def test_the_current_folder_and_its_parents_are_refused(tmp_path, monkeypatch):
             check_out_folder(target)
 
 
+@pytest.mark.skipif(not Path("/proc/self").is_dir(), reason="needs Linux /proc")
+def test_a_folder_that_cannot_be_created_is_refused_on_one_line():
+    with pytest.raises(ScenarioError, match="cannot write here") as caught:
+        check_out_folder(Path("/proc/collectsim-results"))
+    assert caught.value.field == "--out"
+    assert "\n" not in str(caught.value)
+
+
 def test_new_and_empty_folders_are_fine(tmp_path):
     check_out_folder(tmp_path / "new" / "deeper")
     empty = tmp_path / "empty"
