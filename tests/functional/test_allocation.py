@@ -336,8 +336,8 @@ def _alpha_path(step: float, floor: float, cap: float, reviews: int) -> list[flo
 
 @pytest.mark.parametrize(("step", "floor", "cap"), [
     (0.1, 0.1, 0.9),    # the defaults: 0.5 -> 0.6 -> 0.7 -> 0.8 -> 0.9
-    (0.15, 0.1, 0.75),  # the cap binds on the second review
-    (0.15, 0.3, 0.9),   # beta's floor binds on the second review
+    pytest.param(0.15, 0.1, 0.75, marks=pytest.mark.slow),  # the cap binds on review 2
+    pytest.param(0.15, 0.3, 0.9, marks=pytest.mark.slow),   # beta's floor binds on review 2
 ])
 def test_better_agency_gains_step_until_cap(small_scenario, step, floor, cap):
     scenario = _performance(small_scenario, f"bank.allocation.step={step}",

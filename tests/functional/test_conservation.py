@@ -42,7 +42,14 @@ def _run(name: str, small_scenario):
     return name, scenario, results
 
 
-@pytest.fixture(scope="module", params=sorted(SCENARIOS))
+# The variants that only move amounts around (tone, discounts, plans, no interest) run in the
+# full suite; the fast loop keeps one scenario of each kind of ledger entry.
+SLOW = {"aggressive", "deep_settlements", "no_plans", "no_plans_no_settlements", "no_interest"}
+
+
+@pytest.fixture(scope="module", params=[
+    pytest.param(name, marks=pytest.mark.slow) if name in SLOW else name
+    for name in sorted(SCENARIOS)])
 def run(request, small_scenario):
     return _run(request.param, small_scenario)
 
