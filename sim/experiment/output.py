@@ -30,10 +30,11 @@ PACKAGES = ("collectsim", "simpy", "numpy", "scipy", "pandas", "pyarrow", "matpl
             "pydantic")
 
 
-def package_versions() -> dict[str, str]:
-    """Installed versions of the packages that shape the results."""
+def package_versions(extra: Sequence[str] = ()) -> dict[str, str]:
+    """Installed versions of Python and of the packages that shape the results (``PACKAGES``,
+    then ``extra``)."""
     versions = {"python": platform.python_version()}
-    for name in PACKAGES:
+    for name in (*PACKAGES, *extra):
         try:
             versions[name] = metadata.version(name)
         except metadata.PackageNotFoundError:

@@ -23,7 +23,6 @@ import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from importlib import metadata
 from pathlib import Path
 from typing import Any
 
@@ -180,13 +179,7 @@ def summary_table(experiment: Experiment, runs: pd.DataFrame) -> pd.DataFrame:
 def versions() -> dict[str, str]:
     """Package versions for manifests (those of :mod:`sim.experiment.output` plus SALib and
     dask)."""
-    found = package_versions()
-    for name in EXTRA_PACKAGES:
-        try:
-            found[name] = metadata.version(name)
-        except metadata.PackageNotFoundError:
-            found[name] = "not installed"
-    return found
+    return package_versions(EXTRA_PACKAGES)
 
 
 def write_outputs(out: Path, result: SweepResult, extra: dict[str, Any] | None = None) -> None:

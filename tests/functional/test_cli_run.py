@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pytest
-from cli_support import (
+from support import (
     AGENCIES,
     BASELINE,
     PNG_MAGIC,

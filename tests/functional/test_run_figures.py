@@ -10,12 +10,12 @@ collect, mean and interval) must follow from the KPIs.
 from __future__ import annotations
 
 import io
-import struct
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
+from support import png_size, px
 
 from sim.config.loading import load_scenario
 from sim.experiment.replicate import summarise
@@ -24,25 +24,13 @@ from sim.report import figures_kpi as fk
 from sim.report import figures_run as fr
 from sim.report.figures import run_figures
 from sim.report.folder import RunData
-from sim.report.style import DPI, WIDTH_PX
+from sim.report.style import WIDTH_PX
 
 REPO = Path(__file__).resolve().parents[2]
 TINY = ["portfolio.accounts=300", "agencies.alpha.collectors=2", "agencies.beta.collectors=2",
         "scenario.horizon_days=20"]
-PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 
 
-def px(height_in: float) -> int:
-    """Pixels of a figure dimension in inches (matplotlib truncates)."""
-    return int(height_in * DPI)
-
-
-def png_size(data: bytes) -> tuple[int, int]:
-    """(width, height) from a PNG's IHDR chunk (bytes 16-24)."""
-    assert data[:8] == PNG_MAGIC
-    assert data[12:16] == b"IHDR"
-    width, height = struct.unpack(">II", data[16:24])
-    return width, height
 
 
 @pytest.fixture(scope="module")

@@ -11,7 +11,7 @@ import json
 from pathlib import Path
 
 import pytest
-from cli_support import (
+from support import (
     BASELINE,
     TINY,
     assert_bad_input,

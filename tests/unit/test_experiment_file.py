@@ -16,6 +16,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from support import GOOD_EXPERIMENT as GOOD
+from support import write
 
 from sim.cli.main import main
 from sim.config.loading import ScenarioError
@@ -26,32 +28,6 @@ from sim.experiment.replicate import lookahead, parse_target
 REPO = Path(__file__).resolve().parents[2]
 BASELINE = REPO / "scenarios" / "baseline.toml"
 
-GOOD = f"""
-[experiment]
-name = "tiny"
-scenario = "{BASELINE}"
-replications = 2
-metrics = ["recovery_rate", "netback_rate"]
-
-[overrides]
-portfolio.accounts = 200
-scenario.horizon_days = 10
-agencies.alpha.collectors = 1
-agencies.beta.collectors = 1
-
-[design]
-kind = "grid"
-
-[[factors]]
-path = "agencies.alpha.tone"
-levels = [0.2, 0.8]
-"""
-
-
-def write(tmp_path: Path, text: str, name: str = "exp.toml") -> Path:
-    path = tmp_path / name
-    path.write_text(text)
-    return path
 
 
 def test_shipped_experiments_load_with_promised_sizes():

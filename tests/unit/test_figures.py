@@ -10,7 +10,6 @@ replications are tested in ``tests/functional/test_run_figures.py``.
 from __future__ import annotations
 
 import io
-import struct
 import tomllib
 from collections.abc import Callable
 from pathlib import Path
@@ -19,28 +18,17 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pytest
+from support import png_size, px
 
 from sim.config.loading import load_scenario
 from sim.report import figures_experiment as fx
 from sim.report.figures import FigureSpec, write_figures
 from sim.report.method import toml_text
-from sim.report.style import DPI, WIDTH_PX, format_difference, format_interval, format_value
+from sim.report.style import WIDTH_PX, format_difference, format_interval, format_value
 
 REPO = Path(__file__).resolve().parents[2]
-PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 
 
-def px(height_in: float) -> int:
-    """Pixels of a figure dimension in inches (matplotlib truncates)."""
-    return int(height_in * DPI)
-
-
-def png_size(data: bytes) -> tuple[int, int]:
-    """(width, height) from a PNG's IHDR chunk (bytes 16-24)."""
-    assert data[:8] == PNG_MAGIC
-    assert data[12:16] == b"IHDR"
-    width, height = struct.unpack(">II", data[16:24])
-    return width, height
 
 
 def draw(function: Callable[..., None], data: Any, *args: Any, **kwargs: Any

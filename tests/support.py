@@ -1,11 +1,13 @@
-"""What the command-line tests share: the baseline, tiny run settings, and ways to call
-``collectsim`` in-process or as a subprocess and check its one-line errors."""
+"""What several test modules share: the baseline, tiny run settings, ways to call
+``collectsim`` in-process or as a subprocess and check its one-line errors, a small experiment
+file, and the size of a PNG figure."""
 
 from __future__ import annotations
 
 import contextlib
 import io
 import os
+import struct
 import subprocess
 import sys
 from collections.abc import Sequence
@@ -14,6 +16,7 @@ from pathlib import Path
 import pandas as pd
 
 from sim.cli.main import main
+from sim.report.style import DPI
 
 ROOT = Path(__file__).resolve().parents[1]
 BASELINE = ROOT / "scenarios" / "baseline.toml"
@@ -101,3 +104,46 @@ def bad_scenario_files(tmp_path: Path) -> dict[str, tuple[Path, str | None]]:
     add("cycle", "extends = 'cycle.toml'\n", "extends")
     add("orphan", "extends = 'no-such-parent.toml'\n", "extends")
     return cases
+
+
+# A small grid experiment on the baseline: two tones for alpha, two replications each.
+GOOD_EXPERIMENT = f"""
+[experiment]
+name = "tiny"
+scenario = "{BASELINE}"
+replications = 2
+metrics = ["recovery_rate", "netback_rate"]
+
+[overrides]
+portfolio.accounts = 200
+scenario.horizon_days = 10
+agencies.alpha.collectors = 1
+agencies.beta.collectors = 1
+
+[design]
+kind = "grid"
+
+[[factors]]
+path = "agencies.alpha.tone"
+levels = [0.2, 0.8]
+"""
+
+
+def write(tmp_path: Path, text: str, name: str = "exp.toml") -> Path:
+    """Write ``text`` to ``tmp_path / name`` and return the path."""
+    path = tmp_path / name
+    path.write_text(text)
+    return path
+
+
+def px(height_in: float) -> int:
+    """Pixels of a figure dimension in inches (matplotlib truncates)."""
+    return int(height_in * DPI)
+
+
+def png_size(data: bytes) -> tuple[int, int]:
+    """(width, height) from a PNG's IHDR chunk (bytes 16-24)."""
+    assert data[:8] == PNG_MAGIC
+    assert data[12:16] == b"IHDR"
+    width, height = struct.unpack(">II", data[16:24])
+    return width, height
