@@ -11,6 +11,7 @@ import contextlib
 import os
 import shutil
 import tempfile
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -18,9 +19,14 @@ from sim.config.loading import ScenarioError
 
 
 def atomic_write(path: Path, write: Callable[[Path], None]) -> Path:
-    """Call ``write(tmp)`` on a temporary sibling of ``path``, then rename it to ``path``."""
+    """Call ``write(tmp)`` on a temporary sibling of ``path``, then rename it to ``path``.
+
+    The temporary file's name carries this process's id (``.<name>.<pid>.<random>.tmp``), so
+    that :func:`remove_temporaries` never deletes a file another live process is writing.
+    """
     path = Path(path)
-    fd, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    fd, name = tempfile.mkstemp(prefix=f".{path.name}.{os.getpid()}.", suffix=".tmp",
+                                dir=path.parent)
     os.close(fd)
     tmp = Path(name)
     try:
@@ -41,12 +47,32 @@ def atomic_write_text(path: Path, text: str) -> Path:
     return atomic_write(path, write)
 
 
+def _writer_alive(temporary: Path) -> bool:
+    """Whether the process named in a temporary file's name still runs (or, for a name
+    without a process id, whether the file was touched within the last hour)."""
+    parts = temporary.name.split(".")
+    if len(parts) >= 5 and parts[-3].isdigit():
+        try:
+            os.kill(int(parts[-3]), 0)
+        except ProcessLookupError:
+            return False
+        except OSError:
+            return True  # it exists but belongs to someone else
+        return True
+    try:
+        return time.time() - temporary.stat().st_mtime < 3600
+    except OSError:
+        return False
+
+
 def remove_temporaries(folder: Path) -> None:
-    """Delete temporary files a killed writer left in ``folder`` (hidden ``*.tmp`` files)."""
+    """Delete temporary files that killed writers left in ``folder`` (hidden ``*.tmp`` files
+    whose process is gone); those of a process still running are left alone."""
     if folder.is_dir():
         for leftover in folder.glob(".*.tmp"):
-            with contextlib.suppress(OSError):
-                leftover.unlink()
+            if not _writer_alive(leftover):
+                with contextlib.suppress(OSError):
+                    leftover.unlink()
 
 
 @contextlib.contextmanager
