@@ -36,7 +36,14 @@ from sim.experiment.experiment_file import Experiment, load_experiment
 from sim.experiment.files import atomic_folder, check_out_folder
 from sim.experiment.progress import Progress
 from sim.experiment.sensitivity import SensitivityError, sensitivity
-from sim.experiment.sweep import SweepResult, default_out, prepare_out, sweep, versions
+from sim.experiment.sweep import (
+    SweepResult,
+    default_out,
+    one_writer,
+    prepare_out,
+    sweep,
+    versions,
+)
 from sim.model.kpis import KPI_NAMES, format_difference, format_interval
 
 SHOW_ROWS = 30
@@ -215,13 +222,14 @@ def sweep_command(args: argparse.Namespace) -> int:
     """``collectsim sweep``: exit status 1 when runs failed (after writing everything)."""
     experiment, out = _sweep_inputs(args)
     progress = _progress(args)
-    try:
-        result = sweep(experiment, out, backend=args.backend, workers=args.workers,
-                       scheduler=args.scheduler, resume=args.resume, fresh=args.fresh,
-                       progress=lambda d, f, t: progress.update(d, f, t))
-    finally:
-        progress.close()
-    _figures(out)
+    with one_writer(out):  # no other sweep writes the folder until the figures are drawn
+        try:
+            result = sweep(experiment, out, backend=args.backend, workers=args.workers,
+                           scheduler=args.scheduler, resume=args.resume, fresh=args.fresh,
+                           progress=lambda d, f, t: progress.update(d, f, t))
+        finally:
+            progress.close()
+        _figures(out)
     if args.format == "json":
         print_json({"experiment": experiment.name, "out": str(out),
                     "runs": {"total": result.total, "ran_now": result.ran,
@@ -266,18 +274,20 @@ def sensitivity_command(args: argparse.Namespace) -> int:
     computed (the runs are kept)."""
     experiment, out = _sweep_inputs(args)
     progress = _progress(args)
-    try:
-        result = sensitivity(experiment, out, backend=args.backend, workers=args.workers,
-                             scheduler=args.scheduler, resume=args.resume, fresh=args.fresh,
-                             progress=lambda d, f, t: progress.update(d, f, t))
-    except SensitivityError as exc:
+    with one_writer(out):  # no other sweep writes the folder until the figures are drawn
+        try:
+            result = sensitivity(experiment, out, backend=args.backend, workers=args.workers,
+                                 scheduler=args.scheduler, resume=args.resume,
+                                 fresh=args.fresh,
+                                 progress=lambda d, f, t: progress.update(d, f, t))
+        except SensitivityError as exc:
+            progress.close()
+            _figures(out)
+            print(f"error: {args.experiment}: {exc} (runs are kept in {out}/; fix and rerun "
+                  "with --resume)", file=sys.stderr)
+            return 1
         progress.close()
         _figures(out)
-        print(f"error: {args.experiment}: {exc} (runs are kept in {out}/; fix and rerun "
-              "with --resume)", file=sys.stderr)
-        return 1
-    progress.close()
-    _figures(out)
     table = result.indices
     if args.format == "json":
         print_json({"experiment": experiment.name, "design": experiment.spec.design.kind,

@@ -14,6 +14,7 @@ is small, and raising ``replications`` lowers it.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,7 +27,7 @@ from sim.experiment.backends import Backend
 from sim.experiment.design import analyse, design_points
 from sim.experiment.experiment_file import Design, Experiment, Factor, load_experiment
 from sim.experiment.files import atomic_write
-from sim.experiment.sweep import SweepResult, sweep
+from sim.experiment.sweep import SweepResult, one_writer, sweep
 from sim.experiment.tasks import OK
 
 Evaluate = Callable[[pd.DataFrame], pd.DataFrame]
@@ -98,8 +99,14 @@ def sensitivity(experiment: Experiment | str | Path, out: str | Path | None = No
     if kind not in ("sobol", "morris"):
         raise ScenarioError(experiment.source, "design.kind",
                             "sensitivity needs design kind 'sobol' or 'morris'", kind)
-    swept = sweep(experiment, out, backend=backend, workers=workers, scheduler=scheduler,
-                  resume=resume, fresh=fresh, keep_daily=False, progress=progress)
+    with one_writer(Path(out)) if out is not None else contextlib.nullcontext():
+        swept = sweep(experiment, out, backend=backend, workers=workers, scheduler=scheduler,
+                      resume=resume, fresh=fresh, keep_daily=False, progress=progress)
+        return _indices(experiment, swept, out)
+
+
+def _indices(experiment: Experiment, swept: SweepResult, out: str | Path | None
+             ) -> SensitivityResult:
     means, noise = point_means(experiment, swept.runs)
 
     def simulated(points: pd.DataFrame) -> pd.DataFrame:

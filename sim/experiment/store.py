@@ -13,33 +13,49 @@ soon as it arrives. Its daily series is written first, atomically, to
 ``daily/p<point>_r<replication>.parquet`` (temporary file + :func:`os.replace`), so a committed
 run always has its series, and a series without a committed run is simply rewritten when the
 run is redone. A sweep killed at any moment — even with ``kill -9`` — therefore loses nothing
-that was committed and, resumed, skips exactly the committed ``ok`` runs; a failed run is run
-again on resume and replaces its failure. ``pandas.read_parquet(out / "daily")`` reads all
+that was committed and, resumed, skips exactly the committed ``ok`` runs whose row is complete
+and whose daily file is there; a failed run, or one whose daily file was deleted, is run again
+on resume and replaces what was stored. ``pandas.read_parquet(out / "daily")`` reads all
 series at once. JSON keeps floats exactly (shortest round-trip ``repr``), NaN included.
 
+One store has one writer: :func:`writer_lock` holds an exclusive ``flock`` on the results
+folder itself (no lock file is left behind, and the kernel releases the lock when the holder
+exits, even after ``kill -9``). A second sweep on the same folder is refused at once with the
+pid and start time of the one writing.
+
 :func:`read_key` and :func:`read_store` open a store read-only (the report reads a sweep's
-folder this way, even an interrupted one); :class:`RunStore` is the sweep's own handle.
+folder this way, even an interrupted one) and raise :class:`StoreError` for a file that is not
+a collectsim store (garbage, truncated, another program's database); :class:`RunStore` is the
+sweep's own handle.
 """
 
 from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import errno
+import fcntl
 import json
+import os
 import sqlite3
-from collections.abc import Iterator
+import threading
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
+from sim.config.loading import ScenarioError
 from sim.experiment.files import atomic_write, remove_temporaries
 from sim.experiment.tasks import OK, RunOutcome
 
 STORE_FILE = "runs.sqlite"
 DAILY_DIR = "daily"
 FORMAT_VERSION = "1"
+TABLES = {"meta": {"key", "value"}, "points": {"point", "factors"},
+          "runs": {"point", "replication", "seed", "status", "kpis", "error", "seconds",
+                   "worker", "finished_at"}}
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -70,7 +86,12 @@ WHERE runs.status != 'ok'
 
 
 class StoreError(Exception):
-    """A store that cannot be read (corrupt, or not a sweep's store); the message says why."""
+    """A store that cannot be read (corrupt, or not a sweep's store): its path and why."""
+
+    def __init__(self, path: Path, reason: str) -> None:
+        self.path = path
+        self.reason = reason
+        super().__init__(f"{path}: {reason}")
 
 
 @dataclass(frozen=True)
@@ -96,17 +117,46 @@ class StoredSweep:
     runs: list[StoredRun]
 
 
+def daily_name(point: int, replication: int) -> str:
+    """The daily series file of a run, relative to the results folder."""
+    return f"{DAILY_DIR}/p{point:06d}_r{replication:05d}.parquet"
+
+
 def _read_only(path: Path) -> sqlite3.Connection:
     return sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+
+
+def _check_schema(db: sqlite3.Connection) -> bool:
+    """Whether ``db`` is a collectsim store (``True``) or empty (``False``); raises
+    :class:`sqlite3.DatabaseError` for anything else."""
+    tables = {str(name) for (name,) in
+              db.execute("SELECT name FROM sqlite_master WHERE type = 'table'").fetchall()}
+    if not tables:
+        return False  # killed before its first transaction: an empty store
+    for table, columns in TABLES.items():
+        have = {str(row[1]) for row in db.execute(f"PRAGMA table_info({table})").fetchall()}
+        if not columns <= have:
+            raise sqlite3.DatabaseError(f"no table {table!r} with columns "
+                                        f"{', '.join(sorted(columns))}")
+    return True
+
+
+def _store_path(folder: Path) -> Path:
+    path = Path(folder) / STORE_FILE
+    if path.exists() and not path.is_file():
+        raise StoreError(path, "is not a file")
+    return path
 
 
 def read_store(folder: Path) -> StoredSweep:
     """The points and runs of the store in ``folder``, opened read-only (its contents are never
     changed, even while a sweep is running). Raises :class:`StoreError` when it cannot be
     read."""
-    path = Path(folder) / STORE_FILE
+    path = _store_path(folder)
     try:
         with contextlib.closing(_read_only(path)) as db:
+            if not _check_schema(db):
+                return StoredSweep(points={}, runs=[])
             points = {int(p): json.loads(f) for p, f in
                       db.execute("SELECT point, factors FROM points").fetchall()}
             rows = db.execute("SELECT point, replication, seed, status, kpis, error, seconds, "
@@ -114,25 +164,111 @@ def read_store(folder: Path) -> StoredSweep:
         runs = [StoredRun(int(point), int(replication), seed, status,
                           json.loads(kpis) if kpis else {}, error, seconds, worker)
                 for point, replication, seed, status, kpis, error, seconds, worker in rows]
-    except (sqlite3.Error, json.JSONDecodeError) as exc:
-        raise StoreError(str(exc)) from None
+    except (sqlite3.Error, json.JSONDecodeError, TypeError, ValueError) as exc:
+        raise StoreError(path, f"is not a collectsim sweep store ({exc})") from None
     return StoredSweep(points=points, runs=runs)
 
 
-def read_key(folder: Path) -> tuple[str | None, str | None]:
-    """``(experiment key, experiment name)`` of the store in ``folder``, without writing."""
-    path = Path(folder) / STORE_FILE
+def _read_meta(folder: Path) -> dict[str, str]:
+    path = _store_path(folder)
     if not path.is_file():
-        return None, None
+        return {}
     try:
         with contextlib.closing(_read_only(path)) as db:
-            if not db.execute("SELECT name FROM sqlite_master WHERE type = 'table' "
-                              "AND name = 'meta'").fetchall():
-                return None, None  # killed before its first transaction: an empty store
-            rows = dict(db.execute("SELECT key, value FROM meta").fetchall())
-    except sqlite3.DatabaseError:
-        return "unreadable", None
+            if not _check_schema(db):
+                return {}
+            rows = {str(k): str(v) for k, v in
+                    db.execute("SELECT key, value FROM meta").fetchall()}
+    except sqlite3.Error as exc:
+        raise StoreError(path, f"is not a collectsim sweep store ({exc})") from None
+    if rows and ("experiment_key" not in rows or rows.get("format") != FORMAT_VERSION):
+        raise StoreError(path, f"is not a collectsim sweep store of format {FORMAT_VERSION} "
+                         f"(format {rows.get('format')!r})")
+    return rows
+
+
+def read_key(folder: Path) -> tuple[str | None, str | None]:
+    """``(experiment key, experiment name)`` of the store in ``folder``, without writing;
+    ``(None, None)`` when there is no store yet. Raises :class:`StoreError` for a file that is
+    not a collectsim store."""
+    rows = _read_meta(folder)
     return rows.get("experiment_key"), rows.get("experiment_name")
+
+
+# --------------------------------------------------------------------------- one writer
+
+# Locks this process holds, per thread and folder (device, inode): the file descriptor and how
+# many nested holders share it, so a sensitivity analysis can hold the lock around its sweep.
+_HELD: dict[tuple[int, int, int], tuple[int, int]] = {}
+_HELD_GUARD = threading.Lock()
+
+
+def _writer_note(folder: Path) -> str:
+    """`` (pid N since HH:MM)`` of the sweep recorded as writing ``folder``, if it is alive."""
+    try:
+        pid_text, _, since = _read_meta(folder).get("writer", "").partition(" ")
+        pid = int(pid_text)
+        os.kill(pid, 0)
+        started = dt.datetime.fromisoformat(since).astimezone()
+    except (StoreError, ValueError, OSError):
+        return ""
+    return f" (pid {pid} since {started:%H:%M})"
+
+
+@contextlib.contextmanager
+def writer_lock(folder: Path) -> Iterator[None]:
+    """Hold the one-writer lock of the results folder ``folder`` (created if missing, and
+    removed again if the block fails while it is still empty).
+
+    Raises :class:`~sim.config.loading.ScenarioError` at once when another process, or
+    another thread of this one, holds it. The same thread may nest holders.
+    """
+    folder = Path(folder)
+    created = not folder.exists()
+    folder.mkdir(parents=True, exist_ok=True)
+    handle = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        info = os.fstat(handle)
+        key = (threading.get_ident(), info.st_dev, info.st_ino)
+        with _HELD_GUARD:
+            held = _HELD.get(key)
+            if held is not None:
+                os.close(handle)
+                handle = -1
+                _HELD[key] = (held[0], held[1] + 1)
+        if handle >= 0:
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except OSError as exc:
+                if exc.errno not in (errno.EWOULDBLOCK, errno.EAGAIN):
+                    raise
+                raise ScenarioError(str(folder), None, "another sweep is writing this folder"
+                                    f"{_writer_note(folder)}; wait for it to finish, or "
+                                    "stop it and continue with --resume") from None
+            with _HELD_GUARD:
+                _HELD[key] = (handle, 1)
+            handle = -1
+    except BaseException:
+        if handle >= 0:
+            os.close(handle)
+        if created:
+            with contextlib.suppress(OSError):
+                folder.rmdir()
+        raise
+    try:
+        yield
+    except BaseException:
+        if created:
+            with contextlib.suppress(OSError):
+                folder.rmdir()
+        raise
+    finally:
+        with _HELD_GUARD:
+            fd, count = _HELD.pop(key)
+            if count > 1:
+                _HELD[key] = (fd, count - 1)
+            else:
+                os.close(fd)  # closing the descriptor releases the lock
 
 
 class RunStore:
@@ -174,11 +310,15 @@ class RunStore:
         self.db.execute("COMMIT")
 
     def initialise(self, key: str, name: str, points: list[dict[str, Any]]) -> None:
-        """Record the experiment key and design points (once; checked on resume)."""
+        """Record the experiment key and design points (once; checked on resume), and this
+        process as the store's writer (named when a second sweep is refused)."""
+        writer = f"{os.getpid()} {dt.datetime.now(dt.UTC).isoformat(timespec='seconds')}"
         with self._transaction() as db:
             db.executemany("INSERT OR IGNORE INTO meta (key, value) VALUES (?, ?)",
                            [("experiment_key", key), ("experiment_name", name),
                             ("format", FORMAT_VERSION)])
+            db.execute("INSERT OR REPLACE INTO meta (key, value) VALUES ('writer', ?)",
+                       (writer,))
             db.executemany("INSERT OR IGNORE INTO points (point, factors) VALUES (?, ?)",
                            [(i, json.dumps(p, default=str)) for i, p in enumerate(points)])
 
@@ -187,10 +327,33 @@ class RunStore:
         rows = self.db.execute("SELECT point, replication FROM runs WHERE status = ?", (OK,))
         return {(int(p), int(r)) for p, r in rows}
 
+    def incomplete(self, *, daily: bool) -> set[tuple[int, int]]:
+        """(point, replication) of runs stored as finished whose row lacks its KPIs or, with
+        ``daily``, whose daily file is missing: a resumed sweep runs them again."""
+        rows = self.db.execute("SELECT point, replication, kpis FROM runs WHERE status = ?",
+                               (OK,))
+        lacking = set()
+        for point, replication, kpis in rows:
+            try:
+                values = json.loads(kpis) if kpis else None
+            except (TypeError, ValueError):
+                values = None
+            if not isinstance(values, dict) or not values or (
+                    daily and self.folder is not None
+                    and not self.daily_path(int(point), int(replication)).is_file()):
+                lacking.add((int(point), int(replication)))
+        return lacking
+
+    def forget(self, runs: Iterable[tuple[int, int]]) -> None:
+        """Delete the rows of ``runs`` (to be run again)."""
+        with self._transaction() as db:
+            db.executemany("DELETE FROM runs WHERE point = ? AND replication = ?",
+                           sorted(runs))
+
     def daily_path(self, point: int, replication: int) -> Path:
         """Where the daily series of a run is kept."""
         assert self.folder is not None
-        return self.folder / DAILY_DIR / f"p{point:06d}_r{replication:05d}.parquet"
+        return self.folder / daily_name(point, replication)
 
     def record(self, outcome: RunOutcome) -> None:
         """Keep one finished run: its daily series, then its row, in one transaction."""

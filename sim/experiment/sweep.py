@@ -17,11 +17,12 @@ workers, the completion order, or how many times the sweep was interrupted and r
 
 from __future__ import annotations
 
+import contextlib
 import json
 import shutil
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -35,7 +36,7 @@ from sim.experiment.experiment_file import Experiment, load_experiment
 from sim.experiment.files import atomic_write, atomic_write_text, check_out_folder
 from sim.experiment.intervals import t_half_width
 from sim.experiment.output import package_versions
-from sim.experiment.store import DAILY_DIR, STORE_FILE, RunStore, read_key
+from sim.experiment.store import DAILY_DIR, STORE_FILE, RunStore, StoreError, read_key, writer_lock
 from sim.experiment.tasks import OK, PointTask, RunOutcome, run_point
 from sim.model.kpis import KPI_NAMES
 
@@ -82,13 +83,36 @@ def default_out(experiment: Experiment) -> Path:
 def prepare_out(out: Path, experiment: Experiment, *, resume: bool, fresh: bool) -> None:
     """Check ``out`` may receive this sweep; with ``fresh``, clear an earlier store.
 
-    Raises :class:`ScenarioError` (nothing written) when the folder holds another experiment's
-    store, or this one's without ``resume``/``fresh``.
+    Raises :class:`ScenarioError` (nothing written) when another sweep is writing the folder,
+    when it holds another experiment's store, this one's without ``resume``/``fresh``, or a
+    ``runs.sqlite`` that is not a collectsim store (``fresh`` replaces it).
     """
     if resume and fresh:
         raise ScenarioError("--resume", None, "give either --resume or --fresh, not both")
     check_out_folder(out)
-    key, name = read_key(out)
+    if not out.is_dir():
+        return
+    with writer_lock(out):
+        _check_store(out, experiment, resume=resume, fresh=fresh)
+
+
+@contextlib.contextmanager
+def one_writer(out: Path) -> Iterator[None]:
+    """Check ``out`` may hold results, then hold its one-writer lock for the block (a second
+    sweep on the folder is refused at once; see :func:`~sim.experiment.store.writer_lock`)."""
+    check_out_folder(out)
+    with writer_lock(out):
+        yield
+
+
+def _check_store(out: Path, experiment: Experiment, *, resume: bool, fresh: bool) -> None:
+    try:
+        key, name = read_key(out)
+    except StoreError as exc:
+        if not fresh:
+            raise ScenarioError(str(exc.path), None, f"{exc.reason}; move it away or start "
+                                "over with --fresh") from None
+        key, name = "unreadable", None
     if key is None:
         return
     if fresh:
@@ -218,8 +242,16 @@ def sweep(experiment: Experiment | str | Path, out: str | Path | None = None, *,
     if not isinstance(experiment, Experiment):
         experiment = load_experiment(experiment)
     folder = Path(out) if out is not None else None
-    if folder is not None:
+    if folder is None:
+        return _sweep(experiment, None, backend, workers, scheduler, keep_daily, progress)
+    with one_writer(folder):  # held until every file is written
         prepare_out(folder, experiment, resume=resume, fresh=fresh)
+        return _sweep(experiment, folder, backend, workers, scheduler, keep_daily, progress)
+
+
+def _sweep(experiment: Experiment, folder: Path | None, backend: str | Backend | None,
+           workers: int | None, scheduler: str | None, keep_daily: bool,
+           progress: Callable[[int, int, int], None] | None) -> SweepResult:
     own = not isinstance(backend, Backend)
     engine = backend if isinstance(backend, Backend) else open_backend(backend, workers,
                                                                        scheduler)
@@ -229,6 +261,9 @@ def sweep(experiment: Experiment | str | Path, out: str | Path | None = None, *,
         store.initialise(experiment.key, experiment.name,
                          [experiment.point_values(i)
                           for i in range(len(experiment.assignments))])
+        redo = store.incomplete(daily=keep_daily)
+        if redo:
+            store.forget(redo)
         done = store.finished()
         tasks = _tasks(experiment, done, keep_daily)
         total = len(experiment.assignments) * experiment.replications

@@ -28,7 +28,7 @@ import pandas as pd
 from sim.config.loading import ScenarioError
 from sim.experiment.intervals import t_half_width
 from sim.experiment.replicate import kpi_columns, kpi_table, run_summary
-from sim.experiment.store import STORE_FILE, StoreError, read_key, read_store
+from sim.experiment.store import STORE_FILE, StoreError, daily_name, read_key, read_store
 from sim.model.kpis import KPI_NAMES
 from sim.model.results import TOTAL, Results
 
@@ -298,6 +298,8 @@ def _sweep_folder(folder: Path, manifest: dict[str, Any]) -> ResultsFolder:
                      agencies=agencies, runs=runs, summary=summary, indices=indices,
                      total_runs=int(total) if isinstance(total, int) else None)
     _sweep_gaps(data, notes)
+    if not sensitive:  # a sensitivity analysis keeps no daily series
+        _missing_daily(folder, runs, notes)
     return ResultsFolder(path=folder, kind="sensitivity" if sensitive else "sweep",
                          manifest=manifest, notes=notes, sweep=data)
 
@@ -319,6 +321,20 @@ def _sweep_gaps(data: SweepData, notes: list[str]) -> None:
         if len(empty):
             notes.append(f"{empty['point'].nunique()} design point(s) have no successful run "
                          f"(point(s) {_few(sorted(set(empty['point'])))}): shown as 'no run'.")
+
+
+def _missing_daily(folder: Path, runs: pd.DataFrame | None, notes: list[str]) -> None:
+    """Name the daily files of successful runs that are not in ``daily/``."""
+    if runs is None or runs.empty or not {"point", "replication", "status"} <= set(runs):
+        return
+    ok = runs[runs["status"] == OK].drop_duplicates(["point", "replication"])
+    missing = [name for name in (daily_name(int(p), int(r)) for p, r in
+                                 zip(ok["point"], ok["replication"], strict=True))
+               if not (folder / name).is_file()]
+    if missing:
+        notes.append(f"{len(missing)} daily file(s) of finished runs are missing "
+                     f"({_few(missing)}): their daily series are not shown; "
+                     "`collectsim sweep EXPERIMENT --out DIR --resume` runs them again.")
 
 
 def _few(values: Sequence[Any], limit: int = 12) -> str:
@@ -350,7 +366,10 @@ def _interrupted_sweep(folder: Path) -> ResultsFolder:
              "the experiment's description, versions and timings are unknown. "
              "`collectsim sweep EXPERIMENT --out DIR --resume` (or `sensitivity`) completes "
              "it and writes every file."]
-    name = read_key(folder)[1] or folder.name
+    try:
+        name = read_key(folder)[1] or folder.name
+    except StoreError:
+        name = folder.name  # _store_runs notes why the store cannot be read
     runs = _store_runs(folder, notes)
     factors: list[str] = []
     if runs is not None and not runs.empty:
@@ -366,4 +385,6 @@ def _interrupted_sweep(folder: Path) -> ResultsFolder:
                      and not runs.empty else [TOTAL],
                      runs=runs, summary=summary)
     _sweep_gaps(data, notes)
+    if any((folder / "daily").glob("*.parquet")):  # else perhaps a sensitivity analysis
+        _missing_daily(folder, runs, notes)
     return ResultsFolder(path=folder, kind="sweep", manifest={}, notes=notes, sweep=data)
