@@ -17,7 +17,9 @@ sweep of a million runs does not queue a million futures.
   reported as failed.
 - ``dask``: a ``dask.distributed`` client, either to an existing scheduler
   (``tcp://host:port``; its workers must have the same collectsim installed) or to a
-  ``LocalCluster`` of single-threaded worker processes on the loopback interface.
+  ``LocalCluster`` of single-threaded worker processes on the loopback interface. The local
+  cluster starts with no worker and grows as work arrives, to at most as many workers as tasks
+  and CPUs: two runs on ``--workers 8`` start two worker processes.
 """
 
 from __future__ import annotations
@@ -200,17 +202,18 @@ class DaskBackend(Backend):
         self.scheduler = scheduler
         self._cluster: Any = None
         if scheduler is None:
-            self._cluster = LocalCluster(n_workers=workers, threads_per_worker=1,
+            self._cluster = LocalCluster(n_workers=0, threads_per_worker=1,
                                          processes=True, host="127.0.0.1",
                                          dashboard_address=None, silence_logs=logging.ERROR)
             self._client: Any = Client(self._cluster)
-        else:
-            try:
-                self._client = Client(scheduler, timeout="15s")
-            except (OSError, TimeoutError, ValueError) as exc:
-                raise ScenarioError("--scheduler", None, f"cannot connect: {exc}",
-                                    scheduler) from None
-            self._check_versions()
+            super().__init__(min(workers, default_workers()))
+            return
+        try:
+            self._client = Client(scheduler, timeout="15s")
+        except (OSError, TimeoutError, ValueError) as exc:
+            raise ScenarioError("--scheduler", None, f"cannot connect: {exc}",
+                                scheduler) from None
+        self._check_versions()
         threads = sum(self._client.nthreads().values())
         super().__init__(max(1, threads))
 
@@ -229,6 +232,20 @@ class DaskBackend(Backend):
         where = self.scheduler or "local cluster"
         return f"dask ({self.workers} worker threads, {where})"
 
+    @property
+    def started_workers(self) -> int:
+        """Worker processes the local cluster has started or is starting (the workers of a
+        remote scheduler)."""
+        if self._cluster is not None:
+            return len(self._cluster.plan)
+        return len(self._client.scheduler_info().get("workers", {}))
+
+    def _grow(self, tasks: int) -> None:
+        """Start local workers for ``tasks`` more tasks, up to :attr:`workers`."""
+        wanted = min(self.workers, tasks)
+        if self._cluster is not None and wanted > len(self._cluster.plan):
+            self._cluster.scale(wanted)
+
     def map(self, fn: Callable[[Any], Any], items: Sequence[Any]
             ) -> Iterator[tuple[int, Any]]:
         from distributed import as_completed  # see __init__: only the dask backend needs it
@@ -236,6 +253,7 @@ class DaskBackend(Backend):
         window = max(1, IN_FLIGHT_PER_WORKER * self.workers)
         upcoming = iter(range(len(items)))
         index_of: dict[str, int] = {}
+        self._grow(len(items))
 
         def submit(index: int) -> Any:
             future = self._client.submit(fn, items[index], pure=False)

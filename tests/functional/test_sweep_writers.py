@@ -18,6 +18,7 @@ import pytest
 from pandas.testing import assert_frame_equal
 from support import GOOD_EXPERIMENT, assert_bad_input, call, write
 
+from sim.experiment.backends import open_backend
 from sim.experiment.experiment_file import load_experiment
 from sim.experiment.store import STORE_FILE
 from sim.experiment.sweep import sweep
@@ -175,3 +176,16 @@ def test_resume_reruns_runs_whose_daily_file_or_kpis_are_missing(swept):
     assert_frame_equal(pd.read_parquet(out / "daily"), daily_before)
     assert not any("daily" in note for note in open_folder(out).notes)
 
+
+@pytest.mark.slow
+def test_dask_starts_workers_only_for_the_work_there_is(tmp_path):
+    experiment = load_experiment(write(tmp_path, GOOD_EXPERIMENT.replace(
+        "replications = 2", "replications = 1")))
+    assert len(experiment.assignments) == 2
+    with open_backend("dask", 8) as engine:
+        assert engine.started_workers == 0
+        one = list(engine.map(abs, [-3]))
+        assert one == [(0, 3)] and engine.started_workers == 1
+        result = sweep(experiment, tmp_path / "out", backend=engine)
+        assert result.ran == 2 and result.failed == 0
+        assert engine.started_workers <= 2
