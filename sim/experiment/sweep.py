@@ -1,8 +1,10 @@
 """Sweeps: every design point of an experiment × its replications, on any backend, resumable.
 
-:func:`sweep` checks the output folder *before* writing anything: a folder holding another
-experiment's store, or this experiment's store without ``resume``, is refused (``fresh`` starts
-over, deleting the old store, series and tables). It then runs the missing (point,
+:func:`sweep` checks the output folder *before* writing anything: a folder another sweep is
+writing (see :func:`one_writer`), one holding another experiment's store, this experiment's
+store without ``resume``, or a ``runs.sqlite`` that is not a collectsim store is refused
+(``fresh`` starts over, deleting the old store, series and tables). Stored runs whose daily
+file is missing, or whose row lacks its KPIs, are run again. It then runs the missing (point,
 replication) pairs — replication-major, so a partial sweep covers every point evenly — and
 records each in the store (:mod:`sim.experiment.store`) as it finishes. A run that fails is
 recorded with its error and the sweep goes on.
