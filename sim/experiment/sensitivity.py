@@ -26,6 +26,7 @@ from sim.experiment.backends import Backend
 from sim.experiment.design import analyse, design_points
 from sim.experiment.experiment_file import Design, Experiment, Factor, load_experiment
 from sim.experiment.files import atomic_write
+from sim.experiment.marker import FolderKind
 from sim.experiment.sweep import SweepResult, sweep
 from sim.experiment.tasks import OK
 
@@ -99,7 +100,8 @@ def sensitivity(experiment: Experiment | str | Path, out: str | Path | None = No
         raise ScenarioError(experiment.source, "design.kind",
                             "sensitivity needs design kind 'sobol' or 'morris'", kind)
     swept = sweep(experiment, out, backend=backend, workers=workers, scheduler=scheduler,
-                  resume=resume, fresh=fresh, keep_daily=False, progress=progress)
+                  resume=resume, fresh=fresh, keep_daily=False, progress=progress,
+                  kind=FolderKind.SENSITIVITY)
     means, noise = point_means(experiment, swept.runs)
 
     def simulated(points: pd.DataFrame) -> pd.DataFrame:
