@@ -181,3 +181,16 @@ def test_every_file_written_follows_the_umask(tmp_path):
         wrong = {p: m for p, m in modes.items()
                  if m != (oct(0o755) if (tmp_path / p).is_dir() else oct(0o644))}
         assert wrong == {}
+
+
+def test_a_folder_written_before_the_marker_is_read_but_never_replaced(tmp_path):
+    out = tmp_path / "older"
+    assert run_tiny(out, "--no-figures")[0] == 0
+    (out / "collectsim.json").unlink()
+    before = snapshot(out)
+    status, _, stderr = call(["report", out])
+    assert status == 0, stderr
+    assert set(snapshot(out)) == {*before, "report.html"}
+    (out / "report.html").unlink()
+    assert_bad_input(*run_tiny(out, "--no-figures"), "no valid collectsim.json")
+    assert snapshot(out) == before
