@@ -34,6 +34,7 @@ from sim.experiment.compare import (
 )
 from sim.experiment.experiment_file import Experiment, load_experiment
 from sim.experiment.files import atomic_folder, check_out_folder
+from sim.experiment.marker import FolderKind
 from sim.experiment.progress import Progress
 from sim.experiment.sensitivity import SensitivityError, sensitivity
 from sim.experiment.sweep import (
@@ -112,7 +113,7 @@ def compare_command(args: argparse.Namespace) -> int:
     resolve(args.backend, args.workers, args.scheduler)
     scenarios = [load_scenario(path, args.overrides) for path in args.scenarios]
     if args.out is not None:
-        check_out_folder(args.out)
+        check_out_folder(args.out, FolderKind.COMPARE)
     for path, scenario in zip(args.scenarios, scenarios, strict=True):
         print_notes(path, scenario)
     labels = unique_labels([s.scenario.name for s in scenarios],
@@ -143,7 +144,7 @@ def compare_command(args: argparse.Namespace) -> int:
 
 def _write_comparison(args: argparse.Namespace, scenarios: list[Any], result: Comparison,
                       wall: float) -> None:
-    with atomic_folder(args.out) as staging:
+    with atomic_folder(args.out, FolderKind.COMPARE) as staging:
         result.differences.to_csv(staging / "comparison.csv", index=False)
         result.summary.to_csv(staging / "summary.csv", index=False)
         result.runs.to_csv(staging / "runs.csv", index=False)
@@ -174,7 +175,8 @@ def _sweep_inputs(args: argparse.Namespace) -> tuple[Experiment, Path]:
                             "sensitivity needs design kind 'sobol' or 'morris'",
                             experiment.spec.design.kind)
     if not args.fresh:  # fresh clears only once the run starts (in sweep())
-        prepare_out(out, experiment, resume=args.resume, fresh=False)
+        prepare_out(out, experiment, resume=args.resume, fresh=False,
+                    kind=FolderKind(args.command))
     return experiment, out
 
 
@@ -274,7 +276,7 @@ def sensitivity_command(args: argparse.Namespace) -> int:
     computed (the runs are kept)."""
     experiment, out = _sweep_inputs(args)
     progress = _progress(args)
-    with one_writer(out):  # no other sweep writes the folder until the figures are drawn
+    with one_writer(out, FolderKind.SENSITIVITY):  # no other sweep writes the folder until the figures are drawn
         try:
             result = sensitivity(experiment, out, backend=args.backend, workers=args.workers,
                                  scheduler=args.scheduler, resume=args.resume,

@@ -24,6 +24,7 @@ from sim.config.notes import print_notes
 from sim.config.plain import json_ready
 from sim.experiment.backends import resolve
 from sim.experiment.files import check_out_folder
+from sim.experiment.marker import FolderKind
 from sim.experiment.output import write_results_folder
 from sim.experiment.progress import Progress
 from sim.experiment.replicate import (
@@ -92,7 +93,7 @@ def run_command(args: argparse.Namespace) -> int:
     scenario = load_scenario(args.scenario, args.overrides)
     seed = scenario.scenario.seed if args.seed is None else args.seed
     out = args.out if args.out is not None else Path("results") / scenario.scenario.name
-    check_out_folder(out)
+    check_out_folder(out, FolderKind.RUN)
     print_notes(args.scenario, scenario)
     started = time.perf_counter()
     progress = Progress(args.reps, label="replications", quiet=args.quiet)

@@ -22,6 +22,7 @@ from sim.config.loading import scenario_hash
 from sim.config.notes import scenario_notes
 from sim.config.schema import Scenario
 from sim.experiment.files import atomic_folder
+from sim.experiment.marker import FolderKind
 from sim.experiment.replicate import kpi_table
 from sim.model.results import Results
 from sim.model.rng import STREAM_IDS
@@ -71,10 +72,11 @@ def write_results_folder(out: Path, scenario: Scenario, source: str, overrides: 
                          figures: Callable[[Path, Sequence[Results]], None] | None = None
                          ) -> Path:
     """Write ``kpis.csv``, ``daily.parquet``, ``reports.csv``, ``accounts.parquet`` (when
-    kept), ``manifest.json`` and figures into ``out``, atomically."""
+    kept), ``manifest.json``, the folder's marker and figures into ``out``, atomically (an
+    existing ``out`` must have passed :func:`~sim.experiment.files.check_out_folder`)."""
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
-    with atomic_folder(out) as staging:
+    with atomic_folder(out, FolderKind.RUN) as staging:
         kpi_table(results).to_csv(staging / "kpis.csv", index=False)
         daily = pd.concat([r.daily.assign(replication=r.replication) for r in results],
                           ignore_index=True)

@@ -27,6 +27,7 @@ from sim.experiment.backends import Backend
 from sim.experiment.design import analyse, design_points
 from sim.experiment.experiment_file import Design, Experiment, Factor, load_experiment
 from sim.experiment.files import atomic_write
+from sim.experiment.marker import FolderKind
 from sim.experiment.sweep import SweepResult, one_writer, sweep
 from sim.experiment.tasks import OK
 
@@ -99,9 +100,10 @@ def sensitivity(experiment: Experiment | str | Path, out: str | Path | None = No
     if kind not in ("sobol", "morris"):
         raise ScenarioError(experiment.source, "design.kind",
                             "sensitivity needs design kind 'sobol' or 'morris'", kind)
-    with one_writer(Path(out)) if out is not None else contextlib.nullcontext():
+    with one_writer(Path(out), FolderKind.SENSITIVITY) if out is not None else contextlib.nullcontext():
         swept = sweep(experiment, out, backend=backend, workers=workers, scheduler=scheduler,
-                      resume=resume, fresh=fresh, keep_daily=False, progress=progress)
+                      resume=resume, fresh=fresh, keep_daily=False, progress=progress,
+                      kind=FolderKind.SENSITIVITY)
         return _indices(experiment, swept, out)
 
 

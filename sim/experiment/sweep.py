@@ -35,8 +35,9 @@ import pandas as pd
 from sim.config.loading import ScenarioError
 from sim.experiment.backends import Backend, open_backend
 from sim.experiment.experiment_file import Experiment, load_experiment
-from sim.experiment.files import atomic_write, atomic_write_text, check_out_folder
+from sim.experiment.files import atomic_write, atomic_write_text, check_out_folder, mark_folder
 from sim.experiment.intervals import t_half_width
+from sim.experiment.marker import FIGURE_FILES, REPORT_FILE, FolderKind
 from sim.experiment.output import package_versions
 from sim.experiment.store import DAILY_DIR, STORE_FILE, RunStore, StoreError, read_key, writer_lock
 from sim.experiment.tasks import OK, PointTask, RunOutcome, run_point
@@ -82,16 +83,19 @@ def default_out(experiment: Experiment) -> Path:
     return Path("results") / experiment.name
 
 
-def prepare_out(out: Path, experiment: Experiment, *, resume: bool, fresh: bool) -> None:
+def prepare_out(out: Path, experiment: Experiment, *, resume: bool, fresh: bool,
+                kind: FolderKind = FolderKind.SWEEP) -> None:
     """Check ``out`` may receive this sweep; with ``fresh``, clear an earlier store.
 
-    Raises :class:`ScenarioError` (nothing written) when another sweep is writing the folder,
+    Raises :class:`ScenarioError` (nothing written) when the folder is not an empty folder or a
+    sweep's (:func:`~sim.experiment.files.check_out_folder`), when another sweep is writing it,
     when it holds another experiment's store, this one's without ``resume``/``fresh``, or a
-    ``runs.sqlite`` that is not a collectsim store (``fresh`` replaces it).
+    ``runs.sqlite`` that is not a collectsim store (``fresh`` replaces it). ``fresh`` removes
+    only files a sweep writes.
     """
     if resume and fresh:
         raise ScenarioError("--resume", None, "give either --resume or --fresh, not both")
-    check_out_folder(out)
+    check_out_folder(out, kind)
     if not out.is_dir():
         return
     with writer_lock(out):
@@ -99,10 +103,11 @@ def prepare_out(out: Path, experiment: Experiment, *, resume: bool, fresh: bool)
 
 
 @contextlib.contextmanager
-def one_writer(out: Path) -> Iterator[None]:
-    """Check ``out`` may hold results, then hold its one-writer lock for the block (a second
-    sweep on the folder is refused at once; see :func:`~sim.experiment.store.writer_lock`)."""
-    check_out_folder(out)
+def one_writer(out: Path, kind: FolderKind = FolderKind.SWEEP) -> Iterator[None]:
+    """Check ``out`` may hold results of ``kind``, then hold its one-writer lock for the block
+    (a second sweep on the folder is refused at once; see
+    :func:`~sim.experiment.store.writer_lock`)."""
+    check_out_folder(out, kind)
     with writer_lock(out):
         yield
 
@@ -124,8 +129,8 @@ def _check_store(out: Path, experiment: Experiment, *, resume: bool, fresh: bool
         shutil.rmtree(out / DAILY_DIR, ignore_errors=True)
         for file in OUTPUT_FILES:
             (out / file).unlink(missing_ok=True)
-        for stale in (*out.glob("*.png"), out / "report.html"):  # drawn from the old runs
-            stale.unlink(missing_ok=True)
+        for stale in (*FIGURE_FILES, REPORT_FILE):  # drawn from the old runs
+            (out / stale).unlink(missing_ok=True)
         return
     if key != experiment.key:
         what = (f"results of {name!r} for another scenario, design, seed or collectsim "
@@ -234,20 +239,23 @@ def sweep(experiment: Experiment | str | Path, out: str | Path | None = None, *,
           backend: str | Backend | None = None, workers: int | None = None,
           scheduler: str | None = None, resume: bool = False, fresh: bool = False,
           keep_daily: bool = True,
-          progress: Callable[[int, int, int], None] | None = None) -> SweepResult:
+          progress: Callable[[int, int, int], None] | None = None,
+          kind: FolderKind = FolderKind.SWEEP) -> SweepResult:
     """Run every (point, replication) of ``experiment`` not yet in the store at ``out``.
 
     ``out=None`` keeps the store in memory and writes nothing (for notebooks).
     ``progress(done, failed, total)`` is called as runs finish. Returns the tables as
-    DataFrames; the CSV files and manifest are written when ``out`` is given.
+    DataFrames; the CSV files and manifest are written when ``out`` is given, into a folder
+    marked as written by ``kind`` (a sweep, or a sensitivity analysis built on it).
     """
     if not isinstance(experiment, Experiment):
         experiment = load_experiment(experiment)
     folder = Path(out) if out is not None else None
     if folder is None:
         return _sweep(experiment, None, backend, workers, scheduler, keep_daily, progress)
-    with one_writer(folder):  # held until every file is written
-        prepare_out(folder, experiment, resume=resume, fresh=fresh)
+    with one_writer(folder, kind):  # held until every file is written
+        prepare_out(folder, experiment, resume=resume, fresh=fresh, kind=kind)
+        mark_folder(folder, kind)
         return _sweep(experiment, folder, backend, workers, scheduler, keep_daily, progress)
 
 

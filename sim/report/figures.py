@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from sim.experiment.files import atomic_write
+from sim.experiment.marker import FIGURE_FILES
 from sim.model.results import TOTAL, Results
 from sim.report import figures_experiment as fx
 from sim.report import figures_kpi as fk
@@ -36,10 +37,7 @@ __all__ = ["OKABE_ITO", "FigureSpec", "compare_figures", "folder_figures", "liqu
 liquidation_curve = fr.liquidation_curve
 
 # Every figure file name collectsim writes; a writer removes those that no longer apply.
-KNOWN_FIGURES = frozenset({
-    "liquidation_curve.png", "vintage_curves.png", "contact_funnel.png", "scorecard.png",
-    "tradeoff.png", "daily_operations.png", "differences.png", "sweep_heatmap.png",
-    "sweep_lines.png", "sweep_points.png", "sensitivity_indices.png"})
+KNOWN_FIGURES = FIGURE_FILES
 
 
 @dataclass(frozen=True)

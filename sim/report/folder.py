@@ -1,7 +1,8 @@
 """Reading a results folder back: what made it, its tables, and what is missing.
 
 :func:`open_folder` recognises the folders that ``collectsim run``, ``compare``, ``sweep`` and
-``sensitivity`` write (by their ``manifest.json``) and loads their tables into
+``sensitivity`` write (by the kind in their ``collectsim.json`` marker, or for folders
+written before the marker existed by their ``manifest.json``) and loads their tables into
 :class:`RunData`, :class:`CompareData` or :class:`SweepData` — the inputs of the figures
 (:mod:`sim.report.figures`) and of the HTML report (:mod:`sim.report.html`). It never writes.
 
@@ -27,12 +28,14 @@ import pandas as pd
 
 from sim.config.loading import ScenarioError
 from sim.experiment.intervals import t_half_width
+from sim.experiment.marker import FolderKind, read_marker
 from sim.experiment.replicate import kpi_columns, kpi_table, run_summary
 from sim.experiment.store import STORE_FILE, StoreError, daily_name, read_key, read_store
 from sim.model.kpis import KPI_NAMES
 from sim.model.results import TOTAL, Results
 
 NOT_RESULTS = "not a collectsim results folder (no manifest.json)"
+_SWEEPS = (FolderKind.SWEEP, FolderKind.SENSITIVITY)
 OK = "ok"
 
 
@@ -175,9 +178,10 @@ def open_folder(path: str | Path) -> ResultsFolder:
     if not folder.is_dir():
         raise ScenarioError(label, None, "no such folder" if not folder.exists()
                             else "not a folder")
+    kind = read_marker(folder)
     manifest_path = folder / "manifest.json"
     if not manifest_path.is_file():
-        if (folder / STORE_FILE).is_file():
+        if (folder / STORE_FILE).is_file() and kind in (None, *_SWEEPS):
             return _interrupted_sweep(folder)
         raise ScenarioError(label, None, NOT_RESULTS)
     try:
@@ -186,11 +190,13 @@ def open_folder(path: str | Path) -> ResultsFolder:
         raise ScenarioError(label, "manifest.json", f"cannot be read: {exc}") from None
     if not isinstance(manifest, dict):
         raise ScenarioError(label, "manifest.json", "is not a JSON object")
-    if "experiment" in manifest:
+    if kind in _SWEEPS or (kind is None and "experiment" in manifest):
         return _sweep_folder(folder, manifest)
-    if "scenarios" in manifest and "base" in manifest:
+    if kind is FolderKind.COMPARE or (kind is None and "scenarios" in manifest
+                                      and "base" in manifest):
         return _compare_folder(folder, manifest)
-    if "scenario" in manifest and "scenario_hash" in manifest:
+    if kind is FolderKind.RUN or (kind is None and "scenario" in manifest
+                                  and "scenario_hash" in manifest):
         return _run_folder(folder, manifest)
     raise ScenarioError(label, "manifest.json",
                         "not written by collectsim run, compare, sweep or sensitivity")

@@ -209,9 +209,10 @@ def test_rerun_replaces_the_folder_completely(tmp_path: Path) -> None:
     assert (out / "accounts.parquet").exists()
     first_entries = set(entries(out))
     first_kpis = (out / "kpis.csv").read_text()
-    (out / "leftover.txt").write_text("stale")
-    (out / "sub").mkdir()
-    (out / "sub" / "deep.txt").write_text("stale")
+    (out / "sub").mkdir()  # not written by collectsim: the folder is kept
+    status, _, stderr = _run_json(out)
+    assert status == 2 and "holds 'sub'" in stderr
+    (out / "sub").rmdir()
 
     status, second_stdout, stderr = _run_json(out)
     assert status == 0, stderr
