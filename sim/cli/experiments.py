@@ -276,7 +276,8 @@ def sensitivity_command(args: argparse.Namespace) -> int:
     computed (the runs are kept)."""
     experiment, out = _sweep_inputs(args)
     progress = _progress(args)
-    with one_writer(out, FolderKind.SENSITIVITY):  # no other sweep writes the folder until the figures are drawn
+    # no other sweep writes the folder until the figures are drawn
+    with one_writer(out, FolderKind.SENSITIVITY):
         try:
             result = sensitivity(experiment, out, backend=args.backend, workers=args.workers,
                                  scheduler=args.scheduler, resume=args.resume,

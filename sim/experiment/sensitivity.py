@@ -100,7 +100,9 @@ def sensitivity(experiment: Experiment | str | Path, out: str | Path | None = No
     if kind not in ("sobol", "morris"):
         raise ScenarioError(experiment.source, "design.kind",
                             "sensitivity needs design kind 'sobol' or 'morris'", kind)
-    with one_writer(Path(out), FolderKind.SENSITIVITY) if out is not None else contextlib.nullcontext():
+    lock = one_writer(Path(out), FolderKind.SENSITIVITY) if out is not None \
+        else contextlib.nullcontext()
+    with lock:
         swept = sweep(experiment, out, backend=backend, workers=workers, scheduler=scheduler,
                       resume=resume, fresh=fresh, keep_daily=False, progress=progress,
                       kind=FolderKind.SENSITIVITY)
