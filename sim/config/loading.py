@@ -27,11 +27,13 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from sim.config.reading import UnreadableFile, read_capped
 from sim.config.schema import Scenario
 
 MAX_EXTENDS_DEPTH = 16
 FIELD_IN_MESSAGE = re.compile(r"^([a-z_]+(?:\.[A-Za-z0-9_\-]+)*): (.*)$", re.DOTALL)
 MAX_FILE_BYTES = 16 * 1024 * 1024
+BYTE_ORDER_MARK = "\ufeff"
 
 
 class ScenarioError(ValueError):
@@ -68,22 +70,19 @@ def _short(value: Any, limit: int = 60) -> str:
 
 
 def read_toml(path: Path) -> dict[str, Any]:
-    """Read one TOML file, turning every failure into a :class:`ScenarioError`."""
+    """Read one TOML file, turning every failure into a :class:`ScenarioError`.
+
+    The file must be a regular file of at most :data:`MAX_FILE_BYTES` (checked while reading,
+    :func:`sim.config.reading.read_capped`); a UTF-8 byte-order mark at its start, as some
+    Windows editors write, is dropped.
+    """
     label = str(path)
     try:
-        if not path.exists():
-            raise ScenarioError(label, None, "file not found", unopenable=True)
-        if path.is_dir():
-            raise ScenarioError(label, None, "is a directory, not a scenario file",
-                                unopenable=True)
-        raw = path.read_bytes()
-    except OSError as exc:
-        raise ScenarioError(label, None, f"cannot read file: {exc.strerror}",
-                            unopenable=True) from None
-    if len(raw) > MAX_FILE_BYTES:
-        raise ScenarioError(label, None, f"file is larger than {MAX_FILE_BYTES} bytes")
+        raw = read_capped(path, MAX_FILE_BYTES)
+    except UnreadableFile as exc:
+        raise ScenarioError(label, None, exc.problem, unopenable=True) from None
     try:
-        text = raw.decode("utf-8")
+        text = raw.decode("utf-8").removeprefix(BYTE_ORDER_MARK)
     except UnicodeDecodeError:
         raise ScenarioError(label, None, "not a UTF-8 text file") from None
     try:

@@ -287,7 +287,7 @@ def _check_metrics(spec: ExperimentFile, base: Scenario, label: str) -> None:
 
 def _load_base(spec: ExperimentFile, base_dir: Path, label: str) -> tuple[str, Scenario]:
     path = base_dir / spec.experiment.scenario
-    if not path.is_file():
+    if not path.exists():
         raise ScenarioError(label, "experiment.scenario", "file not found",
                             spec.experiment.scenario)
     scenario = load_scenario(path)
