@@ -11,7 +11,9 @@ so it opens offline and survives being e-mailed. It holds, in this order:
    ``data-metric``, ``data-agency`` (or ``data-scenario`` / ``data-point``) and
    ``data-mean`` / ``data-ci95`` / ``data-sd`` / ``data-n`` attributes with the full-precision
    values of ``summary.csv``, so the report can be checked against the folder;
-4. the figures (those in the folder; any the folder lacks are drawn from its data);
+4. the figures: the folder's own PNG files (regular files, never symbolic links, at most
+   :data:`MAX_FIGURE_BYTES`, with the PNG signature; anything else is left out with a note),
+   and any the folder lacks drawn from its data;
 5. the scenario(s) as resolved, in collapsible ``<details>``;
 6. "How these numbers were made" (:mod:`sim.report.method`, after STRESS-DES) and the KPI
    definitions.
@@ -28,6 +30,7 @@ from pathlib import Path
 from typing import Any
 
 from sim.config.loading import ScenarioError
+from sim.config.reading import UnreadableFile, read_capped
 from sim.experiment.files import atomic_write
 from sim.report.figures import FigureSpec, compare_figures, run_figures, sweep_figures
 from sim.report.folder import ResultsFolder, open_folder
@@ -48,6 +51,8 @@ from sim.report.style import (
 from sim.report.tables import compare_tables, html_table, run_tables, sweep_tables
 
 REPORT_FILE = "report.html"
+MAX_FIGURE_BYTES = 20 * 1024 * 1024
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
 CSS = """
 :root { --ink: #1a1a1a; --muted: #5a5a5a; --line: #d8d8d8; --soft: #f4f4f4;
@@ -104,6 +109,27 @@ footer { margin-top: 40px; color: var(--muted); font-size: 12px; }
 # --------------------------------------------------------------------------- figures
 
 
+def folder_png(path: Path, notes: list[str]) -> bytes | None:
+    """The PNG image at ``path`` if the report may embed it, else None with a note why.
+
+    Only the folder's own files are embedded: a regular file (a symbolic link, which could
+    point at any file the user can read, is refused, as are devices and FIFOs) of at most
+    :data:`MAX_FIGURE_BYTES` that starts with the PNG signature.
+    """
+    if not path.exists() and not path.is_symlink():
+        return None
+    try:
+        png = read_capped(path, MAX_FIGURE_BYTES, follow_symlinks=False)
+    except UnreadableFile as exc:
+        notes.append(f"{path.name} is not embedded ({exc.problem}): a report embeds only "
+                     "the folder's own PNG files.")
+        return None
+    if not png.startswith(PNG_SIGNATURE):
+        notes.append(f"{path.name} is not embedded: it is not a PNG image.")
+        return None
+    return png
+
+
 def _figures(folder: ResultsFolder, notes: list[str]) -> str:
     specs: list[FigureSpec]
     if folder.run is not None:
@@ -118,12 +144,9 @@ def _figures(folder: ResultsFolder, notes: list[str]) -> str:
     named = set()
     for spec in specs:
         named.add(spec.name)
-        path = folder.path / spec.name
-        png: bytes | None = None
+        png = folder_png(folder.path / spec.name, notes)
         drawn = False
-        if path.is_file():
-            png = path.read_bytes()
-        else:
+        if png is None:
             buffer = io.BytesIO()
             try:
                 spec.draw(buffer)
@@ -137,8 +160,9 @@ def _figures(folder: ResultsFolder, notes: list[str]) -> str:
                                     "folder)" if drawn else f" ({spec.name})")))
     for path in sorted(folder.path.glob("*.png")):
         if path.name not in named:
-            parts.append(_figure(path.read_bytes(), path.stem.replace("_", " "),
-                                 f"({path.name})"))
+            png = folder_png(path, notes)
+            if png is not None:
+                parts.append(_figure(png, path.stem.replace("_", " "), f"({path.name})"))
     if not parts:
         return "<p class='note'>No figures: the folder's data do not allow any.</p>"
     return "".join(parts)

@@ -1,5 +1,6 @@
 """Files that never end, on the command line: ``/dev/zero`` as a scenario or as the parent an
-``extends`` names is refused with one line, before a byte is read.
+``extends`` names is refused with one line, before a byte is read; a ``*.png`` link to it in a
+results folder is left out of the report.
 
 Each command runs in a child process limited to a few GiB of address space and a minute, so a
 reader that does not stop fails the test (a ``MemoryError`` or a timeout) instead of taking
@@ -15,7 +16,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from support import assert_bad_input
+from support import BASELINE, TINY, assert_bad_input
 
 ADDRESS_SPACE_BYTES = 4 << 30
 
@@ -48,3 +49,14 @@ def test_extends_dev_zero_is_refused(tmp_path: Path, command: str) -> None:
     assert_bad_input(done.returncode, done.stdout, done.stderr,
                      f"error: {child}: extends: is a character device, not a regular file")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["child.toml"]
+
+
+@pytest.mark.slow
+def test_report_of_a_folder_with_a_png_link_to_dev_zero(tmp_path: Path) -> None:
+    out = tmp_path / "run"
+    made = _collectsim("run", BASELINE, *TINY, "--out", out, "--quiet", cwd=tmp_path)
+    assert made.returncode == 0, made.stderr
+    (out / "zero.png").symlink_to("/dev/zero")
+    done = _collectsim("report", out, cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert "zero.png is not embedded" in (out / "report.html").read_text()
