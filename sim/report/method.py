@@ -91,79 +91,108 @@ def toml_text(data: dict[str, Any]) -> str:
 # --------------------------------------------------------------------------- facts
 
 
+def _text(value: Any) -> str:
+    """Any value read from a manifest, as HTML text (escaped, quotes included)."""
+    return escape(str(value))
+
+
+def _number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
 def _percent(value: Any) -> str:
-    return f"{100 * float(value):g}%" if isinstance(value, int | float) else "?"
+    return f"{100 * float(value):g}%" if _number(value) else "?"
 
 
 def _money(value: Any) -> str:
-    return f"{float(value):,.0f}" if isinstance(value, int | float) else "?"
+    return f"{float(value):,.0f}" if _number(value) else "?"
+
+
+def _count(value: Any) -> str:
+    """A whole number with thousands separators; anything else escaped as it is."""
+    return f"{value:,}" if isinstance(value, int) and not isinstance(value, bool) \
+        else _text(value)
+
+
+def _days(value: Any) -> str:
+    """A number of days as ``%g``; anything else escaped as it is."""
+    return f"{value:g}" if _number(value) else _text(value)
+
+
+def _table(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
 
 
 def scenario_logic(scenario: dict[str, Any]) -> Rows:
     """What a resolved scenario sets up, in a few plain lines."""
     rows: Rows = []
-    portfolio = scenario.get("portfolio", {})
-    segments = portfolio.get("segments", {})
+    portfolio = _table(scenario.get("portfolio"))
+    segments = _table(portfolio.get("segments"))
     if portfolio:
-        parts = ", ".join(f"{escape(str(name))} {_percent(seg.get('share'))}"
+        parts = ", ".join(f"{_text(name)} {_percent(_table(seg).get('share'))}"
                           for name, seg in segments.items())
-        balance = portfolio.get("balance", {})
-        dpd = portfolio.get("days_past_due", {})
+        balance = _table(portfolio.get("balance"))
+        dpd = _table(portfolio.get("days_past_due"))
         rows.append(("Portfolio",
-                     f"{portfolio.get('accounts', 0):,} accounts; segments: {parts}; balance "
-                     f"lognormal, median {_money(balance.get('median'))} (currency units); "
-                     f"{dpd.get('low', '?')}–{dpd.get('high', '?')} days past due; APR "
-                     f"{_percent(portfolio.get('apr'))}."))
-    bank = scenario.get("bank", {})
-    info = scenario.get("scenario", {})
+                     f"{_count(portfolio.get('accounts', 0))} accounts; segments: {parts}; "
+                     f"balance lognormal, median {_money(balance.get('median'))} (currency "
+                     f"units); {_text(dpd.get('low', '?'))}–{_text(dpd.get('high', '?'))} days "
+                     f"past due; APR {_percent(portfolio.get('apr'))}."))
+    bank = _table(scenario.get("bank"))
+    info = _table(scenario.get("scenario"))
     if bank:
-        horizon = info.get("horizon_days", "?")
+        horizon = _text(info.get("horizon_days", "?"))
         if bank.get("placement") == "flow":
-            placement = (f"a flow of {bank.get('vintages')} vintages, one every "
-                         f"{bank.get('vintage_every_days')} days")
+            placement = (f"a flow of {_text(bank.get('vintages'))} vintages, one every "
+                         f"{_text(bank.get('vintage_every_days'))} days")
         else:
             placement = "one batch at day 0"
-        allocation = bank.get("allocation", {})
+        allocation = _table(bank.get("allocation"))
         rows.append(("Placement",
                      f"{placement}; each account is placed for {horizon} days, then recalled; "
-                     f"data handed over after {bank.get('transfer_delay_days', '?')} days "
+                     f"data handed over after {_text(bank.get('transfer_delay_days', '?'))} "
+                     "days "
                      f"(valid phone {_percent(bank.get('phone_valid'))}, e-mail "
                      f"{_percent(bank.get('email_valid'))}); allocation "
                      f"{escape(str(allocation.get('method', '?')))}."))
     agencies = scenario.get("agencies", [])
-    if agencies:
+    if isinstance(agencies, list) and agencies:
         items = []
-        for agency in agencies:
+        for agency in map(_table, agencies):
             fee = ("salaried in-house team" if agency.get("kind") == "in_house"
                    else f"commission {_percent(agency.get('commission'))}"
                    + (" (tiered)" if agency.get("commission_tiers") else ""))
             share = agency.get("share")
-            items.append(f"<b>{escape(str(agency.get('name')))}</b>"
+            items.append(f"<b>{_text(agency.get('name'))}</b>"
                          + (f" ({_percent(share)} of accounts)" if share is not None else "")
-                         + f": {agency.get('collectors', '?')} collectors, {fee}, tone "
-                           f"{agency.get('tone', '?')}, compliance "
+                         + f": {_text(agency.get('collectors', '?'))} collectors, {fee}, tone "
+                           f"{_text(agency.get('tone', '?'))}, compliance "
                            f"{_percent(agency.get('compliance'))}, analytics AUC "
-                           f"{agency.get('analytics_auc', '?')}")
+                           f"{_text(agency.get('analytics_auc', '?'))}")
         rows.append(("Agencies", "; ".join(items) + "."))
-    rules = scenario.get("rules", {})
+    rules = _table(scenario.get("rules"))
     if rules:
         caps = []
         if rules.get("max_calls_per_7_days"):
-            caps.append(f"at most {rules['max_calls_per_7_days']} calls in 7 days")
+            caps.append(f"at most {_text(rules['max_calls_per_7_days'])} calls in 7 days")
         if rules.get("quiet_days_after_conversation"):
-            caps.append(f"{rules['quiet_days_after_conversation']:g} quiet days after a "
+            caps.append(f"{_days(rules['quiet_days_after_conversation'])} quiet days after a "
                         "conversation")
         if rules.get("max_conversations_per_day"):
-            caps.append(f"at most {rules['max_conversations_per_day']} conversations a day")
+            caps.append(f"at most {_text(rules['max_conversations_per_day'])} conversations "
+                        "a day")
         if rules.get("max_unanswered_per_day"):
-            caps.append(f"at most {rules['max_unanswered_per_day']} unanswered dials a day")
+            caps.append(f"at most {_text(rules['max_unanswered_per_day'])} unanswered dials "
+                        "a day")
         if rules.get("breathing_space_days"):
-            caps.append(f"{rules['breathing_space_days']:g}-day breathing space on request")
-        window = f"contact {rules.get('window_start', '?')}–{rules.get('window_end', '?')}"
+            caps.append(f"{_days(rules['breathing_space_days'])}-day breathing space on "
+                        "request")
+        window = (f"contact {_text(rules.get('window_start', '?'))}–"
+                  f"{_text(rules.get('window_end', '?'))}")
         rows.append(("Contact rules",
-                     f"regime {escape(str(rules.get('regime', '?')))}: {window}"
+                     f"regime {_text(rules.get('regime', '?'))}: {window}"
                      + ("; " + "; ".join(caps) if caps else "") + "."))
-    behaviour = scenario.get("behaviour", {})
+    behaviour = _table(scenario.get("behaviour"))
     if behaviour:
         model = behaviour.get("model", "stage")
         rows.append(("Borrower behaviour",
@@ -181,6 +210,17 @@ def scope_html() -> str:
             f"<div><h4>Not modelled</h4><ul>{missing}</ul></div></div>")
 
 
+def _list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else []
+
+
+def _joined(values: Any) -> str:
+    """A list of values read from a manifest, comma-separated and escaped."""
+    if not isinstance(values, list):
+        return _text(values)
+    return _text(", ".join(str(v) for v in values))
+
+
 def _versions(versions: dict[str, Any]) -> str:
     if not versions:
         return "unknown (not in manifest.json)"
@@ -194,7 +234,7 @@ def _seconds(value: Any) -> str:
 
 
 def _streams(manifest: dict[str, Any]) -> str:
-    streams = manifest.get("random_streams", {})
+    streams = _table(manifest.get("random_streams"))
     scheme = streams.get("seeding") or manifest.get("seed_scheme") \
         or manifest.get("common_random_numbers")
     names = streams.get("streams", {})
@@ -218,20 +258,19 @@ def method_rows(kind: str, manifest: dict[str, Any], question: str,
     if kind == "run":
         data.append(("Scenario file", escape(str(manifest.get("scenario_file", "?")))))
         overrides = manifest.get("overrides") or []
-        data.append(("Overrides (--set)", escape(", ".join(overrides)) if overrides
-                     else "none"))
+        data.append(("Overrides (--set)", _joined(overrides) if overrides else "none"))
         data.append(("Scenario hash", f"<code>{escape(str(manifest.get('scenario_hash')))}"
                                       "</code> (SHA-256 of the resolved scenario)"))
     elif kind == "compare":
-        for item in manifest.get("scenarios", []):
+        for item in map(_table, _list(manifest.get("scenarios"))):
             data.append((f"Scenario '{item.get('label')}'",
                          f"{escape(str(item.get('file')))}; hash <code>"
                          f"{escape(str(item.get('hash')))}</code>"))
         overrides = manifest.get("overrides") or []
         data.append(("Overrides (--set, every scenario)",
-                     escape(", ".join(overrides)) if overrides else "none"))
+                     _joined(overrides) if overrides else "none"))
     else:
-        resolved = manifest.get("experiment", {})
+        resolved = _table(manifest.get("experiment"))
         data.append(("Experiment file", escape(str(resolved.get("file", "unknown")))))
         data.append(("Base scenario", escape(str(resolved.get("scenario_file", "unknown")))
                      + (f"; hash <code>{escape(str(resolved.get('base_scenario_hash')))}"
@@ -245,38 +284,39 @@ def method_rows(kind: str, manifest: dict[str, Any], question: str,
                                 "parameters without a public figure are marked as assumptions"))
     notes = manifest.get("notes") or []
     if notes:
-        data.append(("Settings without effect", "<br>".join(escape(str(n)) for n in notes)))
+        data.append(("Settings without effect", "<br>".join(_text(n) for n in _list(notes))))
     experimentation: Rows = list(extra)
     if scenario:
-        info = scenario.get("scenario", {})
-        bank = scenario.get("bank", {})
+        info = _table(scenario.get("scenario"))
+        bank = _table(scenario.get("bank"))
         horizon = info.get("horizon_days", "?")
         length = horizon
-        if bank.get("placement") == "flow" and isinstance(horizon, int):
-            length = (int(bank.get("vintages", 1)) - 1) * int(bank.get("vintage_every_days", 0)) \
-                + horizon
-        experimentation.append(("Run length", f"{horizon} days of placement per account "
-                                f"({length} days from the first placement to the last "
-                                f"recall), starting {escape(str(info.get('start_date', '?')))}"))
+        vintages, every = bank.get("vintages", 1), bank.get("vintage_every_days", 0)
+        if bank.get("placement") == "flow" and all(isinstance(v, int)
+                                                   for v in (horizon, vintages, every)):
+            length = (vintages - 1) * every + horizon
+        experimentation.append(("Run length", f"{_text(horizon)} days of placement per "
+                                f"account ({_text(length)} days from the first placement to "
+                                f"the last recall), starting "
+                                f"{_text(info.get('start_date', '?'))}"))
     experimentation.append(("Warm-up", "none: a terminating simulation — every placement "
                                        "starts with no account worked and ends at recall"))
     experimentation.append(("Random numbers", _streams(manifest)))
     implementation: Rows = [
         ("Software", "collectsim (Python; SimPy for collectors and queues, numpy arrays for "
                      "accounts, integer cents for money)"),
-        ("Versions", _versions(manifest.get("versions", {}))),
+        ("Versions", _versions(_table(manifest.get("versions")))),
         ("Command", f"<code>{escape(str(manifest.get('command', 'unknown')))}</code>"),
     ]
-    timings = manifest.get("timings", {})
+    timings = _table(manifest.get("timings"))
     timing = f"total {_seconds(timings.get('total_seconds'))}"
-    per = [t for t in timings.get("replication_seconds", []) or []
-           if isinstance(t, int | float)]
+    per = [t for t in _list(timings.get("replication_seconds")) if _number(t)]
     if per:
         timing += f"; {_seconds(sum(per) / len(per))} per replication on average"
     implementation.append(("Timings", timing))
     if manifest.get("backend"):
         implementation.append(("Backend", escape(str(manifest["backend"]))))
-    version = manifest.get("versions", {}).get("collectsim", "unknown")
+    version = _table(manifest.get("versions")).get("collectsim", "unknown")
     access: Rows = [("Code", f"collectsim {escape(str(version))}, open source; the command "
                               "above on the same version reproduces these numbers exactly "
                               "(results do not depend on the backend or number of workers)")]
@@ -287,11 +327,11 @@ def method_rows(kind: str, manifest: dict[str, Any], question: str,
 
 def design_rows(manifest: dict[str, Any]) -> Rows:
     """Experimentation facts of a sweep or sensitivity analysis."""
-    resolved = manifest.get("experiment", {})
-    spec = resolved.get("experiment", {})
-    info = spec.get("experiment", {})
-    design = spec.get("design", {})
-    runs = manifest.get("runs", {})
+    resolved = _table(manifest.get("experiment"))
+    spec = _table(resolved.get("experiment"))
+    info = _table(spec.get("experiment"))
+    design = _table(spec.get("design"))
+    runs = _table(manifest.get("runs"))
     rows: Rows = []
     kind = design.get("kind", "?")
     relevant = {"lhs": ("samples", "seed"),
@@ -299,25 +339,25 @@ def design_rows(manifest: dict[str, Any]) -> Rows:
                 "morris": ("samples", "levels", "seed", "resamples", "confidence")}
     detail = [f"{key} {design[key]}" for key in relevant.get(kind, ())
               if design.get(key) is not None]
-    rows.append(("Design", f"{escape(str(kind))}" + (f" ({escape(', '.join(detail))})"
-                                                      if detail and kind != "grid" else "")
-                 + f"; {resolved.get('points', '?')} design points"))
+    rows.append(("Design", f"{_text(kind)}" + (f" ({_text(', '.join(detail))})"
+                                                if detail and kind != "grid" else "")
+                 + f"; {_text(resolved.get('points', '?'))} design points"))
     factors = []
-    for factor in spec.get("factors", []):
+    for factor in map(_table, _list(spec.get("factors"))):
         what = factor.get("levels") if factor.get("levels") is not None \
             else f"bounds {factor.get('bounds')}"
         factors.append(f"<code>{escape(str(factor.get('name') or factor.get('path')))}</code>"
                        f" = {escape(str(factor.get('path')))}: {escape(str(what))}")
     rows.append(("Factors", "<br>".join(factors) or "unknown"))
-    rows.append(("Replications", f"{manifest.get('replications', '?')} per design point "
-                                 f"(runs: {runs.get('total', '?')} in the design, "
-                                 f"{runs.get('failed', '?')} failed)"))
-    rows.append(("Seed", f"{resolved.get('seed', '?')}, the same for every point (common "
-                         "random numbers: points differ only by their factors)"))
+    rows.append(("Replications", f"{_text(manifest.get('replications', '?'))} per design "
+                                 f"point (runs: {_text(runs.get('total', '?'))} in the design, "
+                                 f"{_text(runs.get('failed', '?'))} failed)"))
+    rows.append(("Seed", f"{_text(resolved.get('seed', '?'))}, the same for every point "
+                         "(common random numbers: points differ only by their factors)"))
     metrics = info.get("metrics", [])
     agency = info.get("agency", "total")
-    rows.append(("Reported", f"{escape(', '.join(metrics))} for "
-                             f"{escape(agency if isinstance(agency, str) else ', '.join(agency))}"))
+    rows.append(("Reported", f"{_joined(metrics)} for "
+                             f"{_text(agency) if isinstance(agency, str) else _joined(agency)}"))
     return rows
 
 
@@ -325,15 +365,15 @@ def run_rows(manifest: dict[str, Any]) -> Rows:
     """Experimentation facts of a ``run``."""
     replications = manifest.get("replications", [])
     count = len(replications) if isinstance(replications, list) else replications
-    return [("Replications", f"{count} (replications {_span(replications)} of seed "
-                             f"{manifest.get('seed', '?')}); each replication draws its own "
-                             "portfolio and random streams")]
+    return [("Replications", f"{_text(count)} (replications {_text(_span(replications))} of "
+                             f"seed {_text(manifest.get('seed', '?'))}); each replication "
+                             "draws its own portfolio and random streams")]
 
 
 def compare_rows(manifest: dict[str, Any]) -> Rows:
     """Experimentation facts of a ``compare``."""
-    return [("Replications", f"{manifest.get('reps', '?')} per scenario, seed "
-                             f"{manifest.get('seed', '?')} for every scenario"),
+    return [("Replications", f"{_text(manifest.get('reps', '?'))} per scenario, seed "
+                             f"{_text(manifest.get('seed', '?'))} for every scenario"),
             ("Pairing", "common random numbers: replication r of every scenario uses the same "
                         "streams, so differences are estimated replication by replication "
                         "(paired t intervals), beside the Welch intervals independent runs "
@@ -344,6 +384,7 @@ def compare_rows(manifest: dict[str, Any]) -> Rows:
 def _span(values: Sequence[Any] | Any) -> str:
     if not isinstance(values, list) or not values:
         return "?"
-    if values == list(range(values[0], values[0] + len(values))):
+    if isinstance(values[0], int) and values == list(range(values[0],
+                                                           values[0] + len(values))):
         return f"{values[0]}–{values[-1]}" if len(values) > 1 else str(values[0])
     return ", ".join(map(str, values))

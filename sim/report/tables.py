@@ -292,8 +292,8 @@ def sweep_tables(folder: ResultsFolder) -> str:
         for record in failed_runs.head(MAX_FAILED_ROWS).to_dict("records"):
             cells = "".join(f"<td class='num'>{escape(_level(record.get(f)))}</td>"
                             for f in data.factors if f in failed_runs.columns)
-            rows.append(f"<tr><td class='num'>{record['point']}</td>"
-                        f"<td class='num'>{record['replication']}</td>{cells}"
+            rows.append(f"<tr><td class='num'>{escape(str(record['point']))}</td>"
+                        f"<td class='num'>{escape(str(record['replication']))}</td>{cells}"
                         f"<td>{escape(one_line(str(record.get('error') or '')))}</td></tr>")
         headers = ["point", "replication", *[f"<code>{escape(f)}</code>" for f in data.factors
                                              if f in failed_runs.columns], "error"]
@@ -333,7 +333,8 @@ def _indices_table(indices: pd.DataFrame) -> str:
                                conf=_full(record.get(conf)) if conf else "nan")
                 cells += f"<td class='num'{attrs}>{escape(text)}</td>"
             noise = record.get("noise_share")
-            cells += f"<td class='num'>{'–' if _is_nan(noise) else f'{100 * noise:.1f}%'}</td>"
+            cells += (f"<td class='num'>{'–' if _is_nan(noise) else f'{100 * float(noise):.1f}%'}"
+                      "</td>")
             rows.append(f"<tr><td>{escape(kpi_label(str(metric), False))}<br><code>"
                         f"{escape(str(metric))}</code></td><td><code>"
                         f"{escape(str(record['factor']))}</code></td>{cells}</tr>")
