@@ -27,6 +27,7 @@ import numpy as np
 import pandas as pd
 
 from sim.config.loading import ScenarioError
+from sim.config.reading import UnreadableFile, read_capped
 from sim.experiment.intervals import t_half_width
 from sim.experiment.marker import FolderKind, read_marker
 from sim.experiment.replicate import kpi_columns, kpi_table, run_summary
@@ -36,6 +37,7 @@ from sim.model.results import TOTAL, Results
 
 NOT_RESULTS = "not a collectsim results folder (no manifest.json)"
 _SWEEPS = (FolderKind.SWEEP, FolderKind.SENSITIVITY)
+MAX_MANIFEST_BYTES = 64 * 1024 * 1024
 OK = "ok"
 
 
@@ -185,8 +187,11 @@ def open_folder(path: str | Path) -> ResultsFolder:
             return _interrupted_sweep(folder)
         raise ScenarioError(label, None, NOT_RESULTS)
     try:
-        manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        manifest = json.loads(read_capped(manifest_path, MAX_MANIFEST_BYTES,
+                                          follow_symlinks=False).decode("utf-8"))
+    except UnreadableFile as exc:
+        raise ScenarioError(label, "manifest.json", f"cannot be read: {exc.problem}") from None
+    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
         raise ScenarioError(label, "manifest.json", f"cannot be read: {exc}") from None
     if not isinstance(manifest, dict):
         raise ScenarioError(label, "manifest.json", "is not a JSON object")
@@ -204,6 +209,10 @@ def open_folder(path: str | Path) -> ResultsFolder:
 
 def _optional(folder: Path, name: str, notes: list[str], why: str) -> pd.DataFrame | None:
     path = folder / name
+    if path.is_symlink():
+        notes.append(f"{name} is not read (a symbolic link: a report reads only the folder's "
+                     f"own files): {why}.")
+        return None
     if not path.is_file():
         notes.append(f"{name} is missing: {why}.")
         return None

@@ -1,4 +1,7 @@
-"""``collectsim report`` embeds only a results folder's own PNG files.
+"""``collectsim report`` reads only a results folder's own files, and embeds only its PNGs.
+
+``manifest.json`` and the data files must be the folder's own regular files: a symbolic link
+(which could point at a secrets file the user can read) is not followed.
 
 A figure is embedded only if it is a regular file in the folder (never a symbolic link, which
 could point at any file the user can read), at most ``MAX_FIGURE_BYTES``, starting with the PNG
@@ -112,3 +115,25 @@ def test_the_folders_own_figures_are_still_embedded(folder: Path) -> None:
     figures = sorted(p.read_bytes() for p in folder.glob("*.png"))
     assert figures
     assert sorted(_embedded(_report(folder))) == figures
+
+
+def test_data_file_that_is_a_symlink_is_not_read(folder: Path, tmp_path: Path) -> None:
+    outside = tmp_path / "secret.csv"
+    outside.write_text("replication,agency,recovery_rate\n0,AKIA-secret-agency,0.5\n")
+    (folder / "kpis.csv").unlink()
+    (folder / "kpis.csv").symlink_to(outside)
+    html = _report(folder)
+    assert "AKIA-secret-agency" not in html
+    assert "kpis.csv is not read (a symbolic link" in html
+
+
+def test_manifest_that_is_a_symlink_is_refused(folder: Path, tmp_path: Path) -> None:
+    outside = tmp_path / "secret.json"
+    outside.write_text((folder / "manifest.json").read_text())
+    (folder / "manifest.json").unlink()
+    (folder / "manifest.json").symlink_to(outside)
+    status, out, err = call(["report", folder])
+    assert (status, out) == (2, "")
+    assert err == (f"error: {folder}: manifest.json: cannot be read: is a symbolic link, "
+                   "not a regular file\n")
+    assert not (folder / "report.html").exists()
