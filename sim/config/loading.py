@@ -12,6 +12,20 @@ prints: ``<file>: <dotted.field>: <what is wrong> (got <value>)``.
 Merging rules for ``extends``: tables merge key by key, recursively; ``[[agencies]]`` merge by
 ``name`` (a child entry with an existing name updates that agency, a new name appends one, and
 ``drop = true`` removes one); any other value in the child replaces the parent's.
+
+Every file is read as a regular file of at most 16 MB (:mod:`sim.config.reading`): a FIFO, a
+device or a directory is refused before anything is read. A UTF-8 byte-order mark is dropped.
+
+An ``extends`` may name any file, but one outside the folder of the file that starts the chain
+(an absolute path, or ``../`` leading out of it) prints ``note: <file>: extends reads <path>,
+outside the folder of …`` on stderr, so a scenario shared by someone else cannot read a file
+elsewhere unnoticed.
+
+Which values an error line shows: only values the user wrote — in the file they named, or with
+``--set``. A problem with a key or value that came from an inherited file (an ``extends``
+parent, at any depth) is reported against that file by its dotted name, without ``(got …)``:
+an ``extends`` pointing at a secrets file in TOML form must not copy a secret into a terminal
+or a log. Which file set which value is tracked through the merge, agencies by name.
 """
 
 from __future__ import annotations
@@ -20,6 +34,7 @@ import copy
 import hashlib
 import json
 import re
+import sys
 import tomllib
 from collections.abc import Iterable, Mapping
 from pathlib import Path
@@ -93,12 +108,20 @@ def read_toml(path: Path) -> dict[str, Any]:
         raise ScenarioError(label, None, "invalid TOML: nested too deeply") from None
 
 
-def _resolve_extends(path: Path, chain: tuple[Path, ...] = ()) -> dict[str, Any]:
+Origins = dict[tuple[str, ...], str | None]  # None: the file the user named, or --set
+
+
+def _resolve_extends(path: Path, chain: tuple[Path, ...] = (),
+                     origins: Origins | None = None) -> dict[str, Any]:
+    """The merged data of ``path`` and its ``extends`` chain; ``origins`` (if given) gets
+    the file that set each table and value, by path (agencies by name)."""
+    origins = {} if origins is None else origins
     try:
         path = path.resolve() if path.exists() else path
     except OSError as exc:
         where, field = (str(chain[-1]), "extends") if chain else (str(path), None)
-        raise ScenarioError(where, field, f"cannot open: {exc.strerror}", path.name) from None
+        raise ScenarioError(where, field, f"cannot open: {exc.strerror}",
+                            path.name if len(chain) <= 1 else None) from None
     if path in chain:
         cycle = " -> ".join(p.name for p in (*chain, path))
         raise ScenarioError(str(chain[-1]), "extends", f"cyclic extends: {cycle}")
@@ -106,48 +129,76 @@ def _resolve_extends(path: Path, chain: tuple[Path, ...] = ()) -> dict[str, Any]
         raise ScenarioError(str(chain[-1]), "extends",
                             f"extends chain deeper than {MAX_EXTENDS_DEPTH} files")
     data = read_toml(path)
+    echo = not chain  # values are shown only from the file the user named
+    source = None if echo else str(path)
     parent_name = data.pop("extends", None)
     if parent_name is None:
+        _record_origins(origins, data, source)
         return data
     if not isinstance(parent_name, str) or not parent_name:
-        raise ScenarioError(str(path), "extends", "must be a file name", parent_name)
+        raise ScenarioError(str(path), "extends", "must be a file name",
+                            parent_name if echo else None)
     parent_path = path.parent / parent_name
     try:
-        parent = _resolve_extends(parent_path, (*chain, path))
+        parent = _resolve_extends(parent_path, (*chain, path), origins)
     except ScenarioError as exc:
         if exc.file == str(parent_path) and exc.unopenable:
-            raise ScenarioError(str(path), "extends", exc.problem, parent_name) from None
+            raise ScenarioError(str(path), "extends", exc.problem,
+                                parent_name if echo else None) from None
         raise
-    return merge(parent, data, str(path))
+    root = (chain[0] if chain else path).parent
+    if not parent_path.resolve().is_relative_to(root):
+        print(f"note: {path}: extends reads {parent_path.resolve()}, outside the folder "
+              f"of {(chain[0] if chain else path).name} ({root})", file=sys.stderr)
+    _record_origins(origins, data, source)
+    return merge(parent, data, str(path), echo=echo)
+
+
+def _record_origins(origins: Origins, data: Mapping[str, Any], label: str | None,
+                    prefix: tuple[str, ...] = ()) -> None:
+    for key, value in data.items():
+        where = (*prefix, str(key))
+        origins[where] = label
+        if key == "agencies" and not prefix and isinstance(value, list):
+            for entry in value:
+                if isinstance(entry, dict) and isinstance(entry.get("name"), str):
+                    origins[(*where, entry["name"])] = label
+                    _record_origins(origins, entry, label, (*where, entry["name"]))
+        elif isinstance(value, dict):
+            _record_origins(origins, value, label, where)
 
 
 # --------------------------------------------------------------------------- merging
 
 
-def merge(parent: Mapping[str, Any], child: Mapping[str, Any], label: str) -> dict[str, Any]:
-    """Merge ``child`` over ``parent`` following the rules in the module docstring."""
+def merge(parent: Mapping[str, Any], child: Mapping[str, Any], label: str, *,
+          echo: bool = True) -> dict[str, Any]:
+    """Merge ``child`` over ``parent`` following the rules in the module docstring; an error
+    names ``label`` and shows the offending value only if ``echo``."""
     result = copy.deepcopy(dict(parent))
     for key, value in child.items():
         if key == "agencies" and isinstance(value, list) and isinstance(result.get(key), list):
-            result[key] = _merge_agencies(result[key], value, label)
+            result[key] = _merge_agencies(result[key], value, label, echo)
         elif isinstance(value, dict) and isinstance(result.get(key), dict):
-            result[key] = merge(result[key], value, label)
+            result[key] = merge(result[key], value, label, echo=echo)
         else:
             result[key] = copy.deepcopy(value)
     return result
 
 
-def _merge_agencies(parent: list[Any], child: list[Any], label: str) -> list[Any]:
+def _merge_agencies(parent: list[Any], child: list[Any], label: str, echo: bool) -> list[Any]:
     merged = [copy.deepcopy(a) for a in parent]
     for index, entry in enumerate(child):
         if not isinstance(entry, dict) or "name" not in entry:
-            raise ScenarioError(label, f"agencies.{index}", "each agency needs a name", entry)
+            raise ScenarioError(label, f"agencies.{index}", "each agency needs a name",
+                                entry if echo else None)
         name = entry["name"]
         position = next((i for i, a in enumerate(merged)
                          if isinstance(a, dict) and a.get("name") == name), None)
         drop = entry.get("drop", False)
         if not isinstance(drop, bool):
-            raise ScenarioError(label, f"agencies.{name}.drop", "must be true or false", drop)
+            raise ScenarioError(label, f"agencies.{name}.drop", "must be true or false",
+                                drop if echo else None)
         entry = {k: v for k, v in entry.items() if k != "drop"}
         if drop:
             if position is None:
@@ -158,7 +209,7 @@ def _merge_agencies(parent: list[Any], child: list[Any], label: str) -> list[Any
         if position is None:
             merged.append(copy.deepcopy(entry))
         else:
-            merged[position] = merge(merged[position], entry, label)
+            merged[position] = merge(merged[position], entry, label, echo=echo)
     return merged
 
 
@@ -214,6 +265,10 @@ def apply_override(data: dict[str, Any], parts: list[str], value: Any, label: st
 
 def _field_path(loc: Iterable[Any], data: Mapping[str, Any]) -> str:
     """Dotted path for a pydantic error location, naming agencies rather than indexing them."""
+    return ".".join(_field_parts(loc, data))
+
+
+def _field_parts(loc: Iterable[Any], data: Mapping[str, Any]) -> list[str]:
     parts: list[str] = []
     node: Any = data
     for item in loc:
@@ -225,16 +280,30 @@ def _field_path(loc: Iterable[Any], data: Mapping[str, Any]) -> str:
         else:
             parts.append(str(item))
             node = node.get(item) if isinstance(node, dict) else None
-    return ".".join(parts)
+    return parts
 
 
-def validate(data: Mapping[str, Any], label: str) -> Scenario:
-    """Validate a merged dictionary, raising the first problem as a :class:`ScenarioError`."""
+def _inherited_from(parts: list[str], origins: Origins) -> str | None:
+    """The inherited file that set the value at ``parts`` (None: the user's file or --set)."""
+    for end in range(len(parts), 0, -1):
+        if tuple(parts[:end]) in origins:
+            return origins[tuple(parts[:end])]
+    return None
+
+
+def validate(data: Mapping[str, Any], label: str, origins: Origins | None = None) -> Scenario:
+    """Validate a merged dictionary, raising the first problem as a :class:`ScenarioError`.
+
+    With ``origins`` (from the ``extends`` chain), a bad value set by an inherited file is
+    reported against that file, without its value.
+    """
     try:
         return Scenario.model_validate(data)
     except ValidationError as exc:
         error = exc.errors(include_url=False)[0]
-        field = _field_path(error["loc"], data) or None
+        parts = _field_parts(error["loc"], data)
+        field = ".".join(parts) or None
+        inherited = _inherited_from(parts, origins or {})
         message = str(error["msg"])
         for prefix in ("Value error, ", "Assertion failed, "):
             message = message.removeprefix(prefix)
@@ -247,8 +316,13 @@ def validate(data: Mapping[str, Any], label: str) -> Scenario:
         if located:  # a check across fields names its own: "window_start: ..."
             inner, message = located.group(1), located.group(2)
             field = f"{field}.{inner}" if field else inner
+            inherited = _inherited_from([*parts, *inner.split(".")], origins or {})
+            if inherited is not None:
+                label, message = inherited, message.split(" (got ")[0]
             return _raise(label, field, message, None, show=False)
         show = "(got " not in message
+        if inherited is not None:
+            label, show, message = inherited, False, message.split(" (got ")[0]
         return _raise(label, field, message[:1].lower() + message[1:], error.get("input"), show)
 
 
@@ -261,11 +335,13 @@ def _raise(label: str, field: str | None, message: str, got: Any, show: bool) ->
 def load_scenario(path: str | Path, overrides: Iterable[str] = ()) -> Scenario:
     """Read, merge, override and validate a scenario file."""
     path = Path(path)
-    data = _resolve_extends(path)
+    origins: Origins = {}
+    data = _resolve_extends(path, origins=origins)
     for text in overrides:
         parts, value = parse_override(text)
         apply_override(data, parts, value, str(path))
-    return validate(data, str(path))
+        origins[tuple(parts)] = None
+    return validate(data, str(path), origins)
 
 
 def scenario_hash(scenario: Scenario) -> str:
