@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from pydantic import field_validator, model_validator
 
+from sim.config.schema import limits
 from sim.config.schema.agency import Agency, Channel, Shift
 from sim.config.schema.bank import Allocation, Bank, Route
 from sim.config.schema.behaviour import (
@@ -29,6 +30,7 @@ from sim.config.schema.common import (
     WORKWEEK,
     Clock,
     Finite,
+    Money,
     Name,
     NonNegative,
     Positive,
@@ -63,6 +65,7 @@ __all__ = [
     "DaysPastDueDistribution",
     "Finite",
     "HawkesParameters",
+    "Money",
     "Name",
     "NonNegative",
     "Portfolio",
@@ -111,6 +114,29 @@ class Scenario(Strict):
         if duplicates:
             raise ValueError(f"agency names must be unique (got {', '.join(duplicates)} twice)")
         return agencies
+
+    @model_validator(mode="after")
+    def _within_limits(self) -> Scenario:
+        """Money exact in cents and dates representable (:mod:`sim.config.schema.limits`)."""
+        info, bank, portfolio = self.scenario, self.bank, self.portfolio
+        second = bank.second_placement is not None
+        days = limits.program_days(info.horizon_days, bank.vintages, bank.vintage_every_days,
+                                   second)
+        end = limits.last_date(info.start_date, days + bank.follow_up_days)
+        if end is None:
+            raise ValueError(f"scenario.start_date: the program and its follow-up run "
+                             f"{days + bank.follow_up_days} days, past the last supported date "
+                             f"{limits.LAST_DATE} (got {info.start_date})")
+        accrual = (2 if second else 1) * info.horizon_days
+        worst = limits.worst_portfolio_cents(portfolio.accounts, portfolio.balance.max,
+                                             portfolio.apr, portfolio.late_fee, accrual)
+        if worst > limits.MAX_PORTFOLIO_CENTS:
+            raise ValueError(
+                f"portfolio.balance.max: {portfolio.accounts} accounts at this balance, with "
+                f"interest and late fees over {accrual} days, could owe {worst / 100:.3g} "
+                f"currency units, beyond the {limits.MAX_PORTFOLIO_CENTS / 100:.3g} where cents "
+                f"stay exact (got {portfolio.balance.max:g})")
+        return self
 
     @model_validator(mode="after")
     def _allocation_consistent(self) -> Scenario:

@@ -13,6 +13,7 @@ from pydantic import (
 from sim.config.schema.common import (
     WORKWEEK,
     Clock,
+    Money,
     Name,
     NonNegative,
     Positive,
@@ -42,8 +43,8 @@ class Channel(Strict):
     """Days between two messages on this channel; 0 = channel off."""
     first_day: int = Field(default=1, ge=0, le=365)
     """Days after hand-over of the first message (0 = the hand-over day)."""
-    cost: NonNegative = 0.0
-    """Cost per message sent, currency units, whether or not it is delivered."""
+    cost: Money = 0.0
+    """Cost per message sent, currency units (at most 1e9), whether or not it is delivered."""
 
     @property
     def enabled(self) -> bool:
@@ -132,19 +133,21 @@ class Agency(Strict):
     commission_tiers: list[FeeTier] = Field(default_factory=list)
     """Fee tiers, in rising ``recovery_at_least``, replacing ``commission`` once the agency's
     recovery rate reaches them; empty = flat ``commission``."""
-    min_expected_fee: NonNegative = 0.0
+    min_expected_fee: Money = 0.0
     """Accounts whose expected fee (commission × balance × estimated pay chance) is below this,
-    currency units, are never called (contingency only); 0 = call every account."""
+    currency units (at most 1e9), are never called (contingency only); 0 = call every
+    account."""
     target_recovery: Probability = 0.0
     """Recovery rate 0–1 the agency aims for by recall; it is behind while its recovery trails
     this pro rata to the accounts' age. 0 = no target."""
     compliance_when_behind: Probability | None = None
     """Compliance 0–1 while behind the ``target_recovery`` pace (cutting corners); unset = the
     usual ``compliance``."""
-    collector_hourly_wage: NonNegative = 16.5
-    """Pay per collector per hour of shift, currency units, for every working day of the program."""
-    cost_per_call: NonNegative = 0.05
-    """Cost per outbound call attempt, currency units."""
+    collector_hourly_wage: Money = 16.5
+    """Pay per collector per hour of shift, currency units (at most 1e9), for every working day
+    of the program."""
+    cost_per_call: Money = 0.05
+    """Cost per outbound call attempt, currency units (at most 1e9)."""
     ring_minutes: Positive = 0.6
     """Minutes a dial rings, on answered and unanswered calls alike."""
     wrong_number_minutes: Positive = 1.0

@@ -7,8 +7,8 @@ from typing import Annotated, Literal
 from pydantic import AfterValidator, Field, model_validator
 
 from sim.config.schema.common import (
+    Money,
     Name,
-    NonNegative,
     Probability,
     Strict,
     check_finite,
@@ -27,10 +27,12 @@ class Route(Strict):
     """Agency that receives the accounts this route matches."""
     segment: Name | None = None
     """Segment name to match; unset = any segment."""
-    balance_min: NonNegative | None = None
-    """Lowest placed balance matched (inclusive), currency units; unset = no lower bound."""
-    balance_max: NonNegative | None = None
-    """Placed balance must be below this (exclusive), currency units; unset = no upper bound."""
+    balance_min: Money | None = None
+    """Lowest placed balance matched (inclusive), currency units (at most 1e9); unset = no
+    lower bound."""
+    balance_max: Money | None = None
+    """Placed balance must be below this (exclusive), currency units (at most 1e9); unset = no
+    upper bound."""
     days_past_due_min: int | None = Field(default=None, ge=0)
     """Fewest days past due at placement matched (inclusive); unset = no lower bound."""
     days_past_due_max: int | None = Field(default=None, ge=0)

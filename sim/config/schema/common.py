@@ -18,6 +18,8 @@ from pydantic import (
     Field,
 )
 
+from sim.config.schema.limits import MAX_MONEY
+
 SHARE_TOLERANCE = 1e-6
 CLOCK_PATTERN = re.compile(r"[0-9]{2}:[0-9]{2}")
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -45,6 +47,10 @@ Probability = Annotated[float, Field(ge=0.0, le=1.0), AfterValidator(check_finit
 NonNegative = Annotated[float, Field(ge=0.0), AfterValidator(check_finite)]
 Positive = Annotated[float, Field(gt=0.0), AfterValidator(check_finite)]
 Clock = Annotated[str, AfterValidator(_clock)]
+Money = Annotated[float, Field(ge=0.0, le=MAX_MONEY), AfterValidator(check_finite)]
+"""An amount of money, currency units: 0 to 1e9 (see :mod:`sim.config.schema.limits`)."""
+PositiveMoney = Annotated[float, Field(gt=0.0, le=MAX_MONEY), AfterValidator(check_finite)]
+"""A positive amount of money, currency units: at most 1e9."""
 Name = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_\-]+$")]
 
 

@@ -15,9 +15,11 @@ from pydantic import (
 from sim.config.schema.common import (
     SHARE_TOLERANCE,
     Finite,
+    Money,
     Name,
     NonNegative,
     Positive,
+    PositiveMoney,
     Probability,
     Strict,
     check_finite,
@@ -51,16 +53,19 @@ class BalanceDistribution(Strict):
 
     distribution: Literal["lognormal"] = "lognormal"
     """Shape of the balance distribution; only ``"lognormal"`` is implemented."""
-    median: Positive = 3500.0
-    """Median placed balance before the segment's ``balance_scale``, currency units."""
+    median: PositiveMoney = 3500.0
+    """Median placed balance before the segment's ``balance_scale``, currency units (at most
+    1e9, as every amount of money)."""
     sigma: NonNegative = 0.8
     """Standard deviation of the log balance (log-sd); 0 puts every balance at the median."""
-    min: NonNegative = 100.0
+    min: Money = 100.0
     """Smallest placed balance, currency units: lower draws are raised to it (applied after
-    ``balance_scale``)."""
-    max: Positive = 50_000.0
+    ``balance_scale``); at most 1e9."""
+    max: PositiveMoney = 50_000.0
     """Largest placed balance, currency units: higher draws are cut to it (applied after
-    ``balance_scale``)."""
+    ``balance_scale``); at most 1e9 per account, and accounts × max grown by interest and late
+    fees over the program must stay within 2**53 cents (about 9.0e13 currency units), where
+    cents are exact (:mod:`sim.config.schema.limits`)."""
 
     @model_validator(mode="after")
     def _ordered(self) -> BalanceDistribution:
@@ -161,9 +166,9 @@ class Portfolio(Strict):
     apr: Annotated[float, Field(ge=0.0, le=2.0), AfterValidator(check_finite)] = 0.2499
     """Annual interest rate as a fraction (0.2499 = 24.99%), accrued daily at apr/365 on the
     outstanding balance; paused on frozen plans and in breathing space. 0 = no interest."""
-    late_fee: NonNegative = 0.0
+    late_fee: Money = 0.0
     """Fee added every 30 days after placement to open accounts not on a plan (nor in
-    breathing space), currency units; 0 = none."""
+    breathing space), currency units (at most 1e9); 0 = none."""
     balance: BalanceDistribution = BalanceDistribution()
     """Distribution of placed balances, currency units."""
     days_past_due: DaysPastDueDistribution = DaysPastDueDistribution()

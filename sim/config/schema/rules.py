@@ -20,7 +20,14 @@ from typing import Any, Literal
 
 from pydantic import Field, model_validator
 
-from sim.config.schema.common import Clock, NonNegative, Probability, Strict, clock_to_day_fraction
+from sim.config.schema.common import (
+    Clock,
+    Money,
+    NonNegative,
+    Probability,
+    Strict,
+    clock_to_day_fraction,
+)
 
 Regime = Literal["us_reg_f", "china", "uk", "none"]
 
@@ -92,13 +99,15 @@ class Rules(Strict):
     lawsuit."""
     lawsuit_per_complaint: Probability = 0.01
     """Chance 0–1 that each complaint becomes a lawsuit."""
-    fine_per_violation: NonNegative = 500.0
-    """Regulatory fine per rule violation, currency units (in ``legal_cost``, not in net
+    fine_per_violation: Money = 500.0
+    """Regulatory fine per rule violation, currency units, at most 1e9 (in ``legal_cost``, not
+    in net recovery)."""
+    lawsuit_cost: Money = 5_000.0
+    """Cost of one lawsuit, currency units, at most 1e9 (in ``legal_cost``, not in net
     recovery)."""
-    lawsuit_cost: NonNegative = 5_000.0
-    """Cost of one lawsuit, currency units (in ``legal_cost``, not in net recovery)."""
-    complaint_cost: NonNegative = 50.0
-    """Reputational cost of one complaint, currency units (in ``reputation_cost``)."""
+    complaint_cost: Money = 50.0
+    """Reputational cost of one complaint, currency units, at most 1e9 (in
+    ``reputation_cost``)."""
 
     @model_validator(mode="before")
     @classmethod

@@ -1,0 +1,60 @@
+"""Limits on money, dates and sizes: bad input is one line, exit 2, before any work."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from support import BASELINE, assert_bad_input, call
+
+from sim.config.loading import load_scenario
+from sim.config.schema import limits
+
+
+@pytest.mark.parametrize("value", ["1e15", "1e300"])
+def test_huge_median_balance_is_refused_naming_the_field(value: str) -> None:
+    status, out, err = call(["validate", BASELINE, "--set", f"portfolio.balance.median={value}"])
+    assert_bad_input(status, out, err, "portfolio.balance.median", "1000000000")
+
+
+@pytest.mark.parametrize("field", ["portfolio.late_fee", "agencies.alpha.cost_per_call",
+                                   "agencies.alpha.collector_hourly_wage",
+                                   "agencies.alpha.sms.cost", "rules.lawsuit_cost",
+                                   "portfolio.balance.min"])
+def test_every_amount_of_money_is_bounded(field: str) -> None:
+    status, out, err = call(["validate", BASELINE, "--set", f"{field}=2e9"])
+    assert_bad_input(status, out, err, field)
+
+
+def test_portfolio_that_could_outgrow_exact_cents_is_refused() -> None:
+    status, out, err = call(["validate", BASELINE, "--set", "portfolio.balance.max=1e9",
+                             "--set", "portfolio.accounts=50000000"])
+    assert_bad_input(status, out, err, "portfolio.balance.max", "cents")
+
+
+def test_interest_over_a_long_program_counts_toward_the_bound() -> None:
+    status, out, err = call(["validate", BASELINE, "--set", "portfolio.apr=2.0",
+                             "--set", "scenario.horizon_days=3650"])
+    assert_bad_input(status, out, err, "portfolio.balance.max", "3650 days")
+
+
+def test_far_start_date_is_refused_at_validation() -> None:
+    status, out, err = call(["validate", BASELINE, "--set", "scenario.start_date=9999-12-01"])
+    assert_bad_input(status, out, err, "scenario.start_date", "9999-12-31")
+
+
+def test_start_date_counts_the_follow_up() -> None:
+    ok = load_scenario(BASELINE, ["scenario.start_date=9999-09-01"])
+    assert ok.scenario.start_date.year == 9999
+    status, out, err = call(["validate", BASELINE, "--set", "scenario.start_date=9999-09-01",
+                             "--set", "bank.follow_up_days=200"])
+    assert_bad_input(status, out, err, "scenario.start_date")
+
+
+def test_shipped_scenarios_are_well_inside_the_limits() -> None:
+    for path in sorted((Path(BASELINE).parent).glob("*.toml")):
+        scenario = load_scenario(path)
+        worst = limits.worst_portfolio_cents(
+            scenario.portfolio.accounts, scenario.portfolio.balance.max, scenario.portfolio.apr,
+            scenario.portfolio.late_fee, 2 * scenario.scenario.horizon_days)
+        assert worst < limits.MAX_PORTFOLIO_CENTS / 1000, path.name
