@@ -49,6 +49,10 @@ MAX_EXTENDS_DEPTH = 16
 FIELD_IN_MESSAGE = re.compile(r"^([a-z_]+(?:\.[A-Za-z0-9_\-]+)*): (.*)$", re.DOTALL)
 MAX_FILE_BYTES = 16 * 1024 * 1024
 BYTE_ORDER_MARK = "\ufeff"
+MAX_PATH_PARTS = 16
+"""Most parts a ``--set`` dotted path may have (the deepest scenario field has four)."""
+MAX_VALUE_NESTING = 32
+"""Deepest nesting of arrays and tables a ``--set`` value may have."""
 
 
 class ScenarioError(ValueError):
@@ -188,11 +192,18 @@ def merge(parent: Mapping[str, Any], child: Mapping[str, Any], label: str, *,
 
 def _merge_agencies(parent: list[Any], child: list[Any], label: str, echo: bool) -> list[Any]:
     merged = [copy.deepcopy(a) for a in parent]
+    seen: set[Any] = set()
     for index, entry in enumerate(child):
         if not isinstance(entry, dict) or "name" not in entry:
             raise ScenarioError(label, f"agencies.{index}", "each agency needs a name",
                                 entry if echo else None)
         name = entry["name"]
+        if isinstance(name, str):
+            if name in seen:
+                raise ScenarioError(label, f"agencies.{name}",
+                                    "agency named twice in this file",
+                                    name if echo else None)
+            seen.add(name)
         position = next((i for i, a in enumerate(merged)
                          if isinstance(a, dict) and a.get("name") == name), None)
         drop = entry.get("drop", False)
@@ -223,6 +234,9 @@ def parse_override(text: str) -> tuple[list[str], Any]:
     key, raw = text.split("=", 1)
     key = key.strip()
     parts = key.split(".")
+    if len(parts) > MAX_PATH_PARTS:
+        raise ScenarioError("--set", None, f"dotted path has {len(parts)} parts, at most "
+                            f"{MAX_PATH_PARTS}", key)
     if not key or any(not p for p in parts):
         raise ScenarioError("--set", key or None, "expected a dotted path like portfolio.accounts",
                             text)
@@ -230,7 +244,28 @@ def parse_override(text: str) -> tuple[list[str], Any]:
         value = tomllib.loads(f"v = {raw.strip()}")["v"]
     except tomllib.TOMLDecodeError:
         value = raw.strip()
+    except RecursionError:
+        value = None
+    if value is None or _nesting(value) > MAX_VALUE_NESTING:
+        raise ScenarioError("--set", key, f"value nested more than {MAX_VALUE_NESTING} deep",
+                            raw.strip())
     return parts, value
+
+
+def _nesting(value: Any) -> int:
+    """How deeply arrays and tables nest in ``value`` (0 for a plain value), counted without
+    recursion."""
+    deepest, stack = 0, [(value, 0)]
+    while stack:
+        item, depth = stack.pop()
+        deepest = max(deepest, depth)
+        if depth > MAX_VALUE_NESTING:
+            break
+        if isinstance(item, dict):
+            stack.extend((v, depth + 1) for v in item.values())
+        elif isinstance(item, list):
+            stack.extend((v, depth + 1) for v in item)
+    return deepest
 
 
 def apply_override(data: dict[str, Any], parts: list[str], value: Any, label: str) -> None:

@@ -58,3 +58,33 @@ def test_shipped_scenarios_are_well_inside_the_limits() -> None:
             scenario.portfolio.accounts, scenario.portfolio.balance.max, scenario.portfolio.apr,
             scenario.portfolio.late_fee, 2 * scenario.scenario.horizon_days)
         assert worst < limits.MAX_PORTFOLIO_CENTS / 1000, path.name
+
+
+def test_child_file_naming_an_agency_twice_is_an_error(tmp_path: Path) -> None:
+    child = tmp_path / "child.toml"
+    child.write_text(f'extends = "{BASELINE}"\n'
+                     '[[agencies]]\nname = "gamma"\nshare = 0.0\n'
+                     '[[agencies]]\nname = "gamma"\ntone = 0.9\n')
+    status, out, err = call(["validate", child])
+    assert_bad_input(status, out, err, str(child), "agencies.gamma", "twice")
+
+
+def test_child_file_updating_an_inherited_agency_twice_is_an_error(tmp_path: Path) -> None:
+    child = tmp_path / "child.toml"
+    child.write_text(f'extends = "{BASELINE}"\n'
+                     '[[agencies]]\nname = "alpha"\ntone = 0.1\n'
+                     '[[agencies]]\nname = "alpha"\ntone = 0.9\n')
+    status, out, err = call(["validate", child])
+    assert_bad_input(status, out, err, "agencies.alpha", "twice")
+
+
+def test_set_path_of_a_thousand_parts_is_one_line() -> None:
+    path = ".".join(["portfolio"] * 1000)
+    status, out, err = call(["validate", BASELINE, "--set", f"{path}=1"])
+    assert_bad_input(status, out, err, "--set", "1000 parts")
+
+
+@pytest.mark.parametrize("value", ["[" * 500 + "]" * 500, "{a=" * 200 + "1" + "}" * 200])
+def test_deeply_nested_set_value_is_one_line(value: str) -> None:
+    status, out, err = call(["run", BASELINE, "--set", f"portfolio.accounts={value}"])
+    assert_bad_input(status, out, err, "--set", "nested")
