@@ -21,7 +21,7 @@ from typing import Any
 
 import pandas as pd
 
-from sim.cli.options import add_backend_options, print_json, require
+from sim.cli.options import add_backend_options, cap_workers, print_json, require
 from sim.config.loading import ScenarioError, load_scenario, scenario_hash
 from sim.config.notes import print_notes
 from sim.experiment.backends import resolve
@@ -110,6 +110,7 @@ def compare_command(args: argparse.Namespace) -> int:
     require(args.reps >= 2, "--reps", "a paired comparison needs at least 2", args.reps)
     require(args.seed is None or 0 <= args.seed < 2**63, "--seed",
             "must be a non-negative integer", args.seed)
+    cap_workers(args)
     resolve(args.backend, args.workers, args.scheduler)
     scenarios = [load_scenario(path, args.overrides) for path in args.scenarios]
     if args.out is not None:
@@ -167,6 +168,7 @@ def _write_comparison(args: argparse.Namespace, scenarios: list[Any], result: Co
 
 
 def _sweep_inputs(args: argparse.Namespace) -> tuple[Experiment, Path]:
+    cap_workers(args)
     resolve(args.backend, args.workers, args.scheduler)
     experiment = load_experiment(args.experiment)
     out = args.out if args.out is not None else default_out(experiment)

@@ -10,7 +10,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from sim.cli.options import print_json, require
+from sim.cli.options import cap_workers, print_json, require
 from sim.config.loading import load_scenario
 from sim.config.notes import print_notes
 from sim.config.schema import Scenario
@@ -83,6 +83,7 @@ def table_command(args: argparse.Namespace) -> int:
     require(args.reps >= 1, "--reps", "must be at least 1", args.reps)
     for path in args.scenarios:
         load_scenario(path)  # every file valid before anything runs
+    cap_workers(args)
     workers = args.workers
     table = scenario_table(args.scenarios, args.reps, metrics, args.seed,
                            backend="process" if workers and workers > 1 else "serial",

@@ -15,7 +15,7 @@ from typing import Any, NoReturn
 
 from sim.config.loading import ScenarioError
 from sim.config.plain import json_ready
-from sim.experiment.backends import BACKENDS
+from sim.experiment.backends import BACKENDS, default_workers
 
 EXIT_BAD_INPUT = 2
 
@@ -49,3 +49,17 @@ def add_backend_options(parser: argparse.ArgumentParser, *, parallel_default: bo
     parser.add_argument("--scheduler", default=None, metavar="ADDR",
                         help="dask scheduler address, e.g. tcp://host:8786 (implies dask; "
                              "default: a local cluster)")
+
+
+def cap_workers(args: argparse.Namespace) -> None:
+    """Cap ``--workers`` at the CPUs this process may use, with one ``note:`` line (more worker
+    processes than CPUs only share them). A dask ``--scheduler`` runs on its own cluster, so
+    its workers are not capped."""
+    workers = getattr(args, "workers", None)
+    if workers is None or getattr(args, "scheduler", None) is not None:
+        return
+    cpus = default_workers()
+    if workers > cpus:
+        print(f"note: --workers {workers} is more than the {cpus} CPUs available; using {cpus}",
+              file=sys.stderr)
+        args.workers = cpus

@@ -18,7 +18,7 @@ from typing import Any
 
 import pandas as pd
 
-from sim.cli.options import print_json, require
+from sim.cli.options import cap_workers, print_json, require
 from sim.config.loading import load_scenario
 from sim.config.notes import print_notes
 from sim.config.plain import json_ready
@@ -89,6 +89,7 @@ def run_command(args: argparse.Namespace) -> int:
     targets = [parse_target(text) for text in args.targets]
     require(args.max_reps is None or bool(targets), "--max-reps",
             "only applies with --target-ci", args.max_reps)
+    cap_workers(args)
     resolve(args.backend, args.workers, args.scheduler, parallel_default=False)
     scenario = load_scenario(args.scenario, args.overrides)
     seed = scenario.scenario.seed if args.seed is None else args.seed

@@ -88,3 +88,23 @@ def test_set_path_of_a_thousand_parts_is_one_line() -> None:
 def test_deeply_nested_set_value_is_one_line(value: str) -> None:
     status, out, err = call(["run", BASELINE, "--set", f"portfolio.accounts={value}"])
     assert_bad_input(status, out, err, "--set", "nested")
+
+
+def test_workers_above_the_cpus_are_capped_with_a_note(tmp_path: Path,
+                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    import sim.cli.run
+    from sim.experiment.backends import default_workers
+
+    seen: dict[str, object] = {}
+
+    def fake_replicate(*args: object, **kwargs: object) -> None:
+        seen.update(kwargs)
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(sim.cli.run, "replicate", fake_replicate)
+    status, _, err = call(["run", BASELINE, "--workers", "100000", "--reps", "2",
+                           "--out", tmp_path / "out", "--quiet"])
+    assert status == 130
+    assert seen["workers"] == default_workers()
+    notes = [line for line in err.splitlines() if line.startswith("note: --workers")]
+    assert len(notes) == 1 and f"{default_workers()} CPUs" in notes[0]
