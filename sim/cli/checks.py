@@ -14,14 +14,17 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from sim.bench.model import BASELINE, bench_model, bench_scaling
+from sim.bench.model import BASELINE, bench_model, bench_scaling, scenario_at
 from sim.bench.queue import FIGURES, MIN_CUSTOMERS, bench_queue, have_ciw
 from sim.cli.options import EXIT_BAD_INPUT, Parser, print_json, require
-from sim.config.loading import ScenarioError, load_scenario
+from sim.config.loading import ScenarioError, load_scenario, validate
 from sim.config.plain import python_value
+from sim.experiment import preflight
 from sim.validation.anchors import markdown_table, validation_rows
-from sim.validation.hawkes import check_hawkes
-from sim.validation.queue import check_queue
+from sim.validation.hawkes import check_hawkes, no_action_scenario
+from sim.validation.queue import DEFAULT_CUSTOMERS, check_queue
+
+BENCH_CUSTOMERS = 100_000  # bench_queue's default
 
 
 def add_parsers(sub: Any) -> None:
@@ -105,7 +108,16 @@ def _queue_report(args: argparse.Namespace) -> dict[str, Any]:
         require(math.isfinite(args.horizon) and args.horizon > 0, "--horizon",
                 "must be positive", args.horizon)
         options["horizon"] = args.horizon
-    report = check_queue(args.servers, args.arrival_rate, args.service_rate, **options)
+    horizon = args.horizon if args.horizon is not None else DEFAULT_CUSTOMERS / args.arrival_rate
+    preflight.check_queue_size(args.servers, args.arrival_rate * horizon,
+                               horizon_flag="--horizon" if args.horizon is not None
+                               else "--arrival-rate",
+                               horizon_got=args.horizon if args.horizon is not None
+                               else args.arrival_rate)
+    try:
+        report = check_queue(args.servers, args.arrival_rate, args.service_rate, **options)
+    except ValueError as exc:  # an Erlang A chain that does not settle, say
+        raise ScenarioError("check queue", None, str(exc)) from None
     for detail in ("per_batch", "counters"):
         report["simulated"].pop(detail, None)
     return report
@@ -124,6 +136,12 @@ def _hawkes_report(args: argparse.Namespace) -> dict[str, Any]:
     require(1 <= args.horizon <= 3650, "--horizon", "must be 1 to 3650 days", args.horizon)
     require(2 <= args.accounts <= 10_000_000, "--accounts", "must be 2 to 10,000,000",
             args.accounts)
+    scenario = validate(no_action_scenario(**values, horizon=args.horizon,
+                                           accounts=args.accounts, seed=args.seed),
+                        "check hawkes")
+    preflight.check_single(scenario, {"": "check hawkes", "portfolio.accounts": "--accounts",
+                                      "scenario.horizon_days": "--horizon",
+                                      "behaviour.hawkes.lambda0": "--lambda0"})
     return check_hawkes(**values, horizon=args.horizon, accounts=args.accounts,
                         seed=args.seed)
 
@@ -152,6 +170,11 @@ def bench_command(args: argparse.Namespace) -> int:
     if args.scaling is not None:
         require(2 <= args.scaling <= 100 and accounts * args.scaling <= 50_000_000,
                 "--scaling", "must be 2 to 100 (and at most 50,000,000 accounts)", args.scaling)
+    largest = accounts * (args.scaling or 1)
+    preflight.check_single(scenario_at(largest, path),
+                           {"": str(path), "portfolio.accounts":
+                            "--scaling" if args.scaling else "--accounts"})
+    if args.scaling is not None:
         figures = bench_scaling(accounts, args.scaling, path)
     else:
         figures = bench_model(accounts, path)
@@ -175,6 +198,7 @@ def _bench_queue(output: str, options: dict[str, Any]) -> int:
     if "customers" in options:
         require(MIN_CUSTOMERS <= options["customers"] <= 10_000_000, "--customers",
                 f"must be {MIN_CUSTOMERS:,} to 10,000,000", options["customers"])
+    preflight.check_bench_queue(options.get("customers", BENCH_CUSTOMERS))
     if not have_ciw():
         print("error: bench --queue: needs Ciw: pip install -e '.[bench]'", file=sys.stderr)
         return EXIT_BAD_INPUT

@@ -24,6 +24,7 @@ import pandas as pd
 from sim.cli.options import add_backend_options, cap_workers, print_json, require
 from sim.config.loading import ScenarioError, load_scenario, scenario_hash
 from sim.config.notes import print_notes
+from sim.experiment import preflight
 from sim.experiment.backends import resolve
 from sim.experiment.compare import (
     Comparison,
@@ -111,8 +112,12 @@ def compare_command(args: argparse.Namespace) -> int:
     require(args.seed is None or 0 <= args.seed < 2**63, "--seed",
             "must be a non-negative integer", args.seed)
     cap_workers(args)
-    resolve(args.backend, args.workers, args.scheduler)
+    backend, workers = resolve(args.backend, args.workers, args.scheduler)
     scenarios = [load_scenario(path, args.overrides) for path in args.scenarios]
+    preflight.check_replications([(str(p), s) for p, s in zip(args.scenarios, scenarios,
+                                                               strict=True)],
+                                 args.reps, workers, backend,
+                                 remote=args.scheduler is not None)
     if args.out is not None:
         check_out_folder(args.out, FolderKind.COMPARE)
     for path, scenario in zip(args.scenarios, scenarios, strict=True):
@@ -169,8 +174,9 @@ def _write_comparison(args: argparse.Namespace, scenarios: list[Any], result: Co
 
 def _sweep_inputs(args: argparse.Namespace) -> tuple[Experiment, Path]:
     cap_workers(args)
-    resolve(args.backend, args.workers, args.scheduler)
+    backend, workers = resolve(args.backend, args.workers, args.scheduler)
     experiment = load_experiment(args.experiment)
+    preflight.check_sweep(experiment, workers, backend, remote=args.scheduler is not None)
     out = args.out if args.out is not None else default_out(experiment)
     if args.command == "sensitivity" and experiment.spec.design.kind not in ("sobol", "morris"):
         raise ScenarioError(str(args.experiment), "design.kind",

@@ -14,6 +14,7 @@ from sim.cli.options import cap_workers, print_json, require
 from sim.config.loading import load_scenario
 from sim.config.notes import print_notes
 from sim.config.schema import Scenario
+from sim.experiment import preflight
 from sim.experiment.table import DEFAULT_METRICS, markdown, scenario_table
 from sim.model.kpis import BY_NAME, KPIS
 
@@ -81,10 +82,11 @@ def table_command(args: argparse.Namespace) -> int:
     for metric in metrics:
         require(metric in BY_NAME, "--metric", "unknown KPI", metric)
     require(args.reps >= 1, "--reps", "must be at least 1", args.reps)
-    for path in args.scenarios:
-        load_scenario(path)  # every file valid before anything runs
+    scenarios = [(str(path), load_scenario(path)) for path in args.scenarios]  # all valid
     cap_workers(args)
     workers = args.workers
+    preflight.check_replications(scenarios, args.reps, workers or 1,
+                                 "process" if workers and workers > 1 else "serial")
     table = scenario_table(args.scenarios, args.reps, metrics, args.seed,
                            backend="process" if workers and workers > 1 else "serial",
                            workers=workers)

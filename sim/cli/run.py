@@ -22,6 +22,7 @@ from sim.cli.options import cap_workers, print_json, require
 from sim.config.loading import load_scenario
 from sim.config.notes import print_notes
 from sim.config.plain import json_ready
+from sim.experiment import preflight
 from sim.experiment.backends import resolve
 from sim.experiment.files import check_out_folder
 from sim.experiment.marker import FolderKind
@@ -90,8 +91,14 @@ def run_command(args: argparse.Namespace) -> int:
     require(args.max_reps is None or bool(targets), "--max-reps",
             "only applies with --target-ci", args.max_reps)
     cap_workers(args)
-    resolve(args.backend, args.workers, args.scheduler, parallel_default=False)
+    backend, workers = resolve(args.backend, args.workers, args.scheduler,
+                               parallel_default=False)
     scenario = load_scenario(args.scenario, args.overrides)
+    reps = max(args.reps, args.max_reps or DEFAULT_MAX_REPS) if targets else args.reps
+    preflight.check_replications([(str(args.scenario), scenario)], reps, workers, backend,
+                                 reps_flag="--max-reps" if reps > args.reps else "--reps",
+                                 keep_accounts=args.accounts, keep_results=True,
+                                 remote=args.scheduler is not None)
     seed = scenario.scenario.seed if args.seed is None else args.seed
     out = args.out if args.out is not None else Path("results") / scenario.scenario.name
     check_out_folder(out, FolderKind.RUN)

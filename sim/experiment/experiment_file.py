@@ -60,6 +60,7 @@ from sim.config.loading import (
 )
 from sim.config.schema import Scenario
 from sim.experiment.design import design_points
+from sim.experiment.preflight import check_design
 from sim.experiment.tasks import point_scenario
 from sim.model.kpis import EXTRA_KPIS, KPI_NAMES
 from sim.model.results import TOTAL
@@ -342,6 +343,7 @@ def build_experiment(data: dict[str, Any], label: str, base_dir: Path) -> Experi
     except ValidationError as exc:
         raise _pydantic_error(exc, label) from None
     _check_design(spec, label)
+    check_design(spec.design, spec.factors, label)
     scenario_file, base = _load_base(spec, base_dir, label)
     _check_metrics(spec, base, label)
     _check_factor_paths(spec, base, label)

@@ -108,3 +108,105 @@ def test_workers_above_the_cpus_are_capped_with_a_note(tmp_path: Path,
     assert seen["workers"] == default_workers()
     notes = [line for line in err.splitlines() if line.startswith("note: --workers")]
     assert len(notes) == 1 and f"{default_workers()} CPUs" in notes[0]
+
+
+# --------------------------------------------------------------------------- pre-flight
+
+
+def _many_agencies(tmp_path: Path, agencies: int, collectors: int) -> Path:
+    path = tmp_path / "many.toml"
+    text = '[scenario]\nname = "many"\n[portfolio]\n[portfolio.segments.all]\nshare = 1.0\n'
+    text += "".join(f'[[agencies]]\nname = "a{i}"\nshare = {1 / agencies}\n'
+                    f"collectors = {collectors}\n" for i in range(agencies))
+    path.write_text(text)
+    return path
+
+
+def _refused(argv: list[str | Path], *fragments: str, tmp_path: Path | None = None) -> None:
+    status, out, err = call(argv)
+    line = assert_bad_input(status, out, err, *fragments)
+    assert "available on this machine" in line or "limit" in line
+    if tmp_path is not None:
+        assert not (tmp_path / "out").exists()
+
+
+def test_fifty_million_accounts_are_refused_before_running(tmp_path: Path) -> None:
+    _refused(["run", BASELINE, "--set", "portfolio.accounts=50000000", "--out", tmp_path / "out"],
+             "portfolio.accounts", "GB of memory", tmp_path=tmp_path)
+
+
+def test_hundred_agencies_of_hundred_thousand_collectors_are_refused(tmp_path: Path) -> None:
+    _refused(["run", _many_agencies(tmp_path, 100, 100_000), "--out", tmp_path / "out"],
+             "agencies.collectors", "of memory", tmp_path=tmp_path)
+
+
+@pytest.mark.parametrize("command", ["run", "table"])
+def test_a_billion_replications_are_refused(tmp_path: Path, command: str) -> None:
+    extra = ["--out", tmp_path / "out"] if command == "run" else []
+    _refused([command, BASELINE, "--reps", "1000000000", *extra], "--reps", "TB of memory")
+
+
+def test_compare_with_a_hundred_million_replications_is_refused() -> None:
+    _refused(["compare", BASELINE, BASELINE, "--reps", "100000000"], "--reps", "of memory")
+
+
+def test_a_three_by_thousand_step_grid_is_refused_before_its_points_are_drawn(
+        tmp_path: Path) -> None:
+    factors = "".join(f'[[factors]]\npath = "agencies.alpha.{name}"\nbounds = [0.1, 0.3]\n'
+                      "steps = 1000\n" for name in ("commission", "tone", "skill"))
+    path = tmp_path / "grid.toml"
+    path.write_text(f'[experiment]\nname = "grid"\nscenario = "{BASELINE}"\n'
+                    f'[design]\nkind = "grid"\n{factors}')
+    _refused(["sweep", path, "--out", tmp_path / "out"], "design", "1,000,000,000 points",
+             tmp_path=tmp_path)
+
+
+def test_a_sweep_that_would_compute_for_months_is_refused(tmp_path: Path) -> None:
+    factors = "".join(f'[[factors]]\npath = "agencies.alpha.{name}"\nbounds = [0.1, 0.3]\n'
+                      "steps = 100\n" for name in ("commission", "tone", "skill"))
+    path = tmp_path / "grid.toml"
+    path.write_text(f'[experiment]\nname = "grid"\nscenario = "{BASELINE}"\n'
+                    f'[design]\nkind = "grid"\n{factors}')
+    _refused(["sweep", path, "--out", tmp_path / "out", "--backend", "serial"], "design",
+             "days on 1 worker", tmp_path=tmp_path)
+
+
+@pytest.mark.parametrize(("argv", "flag"), [
+    (["--servers", "10", "--arrival-rate", "9", "--service-rate", "1", "--horizon", "1e15"],
+     "--horizon"),
+    (["--servers", "1000000000", "--arrival-rate", "9", "--service-rate", "1"], "--servers"),
+    (["--servers", "10", "--arrival-rate", "1e300", "--service-rate", "1e300",
+      "--horizon", "1"], "--horizon"),
+])
+def test_queue_checks_that_cannot_fit_are_refused(argv: list[str], flag: str) -> None:
+    _refused(["check", "queue", *argv], flag)
+
+
+@pytest.mark.parametrize("lambda0", ["1e300", "1e9"])
+def test_hawkes_check_with_a_huge_intensity_is_refused_not_hung(lambda0: str) -> None:
+    _refused(["check", "hawkes", "--lambda0", lambda0, "--lambda-inf", "0", "--kappa", "0.03",
+              "--delta10", "0.005", "--delta11", "0.01", "--r-min", "0", "--r-max", "0.01",
+              "--horizon", "30"], "--lambda0", "limit")
+
+
+def test_bench_beyond_memory_is_refused() -> None:
+    _refused(["bench", "--accounts", "50000000"], "--accounts", "of memory")
+
+
+def test_estimate_follows_the_machines_memory(monkeypatch: pytest.MonkeyPatch) -> None:
+    from sim.config.loading import ScenarioError
+    from sim.experiment import preflight
+
+    scenario = load_scenario(BASELINE)
+    preflight.check_replications([("baseline", scenario)], 5, 2, "process")
+    peak = sum(t.bytes for t in preflight.replication_terms(scenario, "baseline"))
+    assert 20_000 * 1_600 <= peak < 200 * 2**20
+    monkeypatch.setattr(preflight, "available_memory", lambda: 10 * 2**20)
+    with pytest.raises(ScenarioError, match=r"10\.5 MB available"):
+        preflight.check_replications([("baseline", scenario)], 5, 2, "process")
+
+
+def test_available_memory_is_read_from_the_machine() -> None:
+    from sim.experiment.preflight import available_memory
+
+    assert 2**20 < available_memory() < 2**50
