@@ -13,8 +13,8 @@ Sub-commands, by module:
   as one self-contained HTML file.
 
 Bad input never produces a traceback: it prints one line, ``error: <file>: <field>: <problem>
-(got <value>)``, on stderr and exits with status 2 without writing anything. Ctrl-C exits with
-status 130.
+(got <value>)``, on stderr and exits with status 2 without writing anything. A file that cannot
+be written (a full disk, say) is one line and status 2 too; Ctrl-C is one line and status 130.
 """
 
 from __future__ import annotations
@@ -58,6 +58,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
         return 0
+    except OSError as exc:  # a full disk, a folder that went away, a permission lost
+        where = str(exc.filename) if exc.filename is not None else "output"
+        problem = f"cannot write: {exc.strerror or exc}"
+        print(f"error: {ScenarioError(where, None, problem)}", file=sys.stderr)
+        return EXIT_BAD_INPUT
 
 
 if __name__ == "__main__":
