@@ -76,7 +76,11 @@ class ScenarioError(ValueError):
 
 
 def _one_line(text: str) -> str:
-    return text.replace("\r", "\\r").replace("\n", "\\n")
+    """``text`` with every character that is not printable escaped (``\\n``, ``\\x1e``,
+    ``\\u2028``...), so that no line break or terminal control hides in an error line."""
+    if text.isprintable():
+        return text
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
 
 
 def _short(value: Any, limit: int = 60) -> str:

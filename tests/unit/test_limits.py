@@ -61,8 +61,9 @@ def test_shipped_scenarios_are_well_inside_the_limits() -> None:
 
 
 def test_child_file_naming_an_agency_twice_is_an_error(tmp_path: Path) -> None:
+    (tmp_path / "baseline.toml").write_text(BASELINE.read_text())
     child = tmp_path / "child.toml"
-    child.write_text(f'extends = "{BASELINE}"\n'
+    child.write_text('extends = "baseline.toml"\n'
                      '[[agencies]]\nname = "gamma"\nshare = 0.0\n'
                      '[[agencies]]\nname = "gamma"\ntone = 0.9\n')
     status, out, err = call(["validate", child])
@@ -70,8 +71,9 @@ def test_child_file_naming_an_agency_twice_is_an_error(tmp_path: Path) -> None:
 
 
 def test_child_file_updating_an_inherited_agency_twice_is_an_error(tmp_path: Path) -> None:
+    (tmp_path / "baseline.toml").write_text(BASELINE.read_text())
     child = tmp_path / "child.toml"
-    child.write_text(f'extends = "{BASELINE}"\n'
+    child.write_text('extends = "baseline.toml"\n'
                      '[[agencies]]\nname = "alpha"\ntone = 0.1\n'
                      '[[agencies]]\nname = "alpha"\ntone = 0.9\n')
     status, out, err = call(["validate", child])
