@@ -202,12 +202,14 @@ def _merge_agencies(parent: list[Any], child: list[Any], label: str, echo: bool)
             raise ScenarioError(label, f"agencies.{index}", "each agency needs a name",
                                 entry if echo else None)
         name = entry["name"]
-        if isinstance(name, str):
+        if isinstance(name, str) and entry.get("drop") is not True:  # drop, then re-add: fine
             if name in seen:
                 raise ScenarioError(label, f"agencies.{name}",
                                     "agency named twice in this file",
                                     name if echo else None)
             seen.add(name)
+        elif isinstance(name, str):
+            seen.discard(name)
         position = next((i for i, a in enumerate(merged)
                          if isinstance(a, dict) and a.get("name") == name), None)
         drop = entry.get("drop", False)
