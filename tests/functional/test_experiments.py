@@ -1,4 +1,4 @@
-"""Experiments end to end (issue #4): replications, backends, store, resume, paired comparison.
+"""Experiments end to end: replications, backends, store, resume, paired comparison.
 
 * replication r re-run alone equals replication r inside a batch, on any backend;
 * serial, process-pool and dask (a real ``LocalCluster`` of 2 worker processes on loopback)

@@ -1,4 +1,4 @@
-"""Monotone responses and the no-contact limit (DESIGN §6).
+"""Monotone responses and the no-contact limit.
 
 * more collectors → no fewer call attempts or conversations;
 * a higher contingency fee → lower netback at equal recovery;

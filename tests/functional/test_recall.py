@@ -1,4 +1,4 @@
-"""Nothing happens after recall (DESIGN §1.6, §2, §6).
+"""Nothing happens after recall.
 
 A batch placed at day 0 is recalled at ``horizon_days``. With a 30-day placement many accounts
 are still paying instalments when they go back to the bank; none of those later instalments,

@@ -1,4 +1,4 @@
-"""Figures in results folders and ``collectsim report`` end to end (issue #6).
+"""Figures in results folders and ``collectsim report`` end to end.
 
 * ``run``, ``compare``, ``sweep`` and ``sensitivity`` write their figures as PNGs after their
   data; ``run`` also writes ``summary.csv``; a figure that raises costs a warning, never a

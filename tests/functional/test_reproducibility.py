@@ -1,4 +1,4 @@
-"""Reproducibility and common random numbers (DESIGN §2 "Randomness", §6).
+"""Reproducibility and common random numbers.
 
 * the same (scenario, seed, replication) gives identical results, whatever ran before;
 * different seeds or replications give different results;

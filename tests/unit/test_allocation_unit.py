@@ -9,7 +9,7 @@ standard
   errors, exact champion/challenger strata, route bands (bottom inclusive, top exclusive), and
   stability (adding or removing an agency only moves accounts to or from it, a larger challenger
   share only moves accounts from the champion);
-* the practitioner's netback example of DESIGN §5 through the KPI code: a 50% fee at 30%
+* the practitioner's netback example (docs/sources.md) through the KPI code: a 50% fee at 30%
   liquidation nets 15%, a 25% fee at 18% nets 13.5%;
 * scenario validation of the allocation table.
 """
@@ -352,8 +352,8 @@ def test_first_matching_route_wins(tmp_path):
 
 
 def test_practitioner_netback_example_through_kpi_code():
-    """DESIGN §5: a 50% fee at 30% liquidation nets 15%, a 25% fee at 18% nets 13.5% —
-    so the agency with the higher fee can be the better one: rank on netback, not fee."""
+    """The practitioner example: a 50% fee at 30% liquidation nets 15%, a 25% fee at 18% nets
+    13.5% — so the agency with the higher fee can be the better one: rank on netback, not fee."""
     scenario = load_scenario(BASELINE, ["portfolio.accounts=1000",
                                         "agencies.alpha.commission=0.5",
                                         "agencies.beta.commission=0.25"])

@@ -68,7 +68,7 @@ def test_validate_bad_override(override: str, file: str, field: str | None) -> N
 
 
 def test_error_stays_on_one_line_with_newline_in_file_name(tmp_path: Path) -> None:
-    """DESIGN §4: bad input gives *one* line on stderr, whatever the file is called."""
+    """Bad input gives *one* line on stderr, whatever the file is called."""
     status, stdout, stderr = call(["validate", tmp_path / "newline\nin-name.toml"])
     assert_bad_input(status, stdout, stderr)
 

@@ -1,7 +1,7 @@
 """Unit tests of scenario loading: schema validation, ``extends``, ``--set`` overrides, hashing.
 
 Every bad input must raise :class:`sim.config.loading.ScenarioError` naming the file and the dotted
-field (DESIGN §4): ``<file>: <dotted.field>: <problem> (got <value>)``.
+field: ``<file>: <dotted.field>: <problem> (got <value>)``.
 """
 
 from __future__ import annotations
@@ -144,7 +144,7 @@ def test_minimal_file_gets_schema_defaults(tmp_path: Path) -> None:
     assert scenario.rules == Rules()
     assert scenario.bank == Bank()
     assert scenario.behaviour == Behaviour()
-    assert scenario.scenario.horizon_days == 90  # DESIGN §4: horizon_days = 90 by default
+    assert scenario.scenario.horizon_days == 90  # a ninety-day placement by default
 
 
 # --------------------------------------------------------------------------- the error text

@@ -1,4 +1,4 @@
-"""The Hawkes repayment behaviour against Chehrazi & Weber's closed form (DESIGN §6).
+"""The Hawkes repayment behaviour against Chehrazi & Weber's closed form.
 
 The simulation runs the full model (no collectors, no messages) so the code under test is the
 behaviour every scenario uses. Tolerances are three standard errors of the simulated mean.

@@ -6,7 +6,7 @@ incomplete-gamma closed form, the θ → 0 limit). Then the model's own
 :class:`sim.model.agency.inbound_queue.InboundQueue`, driven by
 :func:`sim.validation.queue.simulate_queue`, must
 match them from light load to 95% utilisation for 1, 5 and 20 servers, with and without
-patience, every figure within four batch-means standard errors (DESIGN §6: fixed seeds,
+patience, every figure within four batch-means standard errors (fixed seeds,
 tolerances from the standard error). Little's law is checked on the simulated path, and the
 queue's own counters against what the harness saw caller by caller.
 """

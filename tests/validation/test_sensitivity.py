@@ -1,4 +1,4 @@
-"""The statistics of the experiment machinery against known answers (issue #4, DESIGN §6).
+"""The statistics of the experiment machinery against known answers.
 
 * Sobol' indices of the Ishigami function (a = 7, b = 0.1), computed through the same
   :func:`sim.experiment.sensitivity.indices` path the simulation uses, match the analytic
