@@ -147,3 +147,20 @@ def png_size(data: bytes) -> tuple[int, int]:
     assert data[12:16] == b"IHDR"
     width, height = struct.unpack(">II", data[16:24])
     return width, height
+
+
+# The smallest valid scenario: everything else comes from schema defaults.
+MINIMAL = """\
+[scenario]
+name = "mini"
+
+[portfolio]
+accounts = 100
+
+[portfolio.segments.a]
+share = 1.0
+
+[[agencies]]
+name = "alpha"
+share = 1.0
+"""

@@ -16,26 +16,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from support import GOOD_EXPERIMENT, call
+from support import GOOD_EXPERIMENT, MINIMAL, call
 
 from sim.config.loading import MAX_FILE_BYTES, ScenarioError, load_scenario
 from sim.config.reading import UnreadableFile, read_capped
 from sim.experiment.experiment_file import load_experiment
 
-MINIMAL = """\
-[scenario]
-name = "mini"
-
-[portfolio]
-accounts = 100
-
-[portfolio.segments.a]
-share = 1.0
-
-[[agencies]]
-name = "alpha"
-share = 1.0
-"""
 SECONDS = 10
 
 

@@ -11,25 +11,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from support import call
+from support import MINIMAL, call
 
 from sim.config.loading import ScenarioError, load_scenario
 
 SECRET = "sk-live-0123456789"
-MINIMAL = """\
-[scenario]
-name = "mini"
-
-[portfolio]
-accounts = 100
-
-[portfolio.segments.a]
-share = 1.0
-
-[[agencies]]
-name = "alpha"
-share = 1.0
-"""
 
 
 def _write(path: Path, text: str) -> Path:

@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from support import MINIMAL
 
 from sim.config.loading import (
     MAX_EXTENDS_DEPTH,
@@ -29,21 +30,6 @@ from sim.config.schema import SHARE_TOLERANCE, Bank, Behaviour, Rules, Scenario
 ROOT = Path(__file__).resolve().parents[2]
 BASELINE = ROOT / "scenarios" / "baseline.toml"
 
-# The smallest valid scenario: everything else comes from schema defaults.
-MINIMAL = """\
-[scenario]
-name = "mini"
-
-[portfolio]
-accounts = 100
-
-[portfolio.segments.a]
-share = 1.0
-
-[[agencies]]
-name = "alpha"
-share = 1.0
-"""
 
 # Two agencies and two segments, with non-default values to prove inheritance.
 PARENT = """\
