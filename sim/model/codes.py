@@ -40,6 +40,29 @@ class Status(Labelled):
     PLAN = 3  # on an instalment plan
     PAID = 4  # paid in full (closed)
     SETTLED = 5  # paid a settlement, remainder waived (closed)
+    CURED = 6  # past-due amount paid: current again, not worked while it stays current
+
+
+class Delinquency(Labelled):
+    """Where an account stands in the delinquency lifecycle at a statement due date (the
+    ``from``/``to`` columns of ``roll_rates.csv``): current, a days-past-due bucket, or charged
+    off (see :mod:`sim.model.portfolio.lifecycle`)."""
+
+    CURRENT = 0
+    DPD_1_29 = 1
+    DPD_30_59 = 2
+    DPD_60_89 = 3
+    DPD_90_119 = 4
+    DPD_120_149 = 5
+    DPD_150_179 = 6
+    CHARGED_OFF = 7
+
+    @property
+    def label(self) -> str:
+        if self.name.startswith("DPD_"):
+            low, high = self.name[4:].split("_")
+            return f"{low}-{high}"
+        return super().label
 
 
 class Outcome(Labelled):
@@ -67,6 +90,8 @@ class OfferKind(Labelled):
     FULL = 0
     SETTLEMENT = 1
     INSTALMENTS = 2
+    CURE = 3  # pay the past-due amount (before charge-off)
+    REAGE = 4  # three consecutive minimum payments, then the account is re-aged to current
 
 
 class Rule(Labelled):
@@ -95,4 +120,5 @@ class Rule(Labelled):
 STATUS_LABELS = Status.labels()
 OUTCOME_LABELS = Outcome.labels()
 RULE_LABELS = Rule.labels()
+DELINQUENCY_LABELS = Delinquency.labels()
 RULES_BROKEN = tuple(rule for rule in Rule if rule is not Rule.ALLOWED)

@@ -193,6 +193,24 @@ KPIS: tuple[Kpi, ...] = (
     _kpi("redefault_rate", "cured accounts (paid, settled or paid an instalment) that fell "
          "behind again — a broken plan, or within the follow-up window — / cured accounts",
          _U.SHARE, _D.LOWER, _G.OUTCOMES, "re-default rate"),
+    _kpi("cure_rate", "share of accounts placed before charge-off that were current at recall "
+         "(past-due amount paid, re-aged, or paid in full)", _U.SHARE, _D.HIGHER, _G.OUTCOMES,
+         "cure rate"),
+    _kpi("roll_forward_rate", "share of accounts placed before charge-off in a worse "
+         "delinquency bucket (or charged off) at recall than at placement", _U.SHARE, _D.LOWER,
+         _G.OUTCOMES, "rolled forward"),
+    _kpi("charged_off_share", "share of accounts charged off during the placement", _U.SHARE,
+         _D.LOWER, _G.OUTCOMES, "charged off"),
+    _kpi("charged_off_balance", "balance written off by accounts charged off during the "
+         "placement", _U.MONEY, _D.LOWER, _G.MONEY, "balance charged off"),
+    _kpi("delinquency_change", "delinquent share at recall, placed accounts minus the bank's "
+         "control group (with control_share)", _U.SHARE, _D.LOWER, _G.OUTCOMES,
+         "delinquency change vs control"),
+    _kpi("recovery_uplift", "recovery rate of placed accounts minus that of the bank's control "
+         "group (with control_share)", _U.SHARE, _D.HIGHER, _G.MONEY, "recovery uplift vs control"),
+    _kpi("pipeline_value", "expected value at recall of live promises and plans, from their "
+         "keep probabilities (beside cash collected)", _U.MONEY, _D.HIGHER, _G.MONEY,
+         "pipeline value"),
     # Also reported: not part of the contract, but in every KPI table.
     _kpi("agency_cost", "what the agency itself spends on staff, calls and messages",
          _U.MONEY, _D.NEITHER, _G.ALSO, "agency cost", headline=False),

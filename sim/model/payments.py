@@ -12,36 +12,43 @@ import numpy as np
 
 from sim.model.behaviour.base import BehaviourModel
 from sim.model.codes import Status
+from sim.model.portfolio import lifecycle
 from sim.model.portfolio.accounts import NOT_YET, Accounts
 from sim.model.units import DAYS_PER_MONTH, DAYS_PER_YEAR
 
 
 def accrue_interest(acc: Accounts, apr: float, late_fee_cents: int, day: int,
                     paused: np.ndarray | None = None) -> None:
-    """One day's interest on open, unfrozen balances, and monthly late fees off plans.
+    """One day's interest on balances owed and not charged off or frozen, and a late fee on
+    each due date whose minimum payment was missed (off plans).
 
-    Accounts marked in ``paused`` (a breathing space) accrue nothing.
+    Accounts marked in ``paused`` (a breathing space) accrue nothing; charged-off accounts
+    accrue nothing (non-accrual).
     """
-    open_ = acc.is_placed & (acc.status < Status.PAID) & ~acc.recalled & (acc.outstanding > 0)
+    open_ = (acc.is_placed | acc.in_control) & ~acc.recalled & (acc.outstanding > 0) \
+        & ~acc.charged_off
     if paused is not None:
         open_ &= ~paused
     if apr > 0:
         idx = np.flatnonzero(open_ & ~acc.interest_frozen)
         interest = np.rint(acc.outstanding[idx] * (apr / DAYS_PER_YEAR)).astype(np.int64)
         acc.accrue(idx, interest)
-    if late_fee_cents > 0 and day > 0:
-        idx = np.flatnonzero(open_ & (acc.status != Status.PLAN))
-        since = day - acc.placed_day[idx]
-        idx = idx[(since > 0) & (np.mod(since, DAYS_PER_MONTH) == 0)]
+    if late_fee_cents > 0:
+        idx = np.flatnonzero(open_ & (acc.status != Status.PLAN) & (acc.past_due > 0)
+                             & (acc.paid_this_cycle < acc.minimum_payment))
+        idx = idx[np.mod(day - acc.due_offset[idx].astype(np.int64), DAYS_PER_MONTH) == 0]
         acc.accrue(idx, np.full(len(idx), late_fee_cents, dtype=np.int64))
 
 
 def resolve_promises(acc: Accounts, behaviour: BehaviourModel, day: int) -> np.ndarray:
-    """Settle promises to pay (in full or a settlement) falling due by ``day``.
+    """Settle promises to pay (in full, a settlement or the past-due amount) falling due by
+    ``day``.
 
     A kept settlement pays the agreed amount and the rest is waived (status ``SETTLED``); a
     kept promise to pay in full with an interest waiver pays the balance less the interest
-    accrued during placement, which is waived (status ``PAID``).
+    accrued during placement, which is waived (status ``PAID``); a kept promise to pay the
+    past-due amount pays what was agreed, which cures the account (status ``CURED``) unless a
+    due date since has added another minimum (it stays ``ACTIVE``).
 
     Returns the accounts whose promise was broken (they go back to being worked).
     """
@@ -50,6 +57,13 @@ def resolve_promises(acc: Accounts, behaviour: BehaviourModel, day: int) -> np.n
         return due
     kept = behaviour.keeps(due, day, np.ones(len(due), dtype=np.bool_))
     paid = due[kept]
+    acc.promises_kept[paid] += 1
+    cures = paid[acc.promise_cures[paid]]
+    acc.pay(cures, acc.promise_amount[cures])
+    acc.status[cures] = Status.ACTIVE
+    lifecycle.cure(acc, cures[(acc.past_due[cures] == 0) & (acc.outstanding[cures] > 0)], day)
+    acc.promise_cures[cures] = False
+    paid = paid[~np.isin(paid, cures)]
     waives = acc.promise_waives[paid]
     full = paid[~waives]
     acc.pay(full, acc.outstanding[full])
@@ -58,16 +72,20 @@ def resolve_promises(acc: Accounts, behaviour: BehaviourModel, day: int) -> np.n
     acc.waive(reduced)
     acc.status[paid] = np.where(acc.promise_settles[paid], Status.SETTLED, Status.PAID)
     acc.closed_day[paid] = day
-    acc.promises_kept[paid] += 1
     broken = due[~kept]
     acc.promises_broken[broken] += 1
     acc.status[broken] = Status.ACTIVE
+    acc.promise_cures[broken] = False
     acc.promise_due[due] = NOT_YET
     return broken
 
 
 def resolve_instalments(acc: Accounts, behaviour: BehaviourModel, day: int) -> np.ndarray:
-    """Collect plan instalments falling due by ``day``; return the plans that broke."""
+    """Collect plan instalments falling due by ``day``; return the plans that broke.
+
+    A plan for the whole balance asks for what is left with its last instalment; a re-age plan
+    (three minimum payments) then brings the account current (:func:`lifecycle.reage`).
+    """
     due = np.flatnonzero((acc.status == Status.PLAN) & (acc.promise_due <= day) & ~acc.recalled)
     if len(due) == 0:
         return due
@@ -75,7 +93,8 @@ def resolve_instalments(acc: Accounts, behaviour: BehaviourModel, day: int) -> n
     kept = behaviour.keeps(due, day, first)
     paid = due[kept]
     last = acc.plan_left[paid] <= 1
-    amounts = np.where(last, acc.outstanding[paid], acc.plan_installment[paid])
+    amounts = np.where(last & ~acc.plan_reages[paid], acc.outstanding[paid],
+                       acc.plan_installment[paid])
     acc.pay(paid, amounts)
     acc.promises_kept[paid[first[kept]]] += 1
     acc.plan_paid[paid] += 1
@@ -84,39 +103,53 @@ def resolve_instalments(acc: Accounts, behaviour: BehaviourModel, day: int) -> n
     done = paid[acc.outstanding[paid] == 0]
     acc.status[done] = Status.PAID
     acc.closed_day[done] = day
-    acc.interest_frozen[done] = False
+    acc.interest_frozen[done] = acc.charged_off[done]
     acc.promise_due[paid] += DAYS_PER_MONTH
     acc.promise_due[done] = NOT_YET
+    reaged = paid[(acc.plan_left[paid] <= 0) & acc.plan_reages[paid]
+                  & (acc.outstanding[paid] > 0)]
+    lifecycle.reage(acc, reaged, day)
+    acc.interest_frozen[reaged] = acc.charged_off[reaged]
+    acc.promise_due[reaged] = NOT_YET
+    acc.plan_reages[reaged] = False
     broken = due[~kept]
     acc.promises_broken[broken[first[~kept]]] += 1
     acc.redefaulted[broken[~first[~kept]]] = True
     acc.status[broken] = Status.ACTIVE
-    acc.interest_frozen[broken] = False
+    acc.interest_frozen[broken] = acc.charged_off[broken]
     acc.promise_due[broken] = NOT_YET
+    acc.plan_reages[broken] = False
     return broken
 
 
 def self_cure(acc: Accounts, behaviour: BehaviourModel, day: int,
               reminded: np.ndarray) -> np.ndarray:
-    """Payments made without a promise during ``day``; returns the accounts they closed.
+    """Payments made without a promise during ``day``; returns the accounts they cured.
 
-    The behaviour model says what share of its balance each open account (pending, or active
-    and not under a promise or plan) repays; an account whose balance reaches zero is paid in
-    full and counts as self-cured.
+    The behaviour model says what share of the amount due each account being worked (pending,
+    or active and not under a promise or plan; placed or in the control group) pays — the
+    past-due amount before charge-off, the whole balance after. An account whose past-due
+    amount is paid is cured (status ``CURED``), one whose balance reaches zero is paid in full
+    (``PAID``); both count as self-cured.
     """
     idx = np.flatnonzero(((acc.status == Status.ACTIVE) | (acc.status == Status.PENDING))
-                         & acc.is_placed & ~acc.recalled & (acc.outstanding > 0))
+                         & (acc.is_placed | acc.in_control) & ~acc.recalled
+                         & (acc.outstanding > 0))
     if len(idx) == 0:
         return idx
     shares = behaviour.spontaneous(idx, day, reminded[idx])
     paying = np.flatnonzero(shares > 0)
     payers = idx[paying]
+    due = np.where(acc.charged_off[payers], acc.outstanding[payers], acc.past_due[payers])
     full = shares[paying] >= 1.0
-    amounts = np.where(full, acc.outstanding[payers],
-                       np.rint(acc.outstanding[payers] * shares[paying]).astype(np.int64))
+    amounts = np.where(full, due, np.rint(due * shares[paying]).astype(np.int64))
     acc.pay(payers, amounts)
-    cured = payers[acc.outstanding[payers] == 0]
-    acc.status[cured] = Status.PAID
-    acc.self_cured[cured] = True
-    acc.closed_day[cured] = day
-    return cured
+    paid_off = payers[acc.outstanding[payers] == 0]
+    acc.status[paid_off] = Status.PAID
+    acc.closed_day[paid_off] = day
+    cured = payers[(acc.outstanding[payers] > 0) & (acc.past_due[payers] == 0)
+                   & ~acc.charged_off[payers]]
+    lifecycle.cure(acc, cured, day)
+    done = np.concatenate([paid_off, cured])
+    acc.self_cured[done] = True
+    return done

@@ -8,13 +8,17 @@ drives a daily process that, at 00:00 of each day, in this order:
 
 1. credits the payments cardholders made of their own accord during the day just ended
    (self-cures, or a repayment process's partial payments), then closes that day's series;
-2. recalls accounts whose placement has ended (nothing happens to them afterwards);
-3. reviews agencies (performance-based allocation moves the share of future vintages), places
-   the vintage due that day, and hands newly transferred accounts to their agencies;
-4. accrues a day's interest and any monthly fee;
-5. collects promises and instalments falling due;
-6. resets the per-day contact counters and call lists;
-7. sends the day's message batches (a reminder raises that day's self-cure hazard) and queues
+2. collects promises and instalments falling due (those due on a recall day are settled
+   before the recall);
+3. recalls accounts whose placement has ended (nothing happens to them afterwards);
+4. reviews agencies (performance-based allocation moves the share of future vintages), places
+   the vintage due that day (holding out the control group), and hands newly transferred
+   accounts to their agencies;
+5. accrues a day's interest and any late fee;
+6. moves the delinquency lifecycle on: cures, due dates, rolls and charge-offs
+   (:mod:`sim.model.portfolio.lifecycle`);
+7. resets the per-day contact counters and call lists;
+8. sends the day's message batches (a reminder raises that day's self-cure hazard) and queues
    the callbacks they trigger.
 
 Collectors then work their shifts as SimPy processes until the next midnight.
@@ -39,6 +43,7 @@ from sim.model.bank import second_placement as placements
 from sim.model.bank.allocation import Allocator
 from sim.model.bank.follow_up import follow_up
 from sim.model.behaviour import BehaviourModel, make_behaviour
+from sim.model.portfolio import lifecycle
 from sim.model.portfolio.accounts import draw_portfolio
 from sim.model.results import Results, build_results
 from sim.model.rng import Streams
@@ -62,6 +67,7 @@ def run_replication(scenario: Scenario, replication: int = 0, seed: int | None =
     streams = Streams(seed, replication)
     accounts = draw_portfolio(scenario.portfolio, scenario.bank, streams)
     accounts.vintage[:] = bank.vintage_of_accounts(accounts.n, scenario.bank.vintages)
+    bank.draw_control(scenario, accounts, streams)
     allocator = Allocator(scenario, accounts, streams)
     scores = bank.agency_scores(scenario, accounts, streams)
 
@@ -81,7 +87,8 @@ def run_replication(scenario: Scenario, replication: int = 0, seed: int | None =
     if scenario.bank.second_placement:
         placements.start_copies(accounts, world.rules)
     tracker = SeriesTracker(world, desks)
-    env.process(_days(world, desks, behaviour, allocator, tracker, audit))
+    rolls = lifecycle.RollCounts()
+    env.process(_days(world, desks, behaviour, allocator, tracker, rolls, audit))
     env.run(until=horizon + 1e-9)
     for desk in desks:
         desk.queue.close()
@@ -94,13 +101,15 @@ def run_replication(scenario: Scenario, replication: int = 0, seed: int | None =
                          wall_seconds=wall, keep_accounts=keep_accounts,
                          vintages=tracker.vintage_frame(),
                          allocation=pd.DataFrame(allocator.history),
-                         redefault_day=redefault_day, follow_up=follow)
+                         redefault_day=redefault_day, follow_up=follow, rolls=rolls)
 
 
 def _place_vintage(world: World, desks: list[AgencyDesk], allocator: Allocator,
                    vintage: int, day: int) -> None:
     acc = world.accounts
-    idx = np.flatnonzero(acc.vintage == vintage)
+    cohort = np.flatnonzero(acc.vintage == vintage)
+    bank.hold_out(world.scenario, acc, cohort[acc.in_control[cohort]], day)
+    idx = cohort[~acc.in_control[cohort]]
     agency = allocator.allocate(idx)
     bank.place(world.scenario, acc, idx, agency, day)
     for desk in desks:
@@ -147,7 +156,7 @@ def _review_metric(world: World, desks: list[AgencyDesk], day: int) -> np.ndarra
 
 
 def _days(world: World, desks: list[AgencyDesk], behaviour: BehaviourModel,
-          allocator: Allocator, tracker: SeriesTracker,
+          allocator: Allocator, tracker: SeriesTracker, rolls: lifecycle.RollCounts,
           audit: bool) -> Generator[simpy.Event, Any, None]:
     acc = world.accounts
     scenario = world.scenario
@@ -156,11 +165,15 @@ def _days(world: World, desks: list[AgencyDesk], behaviour: BehaviourModel,
     vintage_on = {day: vintage for vintage, day in enumerate(bank.placement_days(scenario))}
     review_every = scenario.bank.allocation.review_every_days
     second = next((d for d in desks if d.profile.name == scenario.bank.second_placement), None)
+    charge_off_days = scenario.portfolio.charge_off_days
+    lifecycle_rng = world.streams.get("lifecycle")
     reminded = np.zeros(acc.n, dtype=np.bool_)
     for day in range(world.horizon + 1):
         if day > 0:
             payments.self_cure(acc, behaviour, day - 1, reminded)
             tracker.close_day(day - 1)
+        payments.resolve_promises(acc, behaviour, day)
+        payments.resolve_instalments(acc, behaviour, day)
         recalled = bank.recall(acc, day)
         if day >= world.horizon:
             break
@@ -178,8 +191,7 @@ def _days(world: World, desks: list[AgencyDesk], behaviour: BehaviourModel,
         if day > 0:
             payments.accrue_interest(acc, apr, fee, day,
                                      world.rules.in_breathing_space(float(day)))
-        payments.resolve_promises(acc, behaviour, day)
-        payments.resolve_instalments(acc, behaviour, day)
+        lifecycle.advance(acc, day, charge_off_days, lifecycle_rng, rolls)
         world.rules.new_day()
         acc.attempts_today[:] = 0
         reminded = np.zeros(acc.n, dtype=np.bool_)

@@ -23,17 +23,20 @@ import pandas as pd
 
 from sim.model.agency import fees
 from sim.model.bank.second_placement import PlacementView
-from sim.model.codes import STATUS_LABELS, Status
+from sim.model.codes import DELINQUENCY_LABELS, STATUS_LABELS, Delinquency, Status
 from sim.model.kpis import EXTRA_KPIS as EXTRA_KPIS
 from sim.model.kpis import KPI_DOCS as KPI_DOCS
 from sim.model.kpis import KPI_NAMES as KPI_NAMES
 from sim.model.kpis import MONEY_KPIS as MONEY_KPIS
+from sim.model.portfolio.lifecycle import RollCounts
 from sim.model.world import EVENT_COLUMNS, World
 
 if TYPE_CHECKING:
     from sim.model.agency.desk import AgencyDesk
 
 TOTAL = "total"
+CONTROL = "control"
+ROLL_RATE_COLUMNS = ["group", "from", "to", "count", "share"]
 
 
 @dataclass
@@ -49,6 +52,8 @@ class Results:
     vintages: pd.DataFrame = field(default_factory=pd.DataFrame)
     allocation: pd.DataFrame = field(default_factory=pd.DataFrame)
     follow_up: pd.DataFrame = field(default_factory=pd.DataFrame)
+    roll_rates: pd.DataFrame = field(default_factory=pd.DataFrame)
+    control: pd.DataFrame = field(default_factory=pd.DataFrame)
     accounts: pd.DataFrame | None = None
     events: pd.DataFrame | None = None
     meta: dict[str, Any] = field(default_factory=dict)
@@ -56,6 +61,15 @@ class Results:
     def kpi(self, name: str, agency: str = TOTAL) -> float:
         """One KPI value, for an agency or the whole program."""
         return float(self.kpis.loc[agency, name])
+
+
+def _against_control(row: dict[str, Any], control: pd.DataFrame) -> dict[str, float]:
+    """Differences from the bank's control group (NaN without one)."""
+    if control.empty:
+        return {"delinquency_change": float("nan"), "recovery_uplift": float("nan")}
+    held = control.loc[CONTROL]
+    return {"delinquency_change": row["delinquent_share_end"] - held["delinquent_share_end"],
+            "recovery_uplift": row["recovery_rate"] - held["recovery_rate"]}
 
 
 def _ratio(numerator: float, denominator: float) -> float:
@@ -81,6 +95,42 @@ def _desk_commission(world: World, desk: AgencyDesk) -> float:
                            view.placed.sum() / 100.0)
 
 
+def _lifecycle_kpis(v: PlacementView, persistence: float) -> dict[str, float]:
+    """Cures, rolls, charge-offs and the pipeline of the accounts in view ``v``."""
+    start, end = v.state_at_placement, v.state_at_recall
+    before = start != Delinquency.CHARGED_OFF  # placed before charge-off
+    charged = v.charged_off & (v.charged_off_day >= v.placed_day)
+    return {
+        "cure_rate": float((end[before] == Delinquency.CURRENT).mean()) if before.any()
+        else float("nan"),
+        "roll_forward_rate": float((end[before] > start[before]).mean()) if before.any()
+        else float("nan"),
+        "charged_off_share": float(charged.mean()) if len(charged) else 0.0,
+        "charged_off_balance": v.written_off[charged].sum() / 100.0,
+        "pipeline_value": pipeline_value(v, persistence) / 100.0,
+    }
+
+
+def pipeline_value(v: PlacementView, persistence: float) -> float:
+    """Expected cents still to come at recall from live promises and plans, from each one's
+    keep probability: a promise pays its amount with that probability; a plan pays its next
+    instalment with it (or, once an instalment is paid, misses with ``persistence`` times the
+    miss probability) and stops at the first miss."""
+    status, keep = v.status, v.keep_probability
+    promise = status == Status.PROMISE
+    value = float((keep[promise] * v.promise_amount[promise]).sum())
+    plan = status == Status.PLAN
+    keep = keep[plan]
+    later = 1.0 - (1.0 - keep) * persistence
+    first = np.where(v.plan_paid[plan] == 0, keep, later)
+    left = np.maximum(v.plan_left[plan], 0).astype(np.float64)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        series = np.where(later < 1.0, (1.0 - later ** left) / (1.0 - later), left)
+        each = np.where(v.plan_reages[plan], v.plan_installment[plan],
+                        v.outstanding[plan] / np.maximum(left, 1.0))
+    return value + float((first * series * each).sum())
+
+
 def _group_kpis(world: World, v: PlacementView, desks: list[AgencyDesk],
                 redefault_day: np.ndarray) -> dict[str, Any]:
     """KPIs of the accounts in view ``v`` worked by ``desks``."""
@@ -104,11 +154,10 @@ def _group_kpis(world: World, v: PlacementView, desks: list[AgencyDesk],
     pressured = float((v.max_pressure >= 4).mean()) if n else 0.0
     arrivals = sum(d.queue.arrivals for d in desks)
     staffed = sum(d.staffed_days for d in desks)
-    current = (status >= Status.PAID) | ((status == Status.PLAN) & v.ever_paid_instalment)
     cured = (status >= Status.PAID) | v.ever_paid_instalment
     redefaulted = v.redefaulted | np.isfinite(redefault_day[members])
     follow_days = world.scenario.bank.follow_up_days
-    still_cured = current & ~np.isfinite(redefault_day[members])
+    still_cured = ~v.delinquent_at_recall & ~np.isfinite(redefault_day[members])
     per = max(n, 1)
     strain = (10 * complaints + 2 * violations + disputes) / per + ceased + pressured / 2
     net = collected - commission - contact_cost
@@ -144,8 +193,9 @@ def _group_kpis(world: World, v: PlacementView, desks: list[AgencyDesk],
         "cx_index": 100.0 * float(np.exp(-strain)),
         "collector_utilization": _ratio(sum(d.busy_days for d in desks), staffed),
         "inbound_abandon_rate": _ratio(sum(d.queue.abandoned for d in desks), arrivals),
-        "delinquent_share_end": float((~current).mean()) if n else 0.0,
+        "delinquent_share_end": float(v.delinquent_at_recall.mean()) if n else 0.0,
         "redefault_rate": _ratio(int((redefaulted & cured).sum()), int(cured.sum())),
+        **_lifecycle_kpis(v, world.scenario.behaviour.stage.instalment_persistence),
         "agency_cost": sum(operating.values()),
         "call_attempts": calls,
         "conversations": conversations,
@@ -223,20 +273,35 @@ def _vintage_curves(vintages: pd.DataFrame) -> pd.DataFrame:
     return frame
 
 
+def _states(codes: np.ndarray) -> pd.Categorical:
+    """Delinquency states as labels (missing for accounts that never entered the program)."""
+    return pd.Categorical.from_codes(codes.astype(np.int64), categories=list(DELINQUENCY_LABELS))
+
+
 def build_results(world: World, desks: list[AgencyDesk], daily: pd.DataFrame, *, seed: int,
                   replication: int, wall_seconds: float, keep_accounts: bool,
                   vintages: pd.DataFrame | None = None,
                   allocation: pd.DataFrame | None = None,
                   redefault_day: np.ndarray | None = None,
-                  follow_up: pd.DataFrame | None = None) -> Results:
+                  follow_up: pd.DataFrame | None = None,
+                  rolls: RollCounts | None = None) -> Results:
     """Assemble :class:`Results` from the state a finished replication left behind."""
     acc = world.accounts
     if redefault_day is None:
         redefault_day = np.full(acc.n, np.inf)
     rows = {d.profile.name: _group_kpis(world, desk_view(world, d), [d], redefault_day)
             for d in desks}
-    everyone = PlacementView(acc, world.rules, np.arange(acc.n), "all")
+    everyone = PlacementView(acc, world.rules, np.flatnonzero(~acc.in_control), "all")
     rows[TOTAL] = _group_kpis(world, everyone, desks, redefault_day)
+    control = pd.DataFrame()
+    held_out = np.flatnonzero(acc.in_control)
+    if len(held_out):
+        view = PlacementView(acc, world.rules, held_out, "all")
+        control = pd.DataFrame.from_dict(
+            {CONTROL: _group_kpis(world, view, [], redefault_day)}, orient="index")
+        control.index.name = "group"
+    for row in rows.values():
+        row.update(_against_control(row, control))
     kpis = pd.DataFrame.from_dict(rows, orient="index")
     kpis.index.name = "agency"
     accounts = None
@@ -248,6 +313,11 @@ def build_results(world: World, desks: list[AgencyDesk], daily: pd.DataFrame, *,
             "segment": pd.Categorical.from_codes(acc.segment, categories=acc.segment_names),
             "balance_placed": acc.placed / 100.0,
             "days_past_due": acc.days_past_due,
+            "control": acc.in_control,
+            "state_at_placement": _states(acc.state_at_placement),
+            "state_at_recall": _states(acc.state_at_recall),
+            "charged_off": acc.charged_off,
+            "written_off": acc.written_off / 100.0,
             "vintage": acc.vintage,
             "placed_day": acc.placed_day,
             "collected": acc.collected / 100.0,
@@ -278,4 +348,6 @@ def build_results(world: World, desks: list[AgencyDesk], daily: pd.DataFrame, *,
                                             else pd.DataFrame()),
                    allocation=allocation if allocation is not None else pd.DataFrame(),
                    follow_up=follow_up if follow_up is not None else pd.DataFrame(),
-                   meta=meta)
+                   roll_rates=pd.DataFrame((rolls or RollCounts()).frame_rows(),
+                                           columns=ROLL_RATE_COLUMNS),
+                   control=control, meta=meta)

@@ -19,6 +19,7 @@ import pandas as pd
 
 from sim.model.agency.desk import AgencyDesk
 from sim.model.codes import Status
+from sim.model.portfolio import lifecycle
 from sim.model.units import CENTS_PER_UNIT, HOURS_PER_DAY
 from sim.model.world import World
 
@@ -48,9 +49,8 @@ class SeriesTracker:
         collected = per_agency(acc.collected)
         placed = per_agency(acc.placed)
         on_plan = per_agency((acc.status == Status.PLAN) & ~acc.recalled)
-        current = (acc.status >= Status.PAID) | ((acc.status == Status.PLAN)
-                                                 & acc.ever_paid_instalment)
-        delinquent = per_agency(~current)
+        delinquent = np.bincount(agency, weights=lifecycle.delinquent(acc, placed_idx),
+                                 minlength=groups)
         counts = per_agency()
         for desk in self.desks:
             a = desk.index

@@ -139,6 +139,19 @@ class Scenario(Strict):
         return self
 
     @model_validator(mode="after")
+    def _stage_consistent(self) -> Scenario:
+        dpd, limit = self.portfolio.days_past_due, self.portfolio.charge_off_days
+        if self.bank.stage == "pre_charge_off" and dpd.high >= limit:
+            raise ValueError(f"portfolio.days_past_due.high: a pre_charge_off placement places "
+                             f"accounts before charge-off at {limit} days past due; set "
+                             f"bank.stage = \"post_charge_off\" or lower it (got {dpd.high})")
+        if self.bank.stage == "post_charge_off" and dpd.low < limit:
+            raise ValueError(f"portfolio.days_past_due.low: a post_charge_off placement places "
+                             f"accounts already charged off at {limit} days past due "
+                             f"(got {dpd.low})")
+        return self
+
+    @model_validator(mode="after")
     def _allocation_consistent(self) -> Scenario:
         allocation = self.bank.allocation
         names = {a.name for a in self.agencies}

@@ -130,6 +130,9 @@ class Agency(Strict):
     commission: Probability = 0.2
     """Contingency fee 0–1 on everything collected (unless a tier applies); also the rate in the
     expected-fee screen. In-house teams are not charged it."""
+    commission_post_charge_off: Probability | None = None
+    """Fee 0–1 on what is collected from accounts after they are charged off (recovery work
+    pays more: 25–40% at 6–12 months, 40–50% for old debt: NCLC); unset = ``commission``."""
     commission_tiers: list[FeeTier] = Field(default_factory=list)
     """Fee tiers, in rising ``recovery_at_least``, replacing ``commission`` once the agency's
     recovery rate reaches them; empty = flat ``commission``."""

@@ -108,6 +108,16 @@ class Bank(Strict):
     :mod:`sim.model.bank.second_placement`).
     """
 
+    stage: Literal["pre_charge_off", "post_charge_off"] = "pre_charge_off"
+    """Stage of the placement: ``"pre_charge_off"`` places delinquent accounts (days past due
+    below ``portfolio.charge_off_days``) whose success is a cure — paying the past-due amount —
+    and which charge off if they reach ``charge_off_days`` during the placement;
+    ``"post_charge_off"`` places accounts already charged off (days past due at least
+    ``charge_off_days``) for recovery of the whole balance."""
+    control_share: Annotated[float, Field(ge=0.0, le=0.5), AfterValidator(check_finite)] = 0.0
+    """Share 0–0.5 of each vintage the bank holds out as a control group, drawn at random: it
+    keeps them (statements only, no collection contact), so every KPI has a counterfactual on
+    the same cardholders' kind (``delinquency_change``, ``recovery_uplift``). 0 = none."""
     placement: Literal["batch", "flow"] = "batch"
     """``"batch"`` places every account on day 0; ``"flow"`` places ``vintages`` equal vintages."""
     vintages: int = Field(default=1, ge=1, le=120)

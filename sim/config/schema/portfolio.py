@@ -83,7 +83,9 @@ class DaysPastDueDistribution(Strict):
     """Fewest days past due at placement (inclusive), days."""
     high: int = Field(default=90, ge=0, le=3650)
     """Most days past due at placement (inclusive), days. Days past due only order call lists
-    (``priority``) and route accounts (``routes``); they do not change behaviour."""
+    (``priority``) and route accounts (``routes``), and set where each account starts in the
+    delinquency lifecycle: its bucket, its past-due amount (one missed minimum payment per
+    30 days, plus the one just missed) and its statement due day."""
 
     @model_validator(mode="after")
     def _ordered(self) -> DaysPastDueDistribution:
@@ -153,6 +155,10 @@ class Segment(Strict):
     redefault_risk: Probability = 0.2
     """Chance 0–1 that an account paid in full falls behind again within the follow-up window
     (used only with ``[bank] follow_up_days`` > 0)."""
+    minimum_miss: Probability = 0.1
+    """Chance 0–1 that a cardholder whose account is current again (cured or re-aged) misses
+    each later minimum payment, which rolls the account back to 1–29 days past due
+    (assumption; plausible range 0.02–0.3)."""
     concentration: Positive = 8.0
     """Beta concentration (α + β) of the per-account draws around the segment means marked
     "Beta"; larger is tighter."""
@@ -173,6 +179,17 @@ class Portfolio(Strict):
     """Distribution of placed balances, currency units."""
     days_past_due: DaysPastDueDistribution = DaysPastDueDistribution()
     """Distribution of days past due at placement."""
+    charge_off_days: int = Field(default=180, ge=30, le=3650)
+    """Days past due at which the bank charges an account off: interest and fees stop and the
+    balance is written off its books (180 for open-end credit under the federal banking
+    agencies' Uniform Retail Credit Classification and Account Management Policy, 2000)."""
+    minimum_payment_share: Probability = 0.01
+    """Minimum payment per statement cycle as a share 0–1 of the balance, on top of the month's
+    interest (apr / 12 of the balance): "1% of the balance plus interest and fees" is the common
+    card agreement formula (CFPB, The Consumer Credit Card Market, 2019)."""
+    minimum_payment_floor: Money = 25.0
+    """Smallest minimum payment, currency units (25–35 in card agreements: CFPB, The Consumer
+    Credit Card Market, 2019); never more than the balance."""
     segments: dict[Name, Segment]
     """Reason-for-delinquency segments by name, each with its share and latent behaviour."""
 

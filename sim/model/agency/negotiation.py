@@ -2,8 +2,17 @@
 
 The offer kinds are a registry, :data:`OFFERS`, tried in order: the first kind whose
 ``propose`` returns an offer for the account is what the collector proposes, and its ``agree``
-is what an accepted offer does to the account. The agency's negotiation policy within its
-authority is, in that order:
+is what an accepted offer does to the account. What is asked depends on where the account
+stands in the delinquency lifecycle (:mod:`sim.model.portfolio.lifecycle`). Before charge-off
+the agency works the past-due amount:
+
+* **cure** — pay the past-due amount, asked of a cardholder who can raise it at once;
+* **re-age plan** — three consecutive minimum payments, after which the account is brought
+  current (asked of the others, if the account may still be re-aged and the agency may
+  offer plans), with interest frozen under hardship terms.
+
+If neither applies it asks for the past-due amount all the same. After charge-off the agency
+works the whole balance, within its authority:
 
 * **pay in full** — asked of a cardholder who can raise nearly the whole balance at once (with
   the interest accrued during placement waived if the agency offers that);
@@ -32,10 +41,12 @@ from sim.config.schema import Agency
 from sim.model.behaviour.base import Offer
 from sim.model.codes import OfferKind, Status
 from sim.model.portfolio.accounts import Accounts
+from sim.model.portfolio.lifecycle import REAGE_PAYMENTS
 
 # Codes as plain ints, for the per-conversation path.
 FULL, SETTLEMENT, INSTALMENTS = int(OfferKind.FULL), int(OfferKind.SETTLEMENT), \
     int(OfferKind.INSTALMENTS)
+CURE, REAGE = int(OfferKind.CURE), int(OfferKind.REAGE)
 PLAN, PROMISE = int(Status.PLAN), int(Status.PROMISE)
 
 SETTLEMENT_STEP = 0.05  # discounts are offered in 5-point steps
@@ -56,9 +67,34 @@ class OfferTerms:
     agree: Callable[[Any, int, Offer], None]
 
 
+def _can_raise(v: Any, i: int) -> float:
+    """Cents the cardholder of ``i`` can raise at once."""
+    lump: float = v.lump_sum_share[i]
+    return max(1.0, lump * float(v.balance[i]))
+
+
+def _propose_cure(v: Any, profile: Agency, i: int) -> Offer | None:
+    if v.charged_off[i]:
+        return None
+    past_due = float(v.past_due[i])
+    can_raise = _can_raise(v, i)
+    if past_due > can_raise:
+        return None
+    return Offer(CURE, burden=past_due / can_raise)
+
+
+def _propose_reage(v: Any, profile: Agency, i: int) -> Offer | None:
+    if v.charged_off[i] or profile.plan_max_months <= 0 or v.reages[i] > 0:
+        return None
+    minimum: int = v.minimum_payment[i]
+    capacity = max(1.0, v.monthly_capacity[i] * float(v.balance[i]))
+    return Offer(REAGE, months=REAGE_PAYMENTS, instalment=minimum, burden=minimum / capacity,
+                 hardship_terms=profile.freeze_interest_on_plan)
+
+
 def _propose_full(v: Any, profile: Agency, i: int) -> Offer | None:
     lump: float = v.lump_sum_share[i]
-    if lump < PAY_IN_FULL_ABILITY:
+    if not v.charged_off[i] or lump < PAY_IN_FULL_ABILITY:
         return None
     accrued: int = v.accrued[i]
     if profile.waive_interest and accrued > 0:
@@ -70,7 +106,7 @@ def _propose_full(v: Any, profile: Agency, i: int) -> Offer | None:
 def _propose_settlement(v: Any, profile: Agency, i: int) -> Offer | None:
     lump: float = v.lump_sum_share[i]
     needed = 1.0 - lump
-    if needed > profile.settlement_max_discount:
+    if not v.charged_off[i] or needed > profile.settlement_max_discount:
         return None
     discount = min(profile.settlement_max_discount,
                    math.ceil(needed / SETTLEMENT_STEP - 1e-9) * SETTLEMENT_STEP)
@@ -78,7 +114,7 @@ def _propose_settlement(v: Any, profile: Agency, i: int) -> Offer | None:
 
 
 def _propose_instalments(v: Any, profile: Agency, i: int) -> Offer | None:
-    if profile.plan_max_months <= 0:
+    if not v.charged_off[i] or profile.plan_max_months <= 0:
         return None
     outstanding: int = v.outstanding[i]
     capacity = max(1.0, v.monthly_capacity[i] * float(v.balance[i]))
@@ -94,6 +130,7 @@ def _agree_to_pay(v: Any, i: int, offer: Offer) -> None:
     v.status[i] = PROMISE
     v.promise_settles[i] = settles
     v.promise_waives[i] = settles or offer.interest_waiver
+    v.promise_cures[i] = False
     outstanding: int = v.outstanding[i]
     if offer.interest_waiver:
         amount = outstanding - v.accrued[i]
@@ -102,17 +139,34 @@ def _agree_to_pay(v: Any, i: int, offer: Offer) -> None:
     v.promise_amount[i] = max(0, amount)
 
 
+def _agree_to_cure(v: Any, i: int, offer: Offer) -> None:
+    """A promise to pay the past-due amount as it stands now."""
+    v.status[i] = PROMISE
+    v.promise_settles[i] = False
+    v.promise_waives[i] = False
+    v.promise_cures[i] = True
+    v.promise_amount[i] = v.past_due[i]
+
+
+def _agree_to_reage(v: Any, i: int, offer: Offer) -> None:
+    _agree_to_instalments(v, i, offer)
+    v.plan_reages[i] = True
+
+
 def _agree_to_instalments(v: Any, i: int, offer: Offer) -> None:
     v.status[i] = PLAN
     v.plan_installment[i] = offer.instalment
     v.plan_left[i] = offer.months
     v.plan_paid[i] = 0
     v.plans_started[i] += 1
-    v.interest_frozen[i] = offer.hardship_terms
+    v.plan_reages[i] = False
+    v.interest_frozen[i] = offer.hardship_terms or v.charged_off[i]
 
 
 OFFERS: dict[int, OfferTerms] = {  # keyed by OfferKind, looked up by the offer's int kind
     terms.kind: terms for terms in (
+        OfferTerms(OfferKind.CURE, _propose_cure, _agree_to_cure),
+        OfferTerms(OfferKind.REAGE, _propose_reage, _agree_to_reage),
         OfferTerms(OfferKind.FULL, _propose_full, _agree_to_pay),
         OfferTerms(OfferKind.SETTLEMENT, _propose_settlement, _agree_to_pay),
         OfferTerms(OfferKind.INSTALMENTS, _propose_instalments, _agree_to_instalments),
@@ -128,6 +182,8 @@ def make_offer(acc: Accounts, profile: Agency, i: int) -> Offer:
         offer = propose(v, profile, i)
         if offer is not None:
             return offer
+    if not v.charged_off[i]:
+        return Offer(CURE, burden=float(v.past_due[i]) / _can_raise(v, i))
     lump: float = v.lump_sum_share[i]
     discount = profile.settlement_max_discount
     return Offer(SETTLEMENT if discount > 0 else FULL, discount=discount,

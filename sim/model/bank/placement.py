@@ -8,6 +8,13 @@
 * **Scores** — each agency sees the accounts' latent payer type through its own noisy score
   whose ranking quality (AUC) is its ``analytics_auc`` (see
   :func:`sim.model.bank.allocation.noisy_score`).
+* **Control group** — with ``control_share``, a random share of every vintage (drawn from its
+  own ``control`` stream, so the same cardholders are held out in every scenario that shares
+  the portfolio) stays with the bank: it ages, pays or charges off like the placed accounts,
+  with statements and no collection contact, and is recalled with its vintage.
+* **Lifecycle** — placed and held-out accounts enter the delinquency lifecycle
+  (:mod:`sim.model.portfolio.lifecycle`) at their days past due; in a ``post_charge_off``
+  placement they enter charged off.
 * **Hand-over** after ``transfer_delay_days``; **recall** ``horizon_days`` (the placement
   length) after each account's own placement, freezing the account.
 """
@@ -19,6 +26,7 @@ import numpy as np
 from sim.config.schema import Scenario
 from sim.model.bank.allocation import agency_key, noisy_score
 from sim.model.codes import Status
+from sim.model.portfolio import lifecycle
 from sim.model.portfolio.accounts import Accounts
 from sim.model.rng import Streams
 
@@ -49,6 +57,13 @@ def agency_scores(scenario: Scenario, accounts: Accounts, streams: Streams) -> n
     return scores
 
 
+def draw_control(scenario: Scenario, accounts: Accounts, streams: Streams) -> None:
+    """Mark the accounts the bank holds out as its control group."""
+    share = scenario.bank.control_share
+    if share > 0:
+        accounts.in_control[:] = streams.get("control").random(accounts.n) < share
+
+
 def place(scenario: Scenario, accounts: Accounts, idx: np.ndarray, agency: np.ndarray,
           day: int) -> None:
     """Place accounts ``idx`` with ``agency`` on ``day``; recall after the placement length."""
@@ -57,6 +72,22 @@ def place(scenario: Scenario, accounts: Accounts, idx: np.ndarray, agency: np.nd
     accounts.placed_day[idx] = float(day)
     accounts.workable_day[idx] = float(day + scenario.bank.transfer_delay_days)
     accounts.recall_day[idx] = float(day + scenario.scenario.horizon_days)
+    enter_lifecycle(scenario, accounts, idx, day)
+
+
+def hold_out(scenario: Scenario, accounts: Accounts, idx: np.ndarray, day: int) -> None:
+    """Keep the control accounts ``idx`` of the vintage placed on ``day`` with the bank."""
+    accounts.placed_day[idx] = float(day)
+    accounts.recall_day[idx] = float(day + scenario.scenario.horizon_days)
+    enter_lifecycle(scenario, accounts, idx, day)
+
+
+def enter_lifecycle(scenario: Scenario, accounts: Accounts, idx: np.ndarray, day: int) -> None:
+    """Start the delinquency lifecycle of ``idx`` at their days past due."""
+    portfolio = scenario.portfolio
+    lifecycle.enter(accounts, idx, day, portfolio.minimum_payment_share,
+                    portfolio.minimum_payment_floor, portfolio.apr,
+                    charged_off=scenario.bank.stage == "post_charge_off")
 
 
 def hand_over(accounts: Accounts, day: int) -> None:
@@ -72,4 +103,6 @@ def recall(accounts: Accounts, day: int) -> np.ndarray:
     accounts.recalled[due] = True
     accounts.collected_at_recall[due] = accounts.collected[due]
     accounts.plan_at_recall[due] = accounts.status[due] == Status.PLAN
+    accounts.state_at_recall[due] = lifecycle.states(accounts, due, day)
+    accounts.delinquent_at_recall[due] = lifecycle.delinquent(accounts, due)
     return due

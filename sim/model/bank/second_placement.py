@@ -22,10 +22,13 @@ from sim.model.rules.book import RuleBook
 # Counters that add up over placements: the second placement's share is final − copy.
 ADDITIVE = ("collected", "waived", "accrued", "attempts", "rpcs", "conversations", "promises",
             "promises_kept", "promises_broken", "complaints", "disputes", "violations",
-            "messages", "breathing_spaces")
+            "messages", "breathing_spaces", "collected_after_charge_off")
 # State read at the end of a placement: the first placement's is the copy.
 STATE = ("status", "outstanding", "first_attempt", "first_rpc", "max_pressure",
-         "ever_paid_instalment", "redefaulted", "self_cured", "plan_at_recall", "placed_day")
+         "ever_paid_instalment", "redefaulted", "self_cured", "plan_at_recall", "placed_day",
+         "state_at_placement", "state_at_recall", "delinquent_at_recall", "charged_off",
+         "charged_off_day", "written_off", "promise_amount", "keep_probability", "plan_left",
+         "plan_paid", "plan_installment", "plan_reages")
 
 Kind = Literal["all", "first", "second"]
 
@@ -53,6 +56,7 @@ def replace_accounts(acc: Accounts, rules: RuleBook, idx: np.ndarray, agency: in
     for name in (*ADDITIVE, *STATE):
         copy[name][idx] = getattr(acc, name)[idx]
     copy["ceased"][idx] = rules.ceased[idx]
+    acc.state_at_placement[idx] = acc.state_at_recall[idx]
     acc.replaced[idx] = True
     acc.agency[idx] = agency
     acc.placed_day[idx] = float(day)

@@ -127,6 +127,8 @@ class Accounts:
     payer: BoolArray  # latent "would pay" type, drawn with probability `propensity`
     phone_valid: BoolArray
     email_valid: BoolArray
+    # chance a current cardholder misses a later minimum payment (one value per segment)
+    minimum_miss: FloatArray = field(default_factory=lambda: np.zeros(0))
     # placement (set by the bank when each vintage is placed)
     agency: npt.NDArray[np.int16] = field(default_factory=lambda: np.zeros(0, np.int16))
     placed_day: FloatArray = field(default_factory=lambda: np.zeros(0))
@@ -136,6 +138,8 @@ class Accounts:
     def __post_init__(self) -> None:
         n = len(self.balance)
         self.n = n
+        if len(self.minimum_miss) != n:
+            self.minimum_miss = np.zeros(n)
         if len(self.agency) != n:  # not yet placed: no agency, no dates
             self.agency = np.full(n, -1, dtype=np.int16)
             self.placed_day = np.full(n, np.inf)
@@ -197,6 +201,26 @@ class Accounts:
         self.ever_paid_instalment = np.zeros(n, dtype=np.bool_)
         self.self_cured = np.zeros(n, dtype=np.bool_)
         self.closed_day = np.full(n, np.nan)
+        # the bank's control group: kept by the bank, never placed with an agency
+        self.in_control = np.zeros(n, dtype=np.bool_)
+        # delinquency lifecycle (sim.model.portfolio.lifecycle); money in integer cents
+        self.minimum_payment = np.zeros(n, dtype=np.int64)
+        self.past_due = np.zeros(n, dtype=np.int64)
+        self.paid_this_cycle = np.zeros(n, dtype=np.int64)
+        self.due_offset = np.zeros(n, dtype=np.int16)  # due dates: days d with d % 30 == it
+        self.cycle_state = np.full(n, -1, dtype=np.int8)  # Delinquency at the last due date
+        self.state_at_placement = np.full(n, -1, dtype=np.int8)
+        self.state_at_recall = np.full(n, -1, dtype=np.int8)
+        self.delinquent_at_recall = np.zeros(n, dtype=np.bool_)
+        self.charged_off = np.zeros(n, dtype=np.bool_)
+        self.charged_off_day = np.full(n, np.nan)  # -inf: placed already charged off
+        self.written_off = np.zeros(n, dtype=np.int64)  # balance charged off the books
+        self.collected_after_charge_off = np.zeros(n, dtype=np.int64)
+        self.cured_day = np.full(n, np.nan)  # first cure in the program
+        self.reages = np.zeros(n, dtype=np.int32)
+        self.last_reage_day = np.full(n, -np.inf)
+        self.plan_reages = np.zeros(n, dtype=np.bool_)  # the live plan re-ages when done
+        self.promise_cures = np.zeros(n, dtype=np.bool_)  # the live promise pays the past due
 
     @cached_property
     def views(self) -> ScalarViews:
@@ -206,15 +230,24 @@ class Accounts:
     # ------------------------------------------------------------------ money
 
     def pay(self, idx: IntArray, amounts: IntArray) -> None:
-        """Record payments of ``amounts`` cents (at most the outstanding) on distinct ``idx``."""
+        """Record payments of ``amounts`` cents (at most the outstanding) on distinct ``idx``.
+
+        A payment goes to the past-due amount first (see
+        :mod:`sim.model.portfolio.lifecycle`); after charge-off it is a recovery.
+        """
         amounts = np.minimum(amounts, self.outstanding[idx])
         self.collected[idx] += amounts
         self.outstanding[idx] -= amounts
+        self.paid_this_cycle[idx] += amounts
+        self.collected_after_charge_off[idx] += np.where(self.charged_off[idx], amounts, 0)
+        left = np.maximum(self.past_due[idx] - amounts, 0)
+        self.past_due[idx] = np.where(self.outstanding[idx] == 0, 0, left)
 
     def waive(self, idx: IntArray) -> None:
         """Forgive what remains outstanding on ``idx``."""
         self.waived[idx] += self.outstanding[idx]
         self.outstanding[idx] = 0
+        self.past_due[idx] = 0
 
     def accrue(self, idx: IntArray, amounts: IntArray) -> None:
         """Add interest or fees of ``amounts`` cents to ``idx``."""
@@ -226,11 +259,24 @@ class Accounts:
         return self.placed + self.accrued - self.collected - self.waived - self.outstanding
 
     def check_ledger(self) -> None:
-        """Raise ``AssertionError`` if any account's money does not add up."""
+        """Raise ``AssertionError`` if any account's money does not add up.
+
+        Besides the identity, the charged-off column must hold: what a charged-off account
+        still owes never exceeds what was written off (no interest or fees after charge-off),
+        only charged-off accounts have anything written off, and no past-due amount is
+        negative.
+        """
         gap = self.ledger_gap()
         bad = np.flatnonzero(gap)
         if len(bad) or (self.outstanding < 0).any():
             raise AssertionError(f"ledger broken on {len(bad)} accounts, first {bad[:5]}")
+        grown = np.flatnonzero(self.charged_off & (self.outstanding > self.written_off))
+        if len(grown):
+            raise AssertionError(f"charged-off balance grew on {len(grown)} accounts, "
+                                 f"first {grown[:5]}")
+        phantom = np.flatnonzero(~self.charged_off & (self.written_off != 0))
+        if len(phantom) or (self.past_due < 0).any():
+            raise AssertionError(f"charged-off column broken on {len(phantom)} accounts")
 
 
 def draw_portfolio(spec: Portfolio, bank: Bank, streams: Streams) -> Accounts:
@@ -247,7 +293,7 @@ def draw_portfolio(spec: Portfolio, bank: Bank, streams: Streams) -> Accounts:
                     "self_cure_rate", "reminder_lift", "dispute_rate", "complaint_sensitivity",
                     "cease_rate", "callback_rate", "promise_keep", "hardship_response",
                     "misunderstanding", "balance_scale", "breathing_space_request",
-                    "redefault_risk")
+                    "redefault_risk", "minimum_miss")
     }
     beta_fields = ("answer_rate", "willingness", "lump_sum_share", "monthly_capacity",
                    "dispute_rate", "complaint_sensitivity", "cease_rate", "callback_rate",
@@ -259,7 +305,7 @@ def draw_portfolio(spec: Portfolio, bank: Bank, streams: Streams) -> Accounts:
         for key in beta_fields:
             columns[key][members] = _beta(rng, getattr(seg, key), seg.concentration, m)
         for key in ("self_cure_rate", "reminder_lift", "hardship_response", "balance_scale",
-                    "breathing_space_request", "redefault_risk"):
+                    "breathing_space_request", "redefault_risk", "minimum_miss"):
             columns[key][members] = getattr(seg, key)
         columns["misunderstanding"][members] = rng.random(m) < seg.misunderstanding
 
@@ -299,4 +345,5 @@ def draw_portfolio(spec: Portfolio, bank: Bank, streams: Streams) -> Accounts:
         payer=payer,
         phone_valid=phone_valid,
         email_valid=email_valid,
+        minimum_miss=columns["minimum_miss"],
     )
