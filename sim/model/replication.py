@@ -7,18 +7,18 @@ It builds the portfolio, allocates and places accounts, starts each agency's col
 drives a daily process that, at 00:00 of each day, in this order:
 
 1. credits the payments cardholders made of their own accord during the day just ended
-   (self-cures, or a repayment process's partial payments), then closes that day's series;
-2. collects promises and instalments falling due (those due on a recall day are settled
-   before the recall);
-3. recalls accounts whose placement has ended (nothing happens to them afterwards);
-4. reviews agencies (performance-based allocation moves the share of future vintages), places
+   (self-cures, or a repayment process's partial payments) and collects the promises and
+   instalments falling due today — so those due on a recall day are settled before the
+   recall — then closes the series of the day just ended;
+2. recalls accounts whose placement has ended (nothing happens to them afterwards);
+3. reviews agencies (performance-based allocation moves the share of future vintages), places
    the vintage due that day (holding out the control group), and hands newly transferred
    accounts to their agencies;
-5. accrues a day's interest and any late fee;
-6. moves the delinquency lifecycle on: cures, due dates, rolls and charge-offs
+4. accrues a day's interest and any late fee;
+5. moves the delinquency lifecycle on: cures, due dates, rolls and charge-offs
    (:mod:`sim.model.portfolio.lifecycle`);
-7. resets the per-day contact counters and call lists;
-8. sends the day's message batches (a reminder raises that day's self-cure hazard) and queues
+6. resets the per-day contact counters and call lists;
+7. sends the day's message batches (a reminder raises that day's self-cure hazard) and queues
    the callbacks they trigger.
 
 Collectors then work their shifts as SimPy processes until the next midnight.
@@ -171,9 +171,10 @@ def _days(world: World, desks: list[AgencyDesk], behaviour: BehaviourModel,
     for day in range(world.horizon + 1):
         if day > 0:
             payments.self_cure(acc, behaviour, day - 1, reminded)
-            tracker.close_day(day - 1)
         payments.resolve_promises(acc, behaviour, day)
         payments.resolve_instalments(acc, behaviour, day)
+        if day > 0:
+            tracker.close_day(day - 1)
         recalled = bank.recall(acc, day)
         if day >= world.horizon:
             break

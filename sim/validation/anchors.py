@@ -24,6 +24,10 @@ from sim.model.replication import run_replication
 from sim.validation.hawkes import check_hawkes
 from sim.validation.queue import check_queue
 
+# Promises to pay in full are made on charged-off accounts (before charge-off the agency asks
+# for the past-due amount instead).
+POST_CHARGE_OFF = ("bank.stage=post_charge_off", "portfolio.days_past_due.low=180",
+                   "portfolio.days_past_due.high=210")
 BASELINE = Path(__file__).resolve().parents[2] / "scenarios" / "baseline.toml"
 SILENT = {"collectors": 0, "sms.every_days": 0, "email.every_days": 0, "letter.every_days": 0}
 
@@ -54,7 +58,7 @@ def check_promise_chain(keep: float = 0.4, accounts: int = 8_000, seed: int = 0,
                         promises: int = 3) -> dict[str, dict[str, float]]:
     """Share paid within the first n promises, against 1 − (1 − k)^n, for n = 1..promises."""
     sets = [f"portfolio.accounts={accounts}", f"scenario.seed={seed}", "bank.phone_valid=1.0",
-            "behaviour.stage.payer_effect=0.0", "behaviour.stage.willingness_keep=0.0",
+            *POST_CHARGE_OFF, "behaviour.stage.payer_effect=0.0", "behaviour.stage.willingness_keep=0.0",
             "behaviour.stage.tone_keep=0.0"]
     sets += _single_segment(answer_rate=1.0, willingness=1.0, lump_sum_share=1.0,
                             misunderstanding=0.0, dispute_rate=0.0, cease_rate=0.0,

@@ -50,12 +50,15 @@ def analytic_share(lambda0: float, lambda_inf: float, kappa: float, delta10: flo
 def no_action_scenario(lambda0: float, lambda_inf: float, kappa: float, delta10: float,
                        delta11: float, r_min: float, r_max: float, horizon: int,
                        accounts: int, seed: int) -> dict[str, Any]:
-    """A scenario (as data) with the Hawkes behaviour and no collection action at all."""
+    """A scenario (as data) with the Hawkes behaviour and no collection action at all, on
+    charged-off accounts (the setting of Chehrazi & Weber: repayments are shares of the whole
+    balance, with no statement cycle)."""
     return {
         "scenario": {"name": "hawkes_check", "horizon_days": horizon, "seed": seed},
         "portfolio": {"accounts": accounts, "apr": 0.0, "late_fee": 0.0,
+                      "days_past_due": {"low": 180, "high": 180},
                       "segments": {"all": {"share": 1.0, "self_cure_rate": 0.0}}},
-        "bank": {"transfer_delay_days": 0},
+        "bank": {"transfer_delay_days": 0, "stage": "post_charge_off"},
         "agencies": [{"name": "none", "share": 1.0, "collectors": 0, "commission": 0.0}],
         "behaviour": {"model": "hawkes", "hawkes": {
             "lambda0": lambda0, "lambda_inf": lambda_inf, "kappa": kappa, "delta10": delta10,

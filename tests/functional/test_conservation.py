@@ -28,7 +28,10 @@ SCENARIOS = {
     "deep_settlements": ((), {"settlement_max_discount": 0.6}),
     "no_plans": ((), {"plan_max_months": 0}),
     "no_plans_no_settlements": ((), {"plan_max_months": 0, "settlement_max_discount": 0.0}),
-    "interest_waiver": (("portfolio.apr=0.9",), {"waive_interest": True}),
+    # placed at 150-170 days past due: most charge off during the placement, having accrued
+    # interest since placement that a payment in full may have waived
+    "interest_waiver": (("portfolio.apr=0.9", "portfolio.days_past_due.low=150",
+                         "portfolio.days_past_due.high=170"), {"waive_interest": True}),
     "hawkes": (('behaviour.model="hawkes"',), {}),
 }
 

@@ -60,15 +60,17 @@ def test_only_accounts_still_owing_are_placed_again(result):
     delta = table["agency"].astype(str) == "delta"
     assert delta.sum() == result.kpi("accounts", "delta") > 0
     assert (table.loc[delta, "placed_day"] == 40).all()  # re-placed at the first recall
-    # every account left with its first agency ended that placement paid, settled or on a
-    # live plan (nothing happens after recall, so its final status is its status then)
+    # every account left with its first agency ended that placement paid, settled, current
+    # again or on a live plan (nothing happens after recall, so its final status is its
+    # status then)
     kept = table.loc[~delta, "status"].astype(str)
-    assert set(kept) <= {"paid", "settled", "plan"}
+    assert set(kept) <= {"paid", "settled", "cured", "plan"}
     # delta's placed balance is what its accounts still owed at their first recall: the
-    # first agencies' outstanding at recall, less what the plans they kept still owe
+    # first agencies' outstanding at recall, less what the accounts they kept (on a plan, or
+    # current again) still owe
     first_owed = result.kpis.loc[list(FIRST), "outstanding_at_recall"].sum()
-    on_plan = table.loc[~delta & (kept == "plan"), "outstanding"].sum()
-    assert result.kpi("balance_placed", "delta") == pytest.approx(first_owed - on_plan)
+    kept_owing = table.loc[~delta & kept.isin(["plan", "cured"]), "outstanding"].sum()
+    assert result.kpi("balance_placed", "delta") == pytest.approx(first_owed - kept_owing)
 
 
 def test_no_agency_works_an_account_that_is_not_its_own(result):

@@ -11,6 +11,7 @@ from sim.model.agency.channels import CHANNELS
 from sim.model.agency.negotiation import OFFERS, make_offer
 from sim.model.behaviour import MODELS, make_behaviour
 from sim.model.codes import (
+    DELINQUENCY_LABELS,
     OUTCOME_LABELS,
     RULE_LABELS,
     STATUS_LABELS,
@@ -19,19 +20,23 @@ from sim.model.codes import (
     Rule,
     Status,
 )
+from sim.model.portfolio import lifecycle
 from sim.model.portfolio.accounts import draw_portfolio
 from sim.model.rng import Streams
 from sim.model.world import CountingEnvironment
 
 
 def test_labels_are_the_ones_the_outputs_show():
-    assert STATUS_LABELS == ("pending", "active", "promise", "plan", "paid", "settled")
+    assert STATUS_LABELS == ("pending", "active", "promise", "plan", "paid", "settled", "cured")
     assert OUTCOME_LABELS == ("promise", "refusal", "dispute", "cease_request", "breathing_space")
     assert RULE_LABELS[Rule.ALLOWED] == ""
     assert Rule.CEASED.label == "cease_request"
     assert [Rule(code).label for code in range(1, 10)] == list(RULE_LABELS[1:])
     assert int(Status.PROMISE) == 2 and int(Outcome.PROMISE) == 0  # two codes, one word
-    assert [kind.label for kind in OfferKind] == ["full", "settlement", "instalments"]
+    assert [kind.label for kind in OfferKind] == ["full", "settlement", "instalments", "cure",
+                                                  "reage"]
+    assert DELINQUENCY_LABELS == ("current", "1-29", "30-59", "60-89", "90-119", "120-149",
+                                  "150-179", "charged_off")
 
 
 def test_every_channel_field_of_an_agency_is_a_registered_channel():
@@ -40,13 +45,22 @@ def test_every_channel_field_of_an_agency_is_a_registered_channel():
 
 
 def test_every_offer_kind_is_registered_and_every_offer_made_is_one(small_scenario):
+    """Before charge-off the agency asks for the past-due amount or a re-age plan; after it,
+    for the balance in full, a settlement or instalments."""
     assert set(OFFERS) == set(OfferKind)
     scenario = small_scenario(accounts=300)
     acc = draw_portfolio(scenario.portfolio, scenario.bank, Streams(1, 0))
+    everyone = np.arange(acc.n)
+    lifecycle.enter(acc, everyone, 0, 0.01, 25.0, 0.25, charged_off=False)
+    before = {make_offer(acc, Agency(name="a"), i).kind for i in range(acc.n)}
+    assert before == {OfferKind.CURE, OfferKind.REAGE}
+    assert {make_offer(acc, Agency(name="b", plan_max_months=0), i).kind
+            for i in range(acc.n)} == {OfferKind.CURE}
+    lifecycle.charge_off(acc, everyone, 0)
     for profile in (Agency(name="a"), Agency(name="b", plan_max_months=0),
                     Agency(name="c", settlement_max_discount=0.0, plan_max_months=0)):
         kinds = {make_offer(acc, profile, i).kind for i in range(acc.n)}
-        assert kinds <= set(OFFERS)
+        assert kinds <= {OfferKind.FULL, OfferKind.SETTLEMENT, OfferKind.INSTALMENTS}
     assert len({make_offer(acc, Agency(name="a"), i).kind for i in range(acc.n)}) == 3
 
 

@@ -15,6 +15,7 @@ from sim.config.schema import Bank, Portfolio, Segment, StageParameters
 from sim.model.behaviour.stage import StageModel
 from sim.model.codes import Status
 from sim.model.payments import accrue_interest, resolve_instalments, resolve_promises, self_cure
+from sim.model.portfolio import lifecycle
 from sim.model.portfolio.accounts import NOT_YET, Accounts, draw_portfolio
 from sim.model.rng import Streams
 
@@ -24,7 +25,10 @@ LEDGER_FIELDS = ("placed", "accrued", "collected", "waived", "outstanding", "sta
                  "interest_frozen", "self_cured", "closed_day", "redefaulted", "cure_level")
 
 
-def tiny(n: int = 10, **segment) -> Accounts:
+def tiny(n: int = 10, charged_off: bool = True, **segment) -> Accounts:
+    """``n`` accounts of $1,000.00 placed on day 0 at 30 days past due (due dates on days 0,
+    30, 60, …; two minimums of $35.00 past due); ``charged_off`` (the default) places them
+    after charge-off, where every payment is owed against the whole balance."""
     spec = Portfolio(accounts=n, segments={"only": Segment(share=1.0, **segment)})
     acc = draw_portfolio(spec, Bank(), Streams(1, 0))
     acc.balance[:] = BALANCE
@@ -33,6 +37,8 @@ def tiny(n: int = 10, **segment) -> Accounts:
     acc.status[:] = Status.ACTIVE
     acc.is_placed[:] = True  # placed at day 0 with no agency-specific dates needed here
     acc.placed_day[:] = 0.0
+    acc.days_past_due[:] = 30
+    lifecycle.enter(acc, np.arange(n), 0, 0.01, 25.0, 0.30, charged_off=charged_off)
     return acc
 
 
@@ -80,7 +86,7 @@ class Scripted:
 
 
 def test_pay_is_capped_at_outstanding_and_waive_clears_it():
-    acc = tiny(3)
+    acc = tiny(3, charged_off=False)
     acc.pay(np.array([0, 1]), np.array([30_000, 250_000]))
     assert list(acc.collected) == [30_000, BALANCE, 0]
     assert list(acc.outstanding) == [70_000, 0, BALANCE]
@@ -103,7 +109,7 @@ def test_check_ledger_detects_a_broken_account():
 
 
 def states_for_interest() -> Accounts:
-    acc = tiny(8)
+    acc = tiny(8, charged_off=False)
     acc.outstanding[:] = acc.placed[:] = acc.balance[:] = 123_457
     acc.status[:] = [Status.ACTIVE, Status.PENDING, Status.PROMISE, Status.PLAN,
                      Status.PLAN, Status.ACTIVE, Status.ACTIVE, Status.ACTIVE]
@@ -130,7 +136,7 @@ def test_daily_interest_on_open_unfrozen_balances():
 
 def test_late_fee_every_thirty_days_off_plans():
     acc = states_for_interest()
-    for day, fee_due in ((0, False), (15, False), (30, True), (45, False), (60, True)):
+    for day, fee_due in ((15, False), (30, True), (45, False), (60, True)):
         accrued = acc.accrued.copy()
         accrue_interest(acc, apr=0.0, late_fee_cents=3500, day=day)
         added = acc.accrued - accrued
@@ -221,8 +227,9 @@ def test_resolve_promises_with_nothing_due():
 
 def plans() -> Accounts:
     """0 first instalment (kept), 1 last instalment (kept), 2 first (missed),
-    3 a later one (missed), 4 due but recalled, 5 not yet due, 6 a promise (not a plan)."""
-    acc = tiny(7)
+    3 a later one (missed), 4 due but recalled, 5 not yet due, 6 a promise (not a plan).
+    Not charged off, so interest resumes when a plan ends."""
+    acc = tiny(7, charged_off=False)
     acc.status[:] = Status.PLAN
     acc.promise_due[:] = 10.0
     acc.promise_due[5] = 20.0

@@ -13,6 +13,7 @@ import numpy as np
 import pytest
 
 from sim.model.replication import run_replication
+from sim.validation.anchors import POST_CHARGE_OFF
 
 KEEP = 0.4
 
@@ -26,7 +27,7 @@ def _chain_scenario(small_scenario):
     sets += ["portfolio.segments.money_management.share=1.0",
              "portfolio.segments.income_shock.share=0.0",
              "portfolio.segments.misunderstanding.share=0.0",
-             "bank.phone_valid=1.0", "behaviour.stage.payer_effect=0.0",
+             "bank.phone_valid=1.0", *POST_CHARGE_OFF, "behaviour.stage.payer_effect=0.0",
              "behaviour.stage.willingness_keep=0.0", "behaviour.stage.tone_keep=0.0"]
     return small_scenario(*sets, accounts=4000, collectors=12, horizon=90,
                           each={"tone": 0.0, "compliance": 1.0, "waive_interest": False})

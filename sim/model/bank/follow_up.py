@@ -1,11 +1,15 @@
 """After the program: do cured accounts stay cured? Re-default within a follow-up window.
 
-An account counts as *cured* at recall if it was paid in full (by itself or through a finished
-plan), settled, or is current on a live instalment plan. With ``[bank] follow_up_days`` above
-zero, each cured account is followed for that many days after its own recall:
+An account counts as *cured* at recall if it was not delinquent then: paid in full (by itself
+or through a finished plan), settled, current again (its past-due amount paid, or re-aged), or
+current on a live instalment plan for its whole balance. With ``[bank] follow_up_days`` above
+zero, each cured account placed with an agency is followed for that many days after its own
+recall:
 
 * paid in full — falls delinquent again with its segment's ``redefault_risk`` within the window,
   at an exponential time whose rate gives exactly that probability over the window;
+* current again with a balance — misses each minimum payment falling due in the window with
+  its segment's ``minimum_miss`` (as in the program); the first miss is the re-default;
 * current on a plan — misses each instalment that falls due in the window with the same
   probability it has in the program (``1 − keep``, times ``instalment_persistence`` after the
   first paid one); the first miss is the re-default;
@@ -27,9 +31,8 @@ from sim.model.units import DAYS_PER_MONTH
 
 
 def cured_at_recall(acc: Accounts) -> np.ndarray:
-    """Accounts paid, settled or current on a plan when they returned to the bank."""
-    on_plan = (acc.status == Status.PLAN) & acc.ever_paid_instalment
-    return (acc.status == Status.PAID) | (acc.status == Status.SETTLED) | on_plan
+    """Placed accounts that were not delinquent when they returned to the bank."""
+    return acc.is_placed & ~acc.delinquent_at_recall
 
 
 def follow_up(acc: Accounts, days: int, instalment_persistence: float,
@@ -48,7 +51,18 @@ def follow_up(acc: Accounts, days: int, instalment_persistence: float,
         delay = -np.log(uniforms[paid]) / np.where(rate > 0, rate, np.inf)
     when[paid] = np.where(delay <= days, delay, np.inf)
 
-    plans = np.flatnonzero((acc.status == Status.PLAN) & acc.ever_paid_instalment)
+    current = np.flatnonzero(cured_at_recall(acc) & (acc.status == Status.CURED))
+    first_due = np.mod(acc.due_offset[current] - acc.recall_day[current], DAYS_PER_MONTH)
+    cycles = days // DAYS_PER_MONTH + 1
+    draws = rng.random((len(current), cycles))
+    for k in range(cycles):
+        due = first_due + k * DAYS_PER_MONTH
+        missed = (draws[:, k] < acc.minimum_miss[current]) & (due <= days) \
+            & ~np.isfinite(when[current])
+        when[current[missed]] = due[missed]
+
+    plans = np.flatnonzero((acc.status == Status.PLAN) & acc.ever_paid_instalment
+                           & cured_at_recall(acc))
     miss = (1.0 - acc.keep_probability[plans]) * instalment_persistence
     first_due = acc.promise_due[plans] - acc.recall_day[plans]
     draws = rng.random((len(plans), max(1, days // DAYS_PER_MONTH + 1)))
@@ -59,7 +73,8 @@ def follow_up(acc: Accounts, days: int, instalment_persistence: float,
         when[plans[missed]] = np.maximum(due[missed], 0.0)
 
     cured = cured_at_recall(acc)
+    placed = max(int(acc.is_placed.sum()), 1)
     grid = np.arange(days + 1)
     redefaulted_by = np.searchsorted(np.sort(when[cured]), grid, side="right")
-    delinquent = (acc.n - int(cured.sum()) + redefaulted_by) / acc.n
+    delinquent = (placed - int(cured.sum()) + redefaulted_by) / placed
     return when, pd.DataFrame({"day_after_recall": grid, "delinquent_share": delinquent})

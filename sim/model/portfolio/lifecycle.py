@@ -165,8 +165,8 @@ def can_reage(acc: Accounts, i: int, day: float) -> bool:
     if acc.charged_off[i]:
         return False
     recent = day - acc.last_reage_day[i] < DAYS_PER_YEAR
-    return not (recent and acc.reages[i] >= REAGE_WITHIN_YEAR) \
-        and acc.reages[i] < REAGE_WITHIN_FIVE_YEARS
+    return bool(not (recent and acc.reages[i] >= REAGE_WITHIN_YEAR)
+                and acc.reages[i] < REAGE_WITHIN_FIVE_YEARS)
 
 
 def reage(acc: Accounts, idx: IntArray, day: int) -> None:
