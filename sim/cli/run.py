@@ -30,6 +30,7 @@ from sim.experiment.output import write_results_folder
 from sim.experiment.progress import Progress
 from sim.experiment.replicate import (
     DEFAULT_MAX_REPS,
+    control_table,
     kpi_table,
     parse_target,
     replicate,
@@ -37,7 +38,7 @@ from sim.experiment.replicate import (
     write_run_outputs,
 )
 from sim.model.kpis import KPI_NAMES, format_interval
-from sim.model.results import TOTAL, Results
+from sim.model.results import CONTROL, TOTAL, Results
 
 
 def add_parsers(sub: Any) -> None:
@@ -121,7 +122,7 @@ def run_command(args: argparse.Namespace) -> int:
     wall = time.perf_counter() - started
     write_results_folder(out, scenario, str(args.scenario), args.overrides, results, seed, wall,
                          figures=functools.partial(_run_outputs, figures=not args.no_figures))
-    table = kpi_table(results)
+    table = pd.concat([kpi_table(results), control_table(results)], ignore_index=True)
     reps = len(results)
     if args.format == "json":
         print_json(json_payload(scenario.scenario.name, seed, table, reps))
@@ -131,8 +132,9 @@ def run_command(args: argparse.Namespace) -> int:
 
 
 def json_payload(name: str, seed: int, table: pd.DataFrame, reps: int) -> dict[str, Any]:
-    """``run --format json``: the KPIs of every agency and the total, at full precision (with
-    more than one replication, each as ``{"mean", "sd", "ci95"}``)."""
+    """``run --format json``: the KPIs of every agency, the total and the bank's control group
+    (when it has one), at full precision (with more than one replication, each as
+    ``{"mean", "sd", "ci95"}``)."""
     groups: dict[str, dict[str, Any]] = {}
     if reps == 1:
         for _, row in table.iterrows():
@@ -142,16 +144,21 @@ def json_payload(name: str, seed: int, table: pd.DataFrame, reps: int) -> dict[s
             groups.setdefault(row["agency"], {})[row["metric"]] = {
                 "mean": row["mean"], "sd": row["sd"], "ci95": row["ci95"]}
     total = groups.pop(TOTAL)
-    return json_ready({"scenario": name, "seed": seed, "reps": reps,
-                       "kpis": {"total": total, "agencies": groups}})
+    kpis: dict[str, Any] = {"total": total}
+    if CONTROL in groups:
+        kpis["control"] = groups.pop(CONTROL)
+    kpis["agencies"] = groups
+    return json_ready({"scenario": name, "seed": seed, "reps": reps, "kpis": kpis})
 
 
 def text_table(name: str, seed: int, table: pd.DataFrame, reps: int, wall: float,
                out: Path) -> str:
-    """``run``'s table: KPIs down, agencies then the total across, each value in its unit."""
+    """``run``'s table: KPIs down, agencies then the total (and the bank's control group) across,
+    each value in its unit."""
     summary = summarise(table, KPI_NAMES)
     agencies = list(dict.fromkeys(summary["agency"]))
-    agencies = [a for a in agencies if a != TOTAL] + [TOTAL]
+    agencies = [a for a in agencies if a not in (TOTAL, CONTROL)] + [TOTAL] + \
+        [CONTROL] * (CONTROL in agencies)
     cells = {(row["metric"], row["agency"]):
              format_interval(row["metric"], row["mean"],
                              row["ci95"] if reps > 1 else math.nan, reps > 1)

@@ -52,6 +52,20 @@ def kpi_table(results: Sequence[Results]) -> pd.DataFrame:
     return pd.concat(frames, ignore_index=True)
 
 
+def control_table(results: Sequence[Results]) -> pd.DataFrame:
+    """The bank's control group's KPIs: one row per replication (empty without a control
+    group), with ``agency`` = ``control`` so it summarises like an agency's rows."""
+    frames = []
+    for result in results:
+        if result.control.empty:
+            continue
+        frame = result.control.reset_index().rename(columns={"group": "agency"})
+        frame.insert(0, "replication", result.replication)
+        frame.insert(0, "seed", result.seed)
+        frames.append(frame)
+    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+
+
 def half_width(values: np.ndarray, confidence: float = 0.95) -> float:
     """Half-width of the Student-t confidence interval of the mean of ``values``."""
     return t_half_width(values, confidence)

@@ -188,10 +188,12 @@ KPIS: tuple[Kpi, ...] = (
          _D.NEITHER, _G.OPERATIONS, "collector utilisation"),
     _kpi("inbound_abandon_rate", "inbound callers who hung up before being answered / "
          "inbound callers", _U.SHARE, _D.LOWER, _G.OPERATIONS, "inbound abandonment"),
-    _kpi("delinquent_share_end", "share of accounts neither paid, settled nor current on a "
-         "plan at recall", _U.SHARE, _D.LOWER, _G.OUTCOMES, "still delinquent at recall"),
+    _kpi("delinquent_share_end", "share of accounts delinquent at recall: past due, or charged "
+         "off and owing (not current on a plan for the whole balance)", _U.SHARE, _D.LOWER,
+         _G.OUTCOMES, "still delinquent at recall"),
     _kpi("redefault_rate", "cured accounts (paid, settled or paid an instalment) that fell "
-         "behind again — a broken plan, or within the follow-up window — / cured accounts",
+         "behind again — a broken plan, a missed minimum, or within the follow-up window — / "
+         "cured accounts",
          _U.SHARE, _D.LOWER, _G.OUTCOMES, "re-default rate"),
     _kpi("cure_rate", "share of accounts placed before charge-off that were current at recall "
          "(past-due amount paid, re-aged, or paid in full)", _U.SHARE, _D.HIGHER, _G.OUTCOMES,

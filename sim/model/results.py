@@ -92,7 +92,8 @@ def desk_view(world: World, desk: AgencyDesk) -> PlacementView:
 def _desk_commission(world: World, desk: AgencyDesk) -> float:
     view = desk_view(world, desk)
     return fees.commission(desk.profile, view.collected.sum() / 100.0,
-                           view.placed.sum() / 100.0)
+                           view.placed.sum() / 100.0,
+                           view.collected_after_charge_off.sum() / 100.0)
 
 
 def _lifecycle_kpis(v: PlacementView, persistence: float) -> dict[str, float]:
@@ -154,7 +155,7 @@ def _group_kpis(world: World, v: PlacementView, desks: list[AgencyDesk],
     pressured = float((v.max_pressure >= 4).mean()) if n else 0.0
     arrivals = sum(d.queue.arrivals for d in desks)
     staffed = sum(d.staffed_days for d in desks)
-    cured = (status >= Status.PAID) | v.ever_paid_instalment
+    cured = (status >= Status.PAID) | v.ever_paid_instalment | np.isfinite(v.cured_day)
     redefaulted = v.redefaulted | np.isfinite(redefault_day[members])
     follow_days = world.scenario.bank.follow_up_days
     still_cured = ~v.delinquent_at_recall & ~np.isfinite(redefault_day[members])

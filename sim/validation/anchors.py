@@ -58,8 +58,8 @@ def check_promise_chain(keep: float = 0.4, accounts: int = 8_000, seed: int = 0,
                         promises: int = 3) -> dict[str, dict[str, float]]:
     """Share paid within the first n promises, against 1 − (1 − k)^n, for n = 1..promises."""
     sets = [f"portfolio.accounts={accounts}", f"scenario.seed={seed}", "bank.phone_valid=1.0",
-            *POST_CHARGE_OFF, "behaviour.stage.payer_effect=0.0", "behaviour.stage.willingness_keep=0.0",
-            "behaviour.stage.tone_keep=0.0"]
+            *POST_CHARGE_OFF, "behaviour.stage.payer_effect=0.0",
+            "behaviour.stage.willingness_keep=0.0", "behaviour.stage.tone_keep=0.0"]
     sets += _single_segment(answer_rate=1.0, willingness=1.0, lump_sum_share=1.0,
                             misunderstanding=0.0, dispute_rate=0.0, cease_rate=0.0,
                             complaint_sensitivity=0.0, self_cure_rate=0.0, callback_rate=0.0,

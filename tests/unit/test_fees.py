@@ -110,6 +110,15 @@ def test_commission_flat():
                                                                        rel=1e-15)
 
 
+def test_collections_after_charge_off_earn_their_own_rate():
+    profile = Agency(name="a", commission=0.2, commission_post_charge_off=0.35)
+    assert commission(profile, 1000.0, 10_000.0, after_charge_off=400.0) == pytest.approx(
+        0.2 * 600.0 + 0.35 * 400.0, rel=1e-15)
+    # without a rate of its own, everything earns the base commission
+    assert commission(agency(0.2), 1000.0, 10_000.0, after_charge_off=400.0) == pytest.approx(
+        200.0, rel=1e-15)
+
+
 @pytest.mark.parametrize("collected", [0.0, -5.0])
 def test_nothing_collected_no_commission(collected):
     assert commission(TIERED, collected, 1000.0) == 0.0

@@ -1,7 +1,8 @@
 """Contingency fees and the effort they buy: commission tiers and expected-fee screening.
 
 An agency on contingency earns a share of what it collects — a flat ``commission``, or the rate
-of the highest tier its recovery rate reaches (:func:`commission_rate`). Paid that way, it has
+of the highest tier its recovery rate reaches (:func:`commission_rate`), with its own rate on
+what it recovers from charged-off accounts if it states one (``commission_post_charge_off``). Paid that way, it has
 reason to work only accounts worth its time: :func:`expected_fee` is what it expects to earn on
 an account (rate × balance × its estimate of the chance the account pays), and accounts below
 ``min_expected_fee`` are never called ("cherry-picking"). The estimate comes from the agency's
@@ -27,12 +28,19 @@ def commission_rate(profile: Agency, recovery: float) -> float:
     return rate
 
 
-def commission(profile: Agency, collected: float, placed: float) -> float:
-    """Fees owed on ``collected`` out of ``placed`` (nothing for an in-house team)."""
+def commission(profile: Agency, collected: float, placed: float,
+               after_charge_off: float = 0.0) -> float:
+    """Fees owed on ``collected`` out of ``placed`` (nothing for an in-house team); the part
+    ``after_charge_off`` (collected from accounts already charged off) earns
+    ``commission_post_charge_off`` where the agency has one."""
     if profile.kind == "in_house" or collected <= 0:
         return 0.0
     recovery = collected / placed if placed > 0 else 0.0
-    return commission_rate(profile, recovery) * collected
+    rate = commission_rate(profile, recovery)
+    post = profile.commission_post_charge_off
+    if post is None:
+        return rate * collected
+    return rate * (collected - after_charge_off) + post * after_charge_off
 
 
 def payer_probability(score: np.ndarray, auc: float, prior: float) -> np.ndarray:

@@ -28,7 +28,7 @@ STATE = ("status", "outstanding", "first_attempt", "first_rpc", "max_pressure",
          "ever_paid_instalment", "redefaulted", "self_cured", "plan_at_recall", "placed_day",
          "state_at_placement", "state_at_recall", "delinquent_at_recall", "charged_off",
          "charged_off_day", "written_off", "promise_amount", "keep_probability", "plan_left",
-         "plan_paid", "plan_installment", "plan_reages")
+         "plan_paid", "plan_installment", "plan_reages", "cured_day")
 
 Kind = Literal["all", "first", "second"]
 
