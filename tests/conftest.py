@@ -4,7 +4,9 @@
 ``scenarios/baseline.toml`` with dotted overrides that shrink it (accounts, collectors per
 agency, placement length) so a replication runs in well under a second; ``each`` sets the same
 keys on every agency of the baseline (``each={"compliance": 1.0, "sms.every_days": 0}``), and
-any further ``overrides`` (``"rules.max_calls_per_7_days=3"``) are applied last.
+any further ``overrides`` (``"rules.max_calls_per_7_days=3"``) are applied last. The
+baseline's control group is switched off (every account placed) unless an override sets
+``bank.control_share``.
 """
 
 from __future__ import annotations
@@ -35,7 +37,8 @@ def toml_value(value: Any) -> str:
 
 def build_small(*overrides: str, accounts: int = 1500, collectors: int = 3, horizon: int = 60,
                 each: Mapping[str, Any] | None = None) -> Scenario:
-    sets = [f"portfolio.accounts={accounts}", f"scenario.horizon_days={horizon}"]
+    sets = [f"portfolio.accounts={accounts}", f"scenario.horizon_days={horizon}",
+            "bank.control_share=0.0"]
     for name in BASELINE_AGENCIES:
         sets.append(f"agencies.{name}.collectors={collectors}")
         for key, value in (each or {}).items():

@@ -140,7 +140,8 @@ def self_cure(acc: Accounts, behaviour: BehaviourModel, day: int,
     shares = behaviour.spontaneous(idx, day, reminded[idx])
     paying = np.flatnonzero(shares > 0)
     payers = idx[paying]
-    due = np.where(acc.charged_off[payers], acc.outstanding[payers], acc.past_due[payers])
+    due = np.where(acc.charged_off[payers], acc.outstanding[payers],
+                   lifecycle.amount_due(acc, payers))
     full = shares[paying] >= 1.0
     amounts = np.where(full, due, np.rint(due * shares[paying]).astype(np.int64))
     acc.pay(payers, amounts)

@@ -43,7 +43,8 @@ def check_self_cure(rate: float = 0.01, horizon: int = 60, accounts: int = 20_00
                     seed: int = 0) -> dict[str, dict[str, float]]:
     """Share self-cured by ``horizon`` with no contact at all, against 1 − exp(−h·T)."""
     sets = [f"portfolio.accounts={accounts}", f"scenario.horizon_days={horizon}",
-            f"scenario.seed={seed}", "portfolio.segments.money_management.reminder_lift=0.0"]
+            f"scenario.seed={seed}", "portfolio.segments.money_management.reminder_lift=0.0",
+            "behaviour.stage.cure_decay_per_week=0.0"]
     sets += _single_segment(self_cure_rate=rate)
     for agency in ("alpha", "beta"):
         sets += [f"agencies.{agency}.{k}={v}" for k, v in SILENT.items()]

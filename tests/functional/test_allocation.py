@@ -55,7 +55,9 @@ def _child(tmp_path: Path, body: str, name: str = "child.toml") -> Path:
 
 def _load(path: Path, *overrides: str, accounts: int, horizon: int,
           collectors: dict[str, int]) -> Scenario:
-    sets = [f"portfolio.accounts={accounts}", f"scenario.horizon_days={horizon}"]
+    """``path`` made small, with every account placed (no control group)."""
+    sets = [f"portfolio.accounts={accounts}", f"scenario.horizon_days={horizon}",
+            "bank.control_share=0.0"]
     sets += [f"agencies.{name}.collectors={n}" for name, n in collectors.items()]
     return load_scenario(path, [*sets, *overrides])
 

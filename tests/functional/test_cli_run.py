@@ -63,8 +63,9 @@ def test_run_json_exit_status_and_shape(one_rep: dict[str, Any]) -> None:
     assert payload["scenario"] == "baseline"
     assert payload["seed"] == load_scenario(BASELINE).scenario.seed
     assert payload["reps"] == 1
-    assert set(payload["kpis"]) == {"total", "agencies"}
+    assert set(payload["kpis"]) == {"total", "control", "agencies"}  # the baseline holds out 10%
     assert set(payload["kpis"]["agencies"]) == set(AGENCIES)
+    assert set(KPI_NAMES) <= set(payload["kpis"]["control"])
 
 
 def test_run_json_has_every_kpi_as_a_number(one_rep: dict[str, Any]) -> None:
@@ -81,7 +82,8 @@ def test_run_json_has_every_kpi_as_a_number(one_rep: dict[str, Any]) -> None:
 def test_run_json_totals_add_up(one_rep: dict[str, Any]) -> None:
     kpis = json.loads(one_rep["stdout"])["kpis"]
     total, agencies = kpis["total"], kpis["agencies"]
-    assert total["accounts"] == 300                       # portfolio.accounts=300 was asked for
+    # portfolio.accounts=300 was asked for, the control group held out of them
+    assert total["accounts"] + kpis["control"]["accounts"] == 300
     for kpi in ("accounts", "balance_placed", "collected", "commission", "waived"):
         assert total[kpi] == pytest.approx(sum(a[kpi] for a in agencies.values()), rel=1e-9,
                                            abs=1e-6), kpi

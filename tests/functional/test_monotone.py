@@ -49,7 +49,8 @@ def _silent(small_scenario, no_messages, *overrides, accounts=3000, horizon=60):
 
 @pytest.fixture(scope="module")
 def uncontacted(small_scenario, no_messages):
-    scenario = _silent(small_scenario, no_messages, accounts=3000, horizon=90)
+    scenario = _silent(small_scenario, no_messages, "behaviour.stage.cure_decay_per_week=0.0",
+                       accounts=3000, horizon=90)
     return scenario, run_replication(scenario, seed=13, keep_accounts=True, audit=True,
                                      record_events=True)
 
@@ -104,7 +105,8 @@ def test_self_cure_share_matches_closed_form_single_segment(small_scenario, no_m
     overrides = ["portfolio.segments.money_management.share=1.0",
                  "portfolio.segments.income_shock.share=0.0",
                  "portfolio.segments.misunderstanding.share=0.0",
-                 f"portfolio.segments.money_management.self_cure_rate={hazard}"]
+                 f"portfolio.segments.money_management.self_cure_rate={hazard}",
+                 "behaviour.stage.cure_decay_per_week=0.0"]
     scenario = _silent(small_scenario, no_messages, *overrides, accounts=3000, horizon=horizon)
     results = run_replication(scenario, seed=21, keep_accounts=True)
     acc = results.accounts

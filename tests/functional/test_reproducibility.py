@@ -118,13 +118,15 @@ def test_adding_an_agency_only_moves_accounts_to_it(tmp_path, baseline_path):
     assert_frame_equal(_portfolio(before), _portfolio(after))
     old = before.agency.astype(str).to_numpy()
     new = after.agency.astype(str).to_numpy()
-    moved = old != new
+    moved = (old != new) & ~after.control.to_numpy()  # the control group has no agency
     assert moved.any()
     assert set(new[moved]) == {"gamma"}
     assert (new == "gamma").sum() == moved.sum()
-    # gamma's take is a Binomial(n, 0.2) draw: within 4 standard errors of its share
-    n = len(new)
-    share = (new == "gamma").mean()
+    # the bank holds out the same control group whatever its agencies
+    assert before.control.any() and (before.control == after.control).all()
+    # gamma's take of the placed accounts is a Binomial(n, 0.2) draw: within 4 standard errors
+    n = int((~after.control).sum())
+    share = (new == "gamma").sum() / n
     assert abs(share - 0.2) < 4 * np.sqrt(0.2 * 0.8 / n)
 
 

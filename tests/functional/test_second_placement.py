@@ -63,13 +63,15 @@ def test_only_accounts_still_owing_are_placed_again(result):
     # every account left with its first agency ended that placement paid, settled, current
     # again or on a live plan (nothing happens after recall, so its final status is its
     # status then)
-    kept = table.loc[~delta, "status"].astype(str)
+    worked = ~delta & ~table["control"]
+    kept = table.loc[worked, "status"].astype(str)
     assert set(kept) <= {"paid", "settled", "cured", "plan"}
     # delta's placed balance is what its accounts still owed at their first recall: the
     # first agencies' outstanding at recall, less what the accounts they kept (on a plan, or
     # current again) still owe
     first_owed = result.kpis.loc[list(FIRST), "outstanding_at_recall"].sum()
-    kept_owing = table.loc[~delta & kept.isin(["plan", "cured"]), "outstanding"].sum()
+    kept_owing = table.loc[worked & table["status"].astype(str).isin(["plan", "cured"]),
+                           "outstanding"].sum()
     assert result.kpi("balance_placed", "delta") == pytest.approx(first_owed - kept_owing)
 
 

@@ -200,3 +200,42 @@ def test_roll_counts_keep_control_apart(share):
     assert {row["group"] for row in rows} == ({"placed", "control"} if share else {"placed"})
     for row in rows:
         assert row["share"] == pytest.approx(1.0)  # everyone rolled 30-59 -> 60-89
+
+
+def test_self_cure_hazard_falls_with_each_week_past_due():
+    from sim.config.schema import StageParameters
+    from sim.model.behaviour.stage import StageModel
+
+    acc = placed([30, 100, 100])
+    acc.self_cure_rate[:] = 0.01
+    acc.cure_budget[:] = 10.0
+    model = StageModel(acc, StageParameters(cure_decay_per_week=0.1), Streams(1, 0))
+    model.spontaneous(np.array([0, 1]), 0, np.zeros(2, dtype=np.bool_))
+    assert acc.cure_level[0] == pytest.approx(0.01)
+    assert acc.cure_level[1] == pytest.approx(0.01 * 0.9 ** 10)
+    # a week later both have aged a week
+    model.spontaneous(np.array([0, 1]), 7, np.zeros(2, dtype=np.bool_))
+    assert acc.cure_level[0] == pytest.approx(0.01 + 0.01 * 0.9)
+
+
+def test_an_account_placed_on_its_due_date_counts_that_minimum_once():
+    acc = placed([60, 30])
+    rolls = run_days(acc, range(0, 5))
+    assert lifecycle.days_past_due(acc, np.arange(2), 4).tolist() == [64, 34]
+    assert rolls.placed.sum() == 0  # its first transition is at its next due date
+
+
+def test_an_account_placed_charged_off_is_not_tracked_through_cycles():
+    acc = placed([180, 210], charged_off=True)
+    rolls = run_days(acc, range(0, 61))
+    assert rolls.placed.sum() == 0
+    assert (acc.past_due <= acc.outstanding).all()
+    assert (acc.cycle_state == lifecycle.NOT_TRACKED).all()
+
+
+def test_what_is_asked_never_exceeds_what_is_owed_but_the_age_keeps_growing():
+    acc = placed([150])
+    acc.outstanding[0] = acc.placed[0] = acc.balance[0] = 5_000  # less than two minimums
+    run_days(acc, range(1, 10))
+    assert lifecycle.amount_due(acc, np.array([0]))[0] == 5_000
+    assert lifecycle.days_past_due(acc, np.array([0]), 9)[0] == 159

@@ -343,7 +343,7 @@ def test_partial_spontaneous_payment_leaves_the_account_open():
 def test_stage_model_self_cure_accumulates_hazard_to_the_budget():
     acc = tiny(3, self_cure_rate=0.01, reminder_lift=1.0)
     acc.cure_budget[:] = [0.045, 0.045, 10.0]
-    model = StageModel(acc, StageParameters(), Streams(1, 0))
+    model = StageModel(acc, StageParameters(cure_decay_per_week=0.0), Streams(1, 0))
     reminded = np.array([False, True, False])
     days = {}
     for day in range(10):

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Literal, get_args
+from typing import Annotated, Literal, get_args
 
-from pydantic import (
-    model_validator,
-)
+from pydantic import AfterValidator, Field, model_validator
 
-from sim.config.schema.common import Finite, NonNegative, Probability, Strict
+from sim.config.schema.common import Finite, NonNegative, Probability, Strict, check_finite
 
 
 class StageParameters(Strict):
@@ -65,7 +63,13 @@ class StageParameters(Strict):
     dpd_promise: Finite = 0.0
     """Logit shift of the promise probability per 30 days past due beyond 30; 0 = no effect."""
     dpd_cure: Finite = 0.0
-    """Log-multiplier on the self-cure hazard per 30 days past due beyond 30; 0 = no effect."""
+    """Log-multiplier on the self-cure hazard per 30 days past due beyond 30 at placement;
+    0 = no effect."""
+    cure_decay_per_week: Annotated[float, Field(ge=0.0, le=0.5), AfterValidator(check_finite)] \
+        = 0.01
+    """Share 0–0.5 by which the self-cure hazard falls with each week an account has been past
+    due (beyond 30 days), as it ages during the program: collectability falls about 1% a week
+    of delinquency (practitioner sources; plausible range 0.005–0.03)."""
 
 
 class HawkesParameters(Strict):

@@ -2,12 +2,12 @@
 
 An agency on contingency earns a share of what it collects — a flat ``commission``, or the rate
 of the highest tier its recovery rate reaches (:func:`commission_rate`), with its own rate on
-what it recovers from charged-off accounts if it states one (``commission_post_charge_off``). Paid that way, it has
-reason to work only accounts worth its time: :func:`expected_fee` is what it expects to earn on
-an account (rate × balance × its estimate of the chance the account pays), and accounts below
-``min_expected_fee`` are never called ("cherry-picking"). The estimate comes from the agency's
-own score through the binormal model of :mod:`sim.model.bank.allocation`: P(payer | score) with the
-portfolio's payer share as prior.
+what it recovers from charged-off accounts if it states one (``commission_post_charge_off``).
+Paid that way, it has reason to work only accounts worth its time: :func:`expected_fee` is what
+it expects to earn on an account (rate × balance × its estimate of the chance the account
+pays), and accounts below ``min_expected_fee`` are never called ("cherry-picking"). The
+estimate comes from the agency's own score through the binormal model of
+:mod:`sim.model.bank.allocation`: P(payer | score) with the portfolio's payer share as prior.
 """
 
 from __future__ import annotations

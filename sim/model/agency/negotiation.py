@@ -76,7 +76,7 @@ def _can_raise(v: Any, i: int) -> float:
 def _propose_cure(v: Any, profile: Agency, i: int) -> Offer | None:
     if v.charged_off[i]:
         return None
-    past_due = float(v.past_due[i])
+    past_due = float(min(v.past_due[i], v.outstanding[i]))
     can_raise = _can_raise(v, i)
     if past_due > can_raise:
         return None
@@ -145,7 +145,7 @@ def _agree_to_cure(v: Any, i: int, offer: Offer) -> None:
     v.promise_settles[i] = False
     v.promise_waives[i] = False
     v.promise_cures[i] = True
-    v.promise_amount[i] = v.past_due[i]
+    v.promise_amount[i] = min(v.past_due[i], v.outstanding[i])
 
 
 def _agree_to_reage(v: Any, i: int, offer: Offer) -> None:
@@ -183,7 +183,8 @@ def make_offer(acc: Accounts, profile: Agency, i: int) -> Offer:
         if offer is not None:
             return offer
     if not v.charged_off[i]:
-        return Offer(CURE, burden=float(v.past_due[i]) / _can_raise(v, i))
+        owed = float(min(v.past_due[i], v.outstanding[i]))
+        return Offer(CURE, burden=owed / _can_raise(v, i))
     lump: float = v.lump_sum_share[i]
     discount = profile.settlement_max_discount
     return Offer(SETTLEMENT if discount > 0 else FULL, discount=discount,

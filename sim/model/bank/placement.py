@@ -11,7 +11,8 @@
 * **Control group** — with ``control_share``, a random share of every vintage (drawn from its
   own ``control`` stream, so the same cardholders are held out in every scenario that shares
   the portfolio) stays with the bank: it ages, pays or charges off like the placed accounts,
-  with statements and no collection contact, and is recalled with its vintage.
+  with statements and no collection contact, and is recalled with its vintage (after both
+  placements, with a second placement).
 * **Lifecycle** — placed and held-out accounts enter the delinquency lifecycle
   (:mod:`sim.model.portfolio.lifecycle`) at their days past due; in a ``post_charge_off``
   placement they enter charged off.
@@ -76,9 +77,11 @@ def place(scenario: Scenario, accounts: Accounts, idx: np.ndarray, agency: np.nd
 
 
 def hold_out(scenario: Scenario, accounts: Accounts, idx: np.ndarray, day: int) -> None:
-    """Keep the control accounts ``idx`` of the vintage placed on ``day`` with the bank."""
+    """Keep the control accounts ``idx`` of the vintage placed on ``day`` with the bank, for
+    as long as its placed accounts stay out (both placements, with a second placement)."""
+    placements = 2 if scenario.bank.second_placement else 1
     accounts.placed_day[idx] = float(day)
-    accounts.recall_day[idx] = float(day + scenario.scenario.horizon_days)
+    accounts.recall_day[idx] = float(day + placements * scenario.scenario.horizon_days)
     enter_lifecycle(scenario, accounts, idx, day)
 
 

@@ -40,11 +40,12 @@ def start_copies(acc: Accounts, rules: RuleBook) -> None:
 
 
 def eligible(acc: Accounts, recalled: np.ndarray) -> np.ndarray:
-    """Of the accounts just recalled, those still owing and not yet placed twice."""
+    """Of the accounts just recalled from an agency (not the bank's control group), those
+    still owing and not yet placed twice."""
     status = acc.status[recalled]
     owing = ((status == Status.ACTIVE) | (status == Status.PENDING)
              | (status == Status.PROMISE)) \
-        & (acc.outstanding[recalled] > 0) & ~acc.replaced[recalled]
+        & (acc.outstanding[recalled] > 0) & ~acc.replaced[recalled] & acc.is_placed[recalled]
     return recalled[owing]
 
 

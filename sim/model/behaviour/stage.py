@@ -20,8 +20,10 @@ pressure and any rule violation, with the effects of ``[behaviour.stage]``:
   payer_effect·(±1) + hardship_response·[hardship terms]``. After a first instalment is paid,
   later ones are missed with ``instalment_persistence`` times the first miss probability.
 * **self-cure** — each account accumulates hazard ``self_cure_rate · (1 + reminder_lift·[reminded
-  that day])`` per day and pays in full when it passes its own Exp(1) budget, so with no
-  reminders the share cured by day T is exactly ``1 − exp(−self_cure_rate·T)``.
+  that day]) · (1 − cure_decay_per_week)^w`` per day, ``w`` the weeks it has been past due
+  beyond 30 days, and pays what it owes (the past-due amount before charge-off, the balance
+  after) when the hazard passes its own Exp(1) budget; with no reminders and no decay the share
+  cured by day T is exactly ``1 − exp(−self_cure_rate·T)``.
 * **days past due** — an account placed m 30-day steps after 30 days past due answers
   ``exp(dpd_answer·m)`` times as often, promises with ``dpd_promise·m`` added to the logit,
   and self-cures at ``exp(dpd_cure·m)`` times the rate. All three are 0 by default: no public
@@ -45,6 +47,7 @@ from sim.model.behaviour.base import (
 )
 from sim.model.codes import Outcome
 from sim.model.portfolio.accounts import Accounts, scalar_view
+from sim.model.portfolio.lifecycle import days_past_due
 from sim.model.rng import Streams, uniform_draws
 from sim.model.units import DAYS_PER_MONTH
 
@@ -183,6 +186,9 @@ class StageModel:
         acc = self.acc
         hazard = (acc.self_cure_rate[idx] * self._cure_factor[idx]
                   * (1.0 + acc.reminder_lift[idx] * reminded))
+        if self.p.cure_decay_per_week > 0:
+            weeks = np.maximum(days_past_due(acc, idx, day) - DAYS_PER_MONTH, 0) / 7.0
+            hazard = hazard * (1.0 - self.p.cure_decay_per_week) ** weeks
         level = acc.cure_level[idx] + hazard
         acc.cure_level[idx] = level
         return (level >= acc.cure_budget[idx]).astype(np.float64)

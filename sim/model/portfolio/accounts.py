@@ -208,6 +208,7 @@ class Accounts:
         self.past_due = np.zeros(n, dtype=np.int64)
         self.paid_this_cycle = np.zeros(n, dtype=np.int64)
         self.due_offset = np.zeros(n, dtype=np.int16)  # due dates: days d with d % 30 == it
+        self.entered_day = np.full(n, -1, dtype=np.int32)  # day it entered the lifecycle
         self.cycle_state = np.full(n, -1, dtype=np.int8)  # Delinquency at the last due date
         self.state_at_placement = np.full(n, -1, dtype=np.int8)
         self.state_at_recall = np.full(n, -1, dtype=np.int8)

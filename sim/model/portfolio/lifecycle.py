@@ -97,12 +97,21 @@ def enter(acc: Accounts, idx: IntArray, day: int, share: float, floor: float, ap
     dpd = acc.days_past_due[idx].astype(np.int64)
     acc.minimum_payment[idx] = minimum
     acc.due_offset[idx] = np.mod(day - dpd, CYCLE_DAYS)
-    acc.past_due[idx] = np.minimum((dpd // CYCLE_DAYS + 1) * minimum, balance)
+    # the minimums missed so far (a small balance may owe fewer: what is asked is capped at
+    # what is owed, see amount_due, but the count of missed minimums keeps the age)
+    acc.past_due[idx] = (dpd // CYCLE_DAYS + 1) * minimum
     acc.paid_this_cycle[idx] = 0
+    acc.entered_day[idx] = day
     if charged_off:
         charge_off(acc, idx, day, entering=True)
-    acc.cycle_state[idx] = states(acc, idx, day)
-    acc.state_at_placement[idx] = acc.cycle_state[idx]
+    acc.state_at_placement[idx] = states(acc, idx, day)
+    acc.cycle_state[idx] = np.where(acc.charged_off[idx], NOT_TRACKED,
+                                    acc.state_at_placement[idx])
+
+
+def amount_due(acc: Accounts, idx: IntArray) -> IntArray:
+    """What ``idx`` must pay to be current (the past-due amount, never more than is owed)."""
+    return np.minimum(acc.past_due[idx], acc.outstanding[idx])
 
 
 def days_past_due(acc: Accounts, idx: IntArray, day: int) -> np.ndarray:
@@ -193,8 +202,9 @@ def advance(acc: Accounts, day: int, charge_off_days: int, rng: np.random.Genera
     tracked = np.flatnonzero(acc.cycle_state >= 0)
     if len(tracked) == 0:
         return
-    tracked = tracked[~acc.recalled[tracked]]
-    due = tracked[np.mod(day - acc.due_offset[tracked].astype(np.int64), CYCLE_DAYS) == 0]
+    tracked = tracked[~acc.recalled[tracked] & ~acc.charged_off[tracked]]
+    due = tracked[(np.mod(day - acc.due_offset[tracked].astype(np.int64), CYCLE_DAYS) == 0)
+                  & (acc.entered_day[tracked] != day)]  # entry already counted today's minimum
     if len(due):
         _close_cycles(acc, due, rng)
     behind = tracked[(acc.past_due[tracked] > 0) & ~acc.charged_off[tracked]]
@@ -223,7 +233,7 @@ def _close_cycles(acc: Accounts, due: IntArray, rng: np.random.Generator) -> Non
     payers = due[pays]
     acc.pay(payers, acc.minimum_payment[payers] - acc.paid_this_cycle[payers])
     fallen = due[short & ~pays]
-    acc.past_due[fallen] = np.minimum(acc.minimum_payment[fallen], acc.outstanding[fallen])
+    acc.past_due[fallen] = acc.minimum_payment[fallen]
     was_cured = fallen[acc.status[fallen] == Status.CURED]
     acc.status[was_cured] = Status.ACTIVE
     acc.redefaulted[was_cured] = True
