@@ -40,6 +40,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -153,10 +154,26 @@ def chain_states(acc: Accounts, idx: np.ndarray, day: int) -> np.ndarray:
     return _TO_CHAIN[lifecycle.states(acc, idx, day).astype(np.int64)]
 
 
-def simulate_accounts(cure: Sequence[float], roll: Sequence[float], start: int, cycles: int,
-                      accounts: int, seed: int = 0) -> tuple[Accounts, np.ndarray]:
-    """Run the lifecycle for ``cycles`` cycles as the module docstring describes; return the
-    accounts and each one's chain state at the last due date."""
+@dataclass
+class LifecycleRun:
+    """What :func:`simulate` leaves: the accounts at the end, the number of accounts in each
+    chain state at each cycle's due date (``counts[k]``: after cycle k + 1), and the model's own
+    count of transitions between due dates (what ``roll_rates.csv`` reports)."""
+
+    accounts: Accounts
+    counts: np.ndarray
+    rolls: lifecycle.RollCounts
+
+    @property
+    def shares(self) -> np.ndarray:
+        """Share of the accounts in each chain state at each due date (an account in a state
+        the chain does not have counts in none, so a row then sums to less than 1)."""
+        return self.counts / self.accounts.n
+
+
+def simulate(cure: Sequence[float], roll: Sequence[float], start: int, cycles: int,
+             accounts: int, seed: int = 0) -> LifecycleRun:
+    """Run the lifecycle for ``cycles`` cycles as the module docstring describes."""
     check_parameters(cure, roll, start, cycles, accounts)
     scenario = idle_scenario(start, cycles, accounts, seed)
     acc = draw_portfolio(scenario.portfolio, scenario.bank, Streams(seed))
@@ -165,12 +182,13 @@ def simulate_accounts(cure: Sequence[float], roll: Sequence[float], start: int, 
     choices, lifecycle_draws = (np.random.Generator(np.random.PCG64(child))
                                 for child in np.random.SeedSequence(seed).spawn(2))
     rolls = lifecycle.RollCounts()
+    counts = np.zeros((cycles, len(CHAIN)), dtype=np.int64)
     cure_by_state = np.array([0.0, *cure, 0.0])
     leave_by_state = np.array([0.0, *(c + r for c, r in zip(cure, roll, strict=True)), 0.0])
     cycle = lifecycle.CYCLE_DAYS
+    state = chain_states(acc, everyone, 1)
     for k in range(cycles):
-        first = cycle * k + 1  # day after the due date that opens the cycle
-        state = chain_states(acc, everyone, first)
+        first = cycle * k + 1  # the day after the due date that opens the cycle
         bucket = (state >= 1) & (state <= BUCKETS)
         u = choices.random(acc.n)
         pay_day = first - 1 + choices.integers(1, cycle + 1, acc.n)
@@ -185,17 +203,16 @@ def simulate_accounts(cure: Sequence[float], roll: Sequence[float], start: int, 
                                    acc.minimum_payment[paying])
                 acc.pay(paying, amounts)
             lifecycle.advance(acc, day, CHARGE_OFF_DAYS, lifecycle_draws, rolls)
+        state = chain_states(acc, everyone, first + cycle - 1)
+        counts[k] = np.bincount(state[state != OUTSIDE], minlength=len(CHAIN))
     acc.check_ledger()
-    return acc, chain_states(acc, everyone, cycle * cycles)
+    return LifecycleRun(acc, counts, rolls)
 
 
 def simulate_shares(cure: Sequence[float], roll: Sequence[float], start: int, cycles: int,
                     accounts: int, seed: int = 0) -> np.ndarray:
-    """Share of the accounts in each chain state after ``cycles`` cycles (an account in a
-    state the chain does not have counts in none, so the shares then sum to less than 1)."""
-    _, state = simulate_accounts(cure, roll, start, cycles, accounts, seed)
-    inside = state[state != OUTSIDE]
-    return np.bincount(inside, minlength=len(CHAIN)) / accounts
+    """Share of the accounts in each chain state after ``cycles`` cycles."""
+    return simulate(cure, roll, start, cycles, accounts, seed).shares[-1]
 
 
 def standard_errors(analytic: np.ndarray, accounts: int) -> np.ndarray:
