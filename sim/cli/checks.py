@@ -2,8 +2,9 @@
 timed against the bare SimPy kernel (or, with ``bench --queue``, against Ciw).
 
 ``check queue`` compares the inbound queue with Erlang C / Erlang A, ``check hawkes`` the Hawkes
-repayment process with Chehrazi & Weber's closed form, ``check all`` runs every analytic check
-as a Markdown table (:mod:`sim.validation`).
+repayment process with Chehrazi & Weber's closed form, ``check lifecycle`` the delinquency
+lifecycle with its absorbing Markov chain, ``check all`` runs every analytic check as a Markdown
+table (:mod:`sim.validation`).
 """
 
 from __future__ import annotations
@@ -14,6 +15,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from sim.bench.model import BASELINE, bench_model, bench_scaling, scenario_at
 from sim.bench.queue import FIGURES, MIN_CUSTOMERS, bench_queue, have_ciw
 from sim.cli.options import EXIT_BAD_INPUT, Parser, print_json, require
@@ -22,6 +25,16 @@ from sim.config.plain import python_value
 from sim.experiment import preflight
 from sim.validation.anchors import markdown_table, validation_rows
 from sim.validation.hawkes import check_hawkes, no_action_scenario
+from sim.validation.lifecycle import (
+    BUCKETS,
+    CHAIN_LABELS,
+    TOLERANCE_SE,
+    LifecycleParameterError,
+    agrees,
+    check_lifecycle,
+    check_parameters,
+    deviations,
+)
 from sim.validation.queue import DEFAULT_CUSTOMERS, check_queue
 
 BENCH_CUSTOMERS = 100_000  # bench_queue's default
@@ -70,16 +83,31 @@ def add_parsers(sub: Any) -> None:
     hawkes.add_argument("--accounts", type=int, default=20_000)
     hawkes.add_argument("--seed", type=int, default=0)
     hawkes.add_argument("--format", choices=("table", "json"), default="table")
+    chain = checks.add_parser("lifecycle", help="delinquency lifecycle vs its Markov chain")
+    chain.add_argument("--cure", required=True, metavar="C1,...,C5",
+                       help="chance per cycle that an account in bucket 1..5 pays its whole "
+                            "past-due amount (cures)")
+    chain.add_argument("--roll", required=True, metavar="R1,...,R5",
+                       help="chance per cycle that an account in bucket 1..5 pays nothing "
+                            "(rolls; from bucket 5 it is charged off)")
+    chain.add_argument("--start", type=int, required=True,
+                       help="bucket at the start: 1 = 30-59 ... 5 = 150-179 days past due")
+    chain.add_argument("--cycles", type=int, required=True, help="statement cycles of 30 days")
+    chain.add_argument("--accounts", type=int, default=20_000)
+    chain.add_argument("--seed", type=int, default=0)
+    chain.add_argument("--format", choices=("table", "json"), default="table")
 
 
 # --------------------------------------------------------------------------- check
 
 
 def check_command(args: argparse.Namespace) -> int:
-    """``collectsim check all|queue|hawkes``."""
+    """``collectsim check all|queue|hawkes|lifecycle``."""
     if args.check == "all":
         print(markdown_table(validation_rows(args.seed)))
         return 0
+    if args.check == "lifecycle":
+        return _lifecycle_command(args)
     report = _queue_report(args) if args.check == "queue" else _hawkes_report(args)
     if args.format == "json":
         print_json(report)
@@ -144,6 +172,41 @@ def _hawkes_report(args: argparse.Namespace) -> dict[str, Any]:
                                       "behaviour.hawkes.lambda0": "--lambda0"})
     return check_hawkes(**values, horizon=args.horizon, accounts=args.accounts,
                         seed=args.seed)
+
+
+def _probabilities(flag: str, text: str) -> list[float]:
+    try:
+        return [float(part) for part in text.split(",")]
+    except ValueError:
+        raise ScenarioError(flag, None, f"needs {BUCKETS} comma-separated probabilities",
+                            text) from None
+
+
+def _lifecycle_command(args: argparse.Namespace) -> int:
+    require(args.seed >= 0, "--seed", "must be non-negative", args.seed)
+    cure, roll = _probabilities("--cure", args.cure), _probabilities("--roll", args.roll)
+    try:
+        check_parameters(cure, roll, args.start, args.cycles, args.accounts)
+    except LifecycleParameterError as exc:
+        raise ScenarioError(f"--{exc.parameter}", None, exc.problem, exc.got) from None
+    report = check_lifecycle(cure, roll, args.start, args.cycles, args.accounts, args.seed)
+    if args.format == "json":
+        print_json(report)
+        return 0
+    simulated = np.array(report["simulated"]["shares"])
+    se = np.array(report["simulated"]["se"])
+    analytic = np.array(report["analytic"]["shares"])
+    print(f"{args.accounts:,} accounts from {CHAIN_LABELS[args.start]} days past due, after "
+          f"{args.cycles} cycle{'s' if args.cycles > 1 else ''} of 30 days (seed {args.seed}): "
+          "share of accounts in each state")
+    print(f"{'state':>12}  {'simulated':>9}  {'SE':>7}  {'analytic':>8}  {'deviation':>10}  "
+          f"within {TOLERANCE_SE:g} SE")
+    for label, sim_share, error, exact, deviation, ok in zip(
+            CHAIN_LABELS, simulated, se, analytic, deviations(simulated, analytic, se),
+            agrees(simulated, analytic, se), strict=True):
+        print(f"{label:>12}  {sim_share:>9.4f}  {error:>7.4f}  {exact:>8.4f}  "
+              f"{deviation:>+7.2f} SE  {'yes' if ok else 'NO'}")
+    return 0
 
 
 # --------------------------------------------------------------------------- bench

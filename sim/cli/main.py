@@ -6,8 +6,9 @@ Sub-commands, by module:
 - :mod:`sim.cli.experiments` — ``compare`` scenarios, ``sweep`` an experiment file, compute
   its ``sensitivity`` indices;
 - :mod:`sim.cli.checks` — ``check`` model components against analytic results (``check
-  queue``: Erlang C/A; ``check hawkes``: Chehrazi & Weber's closed form) and ``bench`` the
-  model against the bare SimPy kernel;
+  queue``: Erlang C/A; ``check hawkes``: Chehrazi & Weber's closed form; ``check lifecycle``:
+  the delinquency lifecycle's Markov chain) and ``bench`` the model against the bare SimPy
+  kernel;
 - :mod:`sim.cli.files` — ``validate`` a scenario file, print the JSON ``schema`` of scenario
   files, list the ``kpis``, ``table`` scenarios side by side, and ``report`` a results folder
   as one self-contained HTML file.

@@ -4,5 +4,7 @@
 :mod:`sim.validation.queue` drives the model's own
 :class:`sim.model.agency.inbound_queue.InboundQueue` as an
 M/M/c(+M) queue and sets what it measures beside those formulas; :mod:`sim.validation.hawkes`
-holds the Hawkes repayment behaviour against Chehrazi & Weber's closed form.
+holds the Hawkes repayment behaviour against Chehrazi & Weber's closed form;
+:mod:`sim.validation.lifecycle` runs the model's delinquency lifecycle and sets the shares of
+accounts current, in each bucket and charged off beside its absorbing Markov chain.
 """

@@ -1,4 +1,5 @@
-"""Two more analytic anchors, run through the full model: self-cure and the promise chain.
+"""Two more analytic anchors, run through the full model: self-cure and the promise chain; and
+the table of every analytic check (:func:`validation_rows`), which `collectsim check all` prints.
 
 * **Self-cure** — with no collectors and no messages, an account with self-cure hazard h pays
   in full by day T with probability ``1 − exp(−h·T)``.
@@ -22,12 +23,16 @@ import numpy as np
 from sim.config.loading import load_scenario
 from sim.model.replication import run_replication
 from sim.validation.hawkes import check_hawkes
+from sim.validation.lifecycle import CHAIN_LABELS, check_lifecycle
 from sim.validation.queue import check_queue
 
 # Promises to pay in full are made on charged-off accounts (before charge-off the agency asks
 # for the past-due amount instead).
 POST_CHARGE_OFF = ("bank.stage=post_charge_off", "portfolio.days_past_due.low=180",
                    "portfolio.days_past_due.high=210")
+# The lifecycle case of `check all`: cure and roll chances falling and rising with the bucket,
+# long enough that every state is reached.
+LIFECYCLE_CASE = ((0.30, 0.20, 0.15, 0.10, 0.05), (0.40, 0.50, 0.60, 0.70, 0.80), 1, 6, 20_000)
 BASELINE = Path(__file__).resolve().parents[2] / "scenarios" / "baseline.toml"
 SILENT = {"collectors": 0, "sms.every_days": 0, "email.every_days": 0, "letter.every_days": 0}
 
@@ -131,6 +136,14 @@ def validation_rows(seed: int = 0) -> list[dict[str, Any]]:
         rows.append(_row(f"promise chain vs 1 − (1 − k)^{n}", "k=0.4",
                          chain["simulated"][f"paid_within_{n}"],
                          chain["analytic"][f"paid_within_{n}"], chain["simulated"][f"se_{n}"]))
+    cures, rolls, start, cycles, accounts = LIFECYCLE_CASE
+    report = check_lifecycle(cures, rolls, start, cycles, accounts, seed=seed)
+    setting = (f"c={'/'.join(f'{c:g}' for c in cures)}, r={'/'.join(f'{r:g}' for r in rolls)}, "
+               f"from {CHAIN_LABELS[start]}, K={cycles}")
+    for state, label in enumerate(CHAIN_LABELS):
+        rows.append(_row(f"lifecycle vs Markov chain: {label}", setting,
+                         report["simulated"]["shares"][state],
+                         report["analytic"]["shares"][state], report["simulated"]["se"][state]))
     return rows
 
 
