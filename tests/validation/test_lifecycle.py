@@ -193,8 +193,6 @@ def _placed(days_past_due: int, charged_off: bool) -> lifecycle.Accounts:
     return acc
 
 
-@pytest.mark.xfail(strict=True, reason="lifecycle.advance closes a cycle on the day an account "
-                   "enters on its due date, adding a second minimum for the same due date")
 def test_an_account_placed_on_its_due_date_keeps_its_bucket_that_day() -> None:
     acc = _placed(60, charged_off=False)
     everyone = np.arange(acc.n)
@@ -203,8 +201,6 @@ def test_an_account_placed_on_its_due_date_keeps_its_bucket_that_day() -> None:
     np.testing.assert_array_equal(lifecycle.states(acc, everyone, 0), before)
 
 
-@pytest.mark.xfail(strict=True, reason="an account placed already charged off on its due date "
-                   "gets a minimum added to its past-due amount, above what it owes")
 def test_an_account_placed_charged_off_on_its_due_date_owes_no_more_than_its_balance() -> None:
     acc = _placed(210, charged_off=True)
     lifecycle.advance(acc, 0, 180, np.random.default_rng(0), lifecycle.RollCounts())
