@@ -73,4 +73,9 @@ def test_money_is_conserved_in_random_scenarios(sets):
     assert np.all(np.abs(gap) < 0.005)
     assert (table["outstanding"] >= 0).all()
     total = result.kpis.loc["total"]
-    assert abs(total["collected"] - table["collected"].sum()) < 0.01 * max(1, len(table))
+    placed = table[~table["control"]]  # the baseline's control group is reported apart
+    assert abs(total["collected"] - placed["collected"].sum()) < 0.01 * max(1, len(table))
+    if not result.control.empty:
+        held = table[table["control"]]
+        assert abs(result.control.loc["control", "collected"] - held["collected"].sum()) \
+            < 0.01 * max(1, len(table))
