@@ -220,7 +220,8 @@ def summary_text(result: SweepResult) -> str:
     summary = result.summary
     factors = list(experiment.points.columns)
     reps = experiment.replications
-    part = f", shard {result.shard}: {result.total} of them" if result.shard != WHOLE else ""
+    shard = getattr(result, "shard", WHOLE)
+    part = f", shard {shard}: {result.total} of them" if shard != WHOLE else ""
     runs = len(experiment.assignments) * reps
     lines = [f"{experiment.name}: {len(experiment.assignments)} points × "
              f"{reps} replication{'s' if reps != 1 else ''} = {runs} runs{part} "
