@@ -1,4 +1,5 @@
-"""The experiment sub-commands of ``collectsim``: ``compare``, ``sweep`` and ``sensitivity``.
+"""The experiment sub-commands of ``collectsim``: ``compare``, ``sweep`` (whole, or one shard
+of a job array), ``merge`` (shard folders into one) and ``sensitivity``.
 
 :func:`add_parsers` adds them to the command's argparse sub-parsers and :data:`COMMANDS` maps
 each to the function that runs it and returns its exit status. Every KPI value printed is in
@@ -36,12 +37,15 @@ from sim.experiment.compare import (
 from sim.experiment.experiment_file import Experiment, load_experiment
 from sim.experiment.files import atomic_folder, check_out_folder
 from sim.experiment.marker import FolderKind
+from sim.experiment.merge import merge_shards
 from sim.experiment.progress import Progress
 from sim.experiment.sensitivity import SensitivityError, sensitivity
 from sim.experiment.sweep import (
+    WHOLE,
     SweepResult,
     default_out,
     one_writer,
+    parse_shard,
     prepare_out,
     sweep,
     versions,
@@ -86,6 +90,17 @@ def add_parsers(sub: Any) -> None:
                             help="discard results already stored in --out and start over")
         parser.add_argument("--format", choices=("table", "json"), default="table")
         parser.add_argument("--quiet", action="store_true", help="no progress on stderr")
+        if name == "sweep":
+            parser.add_argument("--shard", default=None, metavar="i/N",
+                                help="run only slice i of N of the runs (a job of a job "
+                                     "array); `collectsim merge` combines the folders")
+
+    merge_parser = sub.add_parser("merge", help="combine the shard folders of a sweep into "
+                                                "one results folder")
+    merge_parser.add_argument("folders", type=Path, nargs="+", metavar="DIR")
+    merge_parser.add_argument("--out", type=Path, required=True,
+                              help="the merged results folder")
+    merge_parser.add_argument("--format", choices=("table", "json"), default="table")
 
 
 def _progress(args: argparse.Namespace, label: str = "runs") -> Progress:
@@ -175,6 +190,7 @@ def _write_comparison(args: argparse.Namespace, scenarios: list[Any], result: Co
 def _sweep_inputs(args: argparse.Namespace) -> tuple[Experiment, Path]:
     cap_workers(args)
     backend, workers = resolve(args.backend, args.workers, args.scheduler)
+    args.shard = parse_shard(args.shard) if getattr(args, "shard", None) else WHOLE
     experiment = load_experiment(args.experiment)
     preflight.check_sweep(experiment, workers, backend, remote=args.scheduler is not None)
     out = args.out if args.out is not None else default_out(experiment)
@@ -184,7 +200,7 @@ def _sweep_inputs(args: argparse.Namespace) -> tuple[Experiment, Path]:
                             experiment.spec.design.kind)
     if not args.fresh:  # fresh clears only once the run starts (in sweep())
         prepare_out(out, experiment, resume=args.resume, fresh=False,
-                    kind=FolderKind(args.command))
+                    kind=FolderKind(args.command), shard=args.shard)
     return experiment, out
 
 
@@ -204,8 +220,11 @@ def summary_text(result: SweepResult) -> str:
     summary = result.summary
     factors = list(experiment.points.columns)
     reps = experiment.replications
+    shard = getattr(result, "shard", WHOLE)
+    part = f", shard {shard}: {result.total} of them" if shard != WHOLE else ""
+    runs = len(experiment.assignments) * reps
     lines = [f"{experiment.name}: {len(experiment.assignments)} points × "
-             f"{reps} replication{'s' if reps != 1 else ''} = {result.total} runs "
+             f"{reps} replication{'s' if reps != 1 else ''} = {runs} runs{part} "
              f"({result.ran} run now, {result.resumed} already stored, {result.failed} failed), "
              f"{result.seconds:.1f}s on {result.backend}"]
     if summary.empty:
@@ -236,18 +255,32 @@ def sweep_command(args: argparse.Namespace) -> int:
         try:
             result = sweep(experiment, out, backend=args.backend, workers=args.workers,
                            scheduler=args.scheduler, resume=args.resume, fresh=args.fresh,
-                           progress=lambda d, f, t: progress.update(d, f, t))
+                           progress=lambda d, f, t: progress.update(d, f, t),
+                           shard=args.shard)
         finally:
             progress.close()
         _figures(out)
+    _print_sweep(args, result, out)
+    return _failures(result)
+
+
+def _print_sweep(args: argparse.Namespace, result: SweepResult, out: Path) -> None:
     if args.format == "json":
-        print_json({"experiment": experiment.name, "out": str(out),
+        print_json({"experiment": result.experiment.name, "out": str(out),
+                    "shard": str(result.shard),
                     "runs": {"total": result.total, "ran_now": result.ran,
                              "resumed": result.resumed, "failed": result.failed},
                     "summary": result.summary.to_dict(orient="records")})
     else:
         print(summary_text(result))
         print(f"results written to {out}/")
+
+
+def merge_command(args: argparse.Namespace) -> int:
+    """``collectsim merge``: exit status 1 when the merged sweep holds failed runs."""
+    result = merge_shards(args.folders, args.out)
+    _figures(args.out)
+    _print_sweep(args, result, args.out)
     return _failures(result)
 
 
@@ -313,4 +346,4 @@ def sensitivity_command(args: argparse.Namespace) -> int:
 
 
 COMMANDS = {"compare": compare_command, "sweep": sweep_command,
-            "sensitivity": sensitivity_command}
+            "sensitivity": sensitivity_command, "merge": merge_command}

@@ -5,6 +5,8 @@ Sub-commands, by module:
 - :mod:`sim.cli.run` — ``run`` a scenario (replications, results folder, table or JSON);
 - :mod:`sim.cli.experiments` — ``compare`` scenarios, ``sweep`` an experiment file, compute
   its ``sensitivity`` indices;
+- :mod:`sim.cli.choose` — ``select`` the best of several scenarios on a KPI with a
+  guaranteed probability of correct selection;
 - :mod:`sim.cli.checks` — ``check`` model components against analytic results (``check
   queue``: Erlang C/A; ``check hawkes``: Chehrazi & Weber's closed form; ``check lifecycle``:
   the delinquency lifecycle's Markov chain) and ``bench`` the model against the bare SimPy
@@ -25,13 +27,14 @@ import os
 import sys
 from collections.abc import Callable, Sequence
 
-from sim.cli import checks, experiments, files, run
+from sim.cli import checks, choose, experiments, files, run
 from sim.cli.options import EXIT_BAD_INPUT, Parser
 from sim.config.loading import ScenarioError
 
 EXIT_INTERRUPTED = 130
 COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
-    **run.COMMANDS, **files.COMMANDS, **checks.COMMANDS, **experiments.COMMANDS}
+    **run.COMMANDS, **files.COMMANDS, **checks.COMMANDS, **experiments.COMMANDS,
+    **choose.COMMANDS}
 
 
 def parser() -> argparse.ArgumentParser:
@@ -39,7 +42,7 @@ def parser() -> argparse.ArgumentParser:
     top = Parser(prog="collectsim",
                  description="Simulate outsourced credit-card collection programs.")
     sub = top.add_subparsers(dest="command", required=True, parser_class=Parser)
-    for module in (run, files, checks, experiments):
+    for module in (run, files, checks, experiments, choose):
         module.add_parsers(sub)
     return top
 

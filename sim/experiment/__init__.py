@@ -20,7 +20,10 @@ each returns pandas DataFrames (inside a small result object)::
 Modules: :mod:`~sim.experiment.replicate` (replications, sequential precision targets),
 :mod:`~sim.experiment.compare`, :mod:`~sim.experiment.experiment_file` (experiment files),
 :mod:`~sim.experiment.design` (design points, SALib analysis), :mod:`~sim.experiment.sweep`,
-:mod:`~sim.experiment.sensitivity`, :mod:`~sim.experiment.backends` (serial, process, dask),
+:mod:`~sim.experiment.sensitivity`, :mod:`~sim.experiment.merge` (shards of a sweep into one
+folder), :mod:`~sim.experiment.select` (Kim–Nelson selection of the best, Hsu's intervals),
+:mod:`~sim.experiment.ocba` (selection on a fixed budget), :mod:`~sim.experiment.selection`
+(both run on scenarios), :mod:`~sim.experiment.backends` (serial, process, dask),
 :mod:`~sim.experiment.tasks` (what workers run), :mod:`~sim.experiment.store` (SQLite store),
 :mod:`~sim.experiment.intervals` (t, paired and Welch intervals),
 :mod:`~sim.experiment.progress`, :mod:`~sim.experiment.files` and

@@ -357,6 +357,36 @@ def build_experiment(data: dict[str, Any], label: str, base_dir: Path) -> Experi
                       seed=seed, points=points, assignments=assignments, sample=sample)
 
 
+def experiment_from_manifest(resolved: dict[str, Any], label: str) -> Experiment:
+    """The experiment a sweep's ``manifest.json`` recorded (its ``experiment`` entry, written
+    by :meth:`Experiment.resolved`), rebuilt without reading the experiment or scenario files:
+    the design points are drawn again from the recorded design. Raises
+    :class:`ScenarioError` when the entry is not one, or when the rebuilt experiment's key
+    differs from the recorded one."""
+    try:
+        spec = ExperimentFile.model_validate(resolved["experiment"])
+        # the manifest holds the scenario in JSON form (dates as text): read it as JSON
+        base = Scenario.model_validate_json(json.dumps(resolved["base_scenario"]))
+        seed = int(resolved["seed"])
+        sample, values = design_points(spec.design, spec.factors)
+        key = str(resolved["key"])
+    except (KeyError, TypeError, ValueError) as exc:
+        raise ScenarioError(label, "experiment", f"is not a sweep manifest's experiment "
+                            f"({type(exc).__name__}: {exc})") from None
+    paths = [f.path for f in spec.factors]
+    points = pd.DataFrame(values, columns=[f.label for f in spec.factors])
+    points.index.name = "point"
+    experiment = Experiment(source=str(resolved.get("file", label)), spec=spec,
+                            scenario_file=str(resolved.get("scenario_file", "")), base=base,
+                            seed=seed, points=points,
+                            assignments=[tuple(zip(paths, row, strict=True)) for row in values],
+                            sample=sample)
+    if experiment.key != key:
+        raise ScenarioError(label, "experiment.key", "does not match the experiment it "
+                            "records (another collectsim version wrote it?)", key)
+    return experiment
+
+
 def load_experiment(path: str | Path) -> Experiment:
     """Read, validate and resolve an experiment file (raises :class:`ScenarioError`)."""
     path = Path(path)

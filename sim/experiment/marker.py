@@ -28,6 +28,7 @@ class FolderKind(StrEnum):
     COMPARE = "compare"
     SWEEP = "sweep"
     SENSITIVITY = "sensitivity"
+    SELECT = "select"
 
 
 # Every figure file name collectsim writes (drawn by sim.report.figures).
@@ -55,11 +56,13 @@ FOLDER_FILES: dict[FolderKind, frozenset[str]] = {
                                  *SWEEP_STORE}),
 }
 FOLDER_FILES[FolderKind.SENSITIVITY] = FOLDER_FILES[FolderKind.SWEEP]
+FOLDER_FILES[FolderKind.SELECT] = frozenset({"manifest.json", "runs.csv", "summary.csv"})
 
 # A sensitivity analysis is a sweep plus its indices: either may continue the other's store
 # (the store's experiment key still has to match).
 _FAMILY = {FolderKind.RUN: FolderKind.RUN, FolderKind.COMPARE: FolderKind.COMPARE,
-           FolderKind.SWEEP: FolderKind.SWEEP, FolderKind.SENSITIVITY: FolderKind.SWEEP}
+           FolderKind.SWEEP: FolderKind.SWEEP, FolderKind.SENSITIVITY: FolderKind.SWEEP,
+           FolderKind.SELECT: FolderKind.SELECT}
 
 TEMPORARY = re.compile(r"^\..+\.tmp$")  # an atomic write interrupted before its rename
 DAILY_FILE = re.compile(r"^p\d+_r\d+\.parquet$")

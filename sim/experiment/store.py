@@ -2,8 +2,9 @@
 
 ``runs.sqlite`` in the output folder holds
 
-- ``meta``: the experiment key (hash of base scenario, design points and seed), its name and
-  the store's format version;
+- ``meta``: the experiment key (hash of base scenario, design points and seed), its name, the
+  store's format version and, for a sweep split across jobs, which slice of the runs it holds
+  (``shard``: ``i/N``; ``1/1`` or absent for a whole sweep);
 - ``points``: each design point's factor values (JSON);
 - ``runs``: one row per (point, replication) — the unique key — with seed, status (``ok`` or
   ``failed``), KPIs of every agency and ``total`` as JSON, the error, seconds, worker and time.
@@ -37,6 +38,7 @@ import errno
 import fcntl
 import json
 import os
+import shutil
 import sqlite3
 import threading
 from collections.abc import Iterable, Iterator
@@ -53,6 +55,7 @@ from sim.experiment.tasks import OK, RunOutcome
 STORE_FILE = "runs.sqlite"
 DAILY_DIR = "daily"
 FORMAT_VERSION = "1"
+WHOLE_SHARD = "1/1"
 TABLES = {"meta": {"key", "value"}, "points": {"point", "factors"},
           "runs": {"point", "replication", "seed", "status", "kpis", "error", "seconds",
                    "worker", "finished_at"}}
@@ -187,6 +190,12 @@ def _read_meta(folder: Path) -> dict[str, str]:
     return rows
 
 
+def read_shard(folder: Path) -> str:
+    """The slice of the design the store in ``folder`` holds (``i/N``; ``1/1`` for a whole
+    sweep, and for stores written before sweeps could be split)."""
+    return _read_meta(folder).get("shard", WHOLE_SHARD)
+
+
 def read_key(folder: Path) -> tuple[str | None, str | None]:
     """``(experiment key, experiment name)`` of the store in ``folder``, without writing;
     ``(None, None)`` when there is no store yet. Raises :class:`StoreError` for a file that is
@@ -309,14 +318,16 @@ class RunStore:
             raise
         self.db.execute("COMMIT")
 
-    def initialise(self, key: str, name: str, points: list[dict[str, Any]]) -> None:
-        """Record the experiment key and design points (once; checked on resume), and this
-        process as the store's writer (named when a second sweep is refused)."""
+    def initialise(self, key: str, name: str, points: list[dict[str, Any]],
+                   shard: str = WHOLE_SHARD) -> None:
+        """Record the experiment key, the slice of it this store holds and the design points
+        (once; checked on resume), and this process as the store's writer (named when a second
+        sweep is refused)."""
         writer = f"{os.getpid()} {dt.datetime.now(dt.UTC).isoformat(timespec='seconds')}"
         with self._transaction() as db:
             db.executemany("INSERT OR IGNORE INTO meta (key, value) VALUES (?, ?)",
                            [("experiment_key", key), ("experiment_name", name),
-                            ("format", FORMAT_VERSION)])
+                            ("format", FORMAT_VERSION), ("shard", shard)])
             db.execute("INSERT OR REPLACE INTO meta (key, value) VALUES ('writer', ?)",
                        (writer,))
             db.executemany("INSERT OR IGNORE INTO points (point, factors) VALUES (?, ?)",
@@ -368,6 +379,22 @@ class RunStore:
         row = (outcome.point, outcome.replication, outcome.seed, outcome.status, kpis,
                outcome.error, outcome.seconds, outcome.worker,
                dt.datetime.now(dt.UTC).isoformat(timespec="seconds"))
+        with self._transaction() as db:
+            db.execute(_UPSERT, row)
+
+    def adopt(self, run: StoredRun, daily: Path | None) -> None:
+        """Keep a run another store holds (merging shards): a copy of its daily file, if it
+        has one, then its row as stored there."""
+        if daily is not None and self.folder is not None:
+            source = daily
+
+            def copy(tmp: Path) -> None:
+                shutil.copyfile(source, tmp)
+
+            atomic_write(self.daily_path(run.point, run.replication), copy)
+        kpis = json.dumps(run.kpis, allow_nan=True) if run.status == OK else None
+        row = (run.point, run.replication, run.seed, run.status, kpis, run.error, run.seconds,
+               run.worker, dt.datetime.now(dt.UTC).isoformat(timespec="seconds"))
         with self._transaction() as db:
             db.execute(_UPSERT, row)
 

@@ -9,6 +9,12 @@ replication) pairs — replication-major, so a partial sweep covers every point 
 records each in the store (:mod:`sim.experiment.store`) as it finishes. A run that fails is
 recorded with its error and the sweep goes on.
 
+A sweep may be split into ``N`` shards (``shard=Shard(i, N)``) that run as separate jobs — the
+tasks of a batch scheduler's job array — each into its own folder: run ``(point, replication)``
+belongs to shard ``(replication · points + point) mod N + 1``, a slice that does not change when
+``replications`` is raised. :mod:`sim.experiment.merge` combines the shard folders into the
+folder an unsharded sweep would have written.
+
 At the end it writes, each atomically, ``runs.csv`` (one row per run × reported agency: point,
 replication, seed, status, factor values, every KPI, error, seconds), ``summary.csv`` (per point
 × agency × metric: factor values, mean, sd, ci95, n, failed) and ``manifest.json`` (experiment
@@ -39,12 +45,51 @@ from sim.experiment.files import atomic_write, atomic_write_text, check_out_fold
 from sim.experiment.intervals import t_half_width
 from sim.experiment.marker import FIGURE_FILES, REPORT_FILE, FolderKind
 from sim.experiment.output import package_versions
-from sim.experiment.store import DAILY_DIR, STORE_FILE, RunStore, StoreError, read_key, writer_lock
+from sim.experiment.store import (
+    DAILY_DIR,
+    STORE_FILE,
+    RunStore,
+    StoreError,
+    read_key,
+    read_shard,
+    writer_lock,
+)
 from sim.experiment.tasks import OK, PointTask, RunOutcome, run_point
 from sim.model.kpis import KPI_NAMES
 
 OUTPUT_FILES = ("runs.csv", "summary.csv", "manifest.json", "indices.csv")
 EXTRA_PACKAGES = ("SALib", "dask", "distributed")
+
+
+@dataclass(frozen=True)
+class Shard:
+    """Slice ``index`` (from 1) of ``count`` of a sweep's runs."""
+
+    index: int = 1
+    count: int = 1
+
+    def __str__(self) -> str:
+        return f"{self.index}/{self.count}"
+
+    def holds(self, point: int, replication: int, points: int) -> bool:
+        """Whether run ``(point, replication)`` of a design of ``points`` points is in this
+        slice."""
+        return (replication * points + point) % self.count == self.index - 1
+
+
+WHOLE = Shard()
+
+
+def parse_shard(text: str) -> Shard:
+    """``i/N`` as a :class:`Shard` (the one-line input error unless ``1 ≤ i ≤ N``)."""
+    index, slash, count = text.partition("/")
+    try:
+        shard = Shard(int(index), int(count))
+    except ValueError:
+        shard = None
+    if not slash or shard is None or not 1 <= shard.index <= shard.count <= 100_000:
+        raise ScenarioError("--shard", None, "must be i/N with 1 <= i <= N <= 100000", text)
+    return shard
 
 
 @dataclass
@@ -61,6 +106,7 @@ class SweepResult:
     seconds: float
     backend: str
     store: RunStore | None = None
+    shard: Shard = WHOLE
 
     @property
     def daily(self) -> pd.DataFrame:
@@ -74,8 +120,12 @@ class SweepResult:
 
     @property
     def total(self) -> int:
-        """Runs in the design (points × replications)."""
-        return len(self.experiment.assignments) * self.experiment.replications
+        """Runs in the design (points × replications), or in this sweep's shard of it."""
+        points = len(self.experiment.assignments)
+        if self.shard == WHOLE:
+            return points * self.experiment.replications
+        return sum(self.shard.holds(p, r, points)
+                   for r in range(self.experiment.replications) for p in range(points))
 
 
 def default_out(experiment: Experiment) -> Path:
@@ -84,7 +134,7 @@ def default_out(experiment: Experiment) -> Path:
 
 
 def prepare_out(out: Path, experiment: Experiment, *, resume: bool, fresh: bool,
-                kind: FolderKind = FolderKind.SWEEP) -> None:
+                kind: FolderKind = FolderKind.SWEEP, shard: Shard = WHOLE) -> None:
     """Check ``out`` may receive this sweep; with ``fresh``, clear an earlier store.
 
     Raises :class:`ScenarioError` (nothing written) when the folder is not an empty folder or a
@@ -99,7 +149,7 @@ def prepare_out(out: Path, experiment: Experiment, *, resume: bool, fresh: bool,
     if not out.is_dir():
         return
     with writer_lock(out):
-        _check_store(out, experiment, resume=resume, fresh=fresh)
+        _check_store(out, experiment, resume=resume, fresh=fresh, shard=shard)
 
 
 @contextlib.contextmanager
@@ -112,9 +162,11 @@ def one_writer(out: Path, kind: FolderKind = FolderKind.SWEEP) -> Iterator[None]
         yield
 
 
-def _check_store(out: Path, experiment: Experiment, *, resume: bool, fresh: bool) -> None:
+def _check_store(out: Path, experiment: Experiment, *, resume: bool, fresh: bool,
+                 shard: Shard = WHOLE) -> None:
     try:
         key, name = read_key(out)
+        stored_shard = read_shard(out) if key is not None else str(shard)
     except StoreError as exc:
         if not fresh:
             raise ScenarioError(str(exc.path), None, f"{exc.reason}; move it away or start "
@@ -138,19 +190,25 @@ def _check_store(out: Path, experiment: Experiment, *, resume: bool, fresh: bool
                 else f"the results of a different experiment ({name!r})")
         raise ScenarioError(str(out), None,
                             f"holds {what}; choose another --out or start over with --fresh")
+    if stored_shard != str(shard):
+        held = "the whole sweep" if stored_shard == str(WHOLE) else f"shard {stored_shard}"
+        raise ScenarioError(str(out), "--shard", f"this folder holds {held} of this "
+                            "experiment; choose another --out or start over with --fresh",
+                            str(shard))
     if not resume:
         raise ScenarioError(str(out), None,
                             "already holds results of this experiment; add --resume to "
                             "continue or --fresh to start over")
 
 
-def _tasks(experiment: Experiment, done: set[tuple[int, int]], keep_daily: bool
-           ) -> list[PointTask]:
+def _tasks(experiment: Experiment, done: set[tuple[int, int]], keep_daily: bool,
+           shard: Shard = WHOLE) -> list[PointTask]:
+    points = len(experiment.assignments)
     return [PointTask(point=p, replication=r, seed=experiment.seed, base=experiment.base,
                       assignments=experiment.assignments[p], label=experiment.source,
                       keep_daily=keep_daily)
             for r in range(experiment.replications)
-            for p in range(len(experiment.assignments)) if (p, r) not in done]
+            for p in range(points) if (p, r) not in done and shard.holds(p, r, points)]
 
 
 def run_table(experiment: Experiment, store: RunStore) -> pd.DataFrame:
@@ -230,6 +288,7 @@ def write_outputs(out: Path, result: SweepResult, extra: dict[str, Any] | None =
         "command": " ".join([Path(sys.argv[0]).name, *sys.argv[1:]]),
         "timings": {"total_seconds": result.seconds},
         "store": STORE_FILE, "daily": f"{DAILY_DIR}/",
+        "shard": str(result.shard),
         **(extra or {}),
     }
     atomic_write_text(out / "manifest.json", json.dumps(info, indent=2, default=str) + "\n")
@@ -240,8 +299,9 @@ def sweep(experiment: Experiment | str | Path, out: str | Path | None = None, *,
           scheduler: str | None = None, resume: bool = False, fresh: bool = False,
           keep_daily: bool = True,
           progress: Callable[[int, int, int], None] | None = None,
-          kind: FolderKind = FolderKind.SWEEP) -> SweepResult:
-    """Run every (point, replication) of ``experiment`` not yet in the store at ``out``.
+          kind: FolderKind = FolderKind.SWEEP, shard: Shard = WHOLE) -> SweepResult:
+    """Run every (point, replication) of ``experiment`` (of its ``shard``) not yet in the
+    store at ``out``.
 
     ``out=None`` keeps the store in memory and writes nothing (for notebooks).
     ``progress(done, failed, total)`` is called as runs finish. Returns the tables as
@@ -252,16 +312,19 @@ def sweep(experiment: Experiment | str | Path, out: str | Path | None = None, *,
         experiment = load_experiment(experiment)
     folder = Path(out) if out is not None else None
     if folder is None:
-        return _sweep(experiment, None, backend, workers, scheduler, keep_daily, progress)
+        return _sweep(experiment, None, backend, workers, scheduler, keep_daily, progress,
+                      shard)
     with one_writer(folder, kind):  # held until every file is written
-        prepare_out(folder, experiment, resume=resume, fresh=fresh, kind=kind)
+        prepare_out(folder, experiment, resume=resume, fresh=fresh, kind=kind, shard=shard)
         mark_folder(folder, kind)
-        return _sweep(experiment, folder, backend, workers, scheduler, keep_daily, progress)
+        return _sweep(experiment, folder, backend, workers, scheduler, keep_daily, progress,
+                      shard)
 
 
 def _sweep(experiment: Experiment, folder: Path | None, backend: str | Backend | None,
            workers: int | None, scheduler: str | None, keep_daily: bool,
-           progress: Callable[[int, int, int], None] | None) -> SweepResult:
+           progress: Callable[[int, int, int], None] | None,
+           shard: Shard = WHOLE) -> SweepResult:
     own = not isinstance(backend, Backend)
     engine = backend if isinstance(backend, Backend) else open_backend(backend, workers,
                                                                        scheduler)
@@ -270,13 +333,15 @@ def _sweep(experiment: Experiment, folder: Path | None, backend: str | Backend |
     try:
         store.initialise(experiment.key, experiment.name,
                          [experiment.point_values(i)
-                          for i in range(len(experiment.assignments))])
+                          for i in range(len(experiment.assignments))], str(shard))
         redo = store.incomplete(daily=keep_daily)
         if redo:
             store.forget(redo)
         done = store.finished()
-        tasks = _tasks(experiment, done, keep_daily)
-        total = len(experiment.assignments) * experiment.replications
+        tasks = _tasks(experiment, done, keep_daily, shard)
+        points = len(experiment.assignments)
+        total = sum(shard.holds(p, r, points)
+                    for r in range(experiment.replications) for p in range(points))
         resumed = total - len(tasks)
         failed = 0
         for count, (index, outcome) in enumerate(engine.map(run_point, tasks), start=1):
@@ -296,7 +361,8 @@ def _sweep(experiment: Experiment, folder: Path | None, backend: str | Backend |
                              ran=len(tasks), resumed=resumed,
                              failed=int((per_run["status"] != OK).sum()),
                              seconds=time.perf_counter() - started,
-                             backend=engine.describe(), store=store if folder is None else None)
+                             backend=engine.describe(), store=store if folder is None else None,
+                             shard=shard)
         if folder is not None:
             write_outputs(folder, result)
     finally:
