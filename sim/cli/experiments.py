@@ -21,8 +21,14 @@ from typing import Any
 
 import pandas as pd
 
-from sim.cli.options import add_backend_options, cap_workers, print_json, require
-from sim.config.loading import ScenarioError, load_scenario, scenario_hash
+from sim.cli.options import (
+    add_backend_options,
+    cap_workers,
+    load_scenarios,
+    print_json,
+    require,
+)
+from sim.config.loading import ScenarioError, scenario_hash
 from sim.config.notes import print_notes
 from sim.experiment import preflight
 from sim.experiment.backends import resolve
@@ -113,7 +119,7 @@ def compare_command(args: argparse.Namespace) -> int:
             "must be a non-negative integer", args.seed)
     cap_workers(args)
     backend, workers = resolve(args.backend, args.workers, args.scheduler)
-    scenarios = [load_scenario(path, args.overrides) for path in args.scenarios]
+    scenarios = load_scenarios(args.scenarios, args.overrides)
     preflight.check_replications([(str(p), s) for p, s in zip(args.scenarios, scenarios,
                                                                strict=True)],
                                  args.reps, workers, backend,

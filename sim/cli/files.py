@@ -10,8 +10,8 @@ import json
 from pathlib import Path
 from typing import Any
 
-from sim.cli.options import cap_workers, print_json, require
-from sim.config.loading import load_scenario
+from sim.cli.options import cap_workers, load_scenarios, print_json, require
+from sim.config.loading import ScenarioError, load_scenario
 from sim.config.notes import print_notes
 from sim.config.schema import Scenario
 from sim.experiment import preflight
@@ -21,10 +21,11 @@ from sim.model.kpis import BY_NAME, KPIS
 
 def add_parsers(sub: Any) -> None:
     """Add ``validate``, ``schema``, ``kpis``, ``table`` and ``report`` to the sub-parsers."""
-    validate = sub.add_parser("validate", help="check a scenario file (exit 0 valid, 2 invalid)")
-    validate.add_argument("scenario", type=Path)
+    validate = sub.add_parser("validate", help="check scenario files, reporting every problem "
+                                               "(exit 0 if all are valid, 2 if any is not)")
+    validate.add_argument("scenarios", type=Path, nargs="+", metavar="SCENARIO")
     validate.add_argument("--set", dest="overrides", action="append", default=[],
-                          metavar="KEY=VALUE")
+                          metavar="KEY=VALUE", help="override a value in every file (repeatable)")
 
     sub.add_parser("schema", help="print the JSON Schema of scenario files")
 
@@ -46,11 +47,20 @@ def add_parsers(sub: Any) -> None:
 
 
 def validate_command(args: argparse.Namespace) -> int:
-    """``collectsim validate``: one line on stdout for a valid file, its notes on stderr."""
-    scenario = load_scenario(args.scenario, args.overrides)
-    print(f"{args.scenario}: valid scenario {scenario.scenario.name!r} "
-          f"({scenario.portfolio.accounts} accounts, {len(scenario.agencies)} agencies)")
-    print_notes(args.scenario, scenario)
+    """``collectsim validate``: for each file, one line on stdout if it is valid (its notes on
+    stderr), or one ``error:`` line per problem on stderr; exit 2 if any file is invalid."""
+    problems: list[ScenarioError] = []
+    for path in args.scenarios:
+        try:
+            scenario = load_scenario(path, args.overrides)
+        except ScenarioError as exc:
+            problems.append(exc)
+            continue
+        print(f"{path}: valid scenario {scenario.scenario.name!r} "
+              f"({scenario.portfolio.accounts} accounts, {len(scenario.agencies)} agencies)")
+        print_notes(path, scenario)
+    if problems:
+        raise ScenarioError.several(problems)
     return 0
 
 
@@ -82,7 +92,8 @@ def table_command(args: argparse.Namespace) -> int:
     for metric in metrics:
         require(metric in BY_NAME, "--metric", "unknown KPI", metric)
     require(args.reps >= 1, "--reps", "must be at least 1", args.reps)
-    scenarios = [(str(path), load_scenario(path)) for path in args.scenarios]  # all valid
+    scenarios = list(zip(map(str, args.scenarios), load_scenarios(args.scenarios),
+                         strict=True))
     cap_workers(args)
     workers = args.workers
     preflight.check_replications(scenarios, args.reps, workers or 1,

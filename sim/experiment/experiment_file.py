@@ -58,7 +58,9 @@ from sim.config.loading import (
     scenario_hash,
     validate,
 )
+from sim.config.names import unknown_name
 from sim.config.schema import Scenario
+from sim.config.wording import plain_problem
 from sim.experiment.design import design_points
 from sim.experiment.preflight import check_design
 from sim.experiment.tasks import point_scenario
@@ -213,12 +215,9 @@ def _flatten(table: dict[str, Any], prefix: str = "") -> list[tuple[str, Any]]:
 def _pydantic_error(exc: ValidationError, label: str) -> ScenarioError:
     error = exc.errors(include_url=False)[0]
     field = ".".join(str(part) for part in error["loc"]) or None
-    message = str(error["msg"]).removeprefix("Value error, ")
-    if error["type"] == "extra_forbidden":
-        message = "unknown key"
     if error["type"] == "missing":
         return ScenarioError(label, field, "required field is missing")
-    message = message[:1].lower() + message[1:]
+    message = plain_problem(error, field or "", ExperimentFile)
     return ScenarioError(label, field, message, error.get("input"), show_got=True)
 
 
@@ -276,14 +275,14 @@ def _check_metrics(spec: ExperimentFile, base: Scenario, label: str) -> None:
     known = (*KPI_NAMES, *EXTRA_KPIS)
     for metric in spec.experiment.metrics:
         if metric not in known:
-            raise ScenarioError(label, "experiment.metrics", f"unknown KPI {metric!r}", metric)
-    names = {a.name for a in base.agencies} | {TOTAL}
+            raise ScenarioError(label, "experiment.metrics",
+                                unknown_name("KPI", "KPIs", metric, known), metric)
+    names = [a.name for a in base.agencies] + [TOTAL]
     agency = spec.experiment.agency
     for name in [agency] if isinstance(agency, str) else agency:
         if name not in names:
             raise ScenarioError(label, "experiment.agency",
-                                f"no agency {name!r} (agencies: {', '.join(sorted(names))})",
-                                name)
+                                unknown_name("agency", "agencies", name, names), name)
 
 
 def _load_base(spec: ExperimentFile, base_dir: Path, label: str) -> tuple[str, Scenario]:
@@ -329,8 +328,8 @@ def _check_factor_paths(spec: ExperimentFile, base: Scenario, label: str) -> Non
             try:
                 validate(data, label)
             except ScenarioError as exc:
-                if exc.problem == "unknown key":
-                    raise ScenarioError(label, f"{where}.path", f"{exc.field}: unknown key",
+                if exc.problem.startswith("unknown key"):
+                    raise ScenarioError(label, f"{where}.path", f"{exc.field}: {exc.problem}",
                                         factor.path) from None
                 raise ScenarioError(label, values_field, f"{exc.field}: {exc.problem}",
                                     value) from None
