@@ -13,6 +13,7 @@ from typing import Any
 from sim.cli.options import cap_workers, load_scenarios, print_json, require
 from sim.config.loading import ScenarioError, load_scenario
 from sim.config.notes import print_notes
+from sim.config.reference import reference_markdown
 from sim.config.schema import Scenario
 from sim.experiment import preflight
 from sim.experiment.table import DEFAULT_METRICS, markdown, scenario_table
@@ -27,10 +28,16 @@ def add_parsers(sub: Any) -> None:
     validate.add_argument("--set", dest="overrides", action="append", default=[],
                           metavar="KEY=VALUE", help="override a value in every file (repeatable)")
 
-    sub.add_parser("schema", help="print the JSON Schema of scenario files")
+    schema = sub.add_parser("schema", help="print the schema of scenario files: JSON Schema, "
+                                           "or the Markdown reference of every table and key")
+    schema.add_argument("--format", choices=("json", "markdown"), default="json",
+                        help="json (default): JSON Schema; markdown: the reference kept in "
+                             "docs/scenario-reference.md")
 
-    kpis = sub.add_parser("kpis", help="list every KPI: name, unit, direction, definition")
-    kpis.add_argument("--format", choices=("table", "json"), default="table")
+    kpis = sub.add_parser("kpis", help="list every KPI: name, label, unit, direction, "
+                                       "definition")
+    kpis.add_argument("--format", choices=("table", "json"), default="table",
+                      help="table (default) or json")
 
     table = sub.add_parser("table", help="run scenarios side by side and tabulate their KPIs")
     table.add_argument("scenarios", type=Path, nargs="+")
@@ -65,24 +72,28 @@ def validate_command(args: argparse.Namespace) -> int:
 
 
 def schema_command(args: argparse.Namespace) -> int:
-    """``collectsim schema``."""
-    print(json.dumps(Scenario.model_json_schema(), indent=2))
+    """``collectsim schema``: the JSON Schema, or (``--format markdown``) the reference of
+    every table and key (:mod:`sim.config.reference`)."""
+    if args.format == "markdown":
+        print(reference_markdown(), end="")
+    else:
+        print(json.dumps(Scenario.model_json_schema(), indent=2))
     return 0
 
 
 def kpis_command(args: argparse.Namespace) -> int:
     """``collectsim kpis``: the KPI registry (:mod:`sim.model.kpis`), headline KPIs first."""
     if args.format == "json":
-        print_json([{"name": k.name, "unit": str(k.unit), "direction": str(k.direction),
-                     "group": str(k.group), "headline": k.headline,
-                     "definition": k.definition} for k in KPIS])
+        print_json([{"name": k.name, "label": k.label, "unit": str(k.unit),
+                     "direction": str(k.direction), "group": str(k.group),
+                     "headline": k.headline, "definition": k.definition} for k in KPIS])
         return 0
-    rows = [("name", "unit", "direction", "definition")]
-    rows += [(k.name, str(k.unit), str(k.direction), k.definition) for k in KPIS]
-    widths = [max(len(row[i]) for row in rows) for i in range(3)]
+    rows = [("name", "label", "unit", "direction", "definition")]
+    rows += [(k.name, k.label, str(k.unit), str(k.direction), k.definition) for k in KPIS]
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]) - 1)]
     for row in rows:
         print("  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=False))
-              + "  " + row[3])
+              + "  " + row[-1])
     return 0
 
 

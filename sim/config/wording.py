@@ -169,6 +169,8 @@ def _share_hint(value: Any, bound: Any, field: FieldInfo | None) -> str:
 
 def plain_number(value: Any) -> str:
     """A bound as a reader writes it: ``1000000000`` rather than ``1e+09``, ``0.5``, ``1``."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return str(value)
     if _number(value) and math.isfinite(value) and float(value).is_integer() \
             and abs(value) < LARGEST_WRITTEN_OUT:
         return str(int(value))
