@@ -1,6 +1,6 @@
-"""``collectsim`` commands about files and definitions: ``validate`` a scenario, print the
+"""``collectsim`` commands about files and definitions: ``validate`` scenarios, print the
 ``schema`` of scenario files, list the ``kpis``, ``table`` scenarios side by side, and write a
-results folder's HTML ``report``.
+results folder's HTML ``report`` or ``export`` it as an Excel workbook.
 """
 
 from __future__ import annotations
@@ -51,6 +51,13 @@ def add_parsers(sub: Any) -> None:
     report = sub.add_parser("report", help="write RESULTS_DIR/report.html: one self-contained "
                                            "HTML report of a results folder")
     report.add_argument("results_dir", type=Path, metavar="RESULTS_DIR")
+
+    export = sub.add_parser("export", help="write a results folder as one Excel workbook")
+    export.add_argument("results_dir", type=Path, metavar="RESULTS_DIR")
+    export.add_argument("--format", choices=("xlsx",), default="xlsx",
+                        help="xlsx (default): an Excel workbook")
+    export.add_argument("--out", type=Path, default=None, metavar="FILE",
+                        help="where to write it (default RESULTS_DIR/results.xlsx)")
 
 
 def validate_command(args: argparse.Namespace) -> int:
@@ -131,5 +138,14 @@ def report_command(args: argparse.Namespace) -> int:
     return 0
 
 
+def export_command(args: argparse.Namespace) -> int:
+    """``collectsim export``: the results folder as one workbook (:mod:`sim.report.workbook`)."""
+    # openpyxl and the folder readers are imported only when a workbook is written.
+    from sim.report.workbook import write_workbook
+
+    print(f"workbook written to {write_workbook(args.results_dir, args.out)}")
+    return 0
+
+
 COMMANDS = {"validate": validate_command, "schema": schema_command, "kpis": kpis_command,
-            "table": table_command, "report": report_command}
+            "table": table_command, "report": report_command, "export": export_command}
