@@ -10,7 +10,13 @@ import json
 from pathlib import Path
 from typing import Any
 
-from sim.cli.options import cap_workers, load_scenarios, print_json, require
+from sim.cli.options import (
+    add_override_options,
+    cap_workers,
+    load_scenarios,
+    print_json,
+    require,
+)
 from sim.config.loading import ScenarioError, load_scenario
 from sim.config.notes import print_notes
 from sim.config.reference import reference_markdown
@@ -25,8 +31,7 @@ def add_parsers(sub: Any) -> None:
     validate = sub.add_parser("validate", help="check scenario files, reporting every problem "
                                                "(exit 0 if all are valid, 2 if any is not)")
     validate.add_argument("scenarios", type=Path, nargs="+", metavar="SCENARIO")
-    validate.add_argument("--set", dest="overrides", action="append", default=[],
-                          metavar="KEY=VALUE", help="override a value in every file (repeatable)")
+    add_override_options(validate, " in every file")
 
     schema = sub.add_parser("schema", help="print the schema of scenario files: JSON Schema, "
                                            "or the Markdown reference of every table and key")
@@ -41,12 +46,16 @@ def add_parsers(sub: Any) -> None:
 
     table = sub.add_parser("table", help="run scenarios side by side and tabulate their KPIs")
     table.add_argument("scenarios", type=Path, nargs="+")
-    table.add_argument("--reps", type=int, default=5)
-    table.add_argument("--seed", type=int, default=None)
+    table.add_argument("--reps", type=int, default=5, help="replications (default 5)")
+    table.add_argument("--seed", type=int, default=None,
+                       help="seed for every scenario (default: each scenario's)")
+    add_override_options(table, " in every scenario")
     table.add_argument("--metric", dest="metrics", action="append", default=None,
                        help="KPI to show (repeatable; default a standard set)")
-    table.add_argument("--workers", type=int, default=None)
-    table.add_argument("--format", choices=("markdown", "csv", "json"), default="markdown")
+    table.add_argument("--workers", type=int, default=None, metavar="W",
+                       help="worker processes (default 1)")
+    table.add_argument("--format", choices=("markdown", "csv", "json"), default="markdown",
+                       help="markdown (default), csv or json")
 
     report = sub.add_parser("report", help="write RESULTS_DIR/report.html: one self-contained "
                                            "HTML report of a results folder")
@@ -66,7 +75,8 @@ def validate_command(args: argparse.Namespace) -> int:
     problems: list[ScenarioError] = []
     for path in args.scenarios:
         try:
-            scenario = load_scenario(path, args.overrides)
+            scenario = load_scenario(path, args.overrides,
+                                     scale_collectors=args.scale_collectors)
         except ScenarioError as exc:
             problems.append(exc)
             continue
@@ -110,15 +120,18 @@ def table_command(args: argparse.Namespace) -> int:
     for metric in metrics:
         require(metric in BY_NAME, "--metric", "unknown KPI", metric)
     require(args.reps >= 1, "--reps", "must be at least 1", args.reps)
-    scenarios = list(zip(map(str, args.scenarios), load_scenarios(args.scenarios),
+    scenarios = list(zip(map(str, args.scenarios),
+                         load_scenarios(args.scenarios, args.overrides,
+                                        scale_collectors=args.scale_collectors),
                          strict=True))
     cap_workers(args)
     workers = args.workers
     preflight.check_replications(scenarios, args.reps, workers or 1,
                                  "process" if workers and workers > 1 else "serial")
-    table = scenario_table(args.scenarios, args.reps, metrics, args.seed,
+    table = scenario_table([scenario for _, scenario in scenarios], args.reps, metrics,
+                           args.seed,
                            backend="process" if workers and workers > 1 else "serial",
-                           workers=workers)
+                           workers=workers, files=args.scenarios)
     if args.format == "markdown":
         print(markdown(table))
     elif args.format == "csv":

@@ -37,14 +37,28 @@ def require(condition: bool, flag: str, problem: str, got: Any) -> None:
         raise ScenarioError(flag, None, problem, got)
 
 
-def load_scenarios(paths: Sequence[Path], overrides: Sequence[str] = ()) -> list[Scenario]:
+def add_override_options(parser: argparse.ArgumentParser, which: str = "") -> None:
+    """``--set`` and ``--scale-collectors`` (``which`` says which files they apply to)."""
+    parser.add_argument("--set", dest="overrides", action="append", default=[],
+                        metavar="KEY=VALUE",
+                        help=f"override a value{which} by dotted path, agencies by name; the "
+                             "value is TOML (repeatable)")
+    parser.add_argument("--scale-collectors", action="store_true",
+                        help="scale each agency's collectors with portfolio.accounts, relative "
+                             "to the file's value (rounded, at least 1; a collectors value "
+                             "given with --set is kept)")
+
+
+def load_scenarios(paths: Sequence[Path], overrides: Sequence[str] = (), *,
+                   scale_collectors: bool = False) -> list[Scenario]:
     """Load every scenario file, raising the problems of all of them together (one line
     each) if any is bad."""
     scenarios: list[Scenario] = []
     problems: list[ScenarioError] = []
     for path in paths:
         try:
-            scenarios.append(load_scenario(path, overrides))
+            scenarios.append(load_scenario(path, overrides,
+                                           scale_collectors=scale_collectors))
         except ScenarioError as exc:
             problems.append(exc)
     if problems:

@@ -41,6 +41,8 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
+from sim.config.capacity import accounts_of, explicit_collectors
+from sim.config.capacity import scale_collectors as scale
 from sim.config.checking import FIELD_IN_MESSAGE, Origins, validate
 from sim.config.errors import ScenarioError
 from sim.config.names import unknown_name
@@ -270,16 +272,21 @@ def apply_override(data: dict[str, Any], parts: list[str], value: Any, label: st
             node = node[part]
 
 
-def load_scenario(path: str | Path, overrides: Iterable[str] = ()) -> Scenario:
+def load_scenario(path: str | Path, overrides: Iterable[str] = (), *,
+                  scale_collectors: bool = False) -> Scenario:
     """Read, merge, override and validate a scenario file.
 
     A file that cannot be read or merged raises its one problem; otherwise every bad
     ``--set`` and every problem of the merged data are raised together
-    (:meth:`ScenarioError.several`)."""
+    (:meth:`ScenarioError.several`). With ``scale_collectors``, each agency's collectors
+    follow ``portfolio.accounts`` from the file's value to the overridden one
+    (:mod:`sim.config.capacity`)."""
     path = Path(path)
     origins: Origins = {}
     data = _resolve_extends(path, origins=origins)
+    file_accounts = accounts_of(data)
     problems: list[ScenarioError] = []
+    set_paths: list[tuple[str, ...]] = []
     for text in overrides:  # every bad override is reported, with the file's own problems
         try:
             parts, value = parse_override(text)
@@ -290,6 +297,9 @@ def load_scenario(path: str | Path, overrides: Iterable[str] = ()) -> Scenario:
             continue
         data = changed
         origins[tuple(parts)] = None
+        set_paths.append(tuple(parts))
+    if scale_collectors:
+        scale(data, file_accounts, explicit_collectors(set_paths))
     try:
         scenario = validate(data, str(path), origins)
     except ScenarioError as exc:

@@ -50,10 +50,12 @@ import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from sim import __version__
+from sim.config.capacity import explicit_collectors, scale_collectors
 from sim.config.loading import (
     ScenarioError,
     apply_override,
     load_scenario,
+    parse_override,
     read_toml,
     scenario_hash,
     validate,
@@ -285,21 +287,34 @@ def _check_metrics(spec: ExperimentFile, base: Scenario, label: str) -> None:
                                 unknown_name("agency", "agencies", name, names), name)
 
 
-def _load_base(spec: ExperimentFile, base_dir: Path, label: str) -> tuple[str, Scenario]:
+def _load_base(spec: ExperimentFile, base_dir: Path, label: str,
+               command_line: CommandLine) -> tuple[str, Scenario]:
     path = base_dir / spec.experiment.scenario
     if not path.exists():
         raise ScenarioError(label, "experiment.scenario", "file not found",
                             spec.experiment.scenario)
     scenario = load_scenario(path)
     data = scenario.model_dump()
+    explicit: list[tuple[str, ...]] = []
     for dotted, value in _flatten(spec.overrides):
         try:
             apply_override(data, dotted.split("."), value, label)
         except ScenarioError as exc:
             raise ScenarioError(label, f"overrides.{dotted}", exc.problem) from None
+        explicit.append(tuple(dotted.split(".")))
+    for text in command_line.overrides:
+        parts, value = parse_override(text)
+        apply_override(data, parts, value, "--set")
+        explicit.append(tuple(parts))
+    if command_line.scale_collectors:
+        scale_collectors(data, scenario.portfolio.accounts, explicit_collectors(explicit))
+    from_command_line = {".".join(parse_override(text)[0]) for text in command_line.overrides}
     try:
         return str(path), validate(data, label)
     except ScenarioError as exc:
+        if exc.field in from_command_line:
+            raise ScenarioError("--set", exc.field, exc.problem, exc.got,
+                                show_got=exc.got is not None) from None
         raise ScenarioError(label, f"overrides.{exc.field}", exc.problem, exc.got,
                             show_got=exc.got is not None) from None
 
@@ -335,15 +350,30 @@ def _check_factor_paths(spec: ExperimentFile, base: Scenario, label: str) -> Non
                                     value) from None
 
 
-def build_experiment(data: dict[str, Any], label: str, base_dir: Path) -> Experiment:
+@dataclass(frozen=True)
+class CommandLine:
+    """What the command line changes in an experiment: ``--set`` overrides of the base
+    scenario (after the file's ``[overrides]``), ``--reps`` in place of ``replications``, and
+    ``--scale-collectors`` (:mod:`sim.config.capacity`, relative to the base scenario file)."""
+
+    overrides: tuple[str, ...] = ()
+    reps: int | None = None
+    scale_collectors: bool = False
+
+
+def build_experiment(data: dict[str, Any], label: str, base_dir: Path,
+                     command_line: CommandLine = CommandLine()) -> Experiment:
     """Validate experiment data (as read from TOML) and resolve it; see the module docstring."""
+    if command_line.reps is not None and isinstance(data.get("experiment"), dict):
+        data = {**data, "experiment": {**data["experiment"],
+                                       "replications": command_line.reps}}
     try:
         spec = ExperimentFile.model_validate(data)
     except ValidationError as exc:
         raise _pydantic_error(exc, label) from None
     _check_design(spec, label)
     check_design(spec.design, spec.factors, label)
-    scenario_file, base = _load_base(spec, base_dir, label)
+    scenario_file, base = _load_base(spec, base_dir, label, command_line)
     _check_metrics(spec, base, label)
     _check_factor_paths(spec, base, label)
     sample, values = design_points(spec.design, spec.factors)
@@ -356,8 +386,9 @@ def build_experiment(data: dict[str, Any], label: str, base_dir: Path) -> Experi
                       seed=seed, points=points, assignments=assignments, sample=sample)
 
 
-def load_experiment(path: str | Path) -> Experiment:
-    """Read, validate and resolve an experiment file (raises :class:`ScenarioError`)."""
+def load_experiment(path: str | Path, command_line: CommandLine = CommandLine()) -> Experiment:
+    """Read, validate and resolve an experiment file, with what the command line changes
+    (raises :class:`ScenarioError`)."""
     path = Path(path)
     data = read_toml(path)
-    return build_experiment(data, str(path), path.resolve().parent)
+    return build_experiment(data, str(path), path.resolve().parent, command_line)
