@@ -67,6 +67,18 @@ def assert_bad_input(status: int, stdout: str, stderr: str, *fragments: str) -> 
     return line
 
 
+def bad_input_lines(status: int, stdout: str, stderr: str) -> list[str]:
+    """Exit 2, nothing on stdout, no traceback, and only ``error: `` lines on stderr (one per
+    problem); returns the lines without their ``error: `` prefix."""
+    assert status == 2, (status, stdout, stderr)
+    assert stdout == ""
+    assert "Traceback" not in stderr
+    assert stderr.endswith("\n")
+    lines = stderr.splitlines()
+    assert all(line.startswith("error: ") for line in lines), stderr
+    return [line.removeprefix("error: ") for line in lines]
+
+
 def entries(folder: Path) -> list[str]:
     return sorted(p.name for p in folder.iterdir())
 

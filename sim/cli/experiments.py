@@ -22,8 +22,15 @@ from typing import Any
 
 import pandas as pd
 
-from sim.cli.options import add_backend_options, cap_workers, print_json, require
-from sim.config.loading import ScenarioError, load_scenario, scenario_hash
+from sim.cli.options import (
+    add_backend_options,
+    add_override_options,
+    cap_workers,
+    load_scenarios,
+    print_json,
+    require,
+)
+from sim.config.loading import ScenarioError, scenario_hash
 from sim.config.notes import print_notes
 from sim.experiment import preflight
 from sim.experiment.backends import resolve
@@ -34,7 +41,7 @@ from sim.experiment.compare import (
     comparison_text,
     unique_labels,
 )
-from sim.experiment.experiment_file import Experiment, load_experiment
+from sim.experiment.experiment_file import CommandLine, Experiment, load_experiment
 from sim.experiment.files import atomic_folder, check_out_folder
 from sim.experiment.marker import FolderKind
 from sim.experiment.merge import merge_shards
@@ -63,8 +70,7 @@ def add_parsers(sub: Any) -> None:
     compare_parser.add_argument("--reps", type=int, default=5, help="replications (default 5)")
     compare_parser.add_argument("--seed", type=int, default=None,
                                 help="seed for every scenario (default: the first scenario's)")
-    compare_parser.add_argument("--set", dest="overrides", action="append", default=[],
-                                metavar="KEY=VALUE", help="override a value in every scenario")
+    add_override_options(compare_parser, " in every scenario")
     compare_parser.add_argument("--metric", dest="metrics", action="append", default=None,
                                 metavar="KPI", help="KPIs to compare (repeatable; default all)")
     compare_parser.add_argument("--agency", default="total",
@@ -81,6 +87,10 @@ def add_parsers(sub: Any) -> None:
                                        "experiment")):
         parser = sub.add_parser(name, help=text)
         parser.add_argument("experiment", type=Path)
+        parser.add_argument("--reps", type=int, default=None,
+                            help="replications per design point (default: the experiment's "
+                                 "replications)")
+        add_override_options(parser, " in the base scenario, after [overrides]")
         add_backend_options(parser, parallel_default=True)
         parser.add_argument("--out", type=Path, default=None,
                             help="results folder (default results/<experiment name>/)")
@@ -128,7 +138,8 @@ def compare_command(args: argparse.Namespace) -> int:
             "must be a non-negative integer", args.seed)
     cap_workers(args)
     backend, workers = resolve(args.backend, args.workers, args.scheduler)
-    scenarios = [load_scenario(path, args.overrides) for path in args.scenarios]
+    scenarios = load_scenarios(args.scenarios, args.overrides,
+                               scale_collectors=args.scale_collectors)
     preflight.check_replications([(str(p), s) for p, s in zip(args.scenarios, scenarios,
                                                                strict=True)],
                                  args.reps, workers, backend,
@@ -191,7 +202,9 @@ def _sweep_inputs(args: argparse.Namespace) -> tuple[Experiment, Path]:
     cap_workers(args)
     backend, workers = resolve(args.backend, args.workers, args.scheduler)
     args.shard = parse_shard(args.shard) if getattr(args, "shard", None) else WHOLE
-    experiment = load_experiment(args.experiment)
+    require(args.reps is None or args.reps >= 1, "--reps", "must be at least 1", args.reps)
+    experiment = load_experiment(args.experiment, CommandLine(
+        tuple(args.overrides), args.reps, args.scale_collectors))
     preflight.check_sweep(experiment, workers, backend, remote=args.scheduler is not None)
     out = args.out if args.out is not None else default_out(experiment)
     if args.command == "sensitivity" and experiment.spec.design.kind not in ("sobol", "morris"):

@@ -1,6 +1,6 @@
-"""``collectsim`` commands about files and definitions: ``validate`` a scenario, print the
+"""``collectsim`` commands about files and definitions: ``validate`` scenarios, print the
 ``schema`` of scenario files, list the ``kpis``, ``table`` scenarios side by side, and write a
-results folder's HTML ``report``.
+results folder's HTML ``report`` or ``export`` it as an Excel workbook.
 """
 
 from __future__ import annotations
@@ -10,9 +10,16 @@ import json
 from pathlib import Path
 from typing import Any
 
-from sim.cli.options import cap_workers, print_json, require
-from sim.config.loading import load_scenario
+from sim.cli.options import (
+    add_override_options,
+    cap_workers,
+    load_scenarios,
+    print_json,
+    require,
+)
+from sim.config.loading import ScenarioError, load_scenario
 from sim.config.notes import print_notes
+from sim.config.reference import reference_markdown
 from sim.config.schema import Scenario
 from sim.experiment import preflight
 from sim.experiment.table import DEFAULT_METRICS, markdown, scenario_table
@@ -21,58 +28,89 @@ from sim.model.kpis import BY_NAME, KPIS
 
 def add_parsers(sub: Any) -> None:
     """Add ``validate``, ``schema``, ``kpis``, ``table`` and ``report`` to the sub-parsers."""
-    validate = sub.add_parser("validate", help="check a scenario file (exit 0 valid, 2 invalid)")
-    validate.add_argument("scenario", type=Path)
-    validate.add_argument("--set", dest="overrides", action="append", default=[],
-                          metavar="KEY=VALUE")
+    validate = sub.add_parser("validate", help="check scenario files, reporting every problem "
+                                               "(exit 0 if all are valid, 2 if any is not)")
+    validate.add_argument("scenarios", type=Path, nargs="+", metavar="SCENARIO")
+    add_override_options(validate, " in every file")
 
-    sub.add_parser("schema", help="print the JSON Schema of scenario files")
+    schema = sub.add_parser("schema", help="print the schema of scenario files: JSON Schema, "
+                                           "or the Markdown reference of every table and key")
+    schema.add_argument("--format", choices=("json", "markdown"), default="json",
+                        help="json (default): JSON Schema; markdown: the reference kept in "
+                             "docs/scenario-reference.md")
 
-    kpis = sub.add_parser("kpis", help="list every KPI: name, unit, direction, definition")
-    kpis.add_argument("--format", choices=("table", "json"), default="table")
+    kpis = sub.add_parser("kpis", help="list every KPI: name, label, unit, direction, "
+                                       "definition")
+    kpis.add_argument("--format", choices=("table", "json"), default="table",
+                      help="table (default) or json")
 
     table = sub.add_parser("table", help="run scenarios side by side and tabulate their KPIs")
     table.add_argument("scenarios", type=Path, nargs="+")
-    table.add_argument("--reps", type=int, default=5)
-    table.add_argument("--seed", type=int, default=None)
+    table.add_argument("--reps", type=int, default=5, help="replications (default 5)")
+    table.add_argument("--seed", type=int, default=None,
+                       help="seed for every scenario (default: each scenario's)")
+    add_override_options(table, " in every scenario")
     table.add_argument("--metric", dest="metrics", action="append", default=None,
                        help="KPI to show (repeatable; default a standard set)")
-    table.add_argument("--workers", type=int, default=None)
-    table.add_argument("--format", choices=("markdown", "csv", "json"), default="markdown")
+    table.add_argument("--workers", type=int, default=None, metavar="W",
+                       help="worker processes (default 1)")
+    table.add_argument("--format", choices=("markdown", "csv", "json"), default="markdown",
+                       help="markdown (default), csv or json")
 
     report = sub.add_parser("report", help="write RESULTS_DIR/report.html: one self-contained "
                                            "HTML report of a results folder")
     report.add_argument("results_dir", type=Path, metavar="RESULTS_DIR")
 
+    export = sub.add_parser("export", help="write a results folder as one Excel workbook")
+    export.add_argument("results_dir", type=Path, metavar="RESULTS_DIR")
+    export.add_argument("--format", choices=("xlsx",), default="xlsx",
+                        help="xlsx (default): an Excel workbook")
+    export.add_argument("--out", type=Path, default=None, metavar="FILE",
+                        help="where to write it (default RESULTS_DIR/results.xlsx)")
+
 
 def validate_command(args: argparse.Namespace) -> int:
-    """``collectsim validate``: one line on stdout for a valid file, its notes on stderr."""
-    scenario = load_scenario(args.scenario, args.overrides)
-    print(f"{args.scenario}: valid scenario {scenario.scenario.name!r} "
-          f"({scenario.portfolio.accounts} accounts, {len(scenario.agencies)} agencies)")
-    print_notes(args.scenario, scenario)
+    """``collectsim validate``: for each file, one line on stdout if it is valid (its notes on
+    stderr), or one ``error:`` line per problem on stderr; exit 2 if any file is invalid."""
+    problems: list[ScenarioError] = []
+    for path in args.scenarios:
+        try:
+            scenario = load_scenario(path, args.overrides,
+                                     scale_collectors=args.scale_collectors)
+        except ScenarioError as exc:
+            problems.append(exc)
+            continue
+        print(f"{path}: valid scenario {scenario.scenario.name!r} "
+              f"({scenario.portfolio.accounts} accounts, {len(scenario.agencies)} agencies)")
+        print_notes(path, scenario)
+    if problems:
+        raise ScenarioError.several(problems)
     return 0
 
 
 def schema_command(args: argparse.Namespace) -> int:
-    """``collectsim schema``."""
-    print(json.dumps(Scenario.model_json_schema(), indent=2))
+    """``collectsim schema``: the JSON Schema, or (``--format markdown``) the reference of
+    every table and key (:mod:`sim.config.reference`)."""
+    if args.format == "markdown":
+        print(reference_markdown(), end="")
+    else:
+        print(json.dumps(Scenario.model_json_schema(), indent=2))
     return 0
 
 
 def kpis_command(args: argparse.Namespace) -> int:
     """``collectsim kpis``: the KPI registry (:mod:`sim.model.kpis`), headline KPIs first."""
     if args.format == "json":
-        print_json([{"name": k.name, "unit": str(k.unit), "direction": str(k.direction),
-                     "group": str(k.group), "headline": k.headline,
-                     "definition": k.definition} for k in KPIS])
+        print_json([{"name": k.name, "label": k.label, "unit": str(k.unit),
+                     "direction": str(k.direction), "group": str(k.group),
+                     "headline": k.headline, "definition": k.definition} for k in KPIS])
         return 0
-    rows = [("name", "unit", "direction", "definition")]
-    rows += [(k.name, str(k.unit), str(k.direction), k.definition) for k in KPIS]
-    widths = [max(len(row[i]) for row in rows) for i in range(3)]
+    rows = [("name", "label", "unit", "direction", "definition")]
+    rows += [(k.name, k.label, str(k.unit), str(k.direction), k.definition) for k in KPIS]
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]) - 1)]
     for row in rows:
         print("  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=False))
-              + "  " + row[3])
+              + "  " + row[-1])
     return 0
 
 
@@ -82,14 +120,18 @@ def table_command(args: argparse.Namespace) -> int:
     for metric in metrics:
         require(metric in BY_NAME, "--metric", "unknown KPI", metric)
     require(args.reps >= 1, "--reps", "must be at least 1", args.reps)
-    scenarios = [(str(path), load_scenario(path)) for path in args.scenarios]  # all valid
+    scenarios = list(zip(map(str, args.scenarios),
+                         load_scenarios(args.scenarios, args.overrides,
+                                        scale_collectors=args.scale_collectors),
+                         strict=True))
     cap_workers(args)
     workers = args.workers
     preflight.check_replications(scenarios, args.reps, workers or 1,
                                  "process" if workers and workers > 1 else "serial")
-    table = scenario_table(args.scenarios, args.reps, metrics, args.seed,
+    table = scenario_table([scenario for _, scenario in scenarios], args.reps, metrics,
+                           args.seed,
                            backend="process" if workers and workers > 1 else "serial",
-                           workers=workers)
+                           workers=workers, files=args.scenarios)
     if args.format == "markdown":
         print(markdown(table))
     elif args.format == "csv":
@@ -109,5 +151,14 @@ def report_command(args: argparse.Namespace) -> int:
     return 0
 
 
+def export_command(args: argparse.Namespace) -> int:
+    """``collectsim export``: the results folder as one workbook (:mod:`sim.report.workbook`)."""
+    # openpyxl and the folder readers are imported only when a workbook is written.
+    from sim.report.workbook import write_workbook
+
+    print(f"workbook written to {write_workbook(args.results_dir, args.out)}")
+    return 0
+
+
 COMMANDS = {"validate": validate_command, "schema": schema_command, "kpis": kpis_command,
-            "table": table_command, "report": report_command}
+            "table": table_command, "report": report_command, "export": export_command}

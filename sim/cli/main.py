@@ -15,8 +15,9 @@ Sub-commands, by module:
   files, list the ``kpis``, ``table`` scenarios side by side, and ``report`` a results folder
   as one self-contained HTML file.
 
-Bad input never produces a traceback: it prints one line, ``error: <file>: <field>: <problem>
-(got <value>)``, on stderr and exits with status 2 without writing anything. A file that cannot
+Bad input never produces a traceback: it prints one line per problem, ``error: <file>: <field>:
+<problem> (got <value>)``, on stderr (every problem of a scenario file at once) and exits with
+status 2 without writing anything. A file that cannot
 be written (a full disk, say) is one line and status 2 too; Ctrl-C is one line and status 130.
 """
 
@@ -53,7 +54,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return COMMANDS[args.command](args)
     except ScenarioError as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        for line in exc.lines():
+            print(f"error: {line}", file=sys.stderr)
         return EXIT_BAD_INPUT
     except KeyboardInterrupt:
         print("error: interrupted", file=sys.stderr)

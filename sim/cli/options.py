@@ -11,10 +11,13 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from collections.abc import Sequence
+from pathlib import Path
 from typing import Any, NoReturn
 
-from sim.config.loading import ScenarioError
+from sim.config.loading import ScenarioError, load_scenario
 from sim.config.plain import json_ready
+from sim.config.schema import Scenario
 from sim.experiment.backends import BACKENDS, default_workers
 
 EXIT_BAD_INPUT = 2
@@ -32,6 +35,35 @@ def require(condition: bool, flag: str, problem: str, got: Any) -> None:
     """Raise the one-line input error ``flag: problem (got ...)`` unless ``condition``."""
     if not condition:
         raise ScenarioError(flag, None, problem, got)
+
+
+def add_override_options(parser: argparse.ArgumentParser, which: str = "") -> None:
+    """``--set`` and ``--scale-collectors`` (``which`` says which files they apply to)."""
+    parser.add_argument("--set", dest="overrides", action="append", default=[],
+                        metavar="KEY=VALUE",
+                        help=f"override a value{which} by dotted path, agencies by name; the "
+                             "value is TOML (repeatable)")
+    parser.add_argument("--scale-collectors", action="store_true",
+                        help="scale each agency's collectors with portfolio.accounts, relative "
+                             "to the file's value (rounded, at least 1; a collectors value "
+                             "given with --set is kept)")
+
+
+def load_scenarios(paths: Sequence[Path], overrides: Sequence[str] = (), *,
+                   scale_collectors: bool = False) -> list[Scenario]:
+    """Load every scenario file, raising the problems of all of them together (one line
+    each) if any is bad."""
+    scenarios: list[Scenario] = []
+    problems: list[ScenarioError] = []
+    for path in paths:
+        try:
+            scenarios.append(load_scenario(path, overrides,
+                                           scale_collectors=scale_collectors))
+        except ScenarioError as exc:
+            problems.append(exc)
+    if problems:
+        raise ScenarioError.several(problems)
+    return scenarios
 
 
 def print_json(value: Any) -> None:

@@ -18,7 +18,7 @@ from typing import Any
 
 import pandas as pd
 
-from sim.cli.options import cap_workers, print_json, require
+from sim.cli.options import add_override_options, cap_workers, print_json, require
 from sim.config.loading import load_scenario
 from sim.config.notes import print_notes
 from sim.config.plain import json_ready
@@ -49,8 +49,7 @@ def add_parsers(sub: Any) -> None:
     run.add_argument("--seed", type=int, default=None, help="seed (default: the scenario's)")
     run.add_argument("--out", type=Path, default=None,
                      help="results folder (default results/<scenario name>/)")
-    run.add_argument("--set", dest="overrides", action="append", default=[],
-                     metavar="KEY=VALUE", help="override a value by dotted path (repeatable)")
+    add_override_options(run)
     run.add_argument("--format", choices=("table", "json"), default="table")
     run.add_argument("--accounts", action="store_true",
                      help="also write per-account outcomes (accounts.parquet)")
@@ -94,7 +93,8 @@ def run_command(args: argparse.Namespace) -> int:
     cap_workers(args)
     backend, workers = resolve(args.backend, args.workers, args.scheduler,
                                parallel_default=False)
-    scenario = load_scenario(args.scenario, args.overrides)
+    scenario = load_scenario(args.scenario, args.overrides,
+                             scale_collectors=args.scale_collectors)
     reps = max(args.reps, args.max_reps or DEFAULT_MAX_REPS) if targets else args.reps
     preflight.check_replications([(str(args.scenario), scenario)], reps, workers, backend,
                                  reps_flag="--max-reps" if reps > args.reps else "--reps",

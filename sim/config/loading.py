@@ -7,7 +7,9 @@
 against :class:`sim.config.schema.Scenario`.
 
 Every failure raises :class:`ScenarioError`, whose text is the one-line input error every command
-prints: ``<file>: <dotted.field>: <what is wrong> (got <value>)``.
+prints: ``<file>: <dotted.field>: <what is wrong> (got <value>)``. A file that can be read and
+merged is checked whole: every bad ``--set`` and every problem of the merged data (in plain
+words, :mod:`sim.config.checking`) come in one error, one line each.
 
 Merging rules for ``extends``: tables merge key by key, recursively; ``[[agencies]]`` merge by
 ``name`` (a child entry with an existing name updates that agency, a new name appends one, and
@@ -33,60 +35,31 @@ from __future__ import annotations
 import copy
 import hashlib
 import json
-import re
 import sys
 import tomllib
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
-from pydantic import ValidationError
-
+from sim.config.capacity import accounts_of, explicit_collectors
+from sim.config.capacity import scale_collectors as scale
+from sim.config.checking import FIELD_IN_MESSAGE, Origins, validate
+from sim.config.errors import ScenarioError
+from sim.config.names import unknown_name
 from sim.config.reading import UnreadableFile, read_capped
 from sim.config.schema import Scenario
 
+__all__ = ["FIELD_IN_MESSAGE", "MAX_EXTENDS_DEPTH", "MAX_FILE_BYTES", "ScenarioError",
+           "apply_override", "load_scenario", "merge", "parse_override", "read_toml",
+           "scenario_hash", "validate"]
+
 MAX_EXTENDS_DEPTH = 16
-FIELD_IN_MESSAGE = re.compile(r"^([a-z_]+(?:\.[A-Za-z0-9_\-]+)*): (.*)$", re.DOTALL)
 MAX_FILE_BYTES = 16 * 1024 * 1024
 BYTE_ORDER_MARK = "\ufeff"
 MAX_PATH_PARTS = 16
 """Most parts a ``--set`` dotted path may have (the deepest scenario field has four)."""
 MAX_VALUE_NESTING = 32
 """Deepest nesting of arrays and tables a ``--set`` value may have."""
-
-
-class ScenarioError(ValueError):
-    """Bad input, described in one line: file, dotted field, problem and offending value."""
-
-    def __init__(self, file: str, field: str | None, problem: str, got: Any = None,
-                 *, show_got: bool = False, unopenable: bool = False) -> None:
-        self.file = file
-        self.unopenable = unopenable  # the file itself could not be opened
-        self.field = field
-        self.problem = problem
-        self.got = got
-        parts = [_one_line(file)]
-        if field:
-            parts.append(_one_line(field))
-        text = problem
-        if show_got or got is not None:
-            text += f" (got {_short(got)})"
-        parts.append(text)
-        super().__init__(": ".join(parts))
-
-
-def _one_line(text: str) -> str:
-    """``text`` with every character that is not printable escaped (``\\n``, ``\\x1e``,
-    ``\\u2028``...), so that no line break or terminal control hides in an error line."""
-    if text.isprintable():
-        return text
-    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
-
-
-def _short(value: Any, limit: int = 60) -> str:
-    text = repr(value)
-    text = text.replace("\n", "\\n")
-    return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
 # --------------------------------------------------------------------------- reading
@@ -114,9 +87,6 @@ def read_toml(path: Path) -> dict[str, Any]:
         raise ScenarioError(label, None, f"invalid TOML: {exc}") from None
     except RecursionError:
         raise ScenarioError(label, None, "invalid TOML: nested too deeply") from None
-
-
-Origins = dict[tuple[str, ...], str | None]  # None: the file the user named, or --set
 
 
 def _resolve_extends(path: Path, chain: tuple[Path, ...] = (),
@@ -151,7 +121,8 @@ def _resolve_extends(path: Path, chain: tuple[Path, ...] = (),
         parent = _resolve_extends(parent_path, (*chain, path), origins)
     except ScenarioError as exc:
         if exc.file == str(parent_path) and exc.unopenable:
-            raise ScenarioError(str(path), "extends", exc.problem,
+            tried = f" (looked for {parent_path.resolve()})" if echo else ""
+            raise ScenarioError(str(path), "extends", exc.problem + tried,
                                 parent_name if echo else None) from None
         raise
     root = (chain[0] if chain else path).parent
@@ -284,9 +255,9 @@ def apply_override(data: dict[str, Any], parts: list[str], value: Any, label: st
         if isinstance(node, list):
             match = [a for a in node if isinstance(a, dict) and a.get("name") == part]
             if not match:
-                names = ", ".join(str(a.get("name")) for a in node if isinstance(a, dict))
+                names = [str(a.get("name")) for a in node if isinstance(a, dict)]
                 raise ScenarioError(label, ".".join(walked),
-                                    f"no agency named {part!r} (agencies: {names})")
+                                    unknown_name("agency", "agencies", part, names))
             if last:
                 raise ScenarioError(label, ".".join(walked), "cannot replace a whole agency")
             node = match[0]
@@ -301,88 +272,41 @@ def apply_override(data: dict[str, Any], parts: list[str], value: Any, label: st
             node = node[part]
 
 
-# --------------------------------------------------------------------------- validation
+def load_scenario(path: str | Path, overrides: Iterable[str] = (), *,
+                  scale_collectors: bool = False) -> Scenario:
+    """Read, merge, override and validate a scenario file.
 
-
-def _field_path(loc: Iterable[Any], data: Mapping[str, Any]) -> str:
-    """Dotted path for a pydantic error location, naming agencies rather than indexing them."""
-    return ".".join(_field_parts(loc, data))
-
-
-def _field_parts(loc: Iterable[Any], data: Mapping[str, Any]) -> list[str]:
-    parts: list[str] = []
-    node: Any = data
-    for item in loc:
-        if isinstance(item, int) and isinstance(node, list):
-            entry = node[item] if item < len(node) else None
-            name = entry.get("name") if isinstance(entry, dict) else None
-            parts.append(str(name) if isinstance(name, str) and name else str(item))
-            node = entry
-        else:
-            parts.append(str(item))
-            node = node.get(item) if isinstance(node, dict) else None
-    return parts
-
-
-def _inherited_from(parts: list[str], origins: Origins) -> str | None:
-    """The inherited file that set the value at ``parts`` (None: the user's file or --set)."""
-    for end in range(len(parts), 0, -1):
-        if tuple(parts[:end]) in origins:
-            return origins[tuple(parts[:end])]
-    return None
-
-
-def validate(data: Mapping[str, Any], label: str, origins: Origins | None = None) -> Scenario:
-    """Validate a merged dictionary, raising the first problem as a :class:`ScenarioError`.
-
-    With ``origins`` (from the ``extends`` chain), a bad value set by an inherited file is
-    reported against that file, without its value.
-    """
-    try:
-        return Scenario.model_validate(data)
-    except ValidationError as exc:
-        error = exc.errors(include_url=False)[0]
-        parts = _field_parts(error["loc"], data)
-        field = ".".join(parts) or None
-        inherited = _inherited_from(parts, origins or {})
-        message = str(error["msg"])
-        for prefix in ("Value error, ", "Assertion failed, "):
-            message = message.removeprefix(prefix)
-        if error["type"] == "extra_forbidden":
-            message = "unknown key"
-        elif error["type"] == "missing":
-            message = "required field is missing"
-            return _raise(label, field, message, None, show=False)
-        located = FIELD_IN_MESSAGE.match(message)
-        if located:  # a check across fields names its own: "window_start: ..."
-            inner, message = located.group(1), located.group(2)
-            field = f"{field}.{inner}" if field else inner
-            inherited = _inherited_from([*parts, *inner.split(".")], origins or {})
-            if inherited is not None:
-                label, message = inherited, message.split(" (got ")[0]
-            return _raise(label, field, message, None, show=False)
-        show = "(got " not in message
-        if inherited is not None:
-            label, show, message = inherited, False, message.split(" (got ")[0]
-        return _raise(label, field, message[:1].lower() + message[1:], error.get("input"), show)
-
-
-def _raise(label: str, field: str | None, message: str, got: Any, show: bool) -> Scenario:
-    if show and isinstance(got, dict) and len(repr(got)) > 60:
-        got = "{...}"
-    raise ScenarioError(label, field, message, got if show else None, show_got=show) from None
-
-
-def load_scenario(path: str | Path, overrides: Iterable[str] = ()) -> Scenario:
-    """Read, merge, override and validate a scenario file."""
+    A file that cannot be read or merged raises its one problem; otherwise every bad
+    ``--set`` and every problem of the merged data are raised together
+    (:meth:`ScenarioError.several`). With ``scale_collectors``, each agency's collectors
+    follow ``portfolio.accounts`` from the file's value to the overridden one
+    (:mod:`sim.config.capacity`)."""
     path = Path(path)
     origins: Origins = {}
     data = _resolve_extends(path, origins=origins)
-    for text in overrides:
-        parts, value = parse_override(text)
-        apply_override(data, parts, value, str(path))
+    file_accounts = accounts_of(data)
+    problems: list[ScenarioError] = []
+    set_paths: list[tuple[str, ...]] = []
+    for text in overrides:  # every bad override is reported, with the file's own problems
+        try:
+            parts, value = parse_override(text)
+            changed = copy.deepcopy(data)
+            apply_override(changed, parts, value, str(path))
+        except ScenarioError as exc:
+            problems.append(exc)
+            continue
+        data = changed
         origins[tuple(parts)] = None
-    return validate(data, str(path), origins)
+        set_paths.append(tuple(parts))
+    if scale_collectors:
+        scale(data, file_accounts, explicit_collectors(set_paths))
+    try:
+        scenario = validate(data, str(path), origins)
+    except ScenarioError as exc:
+        problems.append(exc)
+    if problems:
+        raise ScenarioError.several(problems)
+    return scenario
 
 
 def scenario_hash(scenario: Scenario) -> str:

@@ -50,15 +50,19 @@ import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from sim import __version__
+from sim.config.capacity import explicit_collectors, scale_collectors
 from sim.config.loading import (
     ScenarioError,
     apply_override,
     load_scenario,
+    parse_override,
     read_toml,
     scenario_hash,
     validate,
 )
+from sim.config.names import unknown_name
 from sim.config.schema import Scenario
+from sim.config.wording import plain_problem
 from sim.experiment.design import design_points
 from sim.experiment.preflight import check_design
 from sim.experiment.tasks import point_scenario
@@ -213,12 +217,9 @@ def _flatten(table: dict[str, Any], prefix: str = "") -> list[tuple[str, Any]]:
 def _pydantic_error(exc: ValidationError, label: str) -> ScenarioError:
     error = exc.errors(include_url=False)[0]
     field = ".".join(str(part) for part in error["loc"]) or None
-    message = str(error["msg"]).removeprefix("Value error, ")
-    if error["type"] == "extra_forbidden":
-        message = "unknown key"
     if error["type"] == "missing":
         return ScenarioError(label, field, "required field is missing")
-    message = message[:1].lower() + message[1:]
+    message = plain_problem(error, field or "", ExperimentFile)
     return ScenarioError(label, field, message, error.get("input"), show_got=True)
 
 
@@ -276,31 +277,44 @@ def _check_metrics(spec: ExperimentFile, base: Scenario, label: str) -> None:
     known = (*KPI_NAMES, *EXTRA_KPIS)
     for metric in spec.experiment.metrics:
         if metric not in known:
-            raise ScenarioError(label, "experiment.metrics", f"unknown KPI {metric!r}", metric)
-    names = {a.name for a in base.agencies} | {TOTAL}
+            raise ScenarioError(label, "experiment.metrics",
+                                unknown_name("KPI", "KPIs", metric, known), metric)
+    names = [a.name for a in base.agencies] + [TOTAL]
     agency = spec.experiment.agency
     for name in [agency] if isinstance(agency, str) else agency:
         if name not in names:
             raise ScenarioError(label, "experiment.agency",
-                                f"no agency {name!r} (agencies: {', '.join(sorted(names))})",
-                                name)
+                                unknown_name("agency", "agencies", name, names), name)
 
 
-def _load_base(spec: ExperimentFile, base_dir: Path, label: str) -> tuple[str, Scenario]:
+def _load_base(spec: ExperimentFile, base_dir: Path, label: str,
+               command_line: CommandLine) -> tuple[str, Scenario]:
     path = base_dir / spec.experiment.scenario
     if not path.exists():
         raise ScenarioError(label, "experiment.scenario", "file not found",
                             spec.experiment.scenario)
     scenario = load_scenario(path)
     data = scenario.model_dump()
+    explicit: list[tuple[str, ...]] = []
     for dotted, value in _flatten(spec.overrides):
         try:
             apply_override(data, dotted.split("."), value, label)
         except ScenarioError as exc:
             raise ScenarioError(label, f"overrides.{dotted}", exc.problem) from None
+        explicit.append(tuple(dotted.split(".")))
+    for text in command_line.overrides:
+        parts, value = parse_override(text)
+        apply_override(data, parts, value, "--set")
+        explicit.append(tuple(parts))
+    if command_line.scale_collectors:
+        scale_collectors(data, scenario.portfolio.accounts, explicit_collectors(explicit))
+    from_command_line = {".".join(parse_override(text)[0]) for text in command_line.overrides}
     try:
         return str(path), validate(data, label)
     except ScenarioError as exc:
+        if exc.field in from_command_line:
+            raise ScenarioError("--set", exc.field, exc.problem, exc.got,
+                                show_got=exc.got is not None) from None
         raise ScenarioError(label, f"overrides.{exc.field}", exc.problem, exc.got,
                             show_got=exc.got is not None) from None
 
@@ -329,22 +343,37 @@ def _check_factor_paths(spec: ExperimentFile, base: Scenario, label: str) -> Non
             try:
                 validate(data, label)
             except ScenarioError as exc:
-                if exc.problem == "unknown key":
-                    raise ScenarioError(label, f"{where}.path", f"{exc.field}: unknown key",
+                if exc.problem.startswith("unknown key"):
+                    raise ScenarioError(label, f"{where}.path", f"{exc.field}: {exc.problem}",
                                         factor.path) from None
                 raise ScenarioError(label, values_field, f"{exc.field}: {exc.problem}",
                                     value) from None
 
 
-def build_experiment(data: dict[str, Any], label: str, base_dir: Path) -> Experiment:
+@dataclass(frozen=True)
+class CommandLine:
+    """What the command line changes in an experiment: ``--set`` overrides of the base
+    scenario (after the file's ``[overrides]``), ``--reps`` in place of ``replications``, and
+    ``--scale-collectors`` (:mod:`sim.config.capacity`, relative to the base scenario file)."""
+
+    overrides: tuple[str, ...] = ()
+    reps: int | None = None
+    scale_collectors: bool = False
+
+
+def build_experiment(data: dict[str, Any], label: str, base_dir: Path,
+                     command_line: CommandLine = CommandLine()) -> Experiment:
     """Validate experiment data (as read from TOML) and resolve it; see the module docstring."""
+    if command_line.reps is not None and isinstance(data.get("experiment"), dict):
+        data = {**data, "experiment": {**data["experiment"],
+                                       "replications": command_line.reps}}
     try:
         spec = ExperimentFile.model_validate(data)
     except ValidationError as exc:
         raise _pydantic_error(exc, label) from None
     _check_design(spec, label)
     check_design(spec.design, spec.factors, label)
-    scenario_file, base = _load_base(spec, base_dir, label)
+    scenario_file, base = _load_base(spec, base_dir, label, command_line)
     _check_metrics(spec, base, label)
     _check_factor_paths(spec, base, label)
     sample, values = design_points(spec.design, spec.factors)
@@ -387,8 +416,9 @@ def experiment_from_manifest(resolved: dict[str, Any], label: str) -> Experiment
     return experiment
 
 
-def load_experiment(path: str | Path) -> Experiment:
-    """Read, validate and resolve an experiment file (raises :class:`ScenarioError`)."""
+def load_experiment(path: str | Path, command_line: CommandLine = CommandLine()) -> Experiment:
+    """Read, validate and resolve an experiment file, with what the command line changes
+    (raises :class:`ScenarioError`)."""
     path = Path(path)
     data = read_toml(path)
-    return build_experiment(data, str(path), path.resolve().parent)
+    return build_experiment(data, str(path), path.resolve().parent, command_line)

@@ -39,6 +39,8 @@ FIGURE_FILES = frozenset({
 
 # Written into any results folder by `collectsim report`.
 REPORT_FILE = "report.html"
+# Written into any results folder by `collectsim export` (unless told another place).
+EXPORT_FILE = "results.xlsx"
 
 SWEEP_STORE = ("runs.sqlite", "runs.sqlite-wal", "runs.sqlite-shm", "runs.sqlite-journal")
 SWEEP_DAILY = "daily"
@@ -109,11 +111,12 @@ def compatible(found: FolderKind, wanted: FolderKind) -> bool:
 def unexpected_entry(folder: Path, kind: FolderKind) -> str | None:
     """The first entry of ``folder`` (relative name) that a ``kind`` folder never holds.
 
-    Allowed: the marker, the kind's data files, figures, the report and hidden temporaries, all
+    Allowed: the marker, the kind's data files, figures, the report, the workbook export and
+    hidden temporaries, all
     as regular files; for sweeps also ``daily/`` holding only per-run series and temporaries.
     Symbolic links are never allowed, whatever their name.
     """
-    allowed = FOLDER_FILES[kind] | FIGURE_FILES | {MARKER_FILE, REPORT_FILE}
+    allowed = FOLDER_FILES[kind] | FIGURE_FILES | {MARKER_FILE, REPORT_FILE, EXPORT_FILE}
     sweep = _FAMILY[kind] is FolderKind.SWEEP
     for entry in sorted(Path(folder).iterdir()):
         name = entry.name

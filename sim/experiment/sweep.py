@@ -43,7 +43,7 @@ from sim.experiment.backends import Backend, open_backend
 from sim.experiment.experiment_file import Experiment, load_experiment
 from sim.experiment.files import atomic_write, atomic_write_text, check_out_folder, mark_folder
 from sim.experiment.intervals import t_half_width
-from sim.experiment.marker import FIGURE_FILES, REPORT_FILE, FolderKind
+from sim.experiment.marker import EXPORT_FILE, FIGURE_FILES, REPORT_FILE, FolderKind
 from sim.experiment.output import package_versions
 from sim.experiment.store import (
     DAILY_DIR,
@@ -181,7 +181,7 @@ def _check_store(out: Path, experiment: Experiment, *, resume: bool, fresh: bool
         shutil.rmtree(out / DAILY_DIR, ignore_errors=True)
         for file in OUTPUT_FILES:
             (out / file).unlink(missing_ok=True)
-        for stale in (*FIGURE_FILES, REPORT_FILE):  # drawn from the old runs
+        for stale in (*FIGURE_FILES, REPORT_FILE, EXPORT_FILE):  # made from the old runs
             (out / stale).unlink(missing_ok=True)
         return
     if key != experiment.key:

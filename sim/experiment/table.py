@@ -15,6 +15,7 @@ from pathlib import Path
 import pandas as pd
 
 from sim.config.loading import load_scenario
+from sim.config.schema import Scenario
 from sim.experiment.replicate import replicate, summarise
 from sim.model.kpis import format_interval
 from sim.model.results import TOTAL
@@ -24,13 +25,17 @@ DEFAULT_METRICS = ("recovery_rate", "netback_rate", "rpc_rate", "ptp_kept_rate",
                    "never_attempted_share")
 
 
-def scenario_table(paths: Sequence[Path], reps: int = 5, metrics: Sequence[str] = DEFAULT_METRICS,
-                   seed: int | None = None, backend: str = "serial",
-                   workers: int | None = None) -> pd.DataFrame:
-    """One row per scenario and metric: mean, 95% half-width and replications."""
+def scenario_table(scenarios: Sequence[Path | Scenario], reps: int = 5,
+                   metrics: Sequence[str] = DEFAULT_METRICS, seed: int | None = None,
+                   backend: str = "serial", workers: int | None = None,
+                   files: Sequence[Path] | None = None) -> pd.DataFrame:
+    """One row per scenario and metric: mean, 95% half-width and replications.
+
+    ``scenarios`` are files or scenarios already loaded (then ``files`` names their files)."""
     rows = []
-    for path in paths:
-        scenario = load_scenario(path)
+    for k, item in enumerate(scenarios):
+        scenario = item if isinstance(item, Scenario) else load_scenario(item)
+        path = files[k] if files is not None else item
         runs = replicate(scenario, reps, seed, backend=backend, workers=workers)
         summary = summarise(runs.kpis, metrics)
         total = summary[summary["agency"] == TOTAL].set_index("metric")

@@ -93,7 +93,7 @@ def test_no_agency_works_an_account_that_is_not_its_own(result):
 
 
 @pytest.mark.parametrize(("override", "problem"), [
-    ('bank.second_placement="omega"', "no agency named"),
+    ('bank.second_placement="omega"', "no agency of that name \\(agencies: alpha, beta, delta\\)"),
     ("agencies.delta.share=0.2", "takes only second placements"),
 ])
 def test_bad_second_placement_is_reported(override, problem):

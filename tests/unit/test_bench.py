@@ -111,10 +111,13 @@ def test_scaled_overrides_scale_collectors_in_proportion() -> None:
                                     "agencies.beta.collectors=1"]
 
 
-def test_bench_of_a_bad_scenario_is_one_line_and_exit_2(
+def test_bench_of_a_bad_scenario_is_one_line_per_problem_and_exit_2(
         tmp_path, capsys: pytest.CaptureFixture[str]) -> None:
     bad = tmp_path / "bad.toml"
     bad.write_text("[portfolio]\naccounts = -5\n", encoding="utf-8")
     assert main(["bench", "--scenario", str(bad)]) == 2
     err = capsys.readouterr().err
-    assert err.startswith(f"error: {bad}") and err.count("\n") == 1
+    lines = err.splitlines()
+    assert all(line.startswith(f"error: {bad}: ") for line in lines), err
+    fields = {line.removeprefix(f"error: {bad}: ").split(":")[0] for line in lines}
+    assert fields == {"scenario", "agencies", "portfolio.segments", "portfolio.accounts"}

@@ -80,7 +80,7 @@ BAD = {
                         "factors.0.bounds", "low < high"),
     "bound out of range": (_replace('kind = "grid"', 'kind = "lhs"\nsamples = 4')
                            .replace("levels = [0.2, 0.8]", "bounds = [0.1, 1.5]"),
-                           "factors.0.bounds", "less than or equal to 1"),
+                           "factors.0.bounds", "must be at most 1"),
     "lhs without samples": (_replace('kind = "grid"', 'kind = "lhs"')
                             .replace("levels = [0.2, 0.8]", "bounds = [0.1, 0.9]"),
                             "design.samples", "needs samples"),
@@ -95,18 +95,19 @@ BAD = {
     "duplicate factor": (GOOD + '\n[[factors]]\npath = "agencies.alpha.tone"\n'
                          "levels = [0.1]\n", "factors.1.path", "twice"),
     "unknown metric": (_replace('"netback_rate"]', '"netback"]'), "experiment.metrics",
-                       "unknown KPI 'netback'"),
+                       "no KPI named 'netback'; did you mean 'netback_rate'?"),
     "unknown agency": (_replace("replications = 2", 'replications = 2\nagency = "gamma"'),
-                       "experiment.agency", "no agency 'gamma'"),
+                       "experiment.agency",
+                       "no agency named 'gamma' (agencies: alpha, beta, total)"),
     "missing scenario file": (_replace(str(BASELINE), "nowhere.toml"), "experiment.scenario",
                               "file not found"),
     "bad override": (_replace("portfolio.accounts = 200", "portfolio.accounts = -5"),
-                     "overrides.portfolio.accounts", "greater than or equal to 1"),
+                     "overrides.portfolio.accounts", "must be at least 1"),
     "override to missing agency": (_replace("agencies.beta.collectors = 1",
                                             "agencies.delta.collectors = 1"),
                                    "overrides.agencies.delta.collectors", "no agency named"),
     "zero replications": (_replace("replications = 2", "replications = 0"),
-                          "experiment.replications", "greater than or equal to 1"),
+                          "experiment.replications", "must be at least 1"),
     "TOML syntax": (GOOD + "\n[design\n", None, "invalid TOML"),
 }
 

@@ -38,6 +38,7 @@ from sim.config.schema.common import (
     Strict,
     Weekday,
     clock_to_day_fraction,
+    raise_problems,
 )
 from sim.config.schema.portfolio import (
     BalanceDistribution,
@@ -46,6 +47,7 @@ from sim.config.schema.portfolio import (
     ScenarioInfo,
     Segment,
 )
+from sim.config.schema.references import reference_problems
 from sim.config.schema.rules import REGIMES, Regime, Rules
 
 __all__ = [
@@ -153,51 +155,48 @@ class Scenario(Strict):
 
     @model_validator(mode="after")
     def _allocation_consistent(self) -> Scenario:
+        """Every name the allocation uses exists, and the shares fit the method; every problem
+        found is raised at once, one per line (:func:`raise_problems`)."""
         allocation = self.bank.allocation
-        names = {a.name for a in self.agencies}
+        names = [a.name for a in self.agencies]
         second = self.bank.second_placement
-        if second is not None:
-            if second not in names:
-                raise ValueError(f"bank.second_placement: no agency named {second!r}")
+        problems = reference_problems(
+            names, list(self.portfolio.segments), allocation.method, allocation.champion,
+            allocation.challenger, [(r.agency, r.segment) for r in allocation.routes], second)
+        if second is not None and second in names:
             if (self.agency(second).share or 0.0) != 0.0 or second in (
                     allocation.champion, allocation.challenger) or any(
                     r.agency == second for r in allocation.routes):
-                raise ValueError(f"bank.second_placement: {second!r} takes only second "
-                                 f"placements, so it must have no share, route or role in "
-                                 f"the first allocation")
+                problems.append(f"bank.second_placement: {second!r} takes only second "
+                                f"placements, so it must have no share, route or role in "
+                                f"the first allocation")
             if len(self.agencies) < 2:
-                raise ValueError("bank.second_placement: needs another agency for the first "
-                                 "placement")
-        if allocation.method == "champion_challenger":
-            for role in ("champion", "challenger"):
-                if getattr(allocation, role) not in names:
-                    raise ValueError(f"bank.allocation.{role}: no agency named "
-                                     f"{getattr(allocation, role)!r}")
-            return self
-        for k, route in enumerate(allocation.routes):
-            if route.agency not in names:
-                raise ValueError(f"bank.allocation.routes.{k}.agency: no agency named "
-                                 f"{route.agency!r}")
-            if route.segment is not None and route.segment not in self.portfolio.segments:
-                raise ValueError(f"bank.allocation.routes.{k}.segment: no segment named "
-                                 f"{route.segment!r}")
-        for agency in self.agencies:
-            if agency.share is None and agency.name != second:
-                raise ValueError(f"agencies.{agency.name}.share: required field is missing "
-                                 f"(every agency needs a share under {allocation.method} "
-                                 f"allocation)")
+                problems.append("bank.second_placement: needs another agency for the first "
+                                "placement")
+        if allocation.method != "champion_challenger":
+            problems += self._share_problems()
+        raise_problems(problems)
+        return self
+
+    def _share_problems(self) -> list[str]:
+        allocation = self.bank.allocation
+        second = self.bank.second_placement
+        problems = [f"agencies.{agency.name}.share: required field is missing (every agency "
+                    f"needs a share under {allocation.method} allocation)"
+                    for agency in self.agencies
+                    if agency.share is None and agency.name != second]
         total = sum(a.share or 0.0 for a in self.agencies)
         if abs(total - 1.0) > SHARE_TOLERANCE:
-            raise ValueError(f"agencies: agency shares must sum to 1 (got {total:g})")
+            problems.append(f"agencies: agency shares must sum to 1 (got {total:g})")
         if allocation.method == "performance":
             for agency in self.agencies:
                 share = agency.share or 0.0
                 if not allocation.floor <= share <= allocation.cap:
-                    raise ValueError(f"agencies.{agency.name}.share: must lie within "
-                                     f"bank.allocation floor and cap ({allocation.floor}-"
-                                     f"{allocation.cap}) under performance allocation "
-                                     f"(got {share:g})")
-        return self
+                    problems.append(f"agencies.{agency.name}.share: must lie within "
+                                    f"bank.allocation floor and cap ({allocation.floor}-"
+                                    f"{allocation.cap}) under performance allocation "
+                                    f"(got {share:g})")
+        return problems
 
     def agency(self, name: str) -> Agency:
         """Return the agency called ``name``."""

@@ -22,6 +22,7 @@ from sim.config.schema.common import (
     Weekday,
     check_finite,
     clock_to_day_fraction,
+    raise_problems,
 )
 
 
@@ -63,10 +64,12 @@ class Shift(Strict):
 
     @model_validator(mode="after")
     def _ordered(self) -> Shift:
+        problems = []
         if clock_to_day_fraction(self.start) >= clock_to_day_fraction(self.end):
-            raise ValueError(f"start: must be before end (got {self.start}-{self.end})")
+            problems.append(f"start: must be before end (got {self.start}-{self.end})")
         if len(set(self.days)) != len(self.days):
-            raise ValueError(f"days: must not repeat (got {self.days})")
+            problems.append(f"days: must not repeat (got {self.days})")
+        raise_problems(problems)
         return self
 
 

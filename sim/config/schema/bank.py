@@ -12,6 +12,7 @@ from sim.config.schema.common import (
     Probability,
     Strict,
     check_finite,
+    raise_problems,
 )
 
 
@@ -83,15 +84,19 @@ class Allocation(Strict):
 
     @model_validator(mode="after")
     def _consistent(self) -> Allocation:
+        problems = []
         if self.method == "champion_challenger":
             if not self.champion or not self.challenger:
-                raise ValueError("champion_challenger needs both champion and challenger")
-            if self.champion == self.challenger:
-                raise ValueError(f"champion and challenger must differ (got {self.champion})")
+                problems.append("method: champion_challenger needs both champion and "
+                                "challenger")
+            elif self.champion == self.challenger:
+                problems.append(f"challenger: must differ from champion "
+                                f"(got {self.challenger})")
         if self.method == "segment_rules" and not self.routes:
-            raise ValueError("segment_rules needs at least one entry in routes")
+            problems.append("routes: segment_rules needs at least one entry in routes")
         if self.floor > self.cap:
-            raise ValueError(f"floor must not exceed cap (got {self.floor} > {self.cap})")
+            problems.append(f"floor: must not exceed cap (got {self.floor} > {self.cap})")
+        raise_problems(problems)
         return self
 
 

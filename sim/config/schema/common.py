@@ -51,7 +51,18 @@ Money = Annotated[float, Field(ge=0.0, le=MAX_MONEY), AfterValidator(check_finit
 """An amount of money, currency units: 0 to 1e9 (see :mod:`sim.config.schema.limits`)."""
 PositiveMoney = Annotated[float, Field(gt=0.0, le=MAX_MONEY), AfterValidator(check_finite)]
 """A positive amount of money, currency units: at most 1e9."""
-Name = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_\-]+$")]
+NAME_PATTERN = r"^[A-Za-z0-9_\-]+$"
+NAME_CHARACTERS = "letters, digits, '_' and '-'"
+"""What :data:`NAME_PATTERN` allows, in words (error lines never show the pattern)."""
+Name = Annotated[str, Field(min_length=1, max_length=64, pattern=NAME_PATTERN)]
+
+
+def raise_problems(problems: list[str]) -> None:
+    """Raise every problem a check across fields found, at once: one ``ValueError`` whose
+    lines are the problems, each ``"dotted.field: what is wrong (got value)"``. Loading
+    (:mod:`sim.config.loading`) turns each line into its own error line."""
+    if problems:
+        raise ValueError("\n".join(problems))
 
 
 def clock_to_day_fraction(value: str) -> float:
