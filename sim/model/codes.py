@@ -92,6 +92,7 @@ class OfferKind(Labelled):
     INSTALMENTS = 2
     CURE = 3  # pay the past-due amount (before charge-off)
     REAGE = 4  # three consecutive minimum payments, then the account is re-aged to current
+    HARDSHIP = 5  # a reduced minimum, interest frozen, for some months; re-aged after three
 
 
 class Rule(Labelled):

@@ -109,7 +109,7 @@ def resolve_instalments(acc: Accounts, behaviour: BehaviourModel, day: int) -> n
     reaged = paid[(acc.plan_left[paid] <= 0) & acc.plan_reages[paid]
                   & (acc.outstanding[paid] > 0)]
     lifecycle.reage(acc, reaged, day)
-    acc.interest_frozen[reaged] = acc.charged_off[reaged]
+    acc.interest_frozen[reaged] = acc.charged_off[reaged] | (acc.hardship_until[reaged] > day)
     acc.promise_due[reaged] = NOT_YET
     acc.plan_reages[reaged] = False
     broken = due[~kept]
@@ -119,6 +119,9 @@ def resolve_instalments(acc: Accounts, behaviour: BehaviourModel, day: int) -> n
     acc.interest_frozen[broken] = acc.charged_off[broken]
     acc.promise_due[broken] = NOT_YET
     acc.plan_reages[broken] = False
+    hardship = broken[np.isfinite(acc.hardship_until[broken])]  # the programme ends with it
+    acc.hardship_payment[hardship] = 0
+    acc.hardship_until[hardship] = np.inf
     return broken
 
 

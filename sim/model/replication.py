@@ -15,8 +15,9 @@ drives a daily process that, at 00:00 of each day, in this order:
    the vintage due that day (holding out the control group), and hands newly transferred
    accounts to their agencies;
 4. accrues a day's interest and any late fee;
-5. moves the delinquency lifecycle on: cures, due dates, rolls and charge-offs
-   (:mod:`sim.model.portfolio.lifecycle`);
+5. returns income to cardholders whose spell has ended and steps hardship programmes up
+   (:mod:`sim.model.portfolio.reasons`), then moves the delinquency lifecycle on: cures, due
+   dates, rolls and charge-offs (:mod:`sim.model.portfolio.lifecycle`);
 6. resets the per-day contact counters and call lists;
 7. sends the day's message batches (a reminder raises that day's self-cure hazard) and queues
    the callbacks they trigger.
@@ -43,7 +44,7 @@ from sim.model.bank import second_placement as placements
 from sim.model.bank.allocation import Allocator
 from sim.model.bank.follow_up import follow_up
 from sim.model.behaviour import BehaviourModel, make_behaviour
-from sim.model.portfolio import lifecycle
+from sim.model.portfolio import lifecycle, reasons
 from sim.model.portfolio.accounts import draw_portfolio
 from sim.model.results import Results, build_results
 from sim.model.rng import Streams
@@ -192,6 +193,7 @@ def _days(world: World, desks: list[AgencyDesk], behaviour: BehaviourModel,
         if day > 0:
             payments.accrue_interest(acc, apr, fee, day,
                                      world.rules.in_breathing_space(float(day)))
+        reasons.advance(acc, day)
         lifecycle.advance(acc, day, charge_off_days, lifecycle_rng, rolls)
         world.rules.new_day()
         acc.attempts_today[:] = 0

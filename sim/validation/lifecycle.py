@@ -19,7 +19,8 @@ starts their lifecycle with :func:`sim.model.portfolio.lifecycle.enter`), paymen
 :meth:`~sim.model.portfolio.accounts.Accounts.pay`, and every day
 :func:`sim.model.portfolio.lifecycle.advance` moves the lifecycle on, as
 :func:`sim.model.run_replication` does (cardholders' payments first, then the lifecycle; a
-current cardholder never misses a minimum: ``minimum_miss`` = 0). The states at the end are
+current cardholder never misses a minimum: ``minimum_miss`` and ``unaffordable_minimum_miss``
+= 0). The states at the end are
 :func:`sim.model.portfolio.lifecycle.states`. Nothing of the mechanics — past-due amounts, days
 past due, buckets, cures, rolls, charge-off — is re-implemented here.
 
@@ -142,7 +143,8 @@ def idle_scenario(start: int, cycles: int, accounts: int, seed: int) -> Scenario
             "minimum_payment_share": 0.005, "minimum_payment_floor": 25.0,
             "balance": {"median": 10_000.0, "sigma": 0.5, "min": 5_000.0, "max": 50_000.0},
             "days_past_due": {"low": days, "high": days},
-            "segments": {"all": {"share": 1.0, "minimum_miss": 0.0, "self_cure_rate": 0.0}}},
+            "segments": {"all": {"share": 1.0, "minimum_miss": 0.0,
+                                 "unaffordable_minimum_miss": 0.0, "self_cure_rate": 0.0}}},
         "bank": {"transfer_delay_days": 0, "stage": "pre_charge_off", "control_share": 0.0},
         "agencies": [{"name": "idle", "share": 1.0, "collectors": 0, "commission": 0.0}],
     }, "check lifecycle")

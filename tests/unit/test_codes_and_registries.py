@@ -34,7 +34,7 @@ def test_labels_are_the_ones_the_outputs_show():
     assert [Rule(code).label for code in range(1, 10)] == list(RULE_LABELS[1:])
     assert int(Status.PROMISE) == 2 and int(Outcome.PROMISE) == 0  # two codes, one word
     assert [kind.label for kind in OfferKind] == ["full", "settlement", "instalments", "cure",
-                                                  "reage"]
+                                                  "reage", "hardship"]
     assert DELINQUENCY_LABELS == ("current", "1-29", "30-59", "60-89", "90-119", "120-149",
                                   "150-179", "charged_off")
 

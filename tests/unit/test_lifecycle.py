@@ -21,7 +21,8 @@ def placed(dpd: list[int], day: int = 0, charged_off: bool = False,
            minimum_miss: float = 0.0) -> Accounts:
     """Accounts of $1,000.00 placed on ``day`` at the given days past due."""
     n = len(dpd)
-    spec = Portfolio(accounts=n, segments={"only": Segment(share=1.0, minimum_miss=minimum_miss)})
+    spec = Portfolio(accounts=n, segments={"only": Segment(
+        share=1.0, minimum_miss=minimum_miss, unaffordable_minimum_miss=minimum_miss)})
     acc = draw_portfolio(spec, Bank(), Streams(1, 0))
     acc.balance[:] = acc.placed[:] = acc.outstanding[:] = BALANCE
     acc.days_past_due[:] = dpd

@@ -121,6 +121,14 @@ class Agency(Strict):
     plan_max_months: int = Field(default=6, ge=0, le=120)
     """Longest instalment plan, months of 30 days: instalments are at least outstanding / months
     and at least the cardholder's monthly capacity; 0 = no plans."""
+    hardship_months: int = Field(default=0, ge=0, le=60)
+    """Months of the agency's hardship programme for cardholders who cannot afford the minimum
+    payment (before charge-off): a reduced payment (``hardship_payment_share`` of the minimum)
+    with interest frozen, re-aged to current after three of them, then the full minimum again
+    (the step-up); 0 = no programme (assumption: programmes of 6–12 months are common)."""
+    hardship_payment_share: Probability = 0.5
+    """Share 0–1 of the minimum payment asked during the hardship programme (assumption,
+    0.3–0.7)."""
     freeze_interest_on_plan: bool = True
     """Freeze interest while an account is on a plan (hardship terms, to which
     ``hardship_response`` applies); interest resumes if the plan breaks."""

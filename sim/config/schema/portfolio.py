@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import (
     AfterValidator,
@@ -24,6 +24,7 @@ from sim.config.schema.common import (
     Strict,
     check_finite,
 )
+from sim.config.schema.reasons import Reason, with_reason_profile
 
 
 class ScenarioInfo(Strict):
@@ -107,6 +108,12 @@ class Segment(Strict):
 
     share: Probability
     """Share 0–1 of the portfolio's accounts in this segment; segment shares must sum to 1."""
+    reason: Reason = "other"
+    """Why these cardholders fell behind: ``"money_management"``, ``"income_shock"``,
+    ``"misunderstanding"`` or ``"other"``; by default the segment's own name when that is a
+    reason, else ``"other"``. Every field the segment leaves unset comes from the reason's
+    sourced profile (:mod:`sim.config.schema.reasons`); ``"other"`` gets the generic defaults
+    shown here."""
     balance_scale: Positive = 1.0
     """Multiplier on this segment's drawn balances, before the ``min``/``max`` clip; 1 = the
     portfolio's distribution as given."""
@@ -159,9 +166,42 @@ class Segment(Strict):
     """Chance 0–1 that a cardholder whose account is current again (cured or re-aged) misses
     each later minimum payment, which rolls the account back to 1–29 days past due
     (assumption; plausible range 0.02–0.3)."""
+    unaffordable_minimum_miss: Probability = 0.6
+    """Chance 0–1 that a current cardholder misses a minimum payment larger than what they can
+    pay a month (``monthly_capacity`` of the balance), in place of ``minimum_miss``
+    (assumption; plausible range 0.3–0.9)."""
+    income_shocked: Probability = 0.0
+    """Share 0–1 of accounts whose income fell and has not yet returned at placement: their
+    capacity rises to ``recovered_capacity`` when it returns (1 for the income-shock reason)."""
+    income_recovery_median_days: Positive = 60.0
+    """Median length of the income spell (days from the fall to its return), drawn log-normal
+    with ``income_recovery_mean_days`` and conditioned on having lasted until placement
+    (US Bureau of Labor Statistics: median unemployment spell about 2 months)."""
+    income_recovery_mean_days: Positive = 150.0
+    """Mean length of the income spell, days (BLS: about 5 months); at least the median."""
+    recovered_capacity: Probability = 0.1
+    """Mean share 0–1 of the placed balance a month that the cardholder can pay once income
+    returns (each account keeps its place in the spread; assumption, 0.06–0.15)."""
+    cleared_cure_rate: NonNegative = 0.0
+    """Self-cure hazard per day once a misunderstanding of card terms is explained in a
+    conversation (assumption; 0.05 for the misunderstanding reason, range 0.02–0.2); 0 = the
+    segment's ``self_cure_rate`` stays."""
+    misunderstood_complaint: Finite = 0.0
+    """Log-multiplier of the complaint probability in a conversation while the cardholder's
+    misunderstanding is still unexplained: pressure before the explanation breeds complaints
+    (assumption; 1.0 for the misunderstanding reason, range 0–2)."""
     concentration: Positive = 8.0
     """Beta concentration (α + β) of the per-account draws around the segment means marked
     "Beta"; larger is tighter."""
+
+
+    @model_validator(mode="after")
+    def _spell(self) -> Segment:
+        if self.income_recovery_mean_days < self.income_recovery_median_days:
+            raise ValueError(f"income_recovery_mean_days: a log-normal spell's mean is at least "
+                             f"its median ({self.income_recovery_median_days:g}) "
+                             f"(got {self.income_recovery_mean_days:g})")
+        return self
 
 
 class Portfolio(Strict):
@@ -192,6 +232,13 @@ class Portfolio(Strict):
     Credit Card Market, 2019); never more than the balance."""
     segments: dict[Name, Segment]
     """Reason-for-delinquency segments by name, each with its share and latent behaviour."""
+
+    @field_validator("segments", mode="before")
+    @classmethod
+    def _reason_profiles(cls, segments: Any) -> Any:
+        if not isinstance(segments, dict):
+            return segments
+        return {name: with_reason_profile(name, table) for name, table in segments.items()}
 
     @field_validator("segments")
     @classmethod

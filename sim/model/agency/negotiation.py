@@ -9,7 +9,11 @@ the agency works the past-due amount:
 * **cure** — pay the past-due amount, asked of a cardholder who can raise it at once;
 * **re-age plan** — three consecutive minimum payments, after which the account is brought
   current (asked of the others, if the account may still be re-aged and the agency may
-  offer plans), with interest frozen under hardship terms.
+  offer plans), with interest frozen under hardship terms;
+* **hardship programme** — for a cardholder who cannot afford the minimum, where the agency
+  runs one (``hardship_months``): a reduced minimum (``hardship_payment_share``) with
+  interest frozen, re-aged after three payments, stepping up to the full minimum when the
+  programme ends.
 
 If neither applies it asks for the past-due amount all the same. After charge-off the agency
 works the whole balance, within its authority:
@@ -42,11 +46,12 @@ from sim.model.behaviour.base import Offer
 from sim.model.codes import OfferKind, Status
 from sim.model.portfolio.accounts import Accounts
 from sim.model.portfolio.lifecycle import REAGE_PAYMENTS
+from sim.model.units import DAYS_PER_MONTH
 
 # Codes as plain ints, for the per-conversation path.
 FULL, SETTLEMENT, INSTALMENTS = int(OfferKind.FULL), int(OfferKind.SETTLEMENT), \
     int(OfferKind.INSTALMENTS)
-CURE, REAGE = int(OfferKind.CURE), int(OfferKind.REAGE)
+CURE, REAGE, HARDSHIP = int(OfferKind.CURE), int(OfferKind.REAGE), int(OfferKind.HARDSHIP)
 PLAN, PROMISE = int(Status.PLAN), int(Status.PROMISE)
 
 SETTLEMENT_STEP = 0.05  # discounts are offered in 5-point steps
@@ -90,6 +95,21 @@ def _propose_reage(v: Any, profile: Agency, i: int) -> Offer | None:
     capacity = max(1.0, v.monthly_capacity[i] * float(v.balance[i]))
     return Offer(REAGE, months=REAGE_PAYMENTS, instalment=minimum, burden=minimum / capacity,
                  hardship_terms=profile.freeze_interest_on_plan)
+
+
+def _affordable_minimum(v: Any, i: int) -> bool:
+    capacity: float = v.monthly_capacity[i] * float(v.balance[i])
+    return bool(v.minimum_payment[i] <= capacity)
+
+
+def _propose_hardship(v: Any, profile: Agency, i: int) -> Offer | None:
+    if v.charged_off[i] or profile.hardship_months <= 0 or v.reages[i] > 0 \
+            or _affordable_minimum(v, i):
+        return None
+    reduced = max(1, math.ceil(v.minimum_payment[i] * profile.hardship_payment_share))
+    capacity = max(1.0, v.monthly_capacity[i] * float(v.balance[i]))
+    return Offer(HARDSHIP, months=profile.hardship_months, instalment=reduced,
+                 burden=reduced / capacity, hardship_terms=True)
 
 
 def _propose_full(v: Any, profile: Agency, i: int) -> Offer | None:
@@ -153,6 +173,14 @@ def _agree_to_reage(v: Any, i: int, offer: Offer) -> None:
     v.plan_reages[i] = True
 
 
+def _agree_to_hardship(v: Any, i: int, offer: Offer) -> None:
+    """Three reduced payments re-age the account; the reduced minimum lasts the programme."""
+    v.hardship_payment[i] = offer.instalment
+    v.hardship_until[i] = v.promise_due[i] + offer.months * DAYS_PER_MONTH
+    _agree_to_reage(v, i, Offer(HARDSHIP, months=REAGE_PAYMENTS, instalment=offer.instalment,
+                                burden=offer.burden, hardship_terms=True))
+
+
 def _agree_to_instalments(v: Any, i: int, offer: Offer) -> None:
     v.status[i] = PLAN
     v.plan_installment[i] = offer.instalment
@@ -166,6 +194,7 @@ def _agree_to_instalments(v: Any, i: int, offer: Offer) -> None:
 OFFERS: dict[int, OfferTerms] = {  # keyed by OfferKind, looked up by the offer's int kind
     terms.kind: terms for terms in (
         OfferTerms(OfferKind.CURE, _propose_cure, _agree_to_cure),
+        OfferTerms(OfferKind.HARDSHIP, _propose_hardship, _agree_to_hardship),
         OfferTerms(OfferKind.REAGE, _propose_reage, _agree_to_reage),
         OfferTerms(OfferKind.FULL, _propose_full, _agree_to_pay),
         OfferTerms(OfferKind.SETTLEMENT, _propose_settlement, _agree_to_pay),

@@ -8,13 +8,15 @@ pressure and any rule violation, with the effects of ``[behaviour.stage]``:
 * **answer** — ``answer_rate · exp(pressure_answer · pressure)``: cardholders who are called
   often pick up less.
 * **conversation** — a complaint is drawn first (``complaint_sensitivity`` scaled by
-  ``exp(tone_complaint·tone + pressure_complaint·pressure + violation_complaint·violated)``);
+  ``exp(tone_complaint·tone + pressure_complaint·pressure + violation_complaint·violated +
+  misunderstood_complaint·[a misunderstanding not yet explained])``);
   then a misunderstanding of card terms is cleared with probability ``clear_misunderstanding +
-  clear_skill·(skill − ½)`` or becomes a dispute; an ordinary dispute follows with the account's
-  ``dispute_rate``; a cease-contact request with ``cease_rate`` scaled like complaints; else a
-  promise with ``logit(willingness) + skill_promise·(skill − ½) + tone_promise·tone +
-  payer_effect·(±1) + settlement_promise·discount + hardship_response·[hardship terms] +
-  burden_promise·(burden − 1)⁺``, otherwise a refusal.
+  clear_skill·(skill − ½)`` — after which the cardholder self-cures at the segment's
+  ``cleared_cure_rate``, where set — or becomes a dispute; an ordinary dispute follows with
+  the account's ``dispute_rate``; a cease-contact request with ``cease_rate`` scaled like
+  complaints; else a promise with ``logit(willingness) + skill_promise·(skill − ½) +
+  tone_promise·tone + payer_effect·(±1) + settlement_promise·discount +
+  hardship_response·[hardship terms] + burden_promise·(burden − 1)⁺``, otherwise a refusal.
 * **keeping a promise** — fixed when the promise is made: ``logit(promise_keep) +
   willingness_keep·(willingness − ½) + tone_keep·tone + burden_keep·(burden − 1)⁺ +
   payer_effect·(±1) + hardship_response·[hardship terms]``. After a first instalment is paid,
@@ -102,6 +104,9 @@ class StageModel:
         self._cease = scalar_view(accounts.cease_rate)
         self._hardship = scalar_view(accounts.hardship_response)
         self._breathing = scalar_view(accounts.breathing_space_request)
+        self._misunderstood = scalar_view(accounts.misunderstanding)
+        self._misunderstood_complaint = scalar_view(accounts.misunderstood_complaint)
+        self._cleared_cure = scalar_view(accounts.cleared_cure_rate)
         self._pressure_answer = params.pressure_answer
         self.breathing_space_offered = False  # set by the model when the rules offer it
 
@@ -133,6 +138,8 @@ class StageModel:
         push = p.tone_complaint * style.tone + p.pressure_complaint * pressure
         if violation:
             push += p.violation_complaint
+        if self._misunderstood[i]:
+            push += self._misunderstood_complaint[i]
         return self._talk() < min(1.0, self._complaint[i] * math.exp(push))
 
     def objects(self, i: int, style: AgencyStyle, pressure: int) -> int | None:
@@ -147,6 +154,9 @@ class StageModel:
             clear = p.clear_misunderstanding + p.clear_skill * (style.skill - 0.5)
             if u() < clear:
                 acc.misunderstanding[i] = False
+                cleared = self._cleared_cure[i]
+                if cleared > 0:
+                    acc.self_cure_rate[i] = cleared
             else:
                 return DISPUTE
         if u() < self._dispute[i]:

@@ -27,6 +27,7 @@ import numpy.typing as npt
 
 from sim.config.schema import Bank, Portfolio
 from sim.model.codes import Status
+from sim.model.portfolio.reasons import income_spells
 from sim.model.rng import Streams
 from sim.model.units import CENTS_PER_UNIT
 
@@ -127,8 +128,16 @@ class Accounts:
     payer: BoolArray  # latent "would pay" type, drawn with probability `propensity`
     phone_valid: BoolArray
     email_valid: BoolArray
-    # chance a current cardholder misses a later minimum payment (one value per segment)
+    # chance a current cardholder misses a later minimum payment (one value per segment), and
+    # when that minimum is beyond what they can pay a month
     minimum_miss: FloatArray = field(default_factory=lambda: np.zeros(0))
+    unaffordable_minimum_miss: FloatArray = field(default_factory=lambda: np.zeros(0))
+    # reasons as mechanisms (sim.model.portfolio.reasons): days after placement until income
+    # returns (inf: never fell, or not within the program) and the capacity it brings
+    income_returns_after: FloatArray = field(default_factory=lambda: np.zeros(0))
+    recovered_capacity: FloatArray = field(default_factory=lambda: np.zeros(0))
+    cleared_cure_rate: FloatArray = field(default_factory=lambda: np.zeros(0))
+    misunderstood_complaint: FloatArray = field(default_factory=lambda: np.zeros(0))
     # placement (set by the bank when each vintage is placed)
     agency: npt.NDArray[np.int16] = field(default_factory=lambda: np.zeros(0, np.int16))
     placed_day: FloatArray = field(default_factory=lambda: np.zeros(0))
@@ -138,8 +147,11 @@ class Accounts:
     def __post_init__(self) -> None:
         n = len(self.balance)
         self.n = n
-        if len(self.minimum_miss) != n:
-            self.minimum_miss = np.zeros(n)
+        for name, empty in (("minimum_miss", 0.0), ("unaffordable_minimum_miss", 0.0),
+                            ("income_returns_after", np.inf), ("recovered_capacity", 0.0),
+                            ("cleared_cure_rate", 0.0), ("misunderstood_complaint", 0.0)):
+            if len(getattr(self, name)) != n:
+                setattr(self, name, np.full(n, empty))
         if len(self.agency) != n:  # not yet placed: no agency, no dates
             self.agency = np.full(n, -1, dtype=np.int16)
             self.placed_day = np.full(n, np.inf)
@@ -222,6 +234,9 @@ class Accounts:
         self.last_reage_day = np.full(n, -np.inf)
         self.plan_reages = np.zeros(n, dtype=np.bool_)  # the live plan re-ages when done
         self.promise_cures = np.zeros(n, dtype=np.bool_)  # the live promise pays the past due
+        self.income_returned = np.zeros(n, dtype=np.bool_)
+        self.hardship_payment = np.zeros(n, dtype=np.int64)  # reduced minimum; 0 = none
+        self.hardship_until = np.full(n, np.inf)  # day a hardship programme steps up
 
     @cached_property
     def views(self) -> ScalarViews:
@@ -294,7 +309,8 @@ def draw_portfolio(spec: Portfolio, bank: Bank, streams: Streams) -> Accounts:
                     "self_cure_rate", "reminder_lift", "dispute_rate", "complaint_sensitivity",
                     "cease_rate", "callback_rate", "promise_keep", "hardship_response",
                     "misunderstanding", "balance_scale", "breathing_space_request",
-                    "redefault_risk", "minimum_miss")
+                    "redefault_risk", "minimum_miss", "unaffordable_minimum_miss",
+                    "cleared_cure_rate", "misunderstood_complaint")
     }
     beta_fields = ("answer_rate", "willingness", "lump_sum_share", "monthly_capacity",
                    "dispute_rate", "complaint_sensitivity", "cease_rate", "callback_rate",
@@ -306,7 +322,8 @@ def draw_portfolio(spec: Portfolio, bank: Bank, streams: Streams) -> Accounts:
         for key in beta_fields:
             columns[key][members] = _beta(rng, getattr(seg, key), seg.concentration, m)
         for key in ("self_cure_rate", "reminder_lift", "hardship_response", "balance_scale",
-                    "breathing_space_request", "redefault_risk", "minimum_miss"):
+                    "breathing_space_request", "redefault_risk", "minimum_miss",
+                    "unaffordable_minimum_miss", "cleared_cure_rate", "misunderstood_complaint"):
             columns[key][members] = getattr(seg, key)
         columns["misunderstanding"][members] = rng.random(m) < seg.misunderstanding
 
@@ -320,6 +337,8 @@ def draw_portfolio(spec: Portfolio, bank: Bank, streams: Streams) -> Accounts:
     payer = rng.random(n) < propensity
     phone_valid = rng.random(n) < bank.phone_valid
     email_valid = rng.random(n) < bank.email_valid
+    returns_after, recovered = income_spells(spec, segment, dpd, columns["monthly_capacity"],
+                                             streams.get("income"))
 
     return Accounts(
         segment_names=names,
@@ -347,4 +366,9 @@ def draw_portfolio(spec: Portfolio, bank: Bank, streams: Streams) -> Accounts:
         phone_valid=phone_valid,
         email_valid=email_valid,
         minimum_miss=columns["minimum_miss"],
+        unaffordable_minimum_miss=columns["unaffordable_minimum_miss"],
+        income_returns_after=returns_after,
+        recovered_capacity=recovered,
+        cleared_cure_rate=columns["cleared_cure_rate"],
+        misunderstood_complaint=columns["misunderstood_complaint"],
     )

@@ -224,19 +224,35 @@ def advance(acc: Accounts, day: int, charge_off_days: int, rng: np.random.Genera
     acc.cycle_state[ended] = NOT_TRACKED
 
 
+def minimum_due(acc: Accounts, idx: IntArray) -> IntArray:
+    """The payment due each cycle from ``idx``: the minimum, or the reduced payment of a
+    hardship programme while it lasts (days past due are still counted in contractual
+    minimums)."""
+    reduced = acc.hardship_payment[idx]
+    return np.where(reduced > 0, reduced, acc.minimum_payment[idx])
+
+
+def miss_chance(acc: Accounts, idx: IntArray) -> np.ndarray:
+    """The chance each current cardholder of ``idx`` misses the minimum now due: their
+    ``minimum_miss``, or ``unaffordable_minimum_miss`` when the minimum is more than they can
+    pay a month (``monthly_capacity`` of the placed balance)."""
+    capacity = acc.monthly_capacity[idx] * acc.placed[idx]
+    affordable = minimum_due(acc, idx) <= capacity
+    return np.where(affordable, acc.minimum_miss[idx], acc.unaffordable_minimum_miss[idx])
+
+
 def _close_cycles(acc: Accounts, due: IntArray, rng: np.random.Generator) -> None:
     """The due date of ``due``: minimums paid or missed, past-due amounts grown."""
-    minimum = acc.minimum_payment[due]
+    minimum = minimum_due(acc, due)
     current = (acc.past_due[due] == 0) & (acc.outstanding[due] > 0)
     short = current & (acc.paid_this_cycle[due] < minimum)
-    pays = short & (rng.random(len(due)) >= acc.minimum_miss[due])
-    payers = due[pays]
-    acc.pay(payers, acc.minimum_payment[payers] - acc.paid_this_cycle[payers])
+    pays = short & (rng.random(len(due)) >= miss_chance(acc, due))
+    acc.pay(due[pays], (minimum - acc.paid_this_cycle[due])[pays])
     fallen = due[short & ~pays]
-    acc.past_due[fallen] = acc.minimum_payment[fallen]
+    acc.past_due[fallen] = minimum[short & ~pays]
     was_cured = fallen[acc.status[fallen] == Status.CURED]
     acc.status[was_cured] = Status.ACTIVE
     acc.redefaulted[was_cured] = True
-    behind = due[~current & (acc.outstanding[due] > 0)]
-    acc.past_due[behind] += acc.minimum_payment[behind]
+    behind = ~current & (acc.outstanding[due] > 0)
+    acc.past_due[due[behind]] += minimum[behind]
     acc.paid_this_cycle[due] = 0

@@ -1,0 +1,111 @@
+"""The three reasons cardholders fall behind, each a profile of segment behaviour.
+
+A segment of ``[portfolio.segments.<name>]`` names its ``reason`` (by default its own name,
+when that is a reason). Every behaviour field the segment does not set comes from its reason's
+profile here, so a scenario that states only shares and reasons runs on these values; a field
+set in the file (or with ``--set``) overrides the profile. A segment whose reason is
+``"other"`` gets the schema's generic defaults.
+
+Each reason is a mechanism, not only a set of numbers (:mod:`sim.model.portfolio.reasons`,
+:mod:`sim.model.behaviour.stage`, :mod:`sim.model.portfolio.lifecycle`):
+
+* **money management** — the cardholder can pay but forgets: reminders work (``reminder_lift``),
+  self-cure is high early and falls with time delinquent, and a cured account is the likeliest
+  to miss a later minimum (``minimum_miss``);
+* **income shock** — the cardholder wants to pay but cannot: capacity is low until income
+  returns, after a spell drawn to match US unemployment durations (median about two months,
+  mean about five: US Bureau of Labor Statistics, duration of unemployment), when it rises to
+  ``recovered_capacity``; a minimum beyond capacity is usually missed
+  (``unaffordable_minimum_miss``), so a hardship programme that lowers the payment can succeed,
+  and its step-up fails if income has not returned;
+* **misunderstanding** — a billing or terms question: the cardholder disputes until a
+  conversation explains it, complains more if pressed before that (``misunderstood_complaint``),
+  and once it is explained cures quickly (``cleared_cure_rate``).
+
+Figures marked "assumption" have no public source; their plausible ranges are in
+docs/sources.md, for sweeps and robustness checks.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+Reason = Literal["money_management", "income_shock", "misunderstanding", "other"]
+REASONS: tuple[str, ...] = ("money_management", "income_shock", "misunderstanding", "other")
+
+_COMMON: dict[str, Any] = {
+    "promise_keep": 0.65,  # 50-70% is the common assumption; no credible public figure
+    "concentration": 4.0,  # assumption: spread of cardholders around the segment means
+    "dispute_rate": 0.005,  # assumption; 27% of consumers disputed a debt (CFPB 2017 survey)
+}
+
+PROFILES: dict[str, dict[str, Any]] = {
+    "money_management": {
+        **_COMMON,
+        "balance_scale": 0.7,  # assumption: smaller balances
+        "answer_rate": 0.32,  # with the others, right-party contact on 15-30% of dials
+        "willingness": 0.6,
+        "lump_sum_share": 0.45,  # can pay: the cause is forgetting
+        "monthly_capacity": 0.1,
+        "self_cure_rate": 0.0015,  # per day; assumption
+        "reminder_lift": 1.5,  # small effect of reminders (Saulitis 2023)
+        "misunderstanding": 0.05,
+        "complaint_sensitivity": 0.001,
+        "cease_rate": 0.02,
+        "callback_rate": 0.03,
+        "minimum_miss": 0.15,  # assumption: the likeliest to fall behind again (0.05-0.3)
+    },
+    "income_shock": {
+        **_COMMON,
+        "balance_scale": 1.3,  # assumption: larger balances
+        "answer_rate": 0.28,
+        "willingness": 0.65,  # wants to pay
+        "lump_sum_share": 0.12,  # but cannot, until income returns
+        "monthly_capacity": 0.04,
+        "self_cure_rate": 0.0004,
+        "reminder_lift": 0.3,
+        "misunderstanding": 0.02,
+        "complaint_sensitivity": 0.0015,
+        "cease_rate": 0.03,
+        "callback_rate": 0.04,
+        "hardship_response": 1.0,  # assumption: responds to hardship terms (logit lift)
+        "breathing_space_request": 0.08,  # assumption: asks where the rules offer it (UK)
+        "minimum_miss": 0.05,
+        "income_shocked": 1.0,
+        "income_recovery_median_days": 60.0,  # BLS: median unemployment spell about 2 months
+        "income_recovery_mean_days": 150.0,  # BLS: mean about 5 months
+        "recovered_capacity": 0.1,  # assumption: capacity once income returns (0.06-0.15)
+    },
+    "misunderstanding": {
+        **_COMMON,
+        "balance_scale": 0.9,
+        "answer_rate": 0.35,
+        "willingness": 0.5,
+        "lump_sum_share": 0.45,
+        "monthly_capacity": 0.08,
+        "self_cure_rate": 0.0006,
+        "reminder_lift": 0.2,
+        "misunderstanding": 0.85,  # disputes the amount until it is explained
+        "dispute_rate": 0.015,
+        "complaint_sensitivity": 0.005,  # complains easily
+        "cease_rate": 0.04,
+        "callback_rate": 0.05,
+        "minimum_miss": 0.05,
+        "cleared_cure_rate": 0.05,  # assumption: once explained, cures within weeks (0.02-0.2)
+        "misunderstood_complaint": 1.0,  # assumption: pressed before the explanation (0-2)
+    },
+    "other": {},
+}
+
+
+def with_reason_profile(name: str, segment: Any) -> Any:
+    """The segment table ``segment`` (as read, a dict) with its reason resolved and every
+    behaviour field it leaves unset taken from that reason's profile. Anything but a dict is
+    returned unchanged for validation to report."""
+    if not isinstance(segment, dict):
+        return segment
+    reason = segment.get("reason", name if name in PROFILES else "other")
+    profile = PROFILES.get(reason) if isinstance(reason, str) else None
+    if profile is None:
+        return segment  # an unknown reason: the schema reports it
+    return {**profile, **segment, "reason": reason}
