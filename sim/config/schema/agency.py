@@ -115,9 +115,11 @@ class Agency(Strict):
     compliance: Probability = 0.98
     """Chance 0–1 of obeying the rules, drawn each day per account (and once a day for the whole
     desk for the call window); every breach is counted as a violation."""
-    settlement_max_discount: Probability = 0.3
+    settlement_max_discount: Probability = 0.45
     """Largest settlement discount, share 0–1 of the outstanding balance (offered in 5-point
-    steps: the smallest that brings the balance within reach); 0 = no settlements."""
+    steps: the smallest that brings the balance within reach); 0 = no settlements. Settlements
+    are offered only on charged-off accounts; 0.45 is the low end of the 45–75% seen for
+    accounts four or more payments behind (CFPB consent order, Synchrony)."""
     plan_max_months: int = Field(default=6, ge=0, le=120)
     """Longest instalment plan, months of 30 days: instalments are at least outstanding / months
     and at least the cardholder's monthly capacity; 0 = no plans."""
