@@ -19,9 +19,17 @@ MODELLED: tuple[str, ...] = (
     "Contact rules (calls per 7 days, quiet days after a conversation, contact window, daily "
     "caps, cease requests, dispute holds, breathing space); every contact against a rule is "
     "counted as a violation, never silent.",
-    "Conversations, negotiation (pay in full, settlement within authority, instalment plan, "
-    "interest waiver), promises and instalments falling due, broken promises; interest "
-    "accruing unless waived; money exact to the cent.",
+    "The delinquency lifecycle: statement cycles with minimum payments, past-due amounts, "
+    "days past due and buckets, cures, roll-forward, re-ageing, and charge-off at 180 days "
+    "past due with interest stopped; placements before or after charge-off.",
+    "Reasons as mechanisms: income that returns after an unemployment-like spell, minimums "
+    "beyond capacity usually missed, hardship programmes with a step-up, reminders for "
+    "forgetful payers, misunderstandings that an explanation clears.",
+    "A control group the bank keeps, for the counterfactual of every KPI.",
+    "Conversations, negotiation (the past-due amount, a re-age plan or a hardship programme "
+    "before charge-off; pay in full, settlement within authority, instalment plan, interest "
+    "waiver after it), promises and instalments falling due, broken promises; interest "
+    "accruing unless waived or charged off; money exact to the cent.",
     "Contingency fees (flat or tiered), expected-fee screening ('cherry-picking'), in-house "
     "teams' costs, complaints, lawsuits, fines and a customer-experience index.",
     "Recall after the placement, with accounts on a live plan reported apart; optionally a "
@@ -40,15 +48,19 @@ NOT_MODELLED: tuple[str, ...] = (
     "Public holidays: shifts follow the weekdays in the scenario only.",
     "Skip tracing: a wrong or missing phone number or e-mail address stays wrong.",
     "Credit-bureau reporting and its effect on willingness to pay.",
-    "The economy: no unemployment shocks, seasonality or other change in cardholder behaviour "
-    "over the horizon beyond what the model's own dynamics produce.",
+    "The economy: no new unemployment shocks, seasonality or other change in cardholder "
+    "behaviour over the horizon beyond what the model's own dynamics produce (income-shocked "
+    "cardholders' income returns after spells drawn at placement).",
     "Failed or reversed payments: a payment made is final.",
     "Regulation other than the presets (US Regulation F, China, UK-style breathing space, "
     "none): other jurisdictions are set rule by rule in [rules].",
     "Staff overheads beyond wages (management, premises, systems) for in-house teams.",
     "Cardholders' time zones: every contact window is read on one clock.",
-    "Days past due as a driver of behaviour by default: it steers routing and call priority; "
-    "its effects on answering, promising and self-cure (behaviour.stage.dpd_*) are 0 unless "
-    "a scenario sets them, for want of a public calibration.",
+    "Days past due as a driver of answering and promising by default: they drive the "
+    "delinquency lifecycle, routing, call priority and the decay of the self-cure hazard; "
+    "their effects on answering and promising (behaviour.stage.dpd_answer, dpd_promise) are "
+    "0 unless a scenario sets them, for want of a public calibration.",
+    "Accounts that are current when placed, and statement balances paid in full: a placed "
+    "account starts past due, and a cured cardholder pays the minimum due.",
     "Any effect of collection on the card's future spending.",
 )
