@@ -34,6 +34,7 @@ from sim.experiment.replicate import (
     kpi_table,
     parse_target,
     replicate,
+    segment_table,
     summarise,
     write_run_outputs,
 )
@@ -51,6 +52,9 @@ def add_parsers(sub: Any) -> None:
                      help="results folder (default results/<scenario name>/)")
     add_override_options(run)
     run.add_argument("--format", choices=("table", "json"), default="table")
+    run.add_argument("--by", choices=("agency", "segment"), default="agency",
+                     help="columns of the table: agencies (default) or segments, then the "
+                          "total and the control group")
     run.add_argument("--accounts", action="store_true",
                      help="also write per-account outcomes (accounts.parquet)")
     run.add_argument("--quiet", action="store_true", help="no progress on stderr")
@@ -123,18 +127,21 @@ def run_command(args: argparse.Namespace) -> int:
     write_results_folder(out, scenario, str(args.scenario), args.overrides, results, seed, wall,
                          figures=functools.partial(_run_outputs, figures=not args.no_figures))
     table = pd.concat([kpi_table(results), control_table(results)], ignore_index=True)
+    segments = segment_table(results)
     reps = len(results)
     if args.format == "json":
-        print_json(json_payload(scenario.scenario.name, seed, table, reps))
+        print_json(json_payload(scenario.scenario.name, seed, table, reps, segments))
     else:
+        if args.by == "segment":  # segments then the total and the control group
+            table = pd.concat([segments, table[table["agency"].isin([TOTAL, CONTROL])]],
+                              ignore_index=True)
         print(text_table(scenario.scenario.name, seed, table, reps, wall, out))
     return 0
 
 
-def json_payload(name: str, seed: int, table: pd.DataFrame, reps: int) -> dict[str, Any]:
-    """``run --format json``: the KPIs of every agency, the total and the bank's control group
-    (when it has one), at full precision (with more than one replication, each as
-    ``{"mean", "sd", "ci95"}``)."""
+def _groups(table: pd.DataFrame, reps: int) -> dict[str, dict[str, Any]]:
+    """Each row group's headline KPIs: values, or with replications ``{"mean", "sd",
+    "ci95"}``."""
     groups: dict[str, dict[str, Any]] = {}
     if reps == 1:
         for _, row in table.iterrows():
@@ -143,11 +150,22 @@ def json_payload(name: str, seed: int, table: pd.DataFrame, reps: int) -> dict[s
         for _, row in summarise(table, KPI_NAMES).iterrows():
             groups.setdefault(row["agency"], {})[row["metric"]] = {
                 "mean": row["mean"], "sd": row["sd"], "ci95": row["ci95"]}
+    return groups
+
+
+def json_payload(name: str, seed: int, table: pd.DataFrame, reps: int,
+                 segments: pd.DataFrame | None = None) -> dict[str, Any]:
+    """``run --format json``: the KPIs of every agency, the total, the bank's control group
+    (when it has one) and every segment, at full precision (with more than one replication,
+    each as ``{"mean", "sd", "ci95"}``)."""
+    groups = _groups(table, reps)
     total = groups.pop(TOTAL)
     kpis: dict[str, Any] = {"total": total}
     if CONTROL in groups:
         kpis["control"] = groups.pop(CONTROL)
     kpis["agencies"] = groups
+    if segments is not None and not segments.empty:
+        kpis["segments"] = _groups(segments, reps)
     return json_ready({"scenario": name, "seed": seed, "reps": reps, "kpis": kpis})
 
 

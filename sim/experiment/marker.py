@@ -50,7 +50,7 @@ FOLDER_FILES: dict[FolderKind, frozenset[str]] = {
     FolderKind.RUN: frozenset({
         "manifest.json", "kpis.csv", "daily.parquet", "reports.csv", "vintages.parquet",
         "allocation.csv", "follow_up.csv", "accounts.parquet", "summary.csv", "control.csv",
-        "roll_rates.csv",
+        "roll_rates.csv", "segments.csv",
         "daily_bands.parquet"}),
     FolderKind.COMPARE: frozenset({"manifest.json", "comparison.csv", "summary.csv",
                                    "runs.csv"}),

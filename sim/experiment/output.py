@@ -23,7 +23,7 @@ from sim.config.notes import scenario_notes
 from sim.config.schema import Scenario
 from sim.experiment.files import atomic_folder
 from sim.experiment.marker import FolderKind
-from sim.experiment.replicate import control_table, kpi_table
+from sim.experiment.replicate import control_table, kpi_table, segment_table
 from sim.model.results import Results
 from sim.model.rng import STREAM_IDS
 
@@ -71,7 +71,8 @@ def write_results_folder(out: Path, scenario: Scenario, source: str, overrides: 
                          results: Sequence[Results], seed: int, wall_seconds: float,
                          figures: Callable[[Path, Sequence[Results]], None] | None = None
                          ) -> Path:
-    """Write ``kpis.csv``, ``control.csv`` (with a control group), ``roll_rates.csv``,
+    """Write ``kpis.csv``, ``segments.csv``, ``control.csv`` (with a control group),
+    ``roll_rates.csv``,
     ``daily.parquet``, ``reports.csv``, ``accounts.parquet`` (when kept), ``manifest.json``,
     the folder's marker and figures into ``out``, atomically (an
     existing ``out`` must have passed :func:`~sim.experiment.files.check_out_folder`)."""
@@ -82,6 +83,10 @@ def write_results_folder(out: Path, scenario: Scenario, source: str, overrides: 
         control = control_table(results)
         if not control.empty:
             control.to_csv(staging / "control.csv", index=False)
+        segments = segment_table(results)
+        if not segments.empty:
+            segments.rename(columns={"agency": "segment"}).to_csv(staging / "segments.csv",
+                                                                  index=False)
         pd.concat([r.roll_rates.assign(replication=r.replication) for r in results],
                   ignore_index=True).to_csv(staging / "roll_rates.csv", index=False)
         daily = pd.concat([r.daily.assign(replication=r.replication) for r in results],

@@ -52,6 +52,21 @@ def kpi_table(results: Sequence[Results]) -> pd.DataFrame:
     return pd.concat(frames, ignore_index=True)
 
 
+def segment_table(results: Sequence[Results]) -> pd.DataFrame:
+    """KPIs per segment of the placed accounts: one row per replication and segment, with the
+    segment in an ``agency`` column so it summarises like an agency's rows (empty if the
+    results have none)."""
+    frames = []
+    for result in results:
+        if result.segments.empty:
+            continue
+        frame = result.segments.reset_index().rename(columns={"segment": "agency"})
+        frame.insert(0, "replication", result.replication)
+        frame.insert(0, "seed", result.seed)
+        frames.append(frame)
+    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+
+
 def control_table(results: Sequence[Results]) -> pd.DataFrame:
     """The bank's control group's KPIs: one row per replication (empty without a control
     group), with ``agency`` = ``control`` so it summarises like an agency's rows."""

@@ -7,10 +7,7 @@ Costs are split by who bears them: ``contact_cost`` is what contacting costs *th
 staff, call and message costs for an ``in_house`` team; nothing for a contingency agency, which
 pays its own way out of its commission), while ``agency_cost`` is what the agency itself spends.
 
-``cx_index`` (0-100) is ``100·exp(−(10·c + 2·v + d + s + h/2))`` where, per account placed,
-``c`` is complaints, ``v`` rule violations, ``d`` disputes, ``s`` the share that asked collectors
-to stop, and ``h`` the share contacted four or more times within seven days (a pressure level
-40% of consumers reported in the CFPB 2017 survey). Its weights are a documented assumption.
+How each KPI is computed over a group of accounts is in :mod:`sim.model.group_kpis`.
 """
 
 from __future__ import annotations
@@ -21,9 +18,9 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from sim.model.agency import fees
 from sim.model.bank.second_placement import PlacementView
-from sim.model.codes import DELINQUENCY_LABELS, STATUS_LABELS, Delinquency, Status
+from sim.model.codes import DELINQUENCY_LABELS, STATUS_LABELS
+from sim.model.group_kpis import CONTROL, against_control, desk_view, group_kpis, segment_kpis
 from sim.model.kpis import EXTRA_KPIS as EXTRA_KPIS
 from sim.model.kpis import KPI_DOCS as KPI_DOCS
 from sim.model.kpis import KPI_NAMES as KPI_NAMES
@@ -35,7 +32,7 @@ if TYPE_CHECKING:
     from sim.model.agency.desk import AgencyDesk
 
 TOTAL = "total"
-CONTROL = "control"
+__all__ = ["CONTROL", "TOTAL", "Results", "build_results"]
 ROLL_RATE_COLUMNS = ["group", "from", "to", "count", "share"]
 
 
@@ -54,6 +51,7 @@ class Results:
     follow_up: pd.DataFrame = field(default_factory=pd.DataFrame)
     roll_rates: pd.DataFrame = field(default_factory=pd.DataFrame)
     control: pd.DataFrame = field(default_factory=pd.DataFrame)
+    segments: pd.DataFrame = field(default_factory=pd.DataFrame)
     accounts: pd.DataFrame | None = None
     events: pd.DataFrame | None = None
     meta: dict[str, Any] = field(default_factory=dict)
@@ -61,156 +59,6 @@ class Results:
     def kpi(self, name: str, agency: str = TOTAL) -> float:
         """One KPI value, for an agency or the whole program."""
         return float(self.kpis.loc[agency, name])
-
-
-def _against_control(row: dict[str, Any], control: pd.DataFrame) -> dict[str, float]:
-    """Differences from the bank's control group (NaN without one)."""
-    if control.empty:
-        return {"delinquency_change": float("nan"), "recovery_uplift": float("nan")}
-    held = control.loc[CONTROL]
-    return {"delinquency_change": row["delinquent_share_end"] - held["delinquent_share_end"],
-            "recovery_uplift": row["recovery_rate"] - held["recovery_rate"]}
-
-
-def _ratio(numerator: float, denominator: float) -> float:
-    return float(numerator) / float(denominator) if denominator else float("nan")
-
-
-def _mean_delay(when: np.ndarray, placed: np.ndarray) -> float:
-    """Mean days from placement to ``when`` over accounts where it happened."""
-    happened = np.isfinite(when)
-    return float((when[happened] - placed[happened]).mean()) if happened.any() else float("nan")
-
-
-def desk_view(world: World, desk: AgencyDesk) -> PlacementView:
-    """The accounts a desk worked, seen through the placement it worked them in."""
-    second = world.scenario.bank.second_placement == desk.profile.name
-    return PlacementView(world.accounts, world.rules, desk.members,
-                         "second" if second else "first")
-
-
-def _desk_commission(world: World, desk: AgencyDesk) -> float:
-    view = desk_view(world, desk)
-    return fees.commission(desk.profile, view.collected.sum() / 100.0,
-                           view.placed.sum() / 100.0,
-                           view.collected_after_charge_off.sum() / 100.0)
-
-
-def _lifecycle_kpis(v: PlacementView, persistence: float) -> dict[str, float]:
-    """Cures, rolls, charge-offs and the pipeline of the accounts in view ``v``."""
-    start, end = v.state_at_placement, v.state_at_recall
-    before = start != Delinquency.CHARGED_OFF  # placed before charge-off
-    charged = v.charged_off & (v.charged_off_day >= v.placed_day)
-    return {
-        "cure_rate": float((end[before] == Delinquency.CURRENT).mean()) if before.any()
-        else float("nan"),
-        "roll_forward_rate": float((end[before] > start[before]).mean()) if before.any()
-        else float("nan"),
-        "charged_off_share": float(charged.mean()) if len(charged) else 0.0,
-        "charged_off_balance": v.written_off[charged].sum() / 100.0,
-        "pipeline_value": pipeline_value(v, persistence) / 100.0,
-    }
-
-
-def pipeline_value(v: PlacementView, persistence: float) -> float:
-    """Expected cents still to come at recall from live promises and plans, from each one's
-    keep probability: a promise pays its amount with that probability; a plan pays its next
-    instalment with it (or, once an instalment is paid, misses with ``persistence`` times the
-    miss probability) and stops at the first miss."""
-    status, keep = v.status, v.keep_probability
-    promise = status == Status.PROMISE
-    value = float((keep[promise] * v.promise_amount[promise]).sum())
-    plan = status == Status.PLAN
-    keep = keep[plan]
-    later = 1.0 - (1.0 - keep) * persistence
-    first = np.where(v.plan_paid[plan] == 0, keep, later)
-    left = np.maximum(v.plan_left[plan], 0).astype(np.float64)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        series = np.where(later < 1.0, (1.0 - later ** left) / (1.0 - later), left)
-        each = np.where(v.plan_reages[plan], v.plan_installment[plan],
-                        v.outstanding[plan] / np.maximum(left, 1.0))
-    return value + float((first * series * each).sum())
-
-
-def _group_kpis(world: World, v: PlacementView, desks: list[AgencyDesk],
-                redefault_day: np.ndarray) -> dict[str, Any]:
-    """KPIs of the accounts in view ``v`` worked by ``desks``."""
-    members = v.members
-    n = len(members)
-    placed = v.placed.sum() / 100.0
-    collected = v.collected.sum() / 100.0
-    commission = sum(_desk_commission(world, d) for d in desks)
-    operating = {d.index: d.operating_cost() for d in desks}
-    contact_cost = sum(operating[d.index] for d in desks if d.profile.kind == "in_house")
-    calls = sum(d.calls for d in desks)
-    rpcs = int(v.rpcs.sum())
-    conversations = int(v.conversations.sum())
-    promises = int(v.promises.sum())
-    kept, broken = v.promises_kept.sum(), v.promises_broken.sum()
-    status = v.status
-    complaints = int(v.complaints.sum())
-    disputes = int(v.disputes.sum())
-    violations = int(sum(sum(d.violations_by_rule.values()) for d in desks))
-    ceased = float(v.ceased.mean()) if n else 0.0
-    pressured = float((v.max_pressure >= 4).mean()) if n else 0.0
-    arrivals = sum(d.queue.arrivals for d in desks)
-    staffed = sum(d.staffed_days for d in desks)
-    cured = (status >= Status.PAID) | v.ever_paid_instalment | np.isfinite(v.cured_day)
-    redefaulted = v.redefaulted | np.isfinite(redefault_day[members])
-    follow_days = world.scenario.bank.follow_up_days
-    still_cured = ~v.delinquent_at_recall & ~np.isfinite(redefault_day[members])
-    per = max(n, 1)
-    strain = (10 * complaints + 2 * violations + disputes) / per + ceased + pressured / 2
-    net = collected - commission - contact_cost
-    rules = world.scenario.rules
-    lawsuits = sum(d.lawsuits for d in desks)
-    legal = rules.fine_per_violation * violations + rules.lawsuit_cost * lawsuits
-    first_attempt = _mean_delay(v.first_attempt, v.placed_day)
-    first_rpc = _mean_delay(v.first_rpc, v.placed_day)
-    return {
-        "accounts": n,
-        "balance_placed": placed,
-        "collected": collected,
-        "recovery_rate": _ratio(collected, placed),
-        "commission": commission,
-        "contact_cost": contact_cost,
-        "net_recovery": net,
-        "netback_rate": _ratio(net, placed),
-        "waived": v.waived.sum() / 100.0,
-        "outstanding_at_recall": v.outstanding.sum() / 100.0,
-        "on_plan_at_recall": int(v.plan_at_recall.sum()),
-        "rpc_rate": _ratio(rpcs, calls),
-        "contact_rate": float(np.isfinite(v.first_rpc).mean()) if n else 0.0,
-        "ptp_rate": _ratio(promises, conversations),
-        "ptp_kept_rate": _ratio(kept, kept + broken),
-        "paid_in_full_share": float((status == Status.PAID).mean()) if n else 0.0,
-        "settled_share": float((status == Status.SETTLED).mean()) if n else 0.0,
-        "mean_days_to_first_attempt": first_attempt,
-        "mean_days_to_first_rpc": first_rpc,
-        "complaints_per_1000": 1000.0 * complaints / per,
-        "disputes_per_1000": 1000.0 * disputes / per,
-        "rule_violations": violations,
-        "lawsuits": lawsuits,
-        "cx_index": 100.0 * float(np.exp(-strain)),
-        "collector_utilization": _ratio(sum(d.busy_days for d in desks), staffed),
-        "inbound_abandon_rate": _ratio(sum(d.queue.abandoned for d in desks), arrivals),
-        "delinquent_share_end": float(v.delinquent_at_recall.mean()) if n else 0.0,
-        "redefault_rate": _ratio(int((redefaulted & cured).sum()), int(cured.sum())),
-        **_lifecycle_kpis(v, world.scenario.behaviour.stage.instalment_persistence),
-        "agency_cost": sum(operating.values()),
-        "call_attempts": calls,
-        "conversations": conversations,
-        "promises": promises,
-        "self_cure_share": float(v.self_cured.mean()) if n else 0.0,
-        "inbound_calls": arrivals,
-        "never_attempted_share": float((v.attempts == 0).mean()) if n else 0.0,
-        "breathing_space_share": float((v.breathing_spaces > 0).mean()) if n else 0.0,
-        "legal_cost": legal,
-        "reputation_cost": legal + rules.complaint_cost * complaints,
-        "days_behind_target": max((d.days_behind for d in desks), default=0),
-        "delinquent_share_follow_up": float((~still_cured).mean()) if n and follow_days
-        else float("nan"),
-    }
 
 
 def _with_total(daily: pd.DataFrame) -> pd.DataFrame:
@@ -290,21 +138,33 @@ def build_results(world: World, desks: list[AgencyDesk], daily: pd.DataFrame, *,
     acc = world.accounts
     if redefault_day is None:
         redefault_day = np.full(acc.n, np.inf)
-    rows = {d.profile.name: _group_kpis(world, desk_view(world, d), [d], redefault_day)
+    rows = {d.profile.name: group_kpis(world, desk_view(world, d), [d], redefault_day)
             for d in desks}
     everyone = PlacementView(acc, world.rules, np.flatnonzero(~acc.in_control), "all")
-    rows[TOTAL] = _group_kpis(world, everyone, desks, redefault_day)
+    rows[TOTAL] = group_kpis(world, everyone, desks, redefault_day)
     control = pd.DataFrame()
     held_out = np.flatnonzero(acc.in_control)
     if len(held_out):
         view = PlacementView(acc, world.rules, held_out, "all")
         control = pd.DataFrame.from_dict(
-            {CONTROL: _group_kpis(world, view, [], redefault_day)}, orient="index")
+            {CONTROL: group_kpis(world, view, [], redefault_day)}, orient="index")
         control.index.name = "group"
+    by_segment: dict[str, dict[str, Any]] = {}
+    for code, name in enumerate(acc.segment_names):
+        mine = acc.segment == code
+        row = segment_kpis(world, np.flatnonzero(mine & ~acc.in_control), desks, redefault_day)
+        held = np.flatnonzero(mine & acc.in_control)
+        own_control = pd.DataFrame.from_dict(
+            {CONTROL: group_kpis(world, PlacementView(acc, world.rules, held, "all"), [],
+                                 redefault_day)}, orient="index") if len(held) else pd.DataFrame()
+        row.update(against_control(row, own_control))  # against the segment's own control
+        by_segment[name] = row
     for row in rows.values():
-        row.update(_against_control(row, control))
+        row.update(against_control(row, control))
     kpis = pd.DataFrame.from_dict(rows, orient="index")
     kpis.index.name = "agency"
+    segments = pd.DataFrame.from_dict(by_segment, orient="index")
+    segments.index.name = "segment"
     accounts = None
     if keep_accounts:
         names = [a.name for a in world.scenario.agencies]
@@ -351,4 +211,4 @@ def build_results(world: World, desks: list[AgencyDesk], daily: pd.DataFrame, *,
                    follow_up=follow_up if follow_up is not None else pd.DataFrame(),
                    roll_rates=pd.DataFrame((rolls or RollCounts()).frame_rows(),
                                            columns=ROLL_RATE_COLUMNS),
-                   control=control, meta=meta)
+                   control=control, segments=segments, meta=meta)

@@ -63,7 +63,8 @@ def test_run_json_exit_status_and_shape(one_rep: dict[str, Any]) -> None:
     assert payload["scenario"] == "baseline"
     assert payload["seed"] == load_scenario(BASELINE).scenario.seed
     assert payload["reps"] == 1
-    assert set(payload["kpis"]) == {"total", "control", "agencies"}  # the baseline holds out 10%
+    # the baseline holds out 10% as a control group, and has three segments
+    assert set(payload["kpis"]) == {"total", "control", "agencies", "segments"}
     assert set(payload["kpis"]["agencies"]) == set(AGENCIES)
     assert set(KPI_NAMES) <= set(payload["kpis"]["control"])
 
