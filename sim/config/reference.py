@@ -89,6 +89,8 @@ def type_text(annotation: Any) -> str:
     elif origin is list and args:
         item = _model(args[0])
         text = "array of tables" if item else f"array of {type_text(args[0])}"
+    elif origin is dict and len(args) == 2 and _model(args[1]) is None:
+        text = f"table of {type_text(args[1])} values"
     elif origin is dict:
         text = "tables by name"
     elif _model(annotation):
@@ -120,7 +122,10 @@ def bounds_text(info: FieldInfo) -> str:
     """A field's bounds and constraints: ``0 to 1``, ``≥ 1``, ``1–64 characters``, finite."""
     limits: dict[str, Any] = {}
     parts: list[str] = []
-    inner = _annotated(_without_none(info.annotation)[0])[1]
+    annotation = _without_none(info.annotation)[0]
+    if get_origin(annotation) is dict and len(get_args(annotation)) == 2:
+        annotation = get_args(annotation)[1]  # a table's bounds are those of each value
+    inner = _annotated(annotation)[1]
     for item in [*info.metadata, *inner]:
         for kind in (Ge, Gt, Le, Lt, MinLen, MaxLen):
             if isinstance(item, kind):

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 import types
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -35,6 +36,8 @@ SHARE_WORDS = ("share", "chance", "fee", "rate", "percentile")
 """Words that, before "0–1" in a field's description, make it a share (see :func:`_is_share`)."""
 LARGEST_WRITTEN_OUT = 1e16
 """Bounds below this that are whole numbers are written out in full."""
+BARE_KEY = re.compile(r"[A-Za-z0-9_\-]+")
+"""Keys TOML lets a file write without quotes."""
 PLACEHOLDERS: dict[Any, Any] = {str: "alpha", int: 1, float: 0.5, bool: True}
 """Example values of required fields, by type."""
 
@@ -95,7 +98,15 @@ def toml_value(value: Any) -> str:
         return json.dumps(value)
     if isinstance(value, list):
         return "[" + ", ".join(toml_value(v) for v in value) + "]"
+    if isinstance(value, dict):
+        return "{ " + ", ".join(f"{toml_key(str(k))} = {toml_value(v)}"
+                                for k, v in value.items()) + " }" if value else "{}"
     return str(value)
+
+
+def toml_key(key: str) -> str:
+    """A table key as written in a TOML file: bare if it can be, else quoted."""
+    return key if BARE_KEY.fullmatch(key) else json.dumps(key)
 
 
 def _example_value(field: FieldInfo) -> Any:

@@ -23,8 +23,10 @@ from sim.config.schema.common import (
     Probability,
     Strict,
     check_finite,
+    raise_problems,
 )
 from sim.config.schema.reasons import Reason, with_reason_profile
+from sim.config.schema.traits import Correlation, correlation_problems, default_correlations
 
 
 class ScenarioInfo(Strict):
@@ -232,6 +234,16 @@ class Portfolio(Strict):
     Credit Card Market, 2019); never more than the balance."""
     segments: dict[Name, Segment]
     """Reason-for-delinquency segments by name, each with its share and latent behaviour."""
+    trait_correlations: dict[str, Correlation] = Field(default_factory=default_correlations)
+    """Correlations −0.95 to 0.95 between the Beta traits of the accounts of each segment, as a
+    table from ``"trait:trait"`` to the correlation of a Gaussian copula (the correlation of
+    the underlying normal scores; the rank correlation is (6/π)·asin(ρ/2), slightly less).
+    Each trait keeps its Beta distribution; only which accounts get which values changes.
+    Pairs not named are uncorrelated, and a table given replaces the default whole, so ``{}``
+    makes the traits independent (in distribution, not draw for draw: they are still drawn
+    through the copula). The six default pairs are assumptions, each with its reason and a
+    plausible range to sweep in docs/sources.md. The traits must exist, a pair may appear once
+    (in either order), and the correlations must be positive definite together."""
 
     @field_validator("segments", mode="before")
     @classmethod
@@ -249,3 +261,9 @@ class Portfolio(Strict):
         if abs(total - 1.0) > SHARE_TOLERANCE:
             raise ValueError(f"segment shares must sum to 1 (got {total:g})")
         return segments
+
+    @field_validator("trait_correlations")
+    @classmethod
+    def _correlations_possible(cls, pairs: dict[str, float]) -> dict[str, float]:
+        raise_problems(correlation_problems(pairs))
+        return pairs

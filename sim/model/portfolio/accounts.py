@@ -26,8 +26,10 @@ import numpy as np
 import numpy.typing as npt
 
 from sim.config.schema import Bank, Portfolio
+from sim.config.schema.traits import BETA_TRAITS
 from sim.model.codes import Status
 from sim.model.portfolio.reasons import income_spells
+from sim.model.portfolio.traits import draw_traits
 from sim.model.rng import Streams
 from sim.model.units import CENTS_PER_UNIT
 
@@ -89,15 +91,6 @@ class ScalarViews:
 
     def __getattr__(self, name: str) -> Any:
         raise AttributeError(f"no array {name!r} to view")
-
-
-def _beta(rng: np.random.Generator, mean: float, concentration: float, n: int) -> FloatArray:
-    """Beta draws with the given mean; degenerate means give constants."""
-    if mean <= 0.0:
-        return np.zeros(n)
-    if mean >= 1.0:
-        return np.ones(n)
-    return rng.beta(mean * concentration, (1.0 - mean) * concentration, n)
 
 
 @dataclass
@@ -312,15 +305,14 @@ def draw_portfolio(spec: Portfolio, bank: Bank, streams: Streams) -> Accounts:
                     "redefault_risk", "minimum_miss", "unaffordable_minimum_miss",
                     "cleared_cure_rate", "misunderstood_complaint")
     }
-    beta_fields = ("answer_rate", "willingness", "lump_sum_share", "monthly_capacity",
-                   "dispute_rate", "complaint_sensitivity", "cease_rate", "callback_rate",
-                   "promise_keep")
     for code, name in enumerate(names):
         seg = spec.segments[name]
         members = np.flatnonzero(segment == code)
         m = len(members)
-        for key in beta_fields:
-            columns[key][members] = _beta(rng, getattr(seg, key), seg.concentration, m)
+        traits = draw_traits(rng, {key: getattr(seg, key) for key in BETA_TRAITS},
+                             seg.concentration, m, spec.trait_correlations)
+        for key in BETA_TRAITS:
+            columns[key][members] = traits[key]
         for key in ("self_cure_rate", "reminder_lift", "hardship_response", "balance_scale",
                     "breathing_space_request", "redefault_risk", "minimum_miss",
                     "unaffordable_minimum_miss", "cleared_cure_rate", "misunderstood_complaint"):
