@@ -96,12 +96,14 @@ stage = "post_charge_off"
 [[agencies]]
 name = "acme"
 share = 1.0
+collectors = 40
 """
 
 
 def test_a_scenario_with_only_shares_and_reasons_lands_in_the_published_range(tmp_path):
-    """Written from scratch — segment shares and reasons, one agency on the schema's defaults,
-    a recovery placement — the reasons' sourced profiles give a liquidation inside 11-21%."""
+    """Written from scratch — segment shares and reasons, one agency on the schema's defaults
+    but its head-count (the baseline's 40 collectors), a recovery placement — the reasons'
+    sourced profiles give a liquidation inside 11-21%."""
     path = tmp_path / "scratch.toml"
     path.write_text(FROM_SCRATCH)
     scenario = load_scenario(path)
