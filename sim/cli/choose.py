@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import sys
 import time
 from pathlib import Path
@@ -31,7 +32,7 @@ from sim.experiment.progress import Progress
 from sim.experiment.select import DEFAULT_MAX_REPS, DEFAULT_N0
 from sim.experiment.selection import METHODS, Selection, check_settings, select_best
 from sim.experiment.sweep import versions
-from sim.model.kpis import BY_NAME, format_difference, format_interval
+from sim.model.kpis import BY_NAME, Unit, format_difference, format_interval
 
 
 def add_parsers(sub: Any) -> None:
@@ -133,11 +134,23 @@ def select_command(args: argparse.Namespace) -> int:
     return 0
 
 
+def _difference(kpi: str, value: float, delta: float) -> str:
+    """A difference in the KPI's unit with enough decimals to tell δ apart (the registry's
+    one decimal of a percentage point would print δ = 0.05 pp as 0.1 pp)."""
+    text = format_difference(kpi, value)
+    scale = 100.0 if BY_NAME[kpi].unit is Unit.SHARE else 1.0
+    decimals = max(0, math.ceil(-math.log10(abs(delta) * scale)) + 1) if delta else 0
+    if decimals <= BY_NAME[kpi].decimals(True) or not math.isfinite(value):
+        return text
+    unit = " pp" if scale == 100.0 else ""
+    return f"{value * scale:+,.{decimals}f}{unit}"
+
+
 def selection_text(result: Selection) -> str:
     """The selection as plain text: the procedure, a row per scenario, the saving."""
     outcome = result.outcome
     kpi = BY_NAME[result.kpi]
-    zone = format_difference(result.kpi, outcome.delta).lstrip("+")
+    zone = _difference(result.kpi, outcome.delta, outcome.delta).lstrip("+")
     other = "max" if outcome.maximise else "min"
     if outcome.method == "kn":
         head = (f"Kim–Nelson selection on {result.kpi} ({kpi.direction}): δ = {zone}, "
@@ -159,8 +172,8 @@ def selection_text(result: Selection) -> str:
             else f"eliminated at stage {int(row['eliminated_at'])}")
         cells.append((str(row["scenario"]), str(row["replications"]),
                       format_interval(result.kpi, row["mean"], row["ci95"]),
-                      f"[{format_difference(result.kpi, low)}, "
-                      f"{format_difference(result.kpi, high)}]", status))
+                      f"[{_difference(result.kpi, low, outcome.delta)}, "
+                      f"{_difference(result.kpi, high, outcome.delta)}]", status))
     widths = [max(len(c[i]) for c in cells) for i in range(len(cells[0]))]
     lines = [head, ""]
     for c in cells:

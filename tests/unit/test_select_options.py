@@ -65,3 +65,11 @@ def test_out_that_is_not_a_results_folder_is_refused(tmp_path: Path) -> None:
                                    "--out", out])
     assert_bad_input(status, stdout, stderr, "not a collectsim results folder")
     assert (out / "notes.txt").read_text() == "keep"
+
+
+def test_the_indifference_zone_prints_with_the_digits_it_needs():
+    from sim.cli.choose import _difference
+
+    assert _difference("netback_rate", 0.0005, 0.0005) == "+0.050 pp"  # not "0.1 pp"
+    assert _difference("netback_rate", 0.01, 0.01) == "+1.0 pp"  # the registry's own format
+    assert _difference("complaints_per_1000", 0.25, 0.05) == "+0.250"

@@ -246,7 +246,11 @@ def _close_cycles(acc: Accounts, due: IntArray, rng: np.random.Generator) -> Non
     minimum = minimum_due(acc, due)
     current = (acc.past_due[due] == 0) & (acc.outstanding[due] > 0)
     short = current & (acc.paid_this_cycle[due] < minimum)
-    pays = short & (rng.random(len(due)) >= miss_chance(acc, due))
+    # one draw for every account each due day, read by account: which accounts fall due (and
+    # so how many draws are taken) differs between scenarios, and drawing only for them would
+    # shift every later draw — this keeps each cardholder's draws common to all scenarios
+    draws = rng.random(acc.n)[due]
+    pays = short & (draws >= miss_chance(acc, due))
     acc.pay(due[pays], (minimum - acc.paid_this_cycle[due])[pays])
     fallen = due[short & ~pays]
     acc.past_due[fallen] = minimum[short & ~pays]
