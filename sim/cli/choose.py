@@ -138,7 +138,7 @@ def _difference(kpi: str, value: float, delta: float) -> str:
     """A difference in the KPI's unit with enough decimals to tell δ apart (the registry's
     one decimal of a percentage point would print δ = 0.05 pp as 0.1 pp)."""
     text = format_difference(kpi, value)
-    scale = 100.0 if BY_NAME[kpi].unit is Unit.SHARE else 1.0
+    scale = 100.0 if BY_NAME[kpi].unit in (Unit.SHARE, Unit.POINTS) else 1.0
     decimals = max(0, math.ceil(-math.log10(abs(delta) * scale)) + 1) if delta else 0
     if decimals <= BY_NAME[kpi].decimals(True) or not math.isfinite(value):
         return text

@@ -7,7 +7,8 @@ figure takes its labels, units and number formats from here, so one value reads 
 ``collectsim run``, ``compare``, ``sweep``, ``table`` and ``report``:
 
 - shares as percentages with one decimal (``17.6%``; half-widths and differences in
-  percentage points);
+  percentage points), and KPIs that are themselves differences of shares (against the
+  control group) in signed percentage points (``-35.2 pp``);
 - money in whole currency units with thousands separators (``1,234,567``);
 - counts as integers with separators (``2,664``), a mean over replications with one decimal;
 - rates per 1,000 accounts, days and the 0–100 index with one decimal.
@@ -30,6 +31,7 @@ class Unit(StrEnum):
     """What a KPI's number counts."""
 
     SHARE = "share"
+    POINTS = "percentage points"  # a difference of two shares
     MONEY = "currency units"
     COUNT = "count"
     PER_1000 = "per 1,000 accounts"
@@ -57,8 +59,8 @@ class Group(StrEnum):
 
 
 # Decimals shown for a value (percent for shares); counts get one more as means.
-_DECIMALS = {Unit.SHARE: 1, Unit.MONEY: 0, Unit.COUNT: 0, Unit.PER_1000: 1, Unit.DAYS: 1,
-             Unit.INDEX: 1}
+_DECIMALS = {Unit.SHARE: 1, Unit.POINTS: 1, Unit.MONEY: 0, Unit.COUNT: 0, Unit.PER_1000: 1,
+             Unit.DAYS: 1, Unit.INDEX: 1}
 
 
 def _number(value: Any) -> float | None:
@@ -93,7 +95,7 @@ class Kpi:
         return _DECIMALS[self.unit] + extra
 
     def _text(self, number: float, digits: int, sign: str = "") -> str:
-        if self.unit is Unit.SHARE:
+        if self.unit in (Unit.SHARE, Unit.POINTS):
             return f"{100 * number:{sign},.{digits}f}"
         return f"{number:{sign},.{digits}f}"
 
@@ -102,6 +104,8 @@ class Kpi:
         number = _number(value)
         if number is None:
             return MISSING
+        if self.unit is Unit.POINTS:
+            return self._text(number, self.decimals(averaged), "+") + " pp"
         text = self._text(number, self.decimals(averaged))
         return text + "%" if self.unit is Unit.SHARE else text
 
@@ -126,7 +130,7 @@ class Kpi:
         if number is None:
             return MISSING
         text = self._text(number, self.decimals(True), "+")
-        if self.unit is Unit.SHARE:
+        if self.unit in (Unit.SHARE, Unit.POINTS):
             text += " pp"
         return text if _number(half) is None else f"{text} {self.format_half(half)}"
 
@@ -206,10 +210,11 @@ KPIS: tuple[Kpi, ...] = (
     _kpi("charged_off_balance", "balance written off by accounts charged off during the "
          "placement", _U.MONEY, _D.LOWER, _G.MONEY, "balance charged off"),
     _kpi("delinquency_change", "delinquent share at recall, placed accounts minus the bank's "
-         "control group (with control_share)", _U.SHARE, _D.LOWER, _G.OUTCOMES,
+         "control group (with control_share)", _U.POINTS, _D.LOWER, _G.OUTCOMES,
          "delinquency change vs control"),
     _kpi("recovery_uplift", "recovery rate of placed accounts minus that of the bank's control "
-         "group (with control_share)", _U.SHARE, _D.HIGHER, _G.MONEY, "recovery uplift vs control"),
+         "group (with control_share)", _U.POINTS, _D.HIGHER, _G.MONEY,
+         "recovery uplift vs control"),
     _kpi("pipeline_value", "expected value at recall of live promises and plans, from their "
          "keep probabilities (beside cash collected)", _U.MONEY, _D.HIGHER, _G.MONEY,
          "pipeline value"),

@@ -148,8 +148,9 @@ DERIVED: dict[str, Kpi] = {
                                "violations per 1,000 accounts", headline=False),
 }
 
-UNITS = {Unit.SHARE: "%", Unit.MONEY: "currency units", Unit.PER_1000: "per 1,000 accounts",
-         Unit.DAYS: "days", Unit.INDEX: "0–100, higher is better", Unit.COUNT: "count"}
+UNITS = {Unit.SHARE: "%", Unit.POINTS: "percentage points", Unit.MONEY: "currency units",
+         Unit.PER_1000: "per 1,000 accounts", Unit.DAYS: "days",
+         Unit.INDEX: "0–100, higher is better", Unit.COUNT: "count"}
 
 
 def kpi_entry(metric: str) -> Kpi:
@@ -194,7 +195,7 @@ def natural_bounds(metric: str) -> tuple[float, float]:
     """The range a KPI can take (for clipping interval bands): shares and counts are never
     negative, the CX index is at most 100; money and netback may be negative."""
     unit = kpi_entry(metric).unit
-    if unit is Unit.MONEY or metric == "netback_rate":
+    if unit in (Unit.MONEY, Unit.POINTS) or metric == "netback_rate":
         return (-math.inf, math.inf)
     if unit is Unit.INDEX:
         return (0.0, 100.0)
@@ -208,6 +209,8 @@ def axis_formatter(metric: str) -> FuncFormatter:
     unit = kpi_entry(metric).unit
     if unit is Unit.SHARE:
         return FuncFormatter(lambda v, _: _percent_tick(v))
+    if unit is Unit.POINTS:
+        return FuncFormatter(lambda v, _: f"{100 * v:+.1f} pp")
     if unit is Unit.MONEY:
         return FuncFormatter(lambda v, _: compact_money(v))
     return FuncFormatter(lambda v, _: f"{v:,.4g}")

@@ -64,7 +64,7 @@ def number_format(kpi: Kpi, averaged: bool = False) -> str:
     ``#,##0.0`` for a rate, with the registry's decimals."""
     decimals = kpi.decimals(averaged)
     fraction = "." + "0" * decimals if decimals else ""
-    if kpi.unit is Unit.SHARE:
+    if kpi.unit in (Unit.SHARE, Unit.POINTS):  # a difference of shares shows as one too
         return f"0{fraction}%"
     return f"#,##0{fraction}"
 

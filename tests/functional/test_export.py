@@ -73,7 +73,7 @@ def test_run_workbook_formats_follow_the_kpi_registry(run_folder: Path) -> None:
         if kpi.name not in header:
             continue
         cell = kpis.cell(row=2, column=header.index(kpi.name) + 1)
-        if kpi.unit is Unit.SHARE:
+        if kpi.unit in (Unit.SHARE, Unit.POINTS):
             assert cell.number_format.endswith("%"), kpi.name
         else:
             assert cell.number_format.startswith("#,##0"), kpi.name
@@ -85,7 +85,7 @@ def test_run_workbook_formats_follow_the_kpi_registry(run_folder: Path) -> None:
     for row in summary.iter_rows(min_row=2):
         metric = row[names.index("metric")].value
         mean = row[names.index("mean")]
-        share = BY_NAME[metric].unit is Unit.SHARE
+        share = BY_NAME[metric].unit in (Unit.SHARE, Unit.POINTS)
         assert mean.number_format.endswith("%") == share, metric
 
 

@@ -28,7 +28,7 @@ def test_flatten_names_agencies_and_keeps_plain_arrays_whole() -> None:
 def test_number_format_follows_each_kpi_unit_and_decimals(kpi) -> None:
     style = number_format(kpi)
     decimals = kpi.decimals()
-    if kpi.unit is Unit.SHARE:
+    if kpi.unit in (Unit.SHARE, Unit.POINTS):  # a difference of shares is a percentage too
         assert style == "0" + ("." + "0" * decimals if decimals else "") + "%"
     else:
         assert style == "#,##0" + ("." + "0" * decimals if decimals else "")
