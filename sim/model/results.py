@@ -195,6 +195,8 @@ def build_results(world: World, desks: list[AgencyDesk], daily: pd.DataFrame, *,
             "violations": acc.violations,
             "ceased": world.rules.ceased,
             "on_plan_at_recall": acc.plan_at_recall,
+            "promise_due": acc.promise_due,
+            "recall_day": acc.recall_day,
             "propensity": acc.propensity,
         })
     events = pd.DataFrame(world.events, columns=list(EVENT_COLUMNS)) \

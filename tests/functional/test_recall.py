@@ -96,3 +96,16 @@ def test_longer_placement_collects_more_from_the_same_accounts(small_scenario, r
                                long_daily.collected_to_date.to_numpy()[:HORIZON])
     # ... and afterwards the still-running plans and promises keep paying
     assert longer.kpi("collected") > short.kpi("collected")
+
+
+def test_promises_due_on_the_recall_day_are_settled_before_the_recall(small_scenario):
+    """A promise falling due on the day its account is recalled is kept or broken first, so no
+    account comes back under a promise that was already due."""
+    # placed on a Monday: promises made on day 28 (a Monday) with 2 days fall due on day 31,
+    # the recall day
+    scenario = small_scenario("agencies.alpha.promise_days=2", "agencies.beta.promise_days=2",
+                              accounts=2000, collectors=4, horizon=31)
+    accounts = run_replication(scenario, seed=3, keep_accounts=True).accounts
+    open_promises = accounts[accounts.status.astype(str) == "promise"]
+    assert len(open_promises) > 0
+    assert (open_promises.promise_due > open_promises.recall_day).all()
