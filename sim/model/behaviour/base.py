@@ -6,8 +6,9 @@ model (for example a self-exciting repayment process) can be added without touch
 * ``answers`` — does the cardholder pick up a call to a valid number?
 * ``converse`` — what comes of a conversation, given the agency's offer?
 * ``keeps`` — which promises or installments falling due today are paid?
-* ``spontaneous`` — what share of their balance do accounts repay of their own accord today
-  (self-cure in full, or the partial repayments of a self-exciting process)?
+* ``spontaneous`` — what share of what they owe (the past-due amount before charge-off, the
+  balance after) do accounts repay of their own accord today (a self-cure, or the partial
+  repayments of a self-exciting process)?
 * ``contacted`` — a right-party contact happened (a model may raise the repayment intensity);
 * ``calls_back`` — which accounts reached by a message phone the agency?
 """
@@ -78,8 +79,9 @@ class BehaviourModel(Protocol):
     def spontaneous(self, idx: IntArray, day: int, reminded: BoolArray) -> FloatArray:
         """Payments made without a promise by ``idx`` during day ``day``.
 
-        Returns, per account, the share of its outstanding balance repaid that day (0 for none,
-        1 for in full); ``reminded`` marks accounts a message reached that day.
+        Returns, per account, the share of what it owes now — its past-due amount before
+        charge-off, its balance after — repaid that day (0 for none, 1 for all of it: a cure
+        or a payment in full); ``reminded`` marks accounts a message reached that day.
         """
 
     def contacted(self, i: int, now: float) -> None:

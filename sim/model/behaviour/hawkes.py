@@ -7,7 +7,10 @@ Each account's repayment intensity λ(t) decays toward a base rate ``lambda_inf`
     dλ = κ(λ∞ − λ) dt + (δ10 + δ11·R) dN + δ2 dA
 
 where N counts repayments and A right-party contacts (collection actions). Each repayment pays
-a share R ~ U(r_min, r_max) of the outstanding balance. Times are in days.
+a share R ~ U(r_min, r_max) of what the account owes now: the outstanding balance once it is
+charged off (the setting of Chehrazi & Weber, and of ``check hawkes``), the past-due amount
+before (so a repayment of R = 1 cures it; :func:`sim.model.payments.self_cure`). Times are in
+days.
 
 Conversations still follow the stage model for complaints, disputes and cease requests (an
 account that objects is not paid out of the conversation); there are no promises: the effect of
