@@ -240,3 +240,12 @@ def test_what_is_asked_never_exceeds_what_is_owed_but_the_age_keeps_growing():
     run_days(acc, range(1, 10))
     assert lifecycle.amount_due(acc, np.array([0]))[0] == 5_000
     assert lifecycle.days_past_due(acc, np.array([0]), 9)[0] == 159
+
+
+def test_an_account_paid_in_full_counts_as_current_at_its_next_due_date_then_leaves():
+    acc = placed([45])
+    acc.pay(np.array([0]), np.array([BALANCE]))
+    rolls = run_days(acc, range(1, 40))
+    assert rolls.placed[Delinquency.DPD_30_59, Delinquency.CURRENT] == 1
+    assert rolls.placed.sum() == 1
+    assert acc.cycle_state[0] == lifecycle.NOT_TRACKED

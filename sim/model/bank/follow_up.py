@@ -9,7 +9,8 @@ recall:
 * paid in full — falls delinquent again with its segment's ``redefault_risk`` within the window,
   at an exponential time whose rate gives exactly that probability over the window;
 * current again with a balance — misses each minimum payment falling due in the window with
-  its segment's ``minimum_miss`` (as in the program); the first miss is the re-default;
+  the chance it has in the program (``minimum_miss``, or ``unaffordable_minimum_miss`` for a
+  minimum beyond its capacity); the first miss is the re-default;
 * current on a plan — misses each instalment that falls due in the window with the same
   probability it has in the program (``1 − keep``, times ``instalment_persistence`` after the
   first paid one); the first miss is the re-default;
@@ -25,6 +26,7 @@ import numpy as np
 import pandas as pd
 
 from sim.model.codes import Status
+from sim.model.portfolio import lifecycle
 from sim.model.portfolio.accounts import Accounts
 from sim.model.rng import Streams
 from sim.model.units import DAYS_PER_MONTH
@@ -55,9 +57,10 @@ def follow_up(acc: Accounts, days: int, instalment_persistence: float,
     first_due = np.mod(acc.due_offset[current] - acc.recall_day[current], DAYS_PER_MONTH)
     cycles = days // DAYS_PER_MONTH + 1
     draws = rng.random((len(current), cycles))
+    miss = lifecycle.miss_chance(acc, current)
     for k in range(cycles):
         due = first_due + k * DAYS_PER_MONTH
-        missed = (draws[:, k] < acc.minimum_miss[current]) & (due <= days) \
+        missed = (draws[:, k] < miss) & (due <= days) \
             & ~np.isfinite(when[current])
         when[current[missed]] = due[missed]
 

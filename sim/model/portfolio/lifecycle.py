@@ -219,9 +219,9 @@ def advance(acc: Accounts, day: int, charge_off_days: int, rng: np.random.Genera
         after = np.full(len(between), int(Delinquency.CHARGED_OFF), np.int8)
         rolls.add(acc, between, acc.cycle_state[between], after)
         acc.cycle_state[between] = after
-    ended = tracked[(acc.cycle_state[tracked] == Delinquency.CHARGED_OFF)
-                    | (acc.outstanding[tracked] == 0)]
-    acc.cycle_state[ended] = NOT_TRACKED
+    # charged off, or paid in full and counted current at the due date that closed its cycle
+    acc.cycle_state[tracked[acc.cycle_state[tracked] == Delinquency.CHARGED_OFF]] = NOT_TRACKED
+    acc.cycle_state[due[acc.outstanding[due] == 0]] = NOT_TRACKED
 
 
 def minimum_due(acc: Accounts, idx: IntArray) -> IntArray:
