@@ -187,11 +187,12 @@ def sweep_heatmap(summary: pd.DataFrame, target: Target, factors: tuple[str, str
     rows_n = math.ceil(len(panels) / cols)
     cell_h = min(0.42, 2.4 / max(len(ys), 1))
     cmap = colormaps[HEATMAP].with_extremes(bad=MISSING_COLOUR)
+    limits = colour_limits(frame, panels)
     with styled():
         fig = new_figure(0.8 + rows_n * (1.0 + cell_h * len(ys)))
         top = heading(fig, f"Sweep: {y_name} × {x_name}",
-                      "cell: mean ±95% half-width over replications; colour scale per panel; "
-                      "grey: no successful run")
+                      "cell: mean ±95% half-width over replications; one colour scale per "
+                      "KPI across all panels; grey: no successful run")
         axes = fig.subplots(rows_n, cols, squeeze=False)
         for k, (agency, metric) in enumerate(panels):
             ax = axes[k // cols][k % cols]
@@ -203,9 +204,9 @@ def sweep_heatmap(summary: pd.DataFrame, target: Target, factors: tuple[str, str
                 if row.get("n", 1) and math.isfinite(float(row["mean"])):
                     mean[i, j], half[i, j] = float(row["mean"]), float(row["ci95"])
             masked = np.ma.masked_invalid(mean)
-            image = ax.imshow(masked, cmap=cmap, aspect="auto", origin="lower")
-            finite = mean[np.isfinite(mean)]
-            low, high = (float(finite.min()), float(finite.max())) if len(finite) else (0, 1)
+            low, high = limits[metric]
+            image = ax.imshow(masked, cmap=cmap, aspect="auto", origin="lower", vmin=low,
+                              vmax=high)
             for i in range(len(ys)):
                 for j in range(len(xs)):
                     if not math.isfinite(mean[i, j]):
@@ -230,6 +231,24 @@ def sweep_heatmap(summary: pd.DataFrame, target: Target, factors: tuple[str, str
             axes[k // cols][k % cols].set_visible(False)
         fig.tight_layout(rect=(0, 0, 1, top))
         save(fig, target)
+
+
+def colour_limits(summary: pd.DataFrame, panels: Sequence[tuple[str, str]]
+                  ) -> dict[str, tuple[float, float]]:
+    """One colour scale per KPI shared by every panel that shows it: the smallest and largest
+    mean of that KPI over the panels' agencies and points (``(0, 1)`` when none is finite), so
+    a colour means the same value in every panel and agencies can be compared by eye."""
+    limits: dict[str, tuple[float, float]] = {}
+    for metric in dict.fromkeys(m for _, m in panels):
+        shown = [a for a, m in panels if m == metric]
+        rows = summary[(summary["metric"] == metric) & summary["agency"].isin(shown)]
+        if "n" in rows.columns:
+            rows = rows[rows["n"].fillna(1) > 0]
+        values = rows["mean"].to_numpy(dtype=float)
+        finite = values[np.isfinite(values)]
+        limits[metric] = (float(finite.min()), float(finite.max())) if len(finite) \
+            else (0.0, 1.0)
+    return limits
 
 
 def _sort_key(value: Any) -> tuple[int, Any]:

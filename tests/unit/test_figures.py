@@ -179,3 +179,29 @@ def test_toml_text_is_valid_toml_of_the_resolved_scenario() -> None:
         return value
 
     assert tomllib.loads(toml_text(data)) == drop_none(data)
+
+
+def test_sweep_heatmap_shares_one_colour_scale_per_kpi_across_panels(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    from matplotlib.axes import Axes
+
+    summary = sweep_summary(failed_point=2)
+    summary.loc[summary["agency"] == "total", "mean"] += 0.1  # total above alpha everywhere
+    images: list[tuple[Axes, Any]] = []
+    imshow = Axes.imshow
+
+    def recording(ax: Axes, data: Any, *args: Any, **kwargs: Any) -> Any:
+        image = imshow(ax, data, *args, **kwargs)
+        images.append((ax, image))
+        return image
+
+    monkeypatch.setattr(Axes, "imshow", recording)
+    draw(fx.sweep_heatmap, summary, ("collectors", "fee"))
+    scales = [(ax.get_title("left") + ax.get_title(), *map(float, image.get_clim()))
+              for ax, image in images]
+    finite = summary.dropna(subset=["mean"])
+    for metric in ("recovery rate", "netback rate"):
+        panels = [(low, high) for title, low, high in scales if title.startswith(metric)]
+        assert len(panels) == 2, scales  # alpha and total
+        rows = finite[finite["metric"] == metric.replace(" ", "_")]
+        assert panels[0] == panels[1] == (rows["mean"].min(), rows["mean"].max())
