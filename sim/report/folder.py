@@ -63,6 +63,9 @@ class RunData:
     daily: pd.DataFrame | None
     vintages: pd.DataFrame | None
     summary: pd.DataFrame | None
+    segments: pd.DataFrame | None = None  # segments.csv: replication × segment KPIs
+    control: pd.DataFrame | None = None  # control.csv: the bank's control group's KPIs
+    roll_rates: pd.DataFrame | None = None  # roll_rates.csv: delinquency transitions
 
     @classmethod
     def from_results(cls, results: Sequence[Results]) -> RunData:
@@ -251,8 +254,19 @@ def _run_folder(folder: Path, manifest: dict[str, Any]) -> ResultsFolder:
         if lost:
             notes.append(f"kpis.csv lacks replication(s) {', '.join(map(str, lost))} listed "
                          "in manifest.json.")
-    data = RunData(scenario=name, kpis=kpis, daily=daily, vintages=vintages, summary=summary)
+    data = RunData(scenario=name, kpis=kpis, daily=daily, vintages=vintages, summary=summary,
+                   **_lifecycle_tables(folder, notes))
     return ResultsFolder(path=folder, kind="run", manifest=manifest, notes=notes, run=data)
+
+
+def _lifecycle_tables(folder: Path, notes: list[str]) -> dict[str, pd.DataFrame | None]:
+    """``segments.csv``, ``control.csv`` and ``roll_rates.csv`` where the folder has them (a
+    folder written before they existed, or a run without a control group, lacks them)."""
+    why = {"segments": "no per-segment table", "control": "no control-group figures",
+           "roll_rates": "no roll-rate table"}
+    return {key: _optional(folder, f"{key}.csv", notes, reason)
+            if (folder / f"{key}.csv").is_file() or (folder / f"{key}.csv").is_symlink()
+            else None for key, reason in why.items()}
 
 
 def _compare_folder(folder: Path, manifest: dict[str, Any]) -> ResultsFolder:

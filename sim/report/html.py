@@ -5,7 +5,9 @@
 PNG data URIs, the CSS is inline, and there are no scripts, fonts or images from the network,
 so it opens offline and survives being e-mailed. It holds, in this order:
 
-1. the question (the scenario's or experiment's description) and what was run;
+1. the question (the scenario's or experiment's description) and what was run, then the
+   executive summary (:mod:`sim.report.summary`): the answer in plain sentences with its
+   intervals, and what the results cannot say;
 2. what is missing, if anything (failed or never-run sweep runs, absent files), in words;
 3. key figures and the KPI tables with 95% intervals — every number cell carries
    ``data-metric``, ``data-agency`` (or ``data-scenario`` / ``data-point``) and
@@ -14,7 +16,7 @@ so it opens offline and survives being e-mailed. It holds, in this order:
 4. the figures: the folder's own PNG files (regular files, never symbolic links, at most
    :data:`MAX_FIGURE_BYTES`, with the PNG signature; anything else is left out with a note),
    and any the folder lacks drawn from its data;
-5. the scenario(s) as resolved, in collapsible ``<details>``;
+5. the scenario(s) as resolved, folded away in ``<details>``;
 6. "How these numbers were made" (:mod:`sim.report.method`, after STRESS-DES) and the KPI
    definitions.
 """
@@ -48,7 +50,9 @@ from sim.report.style import (
     one_line,
     readable,
 )
+from sim.report.summary import summary_section
 from sim.report.tables import compare_tables, html_table, run_tables, sweep_tables
+from sim.report.tables_run import roll_rate_tables, segment_table
 
 REPORT_FILE = "report.html"
 MAX_FIGURE_BYTES = 20 * 1024 * 1024
@@ -78,6 +82,7 @@ nav a { color: var(--accent); margin-right: 14px; text-decoration: none; }
         min-width: 200px; flex: 1; }
 .card .value { font-size: 22px; font-weight: 600; font-variant-numeric: tabular-nums; }
 .card .label { color: var(--muted); font-size: 13px; }
+div.fit { max-width: 100%; overflow-x: auto; }
 table { border-collapse: collapse; margin: 8px 0 16px; font-size: 13px; width: 100%; }
 th, td { border-bottom: 1px solid var(--line); padding: 4px 8px; text-align: left;
          vertical-align: top; }
@@ -102,6 +107,11 @@ dl.method dt { font-weight: 600; }
 dl.method dd { margin: 0; }
 .scope { display: grid; grid-template-columns: 1fr 1fr; gap: 16px; }
 .scope ul { margin: 4px 0; padding-left: 18px; }
+#summary { background: #eef4fa; border-left: 5px solid var(--accent); padding: 4px 18px 10px;
+           margin: 18px 0; }
+#summary h2 { border: none; margin: 8px 0 4px; }
+#summary ul.answer { font-size: 16px; }
+#summary ul.answer li, #summary ul.limits li { margin: 4px 0; }
 footer { margin-top: 40px; color: var(--muted); font-size: 12px; }
 @media print { body { max-width: none; } figure { break-inside: avoid; } }
 """
@@ -183,7 +193,7 @@ def _resolved(folder: ResultsFolder) -> str:
     blocks = []
     if folder.kind == "run" and isinstance(manifest.get("scenario"), dict):
         blocks.append(_details(f"Scenario '{folder.title}' as run (TOML)",
-                               toml_text(manifest["scenario"]), open_=True))
+                               toml_text(manifest["scenario"])))
     elif folder.kind == "compare":
         for item in manifest.get("scenarios", []):
             if isinstance(item.get("scenario"), dict):
@@ -193,7 +203,7 @@ def _resolved(folder: ResultsFolder) -> str:
         resolved = manifest["experiment"]
         if isinstance(resolved.get("experiment"), dict):
             blocks.append(_details("Experiment as resolved (TOML)",
-                                   toml_text(resolved["experiment"]), open_=True))
+                                   toml_text(resolved["experiment"])))
         if isinstance(resolved.get("base_scenario"), dict):
             blocks.append(_details("Base scenario as resolved (TOML; factors vary it)",
                                    toml_text(resolved["base_scenario"])))
@@ -203,8 +213,9 @@ def _resolved(folder: ResultsFolder) -> str:
             "<code>extends</code> and <code>--set</code> overrides.</p>" + "".join(blocks))
 
 
-def _details(summary: str, text: str, open_: bool = False) -> str:
-    return (f"<details{' open' if open_ else ''}><summary>{escape(summary)}</summary>"
+def _details(summary: str, text: str) -> str:
+    """Inputs folded away: a reader opens them when she needs them."""
+    return (f"<details><summary>{escape(summary)}</summary>"
             f"<pre>{escape(text)}</pre></details>")
 
 
@@ -310,7 +321,7 @@ def build_report(folder: ResultsFolder) -> str:
     """The whole HTML page for ``folder``."""
     notes = list(folder.notes)
     if folder.kind == "run":
-        tables = run_tables(folder)
+        tables = run_tables(folder) + segment_table(folder) + roll_rate_tables(folder)
     elif folder.kind == "compare":
         tables = compare_tables(folder)
     else:
@@ -327,15 +338,15 @@ def build_report(folder: ResultsFolder) -> str:
                    f"<ul>{items}</ul></section>")
     written = dt.datetime.now().astimezone().strftime("%Y-%m-%d %H:%M %Z").strip()
     nav = "".join(f"<a href='#{key}'>{label}</a>" for key, label in
-                  (("numbers", "Numbers"), ("figures", "Figures"), ("inputs", "Inputs"),
-                   ("method", "How these numbers were made")))
+                  (("summary", "Summary"), ("numbers", "Numbers"), ("figures", "Figures"),
+                   ("inputs", "Inputs"), ("method", "How these numbers were made")))
     body = (f"<header><p class='meta'>{escape(kinds.get(folder.kind, folder.kind))} report · "
             f"collectsim</p><h1>{escape(title)}</h1>"
             + (f"<p class='question'>{escape(question)}</p>" if question else "")
             + _descriptions(folder)
             + f"<p class='meta'>{escape(_subtitle(folder))}. Folder: "
               f"<code>{escape(str(folder.path))}</code>. Report written {escape(written)}.</p>"
-            f"<nav>{nav}</nav></header>{missing}"
+            f"<nav>{nav}</nav></header>{summary_section(folder)}{missing}"
             f"<section id='numbers'><h2>Numbers</h2>{tables}</section>"
             f"<section id='figures'><h2>Figures</h2>{figures}</section>"
             f"<section id='inputs'><h2>Inputs as resolved</h2>{_resolved(folder)}</section>"

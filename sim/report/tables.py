@@ -32,6 +32,9 @@ from sim.report.style import (
 
 LONG_TABLE = 40
 MAX_FAILED_ROWS = 200
+# Number columns per table: with the factors and the point, a table of this many fits a
+# 1,280-pixel-wide page (the body is at most 1,180 px; a ``mean ±half`` cell is ~110 px).
+MAX_NUMBER_COLUMNS = 6
 HEADLINE = ("recovery_rate", "netback_rate", "complaints_per_1000", "cx_index")
 
 
@@ -101,7 +104,8 @@ def _grouped(metrics: Iterable[str]) -> list[tuple[str, list[str]]]:
 def html_table(headers: Sequence[str], rows: Iterable[str], numeric_from: int = 1) -> str:
     head = "".join(f'<th{" class=num" if k >= numeric_from else ""}>{h}</th>'
                    for k, h in enumerate(headers))
-    return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
+    return (f"<div class='fit'><table><thead><tr>{head}</tr></thead><tbody>{''.join(rows)}"
+            "</tbody></table></div>")
 
 
 def _maybe_collapsed(html: str, rows: int, what: str) -> str:
@@ -266,26 +270,35 @@ def sweep_tables(folder: ResultsFolder) -> str:
         lookup = {(int(r["point"]), str(r["agency"]), str(r["metric"])): r
                   for r in summary.to_dict("records")}
         failed = summary.groupby("point")["failed"].max() if "failed" in summary else None
-        rows = []
-        for point, group in summary.groupby("point", sort=True):
-            first = group.iloc[0]
-            cells = "".join(f"<td class='num'>{escape(_level(first[f]))}</td>" for f in factors)
-            cells += "".join(
-                _number_cell(m, lookup[(int(point), a, m)], "no run", point=int(point),
-                             agency=a)
-                if (int(point), a, m) in lookup else "<td class='none'>–</td>"
-                for a, m in columns)
-            lost = int(failed.get(point, 0)) if failed is not None else 0
-            cells += f"<td class='num'>{lost if lost else ''}</td>"
-            rows.append(f"<tr><td class='num'>{int(point)}</td>{cells}</tr>")
-        headers = ["point", *[f"<code>{escape(f)}</code>" for f in factors],
-                   *[f"{escape(kpi_label(m))}<br><span class='muted'>{escape(a)}</span>"
-                     for a, m in columns], "failed runs"]
-        table = html_table(headers, rows)
+        chunks = [columns[k:k + MAX_NUMBER_COLUMNS]
+                  for k in range(0, len(columns), MAX_NUMBER_COLUMNS)] or [[]]
         parts.append("<h3>Design points</h3><p class='note'>Each point: factor values, then "
                      "mean ±95% half-width over its replications (summary.csv); 'no run': no "
-                     "successful replication.</p>")
-        parts.append(_maybe_collapsed(table, len(rows), "Every design point"))
+                     "successful replication."
+                     + (f" The KPIs are split over {len(chunks)} tables of at most "
+                        f"{MAX_NUMBER_COLUMNS} so each fits the page." if len(chunks) > 1
+                        else "") + "</p>")
+        for k, chunk in enumerate(chunks):
+            rows = []
+            for point, group in summary.groupby("point", sort=True):
+                first = group.iloc[0]
+                cells = "".join(f"<td class='num'>{escape(_level(first[f]))}</td>"
+                                for f in factors)
+                cells += "".join(
+                    _number_cell(m, lookup[(int(point), a, m)], "no run", point=int(point),
+                                 agency=a)
+                    if (int(point), a, m) in lookup else "<td class='none'>–</td>"
+                    for a, m in chunk)
+                if k == len(chunks) - 1:
+                    lost = int(failed.get(point, 0)) if failed is not None else 0
+                    cells += f"<td class='num'>{lost if lost else ''}</td>"
+                rows.append(f"<tr><td class='num'>{int(point)}</td>{cells}</tr>")
+            headers = ["point", *[f"<code>{escape(f)}</code>" for f in factors],
+                       *[f"{escape(kpi_label(m))}<br><span class='muted'>{escape(a)}</span>"
+                         for a, m in chunk],
+                       *(["failed runs"] if k == len(chunks) - 1 else [])]
+            parts.append(_maybe_collapsed(html_table(headers, rows), len(rows),
+                                          "Every design point"))
     failed_runs = data.failed
     if len(failed_runs):
         rows = []

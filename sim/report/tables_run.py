@@ -1,0 +1,121 @@
+"""The run report's tables of the delinquency lifecycle: per segment, and roll rates.
+
+:func:`segment_table` summarises ``segments.csv`` (every KPI per replication and segment of
+the placed accounts) as one column per segment; :func:`roll_rate_tables` turns
+``roll_rates.csv`` (accounts moving between delinquency states from one statement due date to
+the next) into one transition matrix per group — the placed accounts and the bank's control
+group — each cell the share of the accounts in the row's state that moved to the column's,
+mean ±95% half-width over replications. A folder without these files (written before they
+existed) gets neither table and a report all the same.
+"""
+
+from __future__ import annotations
+
+from html import escape
+
+import numpy as np
+import pandas as pd
+
+from sim.experiment.intervals import t_half_width
+from sim.experiment.replicate import run_summary
+from sim.model.codes import Delinquency
+from sim.model.kpis import lookup
+from sim.report.folder import ResultsFolder
+from sim.report.tables import _attrs, _full, _grouped, _kpi_name, _number_cell, html_table
+
+TRANSITION = lookup("transition_share")  # a share of the accounts in the row's state
+GROUPS = {"placed": "Placed accounts", "control": "The bank's control group"}
+
+
+def segment_table(folder: ResultsFolder) -> str:
+    """Every KPI with a value per segment, one column per segment (``""`` without
+    ``segments.csv``)."""
+    data = folder.run
+    if data is None or data.segments is None or data.segments.empty \
+            or "segment" not in data.segments:
+        return ""
+    summary = run_summary(data.segments.rename(columns={"segment": "agency"}))
+    summary = summary[pd.to_numeric(summary["mean"], errors="coerce").notna()]
+    if summary.empty:
+        return ""
+    segments = list(dict.fromkeys(summary["agency"].astype(str)))
+    lookup_rows = {(str(r["agency"]), str(r["metric"])): r for r in summary.to_dict("records")}
+    rows = []
+    for title, metrics in _grouped(summary["metric"].astype(str)):
+        rows.append(f'<tr class="group"><th colspan="{len(segments) + 1}">{escape(title)}'
+                    "</th></tr>")
+        for metric in metrics:
+            cells = "".join(_number_cell(metric, lookup_rows[(s, metric)], segment=s)
+                            if (s, metric) in lookup_rows else "<td class='none'>–</td>"
+                            for s in segments)
+            rows.append(f"<tr><td>{_kpi_name(metric)}</td>{cells}</tr>")
+    note = ("<p class='note'>Each segment (the reason its cardholders fell behind) of the "
+            "placed accounts, over all agencies, measured against its own part of the control "
+            "group; mean ±95% half-width over replications (segments.csv). Figures only a desk "
+            "has — utilisation, the inbound queue — are left out.</p>")
+    return ("<h3 id='segments'>Per segment</h3>" + note
+            + html_table(["KPI", *[escape(s) for s in segments]], rows))
+
+
+def _states(found: pd.Series) -> list[str]:
+    order = [member.label for member in Delinquency]
+    present = set(found.astype(str))
+    return [s for s in order if s in present] + sorted(present - set(order))
+
+
+def roll_rate_summary(roll_rates: pd.DataFrame) -> pd.DataFrame:
+    """Per group and pair of states: the mean share over replications and its 95% half-width.
+
+    A replication in which accounts were in the ``from`` state but none moved to the ``to``
+    state counts as a share of 0.
+    """
+    frame = roll_rates.assign(group=roll_rates["group"].astype(str),
+                              **{"from": roll_rates["from"].astype(str),
+                                 "to": roll_rates["to"].astype(str)})
+    rows = []
+    for (group, start), table in frame.groupby(["group", "from"], sort=False):
+        replications = sorted(set(table["replication"]))
+        for end, moves in table.groupby("to", sort=False):
+            share = moves.groupby("replication")["share"].sum()
+            values = np.array([float(share.get(r, 0.0)) for r in replications])
+            rows.append({"group": group, "from": start, "to": end,
+                         "mean": float(values.mean()), "ci95": t_half_width(values),
+                         "n": len(values), "count": int(moves["count"].sum())})
+    return pd.DataFrame(rows, columns=["group", "from", "to", "mean", "ci95", "n", "count"])
+
+
+def roll_rate_tables(folder: ResultsFolder) -> str:
+    """The transition matrices of ``roll_rates.csv`` (``""`` without it)."""
+    data = folder.run
+    if data is None or data.roll_rates is None or data.roll_rates.empty \
+            or not {"group", "from", "to", "share", "count", "replication"} \
+            <= set(data.roll_rates.columns):
+        return ""
+    summary = roll_rate_summary(data.roll_rates)
+    states = _states(pd.concat([summary["from"], summary["to"]]))
+    parts = ["<h3 id='roll-rates'>Roll rates</h3><p class='note'>From one statement due date "
+             "to the next: of the accounts in the row's state (days past due), the share in "
+             "each column's state at the next due date, mean ±95% half-width over replications "
+             "(roll_rates.csv). Left of the diagonal: cured or improved; right of it: rolled "
+             "forward.</p>"]
+    for group, table in summary.groupby("group", sort=False):
+        cells = {(str(r["from"]), str(r["to"])): r for r in table.to_dict("records")}
+        starts = [s for s in states if s in set(table["from"])]
+        rows = []
+        for start in starts:
+            row = ""
+            for end in states:
+                record = cells.get((start, end))
+                if record is None:
+                    row += "<td class='none'></td>"
+                    continue
+                text = TRANSITION.format_interval(record["mean"], record["ci95"],
+                                                  int(record["n"]) > 1)
+                attrs = _attrs(kind="roll", group=group, start=start, end=end,
+                               mean=_full(record["mean"]), ci95=_full(record["ci95"]),
+                               n=record["n"])
+                row += f"<td class='num'{attrs}>{escape(text)}</td>"
+            rows.append(f"<tr><th>{escape(start)}</th>{row}</tr>")
+        parts.append(f"<h4>{escape(GROUPS.get(str(group), str(group)))}</h4>")
+        parts.append(html_table(["from \\ to", *[escape(s) for s in states]], rows))
+    return "".join(parts)
