@@ -1,4 +1,5 @@
-"""``collectsim`` commands about files and definitions: ``validate`` scenarios, print the
+"""``collectsim`` commands about files and definitions: ``init`` a starter scenario,
+``validate`` scenarios, print the
 ``schema`` of scenario files, list the ``kpis``, ``table`` scenarios side by side, and write a
 results folder's HTML ``report`` or ``export`` it as an Excel workbook.
 """
@@ -6,7 +7,10 @@ results folder's HTML ``report`` or ``export`` it as an Excel workbook.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
+import os
+import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -21,13 +25,21 @@ from sim.config.loading import ScenarioError, load_scenario
 from sim.config.notes import print_notes
 from sim.config.reference import reference_markdown
 from sim.config.schema import Scenario
+from sim.config.starter import scenario_name, starter_scenario
 from sim.experiment import preflight
+from sim.experiment.files import current_umask
 from sim.experiment.table import DEFAULT_METRICS, markdown, scenario_table
 from sim.model.kpis import BY_NAME, KPIS
 
 
 def add_parsers(sub: Any) -> None:
-    """Add ``validate``, ``schema``, ``kpis``, ``table`` and ``report`` to the sub-parsers."""
+    """Add ``init``, ``validate``, ``schema``, ``kpis``, ``table``, ``report`` and ``export``
+    to the sub-parsers."""
+    init = sub.add_parser("init", help="write a commented starter scenario that validates "
+                                       "(never overwrites a file)")
+    init.add_argument("file", type=Path, metavar="FILE",
+                      help="the scenario file to write (its name becomes the scenario's)")
+
     validate = sub.add_parser("validate", help="check scenario files, reporting every problem "
                                                "(exit 0 if all are valid, 2 if any is not)")
     validate.add_argument("scenarios", type=Path, nargs="+", metavar="SCENARIO")
@@ -67,6 +79,37 @@ def add_parsers(sub: Any) -> None:
                         help="xlsx (default): an Excel workbook")
     export.add_argument("--out", type=Path, default=None, metavar="FILE",
                         help="where to write it (default RESULTS_DIR/results.xlsx)")
+
+
+def init_command(args: argparse.Namespace) -> int:
+    """``collectsim init``: write the starter scenario (:mod:`sim.config.starter`) to FILE.
+
+    The file is written beside its final name and linked into place, which fails if FILE
+    exists: an existing file is never overwritten, even one created meanwhile.
+    """
+    path: Path = args.file
+    label = str(path)
+    if path.exists() or path.is_symlink():
+        raise ScenarioError(label, None, "already exists; init never overwrites a file (choose "
+                            "another name, or delete it first)")
+    if not path.parent.is_dir():
+        raise ScenarioError(label, None, f"no such folder: {path.parent}")
+    text = starter_scenario(scenario_name(path.stem))
+    fd, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(text)
+        os.chmod(name, 0o666 & ~current_umask())
+        os.link(name, path)
+    except FileExistsError:
+        raise ScenarioError(label, None, "already exists; init never overwrites a file") \
+            from None
+    finally:
+        with contextlib.suppress(OSError):
+            os.unlink(name)
+    print(f"starter scenario written to {path}: check it with `collectsim validate {path}`, "
+          "then edit it (every key: docs/scenario-reference.md)")
+    return 0
 
 
 def validate_command(args: argparse.Namespace) -> int:
@@ -160,5 +203,6 @@ def export_command(args: argparse.Namespace) -> int:
     return 0
 
 
-COMMANDS = {"validate": validate_command, "schema": schema_command, "kpis": kpis_command,
-            "table": table_command, "report": report_command, "export": export_command}
+COMMANDS = {"init": init_command, "validate": validate_command, "schema": schema_command,
+            "kpis": kpis_command, "table": table_command, "report": report_command,
+            "export": export_command}
