@@ -6,7 +6,8 @@ one-line error) and writes one ``.xlsx`` file with openpyxl, atomically
 (:func:`sim.experiment.files.atomic_write`). Its sheets, by kind of folder:
 
 - ``run``: ``KPIs`` (``kpis.csv``: one row per replication × agency), ``summary`` (per
-  agency × KPI: mean, sd, 95% half-width, n), ``daily`` (``daily.parquet``), ``reports``
+  agency × KPI: mean, sd, 95% half-width, n), ``segments`` (``segments.csv``: one row per
+  replication × segment, when the folder has it), ``daily`` (``daily.parquet``), ``reports``
   (``reports.csv``) and ``inputs`` (the resolved scenario of ``manifest.json``, one row per
   dotted path, agencies by name);
 - ``compare``: ``comparison`` (paired differences), ``summary``, ``KPIs`` (``runs.csv``) and
@@ -114,7 +115,8 @@ def sheets(folder: ResultsFolder) -> list[Sheet]:
     found: list[tuple[str, pd.DataFrame | None]] = []
     if folder.run is not None:
         found += [("KPIs", folder.run.kpis), ("summary", folder.run.summary),
-                  ("daily", folder.run.daily), ("reports", _file(folder, "reports.csv"))]
+                  ("segments", folder.run.segments), ("daily", folder.run.daily),
+                  ("reports", _file(folder, "reports.csv"))]
         scenario = manifest.get("scenario")
         if isinstance(scenario, Mapping):
             found.append(("inputs", _inputs({folder.run.scenario: scenario})))

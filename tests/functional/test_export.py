@@ -46,9 +46,13 @@ def test_run_folder_workbook_has_the_folder_numbers(run_folder: Path) -> None:
     path = run_folder / "results.xlsx"
     assert out == f"workbook written to {path}\n"
     book = pd.read_excel(path, sheet_name=None, engine="openpyxl")
-    assert list(book) == ["KPIs", "summary", "daily", "reports", "inputs"]
+    assert list(book) == ["KPIs", "summary", "segments", "daily", "reports", "inputs"]
     _same(book["KPIs"], read_csv(run_folder / "kpis.csv"))
     _same(book["summary"], read_csv(run_folder / "summary.csv"))
+    segments = read_csv(run_folder / "segments.csv")
+    _same(book["segments"], segments)
+    assert set(book["segments"]["segment"]) == {"money_management", "income_shock",
+                                                "misunderstanding"}
     _same(book["reports"], read_csv(run_folder / "reports.csv"))
     daily = pd.read_parquet(run_folder / "daily.parquet")
     assert len(book["daily"]) == len(daily)
@@ -59,6 +63,17 @@ def test_run_folder_workbook_has_the_folder_numbers(run_folder: Path) -> None:
     assert inputs["agencies.alpha.collectors"] == 1
     assert inputs["scenario.name"] == "baseline"
     assert inputs["agencies.beta.shift.days"] == '["mon", "tue", "wed", "thu", "fri"]'
+
+
+def test_a_run_folder_without_segments_csv_gets_no_segments_sheet(run_folder: Path,
+                                                                  tmp_path: Path) -> None:
+    old = tmp_path / "old"
+    shutil.copytree(run_folder, old)
+    (old / "segments.csv").unlink()
+    (old / "results.xlsx").unlink(missing_ok=True)
+    assert call(["export", old])[0] == 0
+    book = openpyxl.load_workbook(old / "results.xlsx", read_only=True)
+    assert book.sheetnames == ["KPIs", "summary", "daily", "reports", "inputs"]
 
 
 def test_run_workbook_formats_follow_the_kpi_registry(run_folder: Path) -> None:
@@ -95,7 +110,7 @@ def test_export_to_another_file_and_a_run_can_still_replace_the_folder(
     status, _, err = call(["export", run_folder, "--out", target])
     assert (status, err) == (0, "")
     assert list(pd.read_excel(target, sheet_name=None, engine="openpyxl")) == [
-        "KPIs", "summary", "daily", "reports", "inputs"]
+        "KPIs", "summary", "segments", "daily", "reports", "inputs"]
     folder = tmp_path / "copy"
     shutil.copytree(run_folder, folder)
     call(["export", folder])
