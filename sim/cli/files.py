@@ -28,6 +28,7 @@ from sim.config.schema import Scenario
 from sim.config.starter import scenario_name, starter_scenario
 from sim.experiment import preflight
 from sim.experiment.files import current_umask
+from sim.experiment.progress import Progress
 from sim.experiment.table import DEFAULT_METRICS, markdown, scenario_table
 from sim.model.kpis import BY_NAME, KPIS
 
@@ -68,6 +69,7 @@ def add_parsers(sub: Any) -> None:
                        help="worker processes (default 1)")
     table.add_argument("--format", choices=("markdown", "csv", "json"), default="markdown",
                        help="markdown (default), csv or json")
+    table.add_argument("--quiet", action="store_true", help="no progress on stderr")
 
     report = sub.add_parser("report", help="write RESULTS_DIR/report.html: one self-contained "
                                            "HTML report of a results folder")
@@ -171,10 +173,15 @@ def table_command(args: argparse.Namespace) -> int:
     workers = args.workers
     preflight.check_replications(scenarios, args.reps, workers or 1,
                                  "process" if workers and workers > 1 else "serial")
-    table = scenario_table([scenario for _, scenario in scenarios], args.reps, metrics,
-                           args.seed,
-                           backend="process" if workers and workers > 1 else "serial",
-                           workers=workers, files=args.scenarios)
+    progress = Progress(len(scenarios) * args.reps, label="replications", quiet=args.quiet)
+    try:
+        table = scenario_table([scenario for _, scenario in scenarios], args.reps, metrics,
+                               args.seed,
+                               backend="process" if workers and workers > 1 else "serial",
+                               workers=workers, files=args.scenarios,
+                               progress=lambda done, total: progress.update(done, 0, total))
+    finally:
+        progress.close()
     if args.format == "markdown":
         print(markdown(table))
     elif args.format == "csv":

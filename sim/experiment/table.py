@@ -9,7 +9,7 @@ show" table is made this way.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import pandas as pd
@@ -28,15 +28,25 @@ DEFAULT_METRICS = ("recovery_rate", "netback_rate", "cure_rate", "roll_forward_r
 def scenario_table(scenarios: Sequence[Path | Scenario], reps: int = 5,
                    metrics: Sequence[str] = DEFAULT_METRICS, seed: int | None = None,
                    backend: str = "serial", workers: int | None = None,
-                   files: Sequence[Path] | None = None) -> pd.DataFrame:
+                   files: Sequence[Path] | None = None,
+                   progress: Callable[[int, int], None] | None = None) -> pd.DataFrame:
     """One row per scenario and metric: mean, 95% half-width and replications.
 
-    ``scenarios`` are files or scenarios already loaded (then ``files`` names their files)."""
+    ``scenarios`` are files or scenarios already loaded (then ``files`` names their files).
+    ``progress(done, total)`` is called as replications finish, counted over every scenario
+    (``total`` = scenarios × ``reps``)."""
     rows = []
+    every = len(scenarios) * reps
     for k, item in enumerate(scenarios):
         scenario = item if isinstance(item, Scenario) else load_scenario(item)
         path = files[k] if files is not None else item
-        runs = replicate(scenario, reps, seed, backend=backend, workers=workers)
+
+        def report(done: int, _: int, before: int = k * reps) -> None:
+            if progress is not None:
+                progress(before + done, every)
+
+        runs = replicate(scenario, reps, seed, backend=backend, workers=workers,
+                         progress=report)
         summary = summarise(runs.kpis, metrics)
         total = summary[summary["agency"] == TOTAL].set_index("metric")
         for metric in metrics:
