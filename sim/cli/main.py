@@ -11,9 +11,10 @@ Sub-commands, by module:
   queue``: Erlang C/A; ``check hawkes``: Chehrazi & Weber's closed form; ``check lifecycle``:
   the delinquency lifecycle's Markov chain) and ``bench`` the model against the bare SimPy
   kernel;
-- :mod:`sim.cli.files` — ``validate`` a scenario file, print the JSON ``schema`` of scenario
-  files, list the ``kpis``, ``table`` scenarios side by side, and ``report`` a results folder
-  as one self-contained HTML file.
+- :mod:`sim.cli.files` — ``init`` a commented starter scenario, ``validate`` scenario files,
+  print the JSON ``schema`` of scenario files, list the ``kpis``, ``table`` scenarios side by
+  side, ``report`` a results folder as one self-contained HTML file and ``export`` it as an
+  Excel workbook.
 
 Bad input never produces a traceback: it prints one line per problem, ``error: <file>: <field>:
 <problem> (got <value>)``, on stderr (every problem of a scenario file at once) and exits with

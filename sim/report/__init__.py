@@ -7,6 +7,9 @@
 - :mod:`sim.report.figures` — which figures a folder gets; writers that never lose results;
 - :mod:`sim.report.folder` — reading a results folder back, and saying what is missing;
 - :mod:`sim.report.html` — ``collectsim report``: one self-contained ``report.html``;
+- :mod:`sim.report.summary` — its executive summary: the answer in plain sentences;
+- :mod:`sim.report.tables` — its KPI tables; :mod:`sim.report.tables_run` — a run's
+  per-segment and roll-rate tables;
 - :mod:`sim.report.method` — its "How these numbers were made" section (after STRESS-DES);
 - :mod:`sim.report.scope` — what the model covers and what it leaves out (one list);
 - :mod:`sim.experiment.table` — ``collectsim table``: scenarios side by side.
