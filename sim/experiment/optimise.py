@@ -20,9 +20,10 @@ selection to 'clean up' after simulation optimization", Operations Research 51(5
 3. **Clean-up.** The best ``k`` feasible trials with distinct lever settings enter
    Kim–Nelson's fully sequential selection (:func:`sim.experiment.select.kim_nelson`), whose
    first stage is the search's own ``R`` replications; it adds replications ``R, R+1, …`` until
-   one setting is left. Without a given indifference zone δ it uses the standard error of the
-   paired difference between the two best trials' means, so settings the search could not tell
-   apart are told apart. Feasibility is judged on the search's ``R`` replications.
+   one setting is left or a cap is reached (then without the guarantee). Without a given
+   indifference zone δ it uses the 95% half-width of the paired difference between the two
+   best trials' means: settings the search itself could not tell apart. Feasibility is judged
+   on the search's ``R`` replications.
 
 The model is reached through an *evaluator*: ``evaluate([(levers, replication), …])`` returns a
 ``{KPI: value}`` per request. :class:`ScenarioEvaluator` runs scenarios on a backend; tests use
@@ -48,7 +49,7 @@ from sim.experiment.backends import Backend
 from sim.experiment.intervals import t_half_width
 from sim.experiment.select import DEFAULT_MAX_REPS, kim_nelson
 from sim.experiment.selection import direction_of
-from sim.experiment.tasks import PointTask, run_point
+from sim.experiment.tasks import PointTask, point_scenario, run_point
 from sim.model.kpis import BY_NAME
 from sim.model.results import TOTAL
 
@@ -148,6 +149,18 @@ def check_levers(levers: Sequence[Lever]) -> None:
             raise ScenarioError("--lever", lever.path, "the same path is given twice",
                                 lever.text())
         seen.add(lever.path)
+
+
+def check_lever_paths(base: Scenario, levers: Sequence[Lever]) -> None:
+    """Refuse a lever whose path is not a scenario value or whose bounds (or a value between
+    them, for a lever that is not ``:int``) the scenario does not accept: the one-line input
+    error, before anything runs."""
+    for lever in levers:
+        inside = lever.low + 0.37 * (lever.high - lever.low)
+        values = (lever.low, lever.high) if lever.integer else (lever.low, lever.high, inside)
+        for value in values:
+            number = int(value) if lever.integer else value
+            point_scenario(base, ((lever.path, number),), "--lever")
 
 
 @dataclass
@@ -265,6 +278,7 @@ class Optimum:
     trials: int
     candidates: list[int]
     replications: list[int]
+    capped: bool
     delta: float
     pcs: float
     table: pd.DataFrame
@@ -292,12 +306,13 @@ def _distinct_best(trials: Sequence[optuna.trial.FrozenTrial], maximise: bool,
 
 
 def default_delta(first: Sequence[float], second: Sequence[float]) -> float:
-    """The standard error of the paired difference of two trials' replications (at least a
-    billionth of their mean's size, so identical outputs still give a positive zone)."""
+    """The 95% Student-t half-width of the paired difference of two trials' replications —
+    the resolution of the search — at least a millionth of their mean's size, so identical
+    outputs still give a positive zone."""
     diff = np.asarray(first, dtype=float) - np.asarray(second, dtype=float)
-    error = float(np.std(diff, ddof=1) / math.sqrt(len(diff))) if len(diff) > 1 else 0.0
-    scale = max(1.0, abs(float(np.mean(first))))
-    return max(error, 1e-9 * scale)
+    half = t_half_width(diff) if len(diff) > 1 else 0.0
+    scale = abs(float(np.mean(first))) or 1.0
+    return max(half if math.isfinite(half) else 0.0, 1e-6 * scale)
 
 
 def clean_up(study: optuna.Study, problem: Problem, evaluate: Evaluate, *,
@@ -337,7 +352,9 @@ def clean_up(study: optuna.Study, problem: Problem, evaluate: Evaluate, *,
         chosen = outcome.best
         used = outcome.outputs[chosen]
         replications = outcome.replications
+        capped = outcome.capped
     else:
+        capped = False
         used = np.asarray(stored[0])
         replications = [len(used)]
     mean = float(np.mean(used))
@@ -348,7 +365,7 @@ def clean_up(study: optuna.Study, problem: Problem, evaluate: Evaluate, *,
     return Optimum(trial=best.number, levers=dict(best.params), kpi=mean,
                    ci95=(mean - half, mean + half), feasible=bool(feasible),
                    trials=len(trials), candidates=[t.number for t in candidates],
-                   replications=replications, delta=zone, pcs=pcs, table=table)
+                   replications=replications, capped=capped, delta=zone, pcs=pcs, table=table)
 
 
 class ScenarioEvaluator:
