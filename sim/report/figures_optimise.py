@@ -13,6 +13,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 from matplotlib.lines import Line2D
+from matplotlib.ticker import MaxNLocator
 
 from sim.model.kpis import Direction
 from sim.report.style import (
@@ -44,7 +45,7 @@ def optimisation_search(trials: pd.DataFrame, kpi: str, target: Target, *, reps:
     chosen = frame["chosen"].to_numpy(dtype=bool)
     higher = kpi_entry(kpi).direction is Direction.HIGHER
     with styled():
-        fig = new_figure(4.2)
+        fig = new_figure(4.6)
         rule = f"; constraints: {', '.join(constraints)}" if constraints else ""
         top = heading(fig, f"Search for the best levers on {kpi_label(kpi, unit=False)}",
                       f"each trial: mean over replications 0–{reps - 1} (common random "
@@ -74,6 +75,8 @@ def optimisation_search(trials: pd.DataFrame, kpi: str, target: Target, *, reps:
             Line2D([], [], ls="none", marker="o", mfc="none", mec=PALETTE[5], ms=10,
                    label="clean-up candidate"),
             Line2D([], [], ls="none", marker="*", color=TOTAL_COLOUR, ms=12,
-                   label="chosen by Kim–Nelson")], loc="best", fontsize=8)
+                   label="chosen by Kim–Nelson")], loc="upper center", fontsize=8,
+            bbox_to_anchor=(0.5, -0.16), ncols=5)
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
         fig.tight_layout(rect=(0, 0, 1, top))
         save(fig, target)

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from support import png_size
 
 from sim.config.loading import ScenarioError
 from sim.experiment.optimise import (
@@ -26,6 +27,8 @@ from sim.experiment.optimise import (
     parse_lever,
     search,
 )
+from sim.report.figures_optimise import optimisation_search
+from sim.report.style import WIDTH_PX
 
 SIGMA = 0.002
 LEVERS = [parse_lever("x=0:1"), parse_lever("n=1:12:int")]
@@ -108,6 +111,7 @@ def test_no_feasible_trial_is_reported_as_such() -> None:
     assert not clean_up(study, problem, objective).feasible
 
 
+@pytest.mark.slow  # creating an Optuna SQLite storage takes 2-3 s
 def test_a_resumed_study_continues_without_repeating_trials(tmp_path: Path) -> None:
     problem = Problem(levers=LEVERS, kpi="netback_rate", reps=2)
     storage = f"sqlite:///{tmp_path / 'study.sqlite'}"
@@ -141,3 +145,17 @@ def test_malformed_levers_are_refused(text: str, fragment: str) -> None:
 def test_malformed_constraints_are_refused(text: str, fragment: str) -> None:
     with pytest.raises(ScenarioError, match=fragment):
         parse_constraint(text)
+
+
+def test_the_figure_of_the_search_is_a_png_of_the_house_width(tmp_path: Path) -> None:
+    problem = Problem(levers=LEVERS, kpi="netback_rate", reps=3,
+                      constraints=[parse_constraint("complaints_per_1000<=6")])
+    study = open_study(problem, storage=None, seed=6)
+    objective = Objective()
+    search(study, problem, objective, budget=10)
+    best = clean_up(study, problem, objective, keep=3)
+    assert not best.table["feasible"].all()  # both kinds of trial are drawn
+    target = tmp_path / "optimisation.png"
+    optimisation_search(best.table, "netback_rate", target, reps=3,
+                        constraints=["complaints_per_1000<=6"])
+    assert png_size(target.read_bytes())[0] == WIDTH_PX
