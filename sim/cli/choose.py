@@ -357,10 +357,11 @@ def optimise_command(args: argparse.Namespace) -> int:
     backend, workers = resolve(args.backend, args.workers, args.scheduler)
     base = load_scenario(args.scenario, args.overrides, scale_collectors=args.scale_collectors)
     check_lever_paths(base, problem.levers)
+    seed = base.scenario.seed if args.seed is None else args.seed
+    problem.context = {"scenario_hash": scenario_hash(base), "seed": seed}
     preflight.check_replications([(str(args.scenario), base)], args.reps, workers, backend,
                                  remote=args.scheduler is not None)
     storage = _study_storage(args)
-    seed = base.scenario.seed if args.seed is None else args.seed
     if args.out is not None:
         mark_folder(args.out, FolderKind.OPTIMISE)
     study = open_study(problem, storage=storage, sampler=args.sampler, seed=seed,

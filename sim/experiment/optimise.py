@@ -171,6 +171,7 @@ class Problem:
     kpi: str
     constraints: list[Constraint] = field(default_factory=list)
     reps: int = 5
+    context: dict[str, Any] = field(default_factory=dict)
 
     @property
     def maximise(self) -> bool:
@@ -183,9 +184,11 @@ class Problem:
         return list(dict.fromkeys([self.kpi, *(c.kpi for c in self.constraints)]))
 
     def setup(self) -> dict[str, Any]:
-        """What a resumed study must share with this one."""
+        """What a resumed study must share with this one (``context``: what else decides the
+        trials' outputs, such as the scenario's hash and the seed)."""
         return {"levers": [lever.text() for lever in self.levers], "kpi": self.kpi,
-                "constraints": [c.text() for c in self.constraints], "reps": self.reps}
+                "constraints": [c.text() for c in self.constraints], "reps": self.reps,
+                **self.context}
 
 
 def _constraints_of(trial: optuna.trial.FrozenTrial) -> list[float]:
@@ -210,9 +213,11 @@ def open_study(problem: Problem, *, storage: str | None, sampler: str = "tpe", s
         study = optuna.load_study(study_name=STUDY_NAME, storage=storage, sampler=chosen)
         stored = study.user_attrs.get("setup")
         if stored != problem.setup():
-            raise ScenarioError("--resume", None, "the stored study was run with other "
-                                "levers, KPI, constraints or --reps; give the same ones",
-                                stored)
+            differ = sorted(k for k in {*problem.setup(), *(stored or {})}
+                            if (stored or {}).get(k) != problem.setup().get(k))
+            raise ScenarioError("--resume", None, "the stored study was run with another "
+                                f"{', '.join(differ)}; give the same to continue it",
+                                None)
         return study
     study = optuna.create_study(study_name=STUDY_NAME, storage=storage, sampler=chosen,
                                 direction=direction)

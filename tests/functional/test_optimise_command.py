@@ -75,6 +75,11 @@ def test_optimise_writes_its_folder_and_resumes_the_study(tmp_path: Path) -> Non
     # without --resume an existing study is not overwritten
     status, stdout, stderr = call([*BASE, *LEVERS, "--out", out])
     assert_bad_input(status, stdout, stderr, "--out", "--resume")
+    # a study of another scenario is not continued
+    status, stdout, stderr = call([*BASE, *LEVERS, "--set", "portfolio.accounts=70", "--out", out,
+                                   "--resume", "--constraint", "complaints_per_1000<=400",
+                                   "--keep", "3"])
+    assert_bad_input(status, stdout, stderr, "--resume", "scenario_hash")
     # resumed to 8 trials: the 6 stored trials are kept, two new ones run
     status, stdout, stderr = call([*BASE[:-4], "--budget", "8", "--reps", "2", *LEVERS,
                                    "--constraint", "complaints_per_1000<=400", "--keep", "3",

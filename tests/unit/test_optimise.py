@@ -126,8 +126,11 @@ def test_a_resumed_study_continues_without_repeating_trials(tmp_path: Path) -> N
     assert [t.number for t in after] == list(range(8))
     assert [t.params for t in after[:5]] == before
     other = Problem(levers=LEVERS, kpi="netback_rate", reps=3)
-    with pytest.raises(ScenarioError, match="--reps"):
+    with pytest.raises(ScenarioError, match="another reps;"):
         open_study(other, storage=storage, resume=True)
+    elsewhere = Problem(levers=LEVERS, kpi="netback_rate", reps=2, context={"seed": 9})
+    with pytest.raises(ScenarioError, match="another seed;"):
+        open_study(elsewhere, storage=storage, resume=True)
 
 
 @pytest.mark.parametrize(("text", "fragment"), [
