@@ -421,6 +421,12 @@ def optimum_text(problem: Problem, best: Optimum, ran: int, seed: int, sampler: 
               f"{format_interval(problem.kpi, best.kpi, half)} (95%, {reps} replications)"
               + ("" if best.feasible else "; NO trial met every constraint: this is the "
                  "closest")]
+    row = best.table.set_index("trial").loc[best.trial]
+    for constraint in problem.constraints:
+        name = constraint.kpi
+        lines.append(f"  {constraint.text()}: "
+                     f"{format_interval(name, row[f'{name}_mean'], row[f'{name}_ci95'])} over "
+                     f"the search's {problem.reps} replications")
     if len(best.candidates) >= 2:
         zone = _difference(problem.kpi, best.delta, best.delta).lstrip("+")
         lines.append(f"clean-up: Kim–Nelson among trials {', '.join(map(str, best.candidates))}"
