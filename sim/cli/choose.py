@@ -375,6 +375,7 @@ def optimise_command(args: argparse.Namespace) -> int:
         evaluate = ScenarioEvaluator(base, problem.kpis, seed, engine, lambda n: progress.update(
             n, 0, max(n, expected)))
         ran = search(study, problem, evaluate, args.budget)
+        evaluate.stage = "clean-up"
         best = clean_up(study, problem, evaluate, keep=args.keep, delta=args.delta,
                         pcs=args.pcs, max_reps=args.max_reps)
         name = engine.describe()

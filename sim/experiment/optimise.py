@@ -376,7 +376,8 @@ def clean_up(study: optuna.Study, problem: Problem, evaluate: Evaluate, *,
 class ScenarioEvaluator:
     """Runs ``(levers, replication)`` requests of one scenario on a backend: replication *r*
     of ``seed`` for every setting (common random numbers); levers are applied as ``--set``
-    assignments. Keeps a row per run (levers, replication, every KPI of the total)."""
+    assignments. Keeps a row per run (``stage``: ``search`` or ``clean-up``, the levers, the
+    replication, every KPI of the total)."""
 
     def __init__(self, scenario: Scenario, kpis: Sequence[str], seed: int, engine: Backend,
                  progress: Callable[[int], None] | None = None) -> None:
@@ -386,6 +387,7 @@ class ScenarioEvaluator:
         self.engine = engine
         self.progress = progress
         self.rows: list[dict[str, Any]] = []
+        self.stage = "search"
 
     def __call__(self, requests: Sequence[tuple[Mapping[str, float], int]]
                  ) -> list[dict[str, float]]:
@@ -403,7 +405,8 @@ class ScenarioEvaluator:
                                    f"{dict(task.assignments)} failed: {outcome.error}")
             total = outcome.kpis[TOTAL]
             results[index] = {kpi: float(total[kpi]) for kpi in self.kpis}
-            self.rows.append({**dict(task.assignments), "replication": task.replication,
+            self.rows.append({"stage": self.stage, **dict(task.assignments),
+                              "replication": task.replication,
                               "seed": self.seed, **total})
             if self.progress is not None:
                 self.progress(len(self.rows))

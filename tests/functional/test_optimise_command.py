@@ -71,7 +71,10 @@ def test_optimise_writes_its_folder_and_resumes_the_study(tmp_path: Path) -> Non
     assert list(trials["trial"]) == list(range(6))
     assert trials["chosen"].sum() == 1
     runs = pd.read_csv(out / "runs.csv")
-    assert set(runs["replication"]) >= {0, 1}
+    search_runs = runs[runs["stage"] == "search"]
+    assert len(search_runs) == 6 * 2
+    assert sorted(search_runs["replication"]) == [0] * 6 + [1] * 6
+    assert set(runs["stage"]) <= {"search", "clean-up"}
     # without --resume an existing study is not overwritten
     status, stdout, stderr = call([*BASE, *LEVERS, "--out", out])
     assert_bad_input(status, stdout, stderr, "--out", "--resume")
