@@ -65,6 +65,12 @@ def test_optimise_writes_its_folder_and_resumes_the_study(tmp_path: Path) -> Non
     assert 0.1 <= levers["agencies.alpha.tone"] <= 0.9
     low, high = result["best"]["ci95"]
     assert low <= result["best"]["kpi"] <= high
+    # the same study whatever the backend and the number of workers
+    status, stdout, stderr = call([*BASE, *LEVERS, "--constraint", "complaints_per_1000<=400",
+                                   "--keep", "3", "--backend", "serial", "--format", "json",
+                                   "--quiet"])
+    assert status == 0, stderr
+    assert json.loads(stdout) == result
     assert read_marker(out) is FolderKind.OPTIMISE
     assert (out / "optimisation.png").read_bytes()[:8] == PNG_MAGIC
     trials = pd.read_csv(out / "trials.csv")
