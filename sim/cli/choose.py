@@ -326,8 +326,8 @@ def _check_optimise(args: argparse.Namespace) -> Problem:
     require(args.keep >= 2, "--keep", "must be at least 2", args.keep)
     require(args.delta is None or (math.isfinite(args.delta) and args.delta > 0), "--delta",
             "must be a positive number in the KPI's unit", args.delta)
-    require(1.0 / args.keep < args.pcs < 1.0, "--pcs", f"must be between 1/--keep = "
-            f"{1.0 / args.keep:.3g} and 1", args.pcs)
+    require(0.5 < args.pcs < 1.0, "--pcs", "must be between 0.5 and 1 (the clean-up may "
+            "choose between two settings)", args.pcs)
     require(args.max_reps >= args.reps, "--max-reps", f"must be at least --reps ({args.reps})",
             args.max_reps)
     require(args.seed is None or 0 <= args.seed < 2**63, "--seed",

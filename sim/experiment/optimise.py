@@ -325,7 +325,8 @@ def clean_up(study: optuna.Study, problem: Problem, evaluate: Evaluate, *,
              max_reps: int = DEFAULT_MAX_REPS) -> Optimum:
     """Choose among the best ``keep`` feasible trials with Kim–Nelson (see the module
     docstring). With no feasible trial, the trial closest to feasible (least total violation)
-    is reported with ``feasible`` false and no clean-up."""
+    is reported with ``feasible`` false and no clean-up. ``pcs`` must lie between 1/2 and 1
+    (the clean-up may have as few as two candidates)."""
     trials = completed(study)
     if not trials:
         raise ValueError("the study has no finished trial")
@@ -352,8 +353,11 @@ def clean_up(study: optuna.Study, problem: Problem, evaluate: Evaluate, *,
                     stored[i].append(float(output[problem.kpi]))
             return [stored[i][r] for i, r in requests]
 
-        outcome = kim_nelson(sample, len(candidates), zone, pcs, maximise=maximise,
-                             n0=problem.reps, max_reps=max(max_reps, problem.reps))
+        try:
+            outcome = kim_nelson(sample, len(candidates), zone, pcs, maximise=maximise,
+                                 n0=problem.reps, max_reps=max(max_reps, problem.reps))
+        except ValueError as exc:  # a KPI with no value in some replication
+            raise RuntimeError(f"{problem.kpi}: {exc}") from None
         chosen = outcome.best
         used = outcome.outputs[chosen]
         replications = outcome.replications

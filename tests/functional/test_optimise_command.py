@@ -29,7 +29,7 @@ BASE = ["optimise", BASELINE, *TINY, "--kpi", "netback_rate", "--budget", "6", "
     ([*LEVERS, "--reps", "1"], ("--reps", "at least 2")),
     ([*LEVERS, "--budget", "0"], ("--budget",)),
     ([*LEVERS, "--resume"], ("--resume", "holds no study")),
-    ([*LEVERS, "--pcs", "0.1"], ("--pcs",)),
+    ([*LEVERS, "--pcs", "0.4"], ("--pcs", "between 0.5 and 1")),
     ([*LEVERS, "--lever", "agencies.alpha.tone=0.2:0.3"], ("same path is given twice",)),
 ])
 def test_bad_input_is_one_line_and_exit_2(tmp_path: Path, extra: list[str],
