@@ -1,4 +1,6 @@
-"""``collectsim select``: choose the best of several scenarios on one KPI, with a guarantee.
+"""``collectsim select``: choose the best of several scenarios on one KPI, with a guarantee;
+``collectsim optimise``: search a scenario's levers for the best KPI, then choose among the best
+settings the same way.
 
 The procedures are in :mod:`sim.experiment.select` (Kim–Nelson, the default) and
 :mod:`sim.experiment.ocba` (a fixed budget); :mod:`sim.experiment.selection` runs them on the
@@ -7,6 +9,12 @@ scenarios. The table (or, with ``--format json``, ``{"best", "replications",
 stdout; ``--out`` also writes a results folder with ``runs.csv`` (every replication run),
 ``summary.csv`` (per scenario) and ``manifest.json``. Bad input is one line and exit status 2
 before anything runs; a failed replication is one line and exit status 1.
+
+``optimise`` (the method is in :mod:`sim.experiment.optimise`) prints the chosen levers, the
+KPI's mean and 95% interval and the clean-up (or, with ``--format json``, ``{"best": {"levers",
+"kpi", "ci95"}, "trials", "feasible"}``); ``--out`` also writes ``trials.csv`` (one row per
+trial), ``runs.csv`` (every replication run), ``manifest.json``, the figure
+``optimisation.png`` and the Optuna study ``study.sqlite``, which ``--resume`` continues.
 """
 
 from __future__ import annotations
@@ -21,18 +29,54 @@ from typing import Any
 
 import pandas as pd
 
-from sim.cli.options import add_backend_options, cap_workers, print_json, require
+from sim.cli.options import (
+    add_backend_options,
+    add_override_options,
+    cap_workers,
+    print_json,
+    require,
+)
 from sim.config.loading import ScenarioError, load_scenario, scenario_hash
 from sim.config.notes import print_notes
+from sim.config.plain import json_ready
 from sim.experiment import preflight
-from sim.experiment.backends import resolve
-from sim.experiment.files import atomic_folder, check_out_folder
-from sim.experiment.marker import FolderKind
+from sim.experiment.backends import open_backend, resolve
+from sim.experiment.files import (
+    atomic_folder,
+    atomic_write,
+    atomic_write_text,
+    check_out_folder,
+    mark_folder,
+)
+from sim.experiment.marker import OPTIMISE_STUDY, FolderKind
+from sim.experiment.optimise import (
+    DEFAULT_KEEP,
+    DEFAULT_PCS,
+    SAMPLERS,
+    Optimum,
+    Problem,
+    ScenarioEvaluator,
+    check_lever_paths,
+    check_levers,
+    clean_up,
+    completed,
+    open_study,
+    parse_constraint,
+    parse_lever,
+    search,
+)
 from sim.experiment.progress import Progress
 from sim.experiment.select import DEFAULT_MAX_REPS, DEFAULT_N0
-from sim.experiment.selection import METHODS, Selection, check_settings, select_best
+from sim.experiment.selection import (
+    METHODS,
+    Selection,
+    check_settings,
+    direction_of,
+    select_best,
+)
 from sim.experiment.sweep import versions
 from sim.model.kpis import BY_NAME, Unit, format_difference, format_interval
+from sim.report.figures_optimise import optimisation_search
 
 
 def add_parsers(sub: Any) -> None:
@@ -66,6 +110,7 @@ def add_parsers(sub: Any) -> None:
                         help="also write runs.csv, summary.csv and manifest.json")
     add_backend_options(parser, parallel_default=True)
     parser.add_argument("--quiet", action="store_true", help="no progress on stderr")
+    optimise_parser(sub)
 
 
 def _unique_names(paths: list[Path], names: list[str]) -> None:
@@ -216,4 +261,208 @@ def _write_folder(args: argparse.Namespace, scenarios: list[Any], result: Select
             json.dumps(info, indent=2, default=str, allow_nan=False) + "\n")
 
 
-COMMANDS = {"select": select_command}
+
+
+# --------------------------------------------------------------------------- optimise
+
+
+def optimise_parser(sub: Any) -> None:
+    """Add ``optimise`` to the command's sub-parsers."""
+    parser = sub.add_parser("optimise", help="search lever settings for the best KPI, then "
+                                             "choose among the best with Kim–Nelson")
+    parser.add_argument("scenario", type=Path, metavar="SCENARIO")
+    parser.add_argument("--lever", dest="levers", action="append", default=[], required=True,
+                        metavar="PATH=LOW:HIGH[:int]",
+                        help="a scenario value to search, by dotted path as --set names it "
+                             "(repeatable); ':int' searches whole numbers")
+    parser.add_argument("--kpi", required=True, help="the KPI to optimise (program total); "
+                        "its direction comes from `collectsim kpis`")
+    parser.add_argument("--constraint", dest="constraints", action="append", default=[],
+                        metavar="KPI<=B", help="a bound on another KPI's mean, e.g. "
+                        "complaints_per_1000<=10 (repeatable)")
+    parser.add_argument("--budget", type=int, required=True, metavar="TRIALS",
+                        help="trials in the study (with --resume: in all, counting stored ones)")
+    parser.add_argument("--reps", type=int, default=5, metavar="R",
+                        help="replications 0..R-1 per trial, the same for every trial (common "
+                             "random numbers; default 5, at least 2)")
+    parser.add_argument("--sampler", choices=SAMPLERS, default="tpe",
+                        help="tpe (default) or cmaes (which does not steer by constraints)")
+    parser.add_argument("--keep", type=int, default=DEFAULT_KEEP, metavar="K",
+                        help=f"best feasible trials the clean-up chooses among (default "
+                             f"{DEFAULT_KEEP})")
+    parser.add_argument("--delta", type=float, default=None, metavar="D",
+                        help="the clean-up's indifference zone in the KPI's unit (default: the "
+                             "standard error of the two best trials' paired difference)")
+    parser.add_argument("--pcs", type=float, default=DEFAULT_PCS, metavar="P",
+                        help=f"the clean-up's probability of correct selection (default "
+                             f"{DEFAULT_PCS})")
+    parser.add_argument("--max-reps", type=int, default=DEFAULT_MAX_REPS,
+                        help=f"cap on a candidate's replications in the clean-up (default "
+                             f"{DEFAULT_MAX_REPS})")
+    parser.add_argument("--seed", type=int, default=None,
+                        help="seed of the replications and the sampler (default: the "
+                             "scenario's)")
+    add_override_options(parser, " in the scenario")
+    parser.add_argument("--format", choices=("table", "json"), default="table")
+    parser.add_argument("--out", type=Path, default=None,
+                        help="write trials.csv, runs.csv, manifest.json, optimisation.png and "
+                             "the study (study.sqlite)")
+    parser.add_argument("--resume", action="store_true",
+                        help="continue the study stored in --out up to --budget trials")
+    add_backend_options(parser, parallel_default=True)
+    parser.add_argument("--quiet", action="store_true", help="no progress on stderr")
+
+
+def _check_optimise(args: argparse.Namespace) -> Problem:
+    levers = [parse_lever(text) for text in args.levers]
+    check_levers(levers)
+    problem = Problem(levers=levers, kpi=args.kpi,
+                      constraints=[parse_constraint(text) for text in args.constraints],
+                      reps=args.reps)
+    direction_of(args.kpi)
+    require(args.budget >= 1, "--budget", "must be at least 1 trial", args.budget)
+    require(args.reps >= 2, "--reps", "must be at least 2 (a trial needs a variance)",
+            args.reps)
+    require(args.keep >= 2, "--keep", "must be at least 2", args.keep)
+    require(args.delta is None or (math.isfinite(args.delta) and args.delta > 0), "--delta",
+            "must be a positive number in the KPI's unit", args.delta)
+    require(0.5 < args.pcs < 1.0, "--pcs", "must be between 0.5 and 1 (the clean-up may "
+            "choose between two settings)", args.pcs)
+    require(args.max_reps >= args.reps, "--max-reps", f"must be at least --reps ({args.reps})",
+            args.max_reps)
+    require(args.seed is None or 0 <= args.seed < 2**63, "--seed",
+            "must be a non-negative integer", args.seed)
+    require(not args.resume or args.out is not None, "--resume", "needs --out, the folder "
+            "that holds the study", None)
+    return problem
+
+
+def _study_storage(args: argparse.Namespace) -> str | None:
+    """Check ``--out`` and ``--resume`` against what the folder holds; the study's URL."""
+    if args.out is None:
+        return None
+    folder = check_out_folder(args.out, FolderKind.OPTIMISE)
+    stored = (folder / OPTIMISE_STUDY[0]).is_file()
+    require(stored or not args.resume, "--resume", "the --out folder holds no study to continue",
+            str(args.out))
+    require(args.resume or not stored, "--out", "already holds an optimisation study; add "
+            "--resume to continue it or name another folder", str(args.out))
+    return f"sqlite:///{(folder / OPTIMISE_STUDY[0]).resolve()}"
+
+
+def optimise_command(args: argparse.Namespace) -> int:
+    """``collectsim optimise``."""
+    problem = _check_optimise(args)
+    cap_workers(args)
+    backend, workers = resolve(args.backend, args.workers, args.scheduler)
+    base = load_scenario(args.scenario, args.overrides, scale_collectors=args.scale_collectors)
+    check_lever_paths(base, problem.levers)
+    seed = base.scenario.seed if args.seed is None else args.seed
+    problem.context = {"scenario_hash": scenario_hash(base), "seed": seed}
+    preflight.check_replications([(str(args.scenario), base)], args.reps, workers, backend,
+                                 remote=args.scheduler is not None)
+    storage = _study_storage(args)
+    if args.out is not None:
+        mark_folder(args.out, FolderKind.OPTIMISE)
+    study = open_study(problem, storage=storage, sampler=args.sampler, seed=seed,
+                       resume=args.resume)
+    print_notes(args.scenario, base)
+    progress = Progress(0, label="replications", quiet=args.quiet)
+    started = time.perf_counter()
+    engine = open_backend(args.backend, args.workers, args.scheduler)
+    try:
+        expected = max(0, args.budget - len(completed(study))) * args.reps
+        evaluate = ScenarioEvaluator(base, problem.kpis, seed, engine, lambda n: progress.update(
+            n, 0, max(n, expected)))
+        ran = search(study, problem, evaluate, args.budget)
+        evaluate.stage = "clean-up"
+        best = clean_up(study, problem, evaluate, keep=args.keep, delta=args.delta,
+                        pcs=args.pcs, max_reps=args.max_reps)
+        name = engine.describe()
+    except RuntimeError as exc:
+        progress.close()
+        print(f"error: optimise: {exc}", file=sys.stderr)
+        return 1
+    finally:
+        engine.close()
+    progress.close()
+    wall = time.perf_counter() - started
+    if best.capped:
+        print(f"warning: --max-reps {args.max_reps} reached in the clean-up with candidates "
+              "still in contention; the best mean among them is shown, without the guarantee",
+              file=sys.stderr)
+    if args.out is not None:
+        _write_optimise(args, base, problem, best, evaluate.rows, ran, name, wall)
+    if args.format == "json":
+        print_json(best.as_json())
+    else:
+        print(optimum_text(problem, best, ran, seed, args.sampler))
+        note = f"{len(evaluate.rows)} replications run, {wall:.1f}s on {name}"
+        print(note + (f"; results written to {args.out}/" if args.out is not None else ""))
+    return 0
+
+
+def optimum_text(problem: Problem, best: Optimum, ran: int, seed: int, sampler: str) -> str:
+    """The optimisation as plain text: the search, the choice and its interval."""
+    kpi = BY_NAME[problem.kpi]
+    rules = ", ".join(c.text() for c in problem.constraints) or "none"
+    lines = [f"Optimisation of {problem.kpi} ({kpi.direction}) over "
+             f"{len(problem.levers)} lever(s) with {sampler.upper()}: {best.trials} trials "
+             f"({ran} run now), replications 0–{problem.reps - 1} of seed {seed} in each "
+             f"(common random numbers); constraints: {rules}", ""]
+    width = max(len(lever.path) for lever in problem.levers)
+    for lever in problem.levers:
+        value = best.levers[lever.path]
+        shown = f"{value:d}" if lever.integer else f"{value:.4g}"
+        lines.append(f"  {lever.path.ljust(width)}  {shown}   (searched {lever.low:g} to "
+                     f"{lever.high:g})")
+    half = (best.ci95[1] - best.ci95[0]) / 2
+    reps = best.replications[best.candidates.index(best.trial)]
+    lines += ["", f"best: trial {best.trial}, {problem.kpi} "
+              f"{format_interval(problem.kpi, best.kpi, half)} (95%, {reps} replications)"
+              + ("" if best.feasible else "; NO trial met every constraint: this is the "
+                 "closest")]
+    row = best.table.set_index("trial").loc[best.trial]
+    for constraint in problem.constraints:
+        name = constraint.kpi
+        lines.append(f"  {constraint.text()}: "
+                     f"{format_interval(name, row[f'{name}_mean'], row[f'{name}_ci95'])} over "
+                     f"the search's {problem.reps} replications")
+    if len(best.candidates) >= 2:
+        zone = _difference(problem.kpi, best.delta, best.delta).lstrip("+")
+        lines.append(f"clean-up: Kim–Nelson among trials {', '.join(map(str, best.candidates))}"
+                     f" (δ = {zone}, probability of correct selection ≥ {best.pcs:.0%}), "
+                     f"replications {', '.join(map(str, best.replications))}")
+    return "\n".join(lines)
+
+
+def _write_optimise(args: argparse.Namespace, base: Any, problem: Problem, best: Optimum,
+                    rows: list[dict[str, Any]], ran: int, backend: str, wall: float) -> None:
+    out = Path(args.out)
+    runs = pd.DataFrame(rows)
+    previous = out / "runs.csv"
+    if args.resume and previous.is_file():
+        runs = pd.concat([pd.read_csv(previous), runs], ignore_index=True)
+    atomic_write(out / "trials.csv", lambda tmp: best.table.to_csv(tmp, index=False))
+    atomic_write(out / "runs.csv", lambda tmp: runs.to_csv(tmp, index=False))
+    atomic_write(out / "optimisation.png", lambda tmp: optimisation_search(
+        best.table, problem.kpi, tmp, reps=problem.reps,
+        constraints=[c.text() for c in problem.constraints]))
+    info = {**best.as_json(), "trial": best.trial, "kpi_name": problem.kpi,
+            "direction": str(BY_NAME[problem.kpi].direction), **problem.setup(),
+            "sampler": args.sampler, "trials_run_now": ran, "clean_up": {
+                "method": "kn", "candidates": best.candidates, "delta": best.delta,
+                "pcs": best.pcs, "replications": best.replications,
+                "capped": best.capped},
+            "seed": args.seed if args.seed is not None else base.scenario.seed,
+            "overrides": list(args.overrides), "scale_collectors": args.scale_collectors,
+            "scenario": {"file": str(args.scenario), "hash": scenario_hash(base),
+                         "scenario": base.model_dump(mode="json")},
+            "study": OPTIMISE_STUDY[0], "backend": backend, "versions": versions(),
+            "command": " ".join([Path(sys.argv[0]).name, *sys.argv[1:]]),
+            "timings": {"total_seconds": wall}}
+    atomic_write_text(out / "manifest.json",
+                      json.dumps(json_ready(info), indent=2, allow_nan=False) + "\n")
+
+
+COMMANDS = {"select": select_command, "optimise": optimise_command}

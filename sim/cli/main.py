@@ -6,7 +6,7 @@ Sub-commands, by module:
 - :mod:`sim.cli.experiments` — ``compare`` scenarios, ``sweep`` an experiment file, compute
   its ``sensitivity`` indices;
 - :mod:`sim.cli.choose` — ``select`` the best of several scenarios on a KPI with a
-  guaranteed probability of correct selection;
+  guaranteed probability of correct selection, and ``optimise`` a scenario's levers;
 - :mod:`sim.cli.checks` — ``check`` model components against analytic results (``check
   queue``: Erlang C/A; ``check hawkes``: Chehrazi & Weber's closed form; ``check lifecycle``:
   the delinquency lifecycle's Markov chain) and ``bench`` the model against the bare SimPy

@@ -29,13 +29,14 @@ class FolderKind(StrEnum):
     SWEEP = "sweep"
     SENSITIVITY = "sensitivity"
     SELECT = "select"
+    OPTIMISE = "optimise"
 
 
 # Every figure file name collectsim writes (drawn by sim.report.figures).
 FIGURE_FILES = frozenset({
     "liquidation_curve.png", "vintage_curves.png", "contact_funnel.png", "scorecard.png",
     "tradeoff.png", "daily_operations.png", "differences.png", "sweep_heatmap.png",
-    "sweep_lines.png", "sweep_points.png", "sensitivity_indices.png"})
+    "sweep_lines.png", "sweep_points.png", "sensitivity_indices.png", "optimisation.png"})
 
 # Written into any results folder by `collectsim report`.
 REPORT_FILE = "report.html"
@@ -44,6 +45,8 @@ EXPORT_FILE = "results.xlsx"
 
 SWEEP_STORE = ("runs.sqlite", "runs.sqlite-wal", "runs.sqlite-shm", "runs.sqlite-journal")
 SWEEP_DAILY = "daily"
+# The Optuna study of `collectsim optimise`, kept so that --resume continues it.
+OPTIMISE_STUDY = ("study.sqlite", "study.sqlite-wal", "study.sqlite-shm", "study.sqlite-journal")
 
 # The data files each kind of folder holds besides the marker, figures and the report.
 FOLDER_FILES: dict[FolderKind, frozenset[str]] = {
@@ -59,12 +62,14 @@ FOLDER_FILES: dict[FolderKind, frozenset[str]] = {
 }
 FOLDER_FILES[FolderKind.SENSITIVITY] = FOLDER_FILES[FolderKind.SWEEP]
 FOLDER_FILES[FolderKind.SELECT] = frozenset({"manifest.json", "runs.csv", "summary.csv"})
+FOLDER_FILES[FolderKind.OPTIMISE] = frozenset({"manifest.json", "runs.csv", "trials.csv",
+                                                *OPTIMISE_STUDY})
 
 # A sensitivity analysis is a sweep plus its indices: either may continue the other's store
 # (the store's experiment key still has to match).
 _FAMILY = {FolderKind.RUN: FolderKind.RUN, FolderKind.COMPARE: FolderKind.COMPARE,
            FolderKind.SWEEP: FolderKind.SWEEP, FolderKind.SENSITIVITY: FolderKind.SWEEP,
-           FolderKind.SELECT: FolderKind.SELECT}
+           FolderKind.SELECT: FolderKind.SELECT, FolderKind.OPTIMISE: FolderKind.OPTIMISE}
 
 TEMPORARY = re.compile(r"^\..+\.tmp$")  # an atomic write interrupted before its rename
 DAILY_FILE = re.compile(r"^p\d+_r\d+\.parquet$")
