@@ -29,6 +29,7 @@ class FolderKind(StrEnum):
     SWEEP = "sweep"
     SENSITIVITY = "sensitivity"
     SELECT = "select"
+    CALIBRATE = "calibrate"
 
 
 # Every figure file name collectsim writes (drawn by sim.report.figures).
@@ -59,12 +60,14 @@ FOLDER_FILES: dict[FolderKind, frozenset[str]] = {
 }
 FOLDER_FILES[FolderKind.SENSITIVITY] = FOLDER_FILES[FolderKind.SWEEP]
 FOLDER_FILES[FolderKind.SELECT] = frozenset({"manifest.json", "runs.csv", "summary.csv"})
+FOLDER_FILES[FolderKind.CALIBRATE] = frozenset({
+    "manifest.json", "posterior.csv", "abc.db", "abc.db-journal", "abc.db-wal", "abc.db-shm"})
 
 # A sensitivity analysis is a sweep plus its indices: either may continue the other's store
 # (the store's experiment key still has to match).
 _FAMILY = {FolderKind.RUN: FolderKind.RUN, FolderKind.COMPARE: FolderKind.COMPARE,
            FolderKind.SWEEP: FolderKind.SWEEP, FolderKind.SENSITIVITY: FolderKind.SWEEP,
-           FolderKind.SELECT: FolderKind.SELECT}
+           FolderKind.SELECT: FolderKind.SELECT, FolderKind.CALIBRATE: FolderKind.CALIBRATE}
 
 TEMPORARY = re.compile(r"^\..+\.tmp$")  # an atomic write interrupted before its rename
 DAILY_FILE = re.compile(r"^p\d+_r\d+\.parquet$")
