@@ -123,21 +123,12 @@ def calibrate_command(args: argparse.Namespace) -> int:
               f"{population} candidates a generation, budget {args.budget} simulations, "
               f"{args.workers} worker(s)", file=sys.stderr)
     started = time.perf_counter()
-
-    def run(folder: Path) -> Calibration:
-        return calibrate(simulate, priors, targets, budget=args.budget,
-                         database=folder / "abc.db", population=population,
-                         workers=args.workers, min_epsilon=args.min_epsilon, seed=seed)
-
-    if args.out is not None:
-        with atomic_folder(args.out, FolderKind.CALIBRATE) as staging:
-            result = run(staging)
-            wall = time.perf_counter() - started
-            _write_folder(staging, args, scenario, targets, result, seed, population, wall)
-    else:
-        with tempfile.TemporaryDirectory(prefix="collectsim-calibrate-") as scratch:
-            result = run(Path(scratch))
-        wall = time.perf_counter() - started
+    try:
+        result, wall = _run(args, simulate, priors, targets, scenario, seed, population,
+                            started)
+    except RuntimeError as exc:
+        print(f"error: calibrate: {exc}", file=sys.stderr)
+        return 1
     if args.format == "json":
         print_json(result.as_json())
     else:
@@ -146,6 +137,27 @@ def calibrate_command(args: argparse.Namespace) -> int:
                f"{wall:.1f}s on {args.workers} worker(s)"
         print(note + (f"; results written to {args.out}/" if args.out is not None else ""))
     return 0
+
+
+def _run(args: argparse.Namespace, simulate: ScenarioSimulator, priors: list[Prior],
+         targets: Targets, scenario: Any, seed: int, population: int,
+         started: float) -> tuple[Calibration, float]:
+    """Calibrate, with pyabc's database in the results folder (or a scratch folder)."""
+
+    def run(folder: Path) -> Calibration:
+        return calibrate(simulate, priors, targets, budget=args.budget,
+                         database=folder / "abc.db", population=population,
+                         workers=args.workers, min_epsilon=args.min_epsilon, seed=seed)
+
+    if args.out is None:
+        with tempfile.TemporaryDirectory(prefix="collectsim-calibrate-") as scratch:
+            result = run(Path(scratch))
+        return result, time.perf_counter() - started
+    with atomic_folder(args.out, FolderKind.CALIBRATE) as staging:
+        result = run(staging)
+        wall = time.perf_counter() - started
+        _write_folder(staging, args, scenario, targets, result, seed, population, wall)
+    return result, wall
 
 
 def _number(value: float) -> str:

@@ -16,14 +16,17 @@ Candidates run on common random numbers: every candidate of generation ``g`` is 
 replication ``g`` of the same seed, so within a generation they differ only by their
 parameters (the generations' random numbers differ, so the posterior is not tied to one draw).
 The run stops when the total number of simulations reaches the budget (checked between
-generations, so the last one may carry it slightly past), or when the tolerance falls below a
-minimum.
+generations, so the last one may carry it past), when the tolerance falls below a minimum, or
+when a generation would need more simulations than the whole budget to fill its population (an
+acceptance rate under population / budget); the last completed generation is the posterior. At
+most about twice the budget is ever simulated.
 """
 
 from __future__ import annotations
 
 import logging
 import math
+import multiprocessing
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -147,6 +150,9 @@ def calibrate(simulate: Simulator, priors: Sequence[Prior], targets: Targets, *,
     logging.getLogger("ABC").setLevel(logging.WARNING)
     logging.getLogger("pyabc").setLevel(logging.WARNING)
     names = targets.names
+    # Every simulation, counted across the forked workers too (pyabc's own count leaves out
+    # a generation cut short by the budget).
+    simulated = multiprocessing.Value("q", 0)
 
     class _Model(pyabc.Model):
         """Simulate a candidate as replication = generation (common random numbers)."""
@@ -154,6 +160,8 @@ def calibrate(simulate: Simulator, priors: Sequence[Prior], targets: Targets, *,
         def summary_statistics(self, t: int, pars: Any, sum_stat_calculator: Any) -> Any:
             params = {p.path: float(pars[_key(i)]) for i, p in enumerate(priors)}
             stats = simulate(params, max(t, 0))
+            with simulated.get_lock():
+                simulated.value += 1
             return pyabc.model.ModelResult(sum_stat={n: float(stats[n]) for n in names})
 
         def sample(self, pars: Any) -> Any:  # every path goes through summary_statistics
@@ -162,25 +170,30 @@ def calibrate(simulate: Simulator, priors: Sequence[Prior], targets: Targets, *,
     prior = pyabc.Distribution(**{_key(i): pyabc.RV("uniform", p.low, p.width)
                                   for i, p in enumerate(priors)})
     distance = pyabc.PNormDistance(p=2, fixed_weights={n: 1.0 / targets.sd[n] for n in names})
-    sampler = (pyabc.sampler.SingleCoreSampler() if workers <= 1
-               else pyabc.sampler.MulticoreEvalParallelSampler(n_procs=workers))
-    smc = pyabc.ABCSMC(_Model(name="scenario"), prior, distance,
-                       population_size=population or default_population(budget),
+    sampler = (pyabc.sampler.SingleCoreSampler(check_max_eval=True) if workers <= 1
+               else pyabc.sampler.MulticoreEvalParallelSampler(n_procs=workers,
+                                                               check_max_eval=True))
+    size = population or default_population(budget)
+    smc = pyabc.ABCSMC(_Model(name="scenario"), prior, distance, population_size=size,
                        sampler=sampler)
     state = np.random.get_state()  # noqa: NPY002 (pyabc draws from the global generator)
     np.random.seed(seed % 2**32)  # noqa: NPY002
     try:
         smc.new(f"sqlite:///{Path(database).resolve()}", dict(targets.observed))
-        history = smc.run(minimum_epsilon=min_epsilon, max_total_nr_simulations=budget)
+        history = smc.run(minimum_epsilon=min_epsilon, max_total_nr_simulations=budget,
+                          min_acceptance_rate=min(1.0, size / budget))
     finally:
         np.random.set_state(state)  # noqa: NPY002
+    if history.max_t < 0:
+        raise RuntimeError(f"no generation was completed within the budget of {budget} "
+                           "simulations: raise --budget or widen the tolerance")
     frame, weights = history.get_distribution(m=0, t=history.max_t)
     draws = pd.DataFrame({p.path: frame[_key(i)].to_numpy(dtype=float)
                           for i, p in enumerate(priors)})
     draws["weight"] = np.asarray(weights, dtype=float) / float(np.sum(weights))
     epsilons = [float(e) for e in history.get_all_populations()
                 .query("t >= 0")["epsilon"].tolist()]
-    return Calibration(list(priors), draws, int(history.total_nr_simulations), epsilons)
+    return Calibration(list(priors), draws, int(simulated.value), epsilons)
 
 
 def field_value(scenario: Scenario, path: str) -> Any:
