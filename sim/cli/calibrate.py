@@ -12,6 +12,7 @@ runs.
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import json
 import math
 import sys
@@ -103,6 +104,8 @@ def calibrate_command(args: argparse.Namespace) -> int:
     require(args.workers >= 1, "--workers", "must be at least 1", args.workers)
     require(math.isfinite(args.min_epsilon) and args.min_epsilon >= 0, "--min-epsilon",
             "must be a non-negative number", args.min_epsilon)
+    require(importlib.util.find_spec("pyabc") is not None, "calibrate",
+            "needs pyabc: pip install -e '.[calibrate]'", "not installed")
     priors = [parse_param(text) for text in args.params]
     paths = [p.path for p in priors]
     require(len(set(paths)) == len(paths), "--param", "each path at most once", paths)
