@@ -7,6 +7,8 @@ Sub-commands, by module:
   its ``sensitivity`` indices;
 - :mod:`sim.cli.choose` — ``select`` the best of several scenarios on a KPI with a
   guaranteed probability of correct selection, and ``optimise`` a scenario's levers;
+- :mod:`sim.cli.calibrate` — ``calibrate`` scenario parameters to a bank's own figures by
+  approximate Bayesian computation;
 - :mod:`sim.cli.checks` — ``check`` model components against analytic results (``check
   queue``: Erlang C/A; ``check hawkes``: Chehrazi & Weber's closed form; ``check lifecycle``:
   the delinquency lifecycle's Markov chain) and ``bench`` the model against the bare SimPy
@@ -29,14 +31,14 @@ import os
 import sys
 from collections.abc import Callable, Sequence
 
-from sim.cli import checks, choose, experiments, files, run
+from sim.cli import calibrate, checks, choose, experiments, files, run
 from sim.cli.options import EXIT_BAD_INPUT, Parser
 from sim.config.loading import ScenarioError
 
 EXIT_INTERRUPTED = 130
 COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     **run.COMMANDS, **files.COMMANDS, **checks.COMMANDS, **experiments.COMMANDS,
-    **choose.COMMANDS}
+    **choose.COMMANDS, **calibrate.COMMANDS}
 
 
 def parser() -> argparse.ArgumentParser:
@@ -44,7 +46,7 @@ def parser() -> argparse.ArgumentParser:
     top = Parser(prog="collectsim",
                  description="Simulate outsourced credit-card collection programs.")
     sub = top.add_subparsers(dest="command", required=True, parser_class=Parser)
-    for module in (run, files, checks, experiments, choose):
+    for module in (run, files, checks, experiments, choose, calibrate):
         module.add_parsers(sub)
     return top
 

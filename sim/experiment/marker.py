@@ -30,6 +30,7 @@ class FolderKind(StrEnum):
     SENSITIVITY = "sensitivity"
     SELECT = "select"
     OPTIMISE = "optimise"
+    CALIBRATE = "calibrate"
 
 
 # Every figure file name collectsim writes (drawn by sim.report.figures).
@@ -64,12 +65,15 @@ FOLDER_FILES[FolderKind.SENSITIVITY] = FOLDER_FILES[FolderKind.SWEEP]
 FOLDER_FILES[FolderKind.SELECT] = frozenset({"manifest.json", "runs.csv", "summary.csv"})
 FOLDER_FILES[FolderKind.OPTIMISE] = frozenset({"manifest.json", "runs.csv", "trials.csv",
                                                 *OPTIMISE_STUDY})
+FOLDER_FILES[FolderKind.CALIBRATE] = frozenset({
+    "manifest.json", "posterior.csv", "abc.db", "abc.db-journal", "abc.db-wal", "abc.db-shm"})
 
 # A sensitivity analysis is a sweep plus its indices: either may continue the other's store
 # (the store's experiment key still has to match).
 _FAMILY = {FolderKind.RUN: FolderKind.RUN, FolderKind.COMPARE: FolderKind.COMPARE,
            FolderKind.SWEEP: FolderKind.SWEEP, FolderKind.SENSITIVITY: FolderKind.SWEEP,
-           FolderKind.SELECT: FolderKind.SELECT, FolderKind.OPTIMISE: FolderKind.OPTIMISE}
+           FolderKind.SELECT: FolderKind.SELECT, FolderKind.OPTIMISE: FolderKind.OPTIMISE,
+           FolderKind.CALIBRATE: FolderKind.CALIBRATE}
 
 TEMPORARY = re.compile(r"^\..+\.tmp$")  # an atomic write interrupted before its rename
 DAILY_FILE = re.compile(r"^p\d+_r\d+\.parquet$")

@@ -1,0 +1,268 @@
+"""Calibration of scenario parameters to observed figures by approximate Bayesian computation.
+
+The method is ABC by sequential Monte Carlo (Toni et al., 2009, *J. R. Soc. Interface* 6:187;
+Del Moral, Doucet & Jasra, 2012, *Stat. Comput.* 22:1009) as implemented by pyabc (Schälte et
+al., 2022, *J. Open Source Softw.* 7:4304): candidates are drawn from uniform priors over
+``[low, high]``, simulated, and kept when their distance to the targets is within a tolerance
+that shrinks from generation to generation (the median distance of the previous one); later
+generations perturb the kept candidates with a multivariate normal kernel and reweigh them.
+
+The distance is the Euclidean norm of the standardised differences
+``sqrt(sum_i ((simulated_i - observed_i) / sd_i)^2)``, with ``sd_i`` each target's sampling
+error at the observed portfolio size (:func:`sim.experiment.targets.sampling_sd`), so a figure
+the bank measures precisely pulls harder than a noisy one.
+
+Candidates run on common random numbers: every candidate of generation ``g`` is simulated as
+replication ``g`` of the same seed, so within a generation they differ only by their
+parameters (the generations' random numbers differ, so the posterior is not tied to one draw).
+The run stops when the total number of simulations reaches the budget (checked between
+generations, so the last one may carry it past), when the tolerance falls below a minimum, or
+when a generation would need more simulations than the whole budget to fill its population (an
+acceptance rate under population / budget); the last completed generation is the posterior. At
+most about twice the budget is ever simulated.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import multiprocessing
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from sim.config.loading import ScenarioError, load_scenario
+from sim.config.schema import Scenario
+from sim.experiment.targets import CURVE_PREFIX, Targets
+from sim.model.replication import run_replication
+from sim.model.results import TOTAL, Results
+
+# (parameters by path, replication) -> statistics by target name
+Simulator = Callable[[Mapping[str, float], int], Mapping[str, float]]
+
+IDENTIFIABLE_SHARE = 0.5  # a 90% interval under half the prior range
+RIDGE_CORRELATION = 0.8  # |r| above this: only a combination of the pair is identified
+QUANTILES = (0.05, 0.5, 0.95)
+
+
+@dataclass(frozen=True)
+class Prior:
+    """A uniform prior on one scenario field, by dotted path."""
+
+    path: str
+    low: float
+    high: float
+
+    @property
+    def width(self) -> float:
+        return self.high - self.low
+
+
+@dataclass
+class Calibration:
+    """The posterior sample (weighted draws) and how it was reached."""
+
+    priors: list[Prior]
+    draws: pd.DataFrame  # one column per path, plus "weight" (summing to 1)
+    simulations: int
+    epsilons: list[float]
+
+    def weighted_quantiles(self, path: str) -> list[float]:
+        return weighted_quantiles(self.draws[path].to_numpy(), self.draws["weight"].to_numpy(),
+                                  QUANTILES)
+
+    def posterior(self) -> dict[str, dict[str, float]]:
+        """Median, 5% and 95% quantiles and standard deviation of each parameter."""
+        weights = self.draws["weight"].to_numpy()
+        out: dict[str, dict[str, float]] = {}
+        for prior in self.priors:
+            values = self.draws[prior.path].to_numpy()
+            q05, median, q95 = weighted_quantiles(values, weights, QUANTILES)
+            mean = float(np.average(values, weights=weights))
+            sd = math.sqrt(float(np.average((values - mean) ** 2, weights=weights)))
+            out[prior.path] = {"median": median, "q05": q05, "q95": q95, "sd": sd}
+        return out
+
+    def identifiable(self) -> dict[str, bool]:
+        """Whether each parameter's 90% posterior interval is under half its prior range."""
+        post = self.posterior()
+        return {p.path: post[p.path]["q95"] - post[p.path]["q05"] < IDENTIFIABLE_SHARE * p.width
+                for p in self.priors}
+
+    def correlations(self) -> dict[str, float]:
+        """Weighted posterior correlation of every pair, keyed ``"a ~ b"``."""
+        paths = [p.path for p in self.priors]
+        weights = self.draws["weight"].to_numpy()
+        out: dict[str, float] = {}
+        for i, a in enumerate(paths):
+            for b in paths[i + 1:]:
+                out[f"{a} ~ {b}"] = weighted_correlation(self.draws[a].to_numpy(),
+                                                         self.draws[b].to_numpy(), weights)
+        return out
+
+    def ess(self) -> float:
+        """Effective sample size of the final weighted population (Kish)."""
+        weights = self.draws["weight"].to_numpy()
+        return float(weights.sum() ** 2 / (weights**2).sum())
+
+    def as_json(self) -> dict[str, Any]:
+        return {"posterior": self.posterior(), "simulations": self.simulations,
+                "identifiable": self.identifiable(), "correlations": self.correlations()}
+
+
+def weighted_quantiles(values: np.ndarray, weights: np.ndarray,
+                       levels: Sequence[float]) -> list[float]:
+    """Quantiles of a weighted sample (inverse of the midpoint-interpolated weighted CDF)."""
+    order = np.argsort(values)
+    sorted_values, sorted_weights = values[order], weights[order]
+    cdf = (np.cumsum(sorted_weights) - 0.5 * sorted_weights) / sorted_weights.sum()
+    return [float(np.interp(level, cdf, sorted_values)) for level in levels]
+
+
+def weighted_correlation(x: np.ndarray, y: np.ndarray, weights: np.ndarray) -> float:
+    """Pearson correlation of ``x`` and ``y`` under ``weights`` (NaN when one is constant)."""
+    cov = np.cov(np.vstack([x, y]), aweights=weights)
+    denominator = math.sqrt(cov[0, 0] * cov[1, 1])
+    return float(cov[0, 1] / denominator) if denominator > 0 else math.nan
+
+
+def default_population(budget: int) -> int:
+    """Candidates kept per generation: an eighth of the budget, between 10 and 200."""
+    return max(10, min(200, budget // 8))
+
+
+def calibrate(simulate: Simulator, priors: Sequence[Prior], targets: Targets, *, budget: int,
+              database: Path, population: int | None = None, workers: int = 1,
+              min_epsilon: float = 0.0, seed: int = 0) -> Calibration:
+    """Run ABC-SMC of ``simulate`` against ``targets`` and return the final weighted sample.
+
+    ``database`` is the SQLite file pyabc records every generation in. With one worker the
+    candidates are drawn from a generator seeded with ``seed`` (pyabc draws from numpy's
+    global generator, so it is seeded here and restored afterwards); with several, pyabc's
+    multicore sampler forks worker processes that draw their own seeds.
+    """
+    import pyabc  # optional dependency (the `calibrate` extra)
+
+    logging.getLogger("ABC").setLevel(logging.WARNING)
+    logging.getLogger("pyabc").setLevel(logging.WARNING)
+    names = targets.names
+    # Every simulation, counted across the forked workers too (pyabc's own count leaves out
+    # a generation cut short by the budget).
+    simulated = multiprocessing.Value("q", 0)
+
+    class _Model(pyabc.Model):
+        """Simulate a candidate as replication = generation (common random numbers)."""
+
+        def summary_statistics(self, t: int, pars: Any, sum_stat_calculator: Any) -> Any:
+            params = {p.path: float(pars[_key(i)]) for i, p in enumerate(priors)}
+            stats = simulate(params, max(t, 0))
+            with simulated.get_lock():
+                simulated.value += 1
+            return pyabc.model.ModelResult(sum_stat={n: float(stats[n]) for n in names})
+
+        def sample(self, pars: Any) -> Any:  # every path goes through summary_statistics
+            raise NotImplementedError
+
+    prior = pyabc.Distribution(**{_key(i): pyabc.RV("uniform", p.low, p.width)
+                                  for i, p in enumerate(priors)})
+    distance = pyabc.PNormDistance(p=2, fixed_weights={n: 1.0 / targets.sd[n] for n in names})
+    sampler = (pyabc.sampler.SingleCoreSampler(check_max_eval=True) if workers <= 1
+               else pyabc.sampler.MulticoreEvalParallelSampler(n_procs=workers,
+                                                               check_max_eval=True))
+    size = population or default_population(budget)
+    smc = pyabc.ABCSMC(_Model(name="scenario"), prior, distance, population_size=size,
+                       sampler=sampler)
+    state = np.random.get_state()  # noqa: NPY002 (pyabc draws from the global generator)
+    np.random.seed(seed % 2**32)  # noqa: NPY002
+    try:
+        smc.new(f"sqlite:///{Path(database).resolve()}", dict(targets.observed))
+        history = smc.run(minimum_epsilon=min_epsilon, max_total_nr_simulations=budget,
+                          min_acceptance_rate=min(1.0, size / budget))
+    finally:
+        np.random.set_state(state)  # noqa: NPY002
+    if history.max_t < 0:
+        raise RuntimeError(f"no generation was completed within the budget of {budget} "
+                           "simulations: raise --budget or widen the tolerance")
+    frame, weights = history.get_distribution(m=0, t=history.max_t)
+    draws = pd.DataFrame({p.path: frame[_key(i)].to_numpy(dtype=float)
+                          for i, p in enumerate(priors)})
+    draws["weight"] = np.asarray(weights, dtype=float) / float(np.sum(weights))
+    epsilons = [float(e) for e in history.get_all_populations()
+                .query("t >= 0")["epsilon"].tolist()]
+    return Calibration(list(priors), draws, int(simulated.value), epsilons)
+
+
+def field_value(scenario: Scenario, path: str) -> Any:
+    """The value at dotted ``path`` of a resolved scenario (agencies by name), or ``None``."""
+    node: Any = scenario.model_dump(mode="json")
+    for part in path.split("."):
+        if isinstance(node, list):
+            node = next((a for a in node if isinstance(a, dict) and a.get("name") == part), None)
+        elif isinstance(node, dict):
+            node = node.get(part)
+        else:
+            return None
+    return node
+
+
+def check_priors(path: Path, overrides: Sequence[str], priors: Sequence[Prior], *,
+                 scale_collectors: bool = False) -> None:
+    """Raise a one-line :class:`ScenarioError` unless every prior's path is a numeric field of
+    the scenario and both ends of its range make a valid scenario."""
+    scenario = load_scenario(path, overrides, scale_collectors=scale_collectors)
+    for prior in priors:
+        value = field_value(scenario, prior.path)
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise ScenarioError("--param", prior.path, "not a numeric field of the scenario",
+                                value)
+        for end in (prior.low, prior.high):
+            load_scenario(path, [*overrides, _override(prior.path, end, value)],
+                          scale_collectors=scale_collectors)
+
+
+def _override(path: str, value: float, like: Any) -> str:
+    """``--set`` text putting ``value`` at ``path`` (rounded when the field is an integer)."""
+    return f"{path}={round(value) if isinstance(like, int) else float(value)!r}"
+
+
+def statistics(results: Results, names: Sequence[str]) -> dict[str, float]:
+    """The program-total KPIs and liquidation-curve points ``names`` of one replication.
+
+    A curve point at day ``d`` is ``recovery_to_date`` of the total at the end of the
+    placement's ``d``-th day (the daily series counts days from 0)."""
+    out: dict[str, float] = {}
+    total = results.daily[results.daily["agency"] == TOTAL].set_index("day")
+    for name in names:
+        if name.startswith(CURVE_PREFIX):
+            out[name] = float(total.loc[int(name.removeprefix(CURVE_PREFIX)) - 1,
+                                        "recovery_to_date"])
+        else:
+            out[name] = results.kpi(name)
+    return out
+
+
+@dataclass(frozen=True)
+class ScenarioSimulator:
+    """Simulate a scenario file with candidate values at dotted paths, as ``--set`` would."""
+
+    path: Path
+    overrides: tuple[str, ...]
+    names: tuple[str, ...]
+    seed: int
+    scale_collectors: bool = False
+
+    def __call__(self, params: Mapping[str, float], replication: int) -> dict[str, float]:
+        base = load_scenario(self.path, self.overrides, scale_collectors=self.scale_collectors)
+        extra = [_override(p, v, field_value(base, p)) for p, v in params.items()]
+        scenario = load_scenario(self.path, [*self.overrides, *extra],
+                                 scale_collectors=self.scale_collectors)
+        return statistics(run_replication(scenario, replication, self.seed), self.names)
+
+
+def _key(index: int) -> str:
+    """pyabc's name for a parameter (dotted paths are not valid there)."""
+    return f"p{index}"
