@@ -103,8 +103,7 @@ def add_parsers(sub: Any) -> None:
                         help=f"cap on any scenario's replications (default {DEFAULT_MAX_REPS})")
     parser.add_argument("--seed", type=int, default=None,
                         help="seed for every scenario (default: the first scenario's)")
-    parser.add_argument("--set", dest="overrides", action="append", default=[],
-                        metavar="KEY=VALUE", help="override a value in every scenario")
+    add_override_options(parser, " in every scenario")
     parser.add_argument("--format", choices=("table", "json"), default="table")
     parser.add_argument("--out", type=Path, default=None,
                         help="also write runs.csv, summary.csv and manifest.json")
@@ -135,7 +134,8 @@ def select_command(args: argparse.Namespace) -> int:
                    budget=args.budget, n0=args.n0, max_reps=args.max_reps)
     cap_workers(args)
     backend, workers = resolve(args.backend, args.workers, args.scheduler)
-    scenarios = [load_scenario(path, args.overrides) for path in args.scenarios]
+    scenarios = [load_scenario(path, args.overrides, scale_collectors=args.scale_collectors)
+                 for path in args.scenarios]
     names = [s.scenario.name for s in scenarios]
     _unique_names(list(args.scenarios), names)
     most = args.max_reps if args.method == "kn" else args.budget

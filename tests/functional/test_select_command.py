@@ -8,8 +8,9 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from support import BASELINE, SMALL, run_process
+from support import BASELINE, run_process
 
+from sim.config.loading import load_scenario, scenario_hash
 from sim.experiment.marker import FolderKind, read_marker
 
 
@@ -20,8 +21,11 @@ def test_select_two_scenarios_end_to_end(tmp_path: Path) -> None:
                     '[[agencies]]\nname = "alpha"\ncommission = 0.4\n\n'
                     '[[agencies]]\nname = "beta"\ncommission = 0.4\n')
     out = tmp_path / "chosen"
+    # 300 accounts with collectors scaled from 20 per 20,000 (1 each), a horizon of 20 days
+    small = ["--set", "portfolio.accounts=300", "--set", "scenario.horizon_days=20",
+             "--scale-collectors"]
     done = run_process(["select", BASELINE, dear, "--kpi", "netback_rate", "--delta", "0.002",
-                        "--pcs", "0.9", "--n0", "5", "--workers", "1", *SMALL,
+                        "--pcs", "0.9", "--n0", "5", "--workers", "1", *small,
                         "--format", "json", "--out", out], cwd=tmp_path)
     assert done.returncode == 0, done.stderr
     result = json.loads(done.stdout)
@@ -47,3 +51,8 @@ def test_select_two_scenarios_end_to_end(tmp_path: Path) -> None:
         assert summary.loc[name, "mean"] == pytest.approx(mean)
     manifest = json.loads((out / "manifest.json").read_text())
     assert manifest["method"] == "kn" and manifest["direction"] == "higher is better"
+    hashes = {entry["label"]: entry["hash"] for entry in manifest["scenarios"]}
+    scaled = load_scenario(BASELINE, ["portfolio.accounts=300", "scenario.horizon_days=20"],
+                           scale_collectors=True)
+    assert [a.collectors for a in scaled.agencies] == [1, 1]
+    assert hashes["baseline"] == scenario_hash(scaled)
