@@ -56,25 +56,23 @@ def segment_table(results: Sequence[Results]) -> pd.DataFrame:
     """KPIs per segment of the placed accounts: one row per replication and segment, with the
     segment in an ``agency`` column so it summarises like an agency's rows (empty if the
     results have none)."""
-    frames = []
-    for result in results:
-        if result.segments.empty:
-            continue
-        frame = result.segments.reset_index().rename(columns={"segment": "agency"})
-        frame.insert(0, "replication", result.replication)
-        frame.insert(0, "seed", result.seed)
-        frames.append(frame)
-    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+    return _rows_as_agencies(results, "segments", "segment")
 
 
 def control_table(results: Sequence[Results]) -> pd.DataFrame:
     """The bank's control group's KPIs: one row per replication (empty without a control
     group), with ``agency`` = ``control`` so it summarises like an agency's rows."""
+    return _rows_as_agencies(results, "control", "group")
+
+
+def _rows_as_agencies(results: Sequence[Results], table: str, index: str) -> pd.DataFrame:
+    """The KPI table ``table`` of every result, its ``index`` as the ``agency`` column."""
     frames = []
     for result in results:
-        if result.control.empty:
+        rows: pd.DataFrame = getattr(result, table)
+        if rows.empty:
             continue
-        frame = result.control.reset_index().rename(columns={"group": "agency"})
+        frame = rows.reset_index().rename(columns={index: "agency"})
         frame.insert(0, "replication", result.replication)
         frame.insert(0, "seed", result.seed)
         frames.append(frame)
