@@ -89,6 +89,8 @@ def _propose_cure(v: Any, profile: Agency, i: int) -> Offer | None:
 
 
 def _propose_reage(v: Any, profile: Agency, i: int) -> Offer | None:
+    # one re-age per program: the policy's limit (lifecycle.can_reage) is once in twelve
+    # months, and no account is assumed re-aged before its placement
     if v.charged_off[i] or profile.plan_max_months <= 0 or v.reages[i] > 0:
         return None
     minimum: int = v.minimum_payment[i]

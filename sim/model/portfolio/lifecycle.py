@@ -192,10 +192,11 @@ def advance(acc: Accounts, day: int, charge_off_days: int, rng: np.random.Genera
     """One day of the lifecycle for every account in the program and not recalled.
 
     In order: accounts whose past-due amount was paid are cured; accounts whose due date is
-    today close their cycle (current cardholders pay their minimum unless a uniform draw from
-    ``rng`` falls below their ``minimum_miss``; delinquent ones add a minimum to
-    what is past due; current ones that paid less than a minimum fall behind again); accounts
-    at ``charge_off_days`` past due are charged off; every due date's transition is counted in
+    today close their cycle (current cardholders pay the minimum due unless their uniform
+    draw from ``rng`` — one per account each day, so draws stay common across scenarios —
+    falls below their :func:`miss_chance`; delinquent ones add the minimum due to what is past
+    due; current ones that paid less than it fall behind again); accounts at
+    ``charge_off_days`` past due are charged off; every due date's transition is counted in
     ``rolls``.
     """
     mark_cures(acc, day)
