@@ -117,6 +117,25 @@ def _maybe_collapsed(html: str, rows: int, what: str) -> str:
 # --------------------------------------------------------------------------- run
 
 
+def grouped_kpi_rows(summary: pd.DataFrame, columns: list[str], key: str,
+                     with_doc: bool = False) -> list[str]:
+    """Table rows of a summary (``agency``, ``metric``, ``mean``, ``ci95``, …): a heading row
+    per KPI group, then a row per KPI with a cell per column (an agency or segment, named in
+    the cells' ``data-<key>``) and, ``with_doc``, the KPI's definition."""
+    lookup = {(str(r["agency"]), str(r["metric"])): r for r in summary.to_dict("records")}
+    rows = []
+    for title, metrics in _grouped(summary["metric"].astype(str)):
+        rows.append(f'<tr class="group"><th colspan="{len(columns) + 1 + with_doc}">'
+                    f"{escape(title)}</th></tr>")
+        for metric in metrics:
+            cells = "".join(_number_cell(metric, lookup[(c, metric)], **{key: c})
+                            if (c, metric) in lookup else "<td class='none'>–</td>"
+                            for c in columns)
+            doc = f"<td class='doc'>{escape(kpi_doc(metric))}</td>" if with_doc else ""
+            rows.append(f"<tr><td>{_kpi_name(metric)}</td>{cells}{doc}</tr>")
+    return rows
+
+
 def run_tables(folder: ResultsFolder) -> str:
     data = folder.run
     assert data is not None
@@ -129,16 +148,7 @@ def run_tables(folder: ResultsFolder) -> str:
     reps = int(summary["n"].max()) if "n" in summary else 0
     parts = [_cards({m: lookup.get((TOTAL, m)) for m in HEADLINE}, TOTAL)]
     headers = ["KPI", *[escape(a) for a in agencies], "What it means"]
-    rows = []
-    for title, metrics in _grouped(summary["metric"].astype(str)):
-        rows.append(f'<tr class="group"><th colspan="{len(agencies) + 2}">{escape(title)}'
-                    "</th></tr>")
-        for metric in metrics:
-            cells = "".join(_number_cell(metric, lookup[(a, metric)], agency=a)
-                            if (a, metric) in lookup else "<td class='none'>–</td>"
-                            for a in agencies)
-            rows.append(f"<tr><td>{_kpi_name(metric)}</td>{cells}"
-                        f"<td class='doc'>{escape(kpi_doc(metric))}</td></tr>")
+    rows = grouped_kpi_rows(summary, agencies, "agency", with_doc=True)
     parts.append(f"<p class='note'>Mean ±95% confidence half-width over {reps} "
                  "replications (percentages: ± in percentage points). Money in currency "
                  "units. The same numbers, at full precision, are in summary.csv.</p>")

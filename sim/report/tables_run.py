@@ -21,7 +21,7 @@ from sim.experiment.replicate import run_summary
 from sim.model.codes import Delinquency
 from sim.model.kpis import lookup
 from sim.report.folder import ResultsFolder
-from sim.report.tables import _attrs, _full, _grouped, _kpi_name, _number_cell, html_table
+from sim.report.tables import _attrs, _full, grouped_kpi_rows, html_table
 
 TRANSITION = lookup("transition_share")  # a share of the accounts in the row's state
 GROUPS = {"placed": "Placed accounts", "control": "The bank's control group"}
@@ -39,16 +39,7 @@ def segment_table(folder: ResultsFolder) -> str:
     if summary.empty:
         return ""
     segments = list(dict.fromkeys(summary["agency"].astype(str)))
-    lookup_rows = {(str(r["agency"]), str(r["metric"])): r for r in summary.to_dict("records")}
-    rows = []
-    for title, metrics in _grouped(summary["metric"].astype(str)):
-        rows.append(f'<tr class="group"><th colspan="{len(segments) + 1}">{escape(title)}'
-                    "</th></tr>")
-        for metric in metrics:
-            cells = "".join(_number_cell(metric, lookup_rows[(s, metric)], segment=s)
-                            if (s, metric) in lookup_rows else "<td class='none'>–</td>"
-                            for s in segments)
-            rows.append(f"<tr><td>{_kpi_name(metric)}</td>{cells}</tr>")
+    rows = grouped_kpi_rows(summary, segments, "segment")
     note = ("<p class='note'>Each segment (the reason its cardholders fell behind) of the "
             "placed accounts, over all agencies, measured against its own part of the control "
             "group; mean ±95% half-width over replications (segments.csv). Figures only a desk "
