@@ -74,6 +74,7 @@ def resolve_promises(acc: Accounts, behaviour: BehaviourModel, day: int) -> np.n
     acc.closed_day[paid] = day
     broken = due[~kept]
     acc.promises_broken[broken] += 1
+    acc.last_broken[broken] = day
     acc.status[broken] = Status.ACTIVE
     acc.promise_cures[broken] = False
     acc.promise_due[due] = NOT_YET
@@ -115,6 +116,7 @@ def resolve_instalments(acc: Accounts, behaviour: BehaviourModel, day: int) -> n
     broken = due[~kept]
     acc.promises_broken[broken[first[~kept]]] += 1
     acc.redefaulted[broken[~first[~kept]]] = True
+    acc.last_broken[broken] = day
     acc.status[broken] = Status.ACTIVE
     acc.interest_frozen[broken] = acc.charged_off[broken]
     acc.promise_due[broken] = NOT_YET

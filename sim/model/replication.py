@@ -22,7 +22,8 @@ drives a daily process that, at 00:00 of each day, in this order:
 7. sends the day's message batches (a reminder raises that day's self-cure hazard) and queues
    the callbacks they trigger.
 
-Collectors then work their shifts as SimPy processes until the next midnight.
+Each agency's dialler then works the pacing intervals of its shifts as a SimPy process until the
+next midnight (:mod:`sim.model.agency.dialler`).
 """
 
 from __future__ import annotations
@@ -91,8 +92,6 @@ def run_replication(scenario: Scenario, replication: int = 0, seed: int | None =
     rolls = lifecycle.RollCounts()
     env.process(_days(world, desks, behaviour, allocator, tracker, rolls, audit))
     env.run(until=horizon + 1e-9)
-    for desk in desks:
-        desk.queue.close()
     if audit:
         accounts.check_ledger()
     redefault_day, follow = follow_up(accounts, scenario.bank.follow_up_days,

@@ -112,6 +112,44 @@ class Agency(Strict):
     """The agency's own cap on call attempts per account per day (not a rule)."""
     retry_hours: NonNegative = 3.0
     """Least time between two call attempts to the same account, hours."""
+    dialler: Literal["preview", "progressive", "predictive"] = "progressive"
+    """How calls are placed. ``preview``: the collector reads the account for
+    ``preview_seconds``, dials and listens to every ring, and logs each unanswered dial (the
+    collector's time goes into every dial). ``progressive``: the dialler dials one line for
+    each free collector and logs unanswered dials itself; the collector waits through the ring
+    but no call is ever abandoned. ``predictive``: the dialler dials ahead of free collectors,
+    at a ratio it adapts each pacing interval to hold ``abandon_target``; unanswered dials cost
+    collectors nothing, and an answered call with no collector free is abandoned."""
+    abandon_target: Probability = 0.03
+    """Predictive dialler: the largest share 0–1 of answered calls it lets go with no
+    collector free (3%: the ceiling of the US Telemarketing Sales Rule, 16 CFR
+    310.4(b)(4)(i), and of Ofcom's persistent-misuse policy in the UK)."""
+    preview_seconds: NonNegative = 20.0
+    """Preview dialler: seconds a collector spends reading the account before each dial
+    (assumption, 10–60)."""
+    pacing_minutes: int = Field(default=60, ge=5, le=240)
+    """Length of the dialler's pacing interval, minutes: it plans each interval's dials from
+    the call list at its start (so an account is dialled at most once per interval)."""
+    strategy: Literal["adaptive", "static"] = "adaptive"
+    """Call strategy. ``adaptive``: accounts not yet attempted come first (oldest hand-over
+    first, to meet ``first_attempt_sla_days``); the rest by the agency's ``priority``, each
+    unanswered attempt since the last conversation multiplying it by ``attempt_decay``, an
+    account that answered before at this time of the week first among equals, and nobody
+    called during a cool-off after a refusal or a broken promise. ``static``: the priority
+    order computed once at hand-over, from the top every interval."""
+    first_attempt_sla_days: NonNegative = 3.0
+    """Days from hand-over within which the agency means to attempt every account
+    (adaptive strategy; reported as ``first_attempt_sla_share``; assumption: placement
+    contracts ask for first contact within days)."""
+    attempt_decay: Annotated[float, Field(gt=0.0, le=1.0), AfterValidator(check_finite)] = 0.85
+    """Adaptive strategy: factor 0–1 on an account's priority per unanswered attempt since its
+    last conversation (1 = no decay; assumption, 0.7–0.95)."""
+    cool_off_days_after_refusal: NonNegative = 3.0
+    """Adaptive strategy: days an account is not called after refusing an offer (assumption,
+    1–7)."""
+    cool_off_days_after_broken_promise: NonNegative = 1.0
+    """Adaptive strategy: days an account is not called after a promise or instalment is
+    missed (assumption, 0–3)."""
     compliance: Probability = 0.98
     """Chance 0–1 of obeying the rules, drawn each day per account (and once a day for the whole
     desk for the call window); every breach is counted as a violation."""

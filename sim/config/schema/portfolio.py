@@ -122,6 +122,15 @@ class Segment(Strict):
     answer_rate: Probability = 0.3
     """Mean chance 0–1 (Beta per account) that the cardholder answers a call to a valid number,
     before contact pressure (``pressure_answer``)."""
+    evening_answer_factor: Positive = 1.3
+    """How much more often the cardholder answers on weekday evenings (17:00–21:00 local) than
+    on weekday days (08:00–17:00, where ``answer_rate`` applies): employed cardholders are home
+    in the evening (assumption; 1.0–2.0; evenings and weekends give the highest contact rates
+    in telephone call scheduling studies: Weeks, Kulka and Pierson, Public Opinion Quarterly
+    51(4), 1987)."""
+    weekend_answer_factor: Positive = 1.2
+    """The same for Saturday and Sunday, 08:00–21:00 local (assumption; 1.0–1.8; same
+    source)."""
     willingness: Probability = 0.5
     """Mean willingness to pay 0–1 (Beta per account): base logit of the promise probability;
     times ability (min(1, lump sum + 6 months' capacity)) it is the chance of being a payer."""
@@ -206,6 +215,25 @@ class Segment(Strict):
         return self
 
 
+class TimeZone(Strict):
+    """A share of the cardholders whose local clock differs from the agencies' by a whole
+    number of hours."""
+
+    offset_hours: int = Field(ge=-12, le=12)
+    """Hours the cardholders' local clock is ahead of the agencies' clock (negative: behind;
+    Pacific cardholders of an agency on Eastern time: -3)."""
+    share: Probability
+    """Share 0–1 of the portfolio's accounts in this time zone; shares sum to 1."""
+
+
+def us_time_zones() -> list[TimeZone]:
+    """Cardholders spread over the US time zones, agencies on Eastern time: approximate shares
+    of the US population by zone from the 2020 Census state counts (Eastern 47%, Central 29%,
+    Mountain 7%, Pacific with Alaska and Hawaii 17%)."""
+    return [TimeZone(offset_hours=offset, share=share)
+            for offset, share in ((0, 0.47), (-1, 0.29), (-2, 0.07), (-3, 0.17))]
+
+
 class Portfolio(Strict):
     """``[portfolio]``: the delinquent accounts placed, by reason segment."""
 
@@ -234,6 +262,11 @@ class Portfolio(Strict):
     Credit Card Market, 2019); never more than the balance."""
     segments: dict[Name, Segment]
     """Reason-for-delinquency segments by name, each with its share and latent behaviour."""
+    time_zones: list[TimeZone] = Field(default_factory=us_time_zones, min_length=1)
+    """Where the cardholders' clocks stand against the agencies' (``offset_hours``, ``share``):
+    contact windows and answer chances follow each cardholder's local time. Default: the US
+    spread with agencies on Eastern time (2020 Census); one zone ``[{offset_hours = 0,
+    share = 1}]`` puts everyone on the agencies' clock."""
     trait_correlations: dict[str, Correlation] = Field(default_factory=default_correlations)
     """Correlations −0.95 to 0.95 between the Beta traits of the accounts of each segment, as a
     table from ``"trait:trait"`` to the correlation of a Gaussian copula (the correlation of
@@ -261,6 +294,17 @@ class Portfolio(Strict):
         if abs(total - 1.0) > SHARE_TOLERANCE:
             raise ValueError(f"segment shares must sum to 1 (got {total:g})")
         return segments
+
+    @field_validator("time_zones")
+    @classmethod
+    def _zones_sum_to_one(cls, zones: list[TimeZone]) -> list[TimeZone]:
+        total = sum(z.share for z in zones)
+        if abs(total - 1.0) > SHARE_TOLERANCE:
+            raise ValueError(f"shares must sum to 1 (got {total:g})")
+        offsets = [z.offset_hours for z in zones]
+        if len(set(offsets)) != len(offsets):
+            raise ValueError(f"offset_hours must not repeat (got {offsets})")
+        return zones
 
     @field_validator("trait_correlations")
     @classmethod

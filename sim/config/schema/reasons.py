@@ -44,6 +44,8 @@ PROFILES: dict[str, dict[str, Any]] = {
         **_COMMON,
         "balance_scale": 0.7,  # assumption: smaller balances
         "answer_rate": 0.32,  # with the others, right-party contact on 15-30% of dials
+        "evening_answer_factor": 1.6,  # assumption: at work in the day (1.3-2.0)
+        "weekend_answer_factor": 1.4,  # assumption (1.1-1.8)
         "willingness": 0.6,
         "lump_sum_share": 0.45,  # can pay: the cause is forgetting
         "monthly_capacity": 0.1,
@@ -59,6 +61,8 @@ PROFILES: dict[str, dict[str, Any]] = {
         **_COMMON,
         "balance_scale": 1.3,  # assumption: larger balances
         "answer_rate": 0.28,
+        "evening_answer_factor": 1.1,  # assumption: often out of work, home in the day (1-1.4)
+        "weekend_answer_factor": 1.1,  # assumption (1-1.4)
         "willingness": 0.65,  # wants to pay
         "lump_sum_share": 0.12,  # but cannot, until income returns
         "monthly_capacity": 0.04,
@@ -80,6 +84,8 @@ PROFILES: dict[str, dict[str, Any]] = {
         **_COMMON,
         "balance_scale": 0.9,
         "answer_rate": 0.35,
+        "evening_answer_factor": 1.6,  # assumption: at work in the day (1.3-2.0)
+        "weekend_answer_factor": 1.4,  # assumption (1.1-1.8)
         "willingness": 0.5,
         "lump_sum_share": 0.45,
         "monthly_capacity": 0.08,

@@ -1,34 +1,46 @@
-"""An agency's call list: which of its accounts a free collector dials next.
+"""An agency's call list: which of its accounts the dialler dials in each pacing interval.
 
-The list is the agency's accounts in priority order (score, balance, days past due or random),
-filtered with one vectorised pass whenever it runs out: workable, worth the agency's effort
-(expected fee at least ``min_expected_fee``), not under a promise, number not known to be
-wrong, attempts today below the agency's cap, last attempt at least ``retry_hours`` ago, and
-allowed by the rules, or defied by the agency on one of its defiant days. Each account is
-re-checked when its turn comes, since others may have called or reached it meanwhile.
+The agency keeps its accounts in its priority order (score, balance, days past due or random),
+computed at hand-over. At the start of each pacing interval the dialler asks for the accounts
+it may dial (:meth:`CallList.candidates`): workable, worth the agency's effort (expected fee at
+least ``min_expected_fee``), not under a promise, number not known to be wrong, attempts today
+below the agency's cap, last attempt at least ``retry_hours`` ago, inside the contact window on
+the cardholder's local clock, and allowed by the rules — or defied by the agency on one of its
+defiant days. The order depends on the agency's ``strategy``:
 
-The filters stream through the per-account arrays in memory order and only the verdict is
-gathered in priority order; at a million accounts, gathering every array in priority order
-touches memory at random and costs more than the whole pass.
+* ``static`` — the priority order as computed at hand-over, from the top every interval: the
+  best accounts are called again and again while the rest wait;
+* ``adaptive`` — what collection operations do: accounts not yet attempted first, oldest
+  hand-over first (the first-attempt service level); then the priority order, each account's
+  standing falling by ``attempt_decay`` with every unanswered attempt since its last
+  conversation and doubled where the cardholder answered before at this time of the week
+  (:mod:`sim.model.agency.reach`); nobody is called during the cool-off after a refusal or a
+  broken promise.
 
-Contact pressure (calls in the last 7 days) is what the cardholder feels at each call. It is
-counted once per listed account when the list is built, with the time until which that count
-stays exact (when the oldest call inside the window ages out of it); at dial time it is the
-count plus the calls placed since, and only past that time is the call ring read again.
+Contact pressure (calls in the last 7 days) is what the cardholder feels at each call: it is
+read from the rule book's ring of call times.
 """
 
 from __future__ import annotations
 
 import numpy as np
+import numpy.typing as npt
 
 from sim.config.schema import Agency
 from sim.model.agency.fees import expected_fee
+from sim.model.agency.reach import day_part, part_bits
 from sim.model.codes import Rule, Status
-from sim.model.portfolio.accounts import Accounts, scalar_view
+from sim.model.portfolio.accounts import Accounts
 from sim.model.rules.book import RuleBook
-from sim.model.units import CENTS_PER_UNIT, HOUR, HOURS_PER_DAY, PRESSURE_WINDOW_DAYS
+from sim.model.rules.table import CLOCK_TOLERANCE
+from sim.model.units import CENTS_PER_UNIT, HOURS_PER_DAY, PRESSURE_WINDOW_DAYS
 
-ALLOWED, ACTIVE = int(Rule.ALLOWED), int(Status.ACTIVE)  # plain ints for the per-call path
+ALLOWED, ACTIVE = int(Rule.ALLOWED), int(Status.ACTIVE)
+FRESH_FIRST = 1e9  # puts never-attempted accounts ahead of every standing (keys are days)
+
+IntArray = npt.NDArray[np.int64]
+FloatArray = npt.NDArray[np.float64]
+BoolArray = npt.NDArray[np.bool_]
 
 
 class CallList:
@@ -40,7 +52,7 @@ class CallList:
 
     def __init__(self, index: int, profile: Agency, accounts: Accounts, rules: RuleBook,
                  horizon_days: int, score: np.ndarray, priority_rng: np.random.Generator,
-                 defiance_rng: np.random.Generator) -> None:
+                 defiance_rng: np.random.Generator, start_weekday: int = 0) -> None:
         self.index = index
         self.profile = profile
         self.acc = accounts
@@ -53,18 +65,13 @@ class CallList:
         self.order = self.members
         self.worked = np.ones(accounts.n, dtype=np.bool_)
         self.defiant = np.zeros(accounts.n, dtype=np.bool_)
-        self._defiant = scalar_view(self.defiant)
-        self._views = accounts.views
+        self.standing = np.zeros(accounts.n)
+        """Each member's place in the priority order: 1 for the best, towards 0 for the worst."""
+        self.adaptive = profile.strategy == "adaptive"
+        self.start_weekday = start_weekday
         self.retry = profile.retry_hours / HOURS_PER_DAY
         self.days_behind = 0
         self.compliance_today = profile.compliance
-        self.idle_until = -1.0
-        """Until when the list is known to be empty (a collector waits rather than rebuild)."""
-        self._list: list[int] = []
-        self._position = 0
-        self._pressure: list[int] = []
-        self._exact_until: list[float] = []
-        self._attempts_then: list[int] = []
 
     def add_members(self, idx: np.ndarray) -> None:
         """Take on newly placed accounts ``idx`` and re-rank the call list."""
@@ -72,6 +79,7 @@ class CallList:
             return
         self.members = np.concatenate([self.members, idx])
         self.order = self.members[np.argsort(self.priority_key[self.members], kind="stable")]
+        self.standing[self.order] = 1.0 - np.arange(len(self.order)) / len(self.order)
         profile = self.profile
         if profile.kind == "contingency" and profile.min_expected_fee > 0:
             prior = float(self.acc.propensity.mean())  # the agency knows the portfolio's mix
@@ -80,15 +88,13 @@ class CallList:
             self.worked[idx] = fee >= profile.min_expected_fee
 
     def new_day(self, day: int) -> None:
-        """Start each day from the top of the priority list, and decide today's defiance.
+        """Decide today's defiance (and whether the agency is behind its target pace).
 
         For each of its accounts, the agency ignores the rules today with probability
         ``1 − compliance`` (``1 − compliance_when_behind`` while it is behind its target pace):
         if a rule blocks a call to such an account, the call is made anyway and counted as a
         violation of that rule.
         """
-        self._list, self._position = [], 0
-        self.idle_until = -1.0
         compliance = self.profile.compliance
         if self.behind_target(day):
             self.days_behind += 1
@@ -114,62 +120,74 @@ class CallList:
         pace = profile.target_recovery * float((placed * age).sum() / placed.sum())
         return float(acc.collected[members].sum() / placed.sum()) < pace
 
-    def rebuild(self, now: float) -> None:
-        """Refill the call list from the top of the priority order (see the module docstring)."""
+    def candidates(self, start: float, end: float, keeps_window: bool,
+                   limit: int) -> tuple[IntArray, IntArray]:
+        """Up to ``limit`` accounts to dial in the pacing interval ``[start, end)``, best first,
+        with the rule each call would break (``ALLOWED`` if none).
+
+        An account is a candidate when it is being worked by this agency (active, not
+        recalled, not screened out, number not known to be wrong), it is under the agency's
+        daily attempt cap, its last attempt is ``retry_hours`` old, it is out of any cool-off
+        (adaptive strategy), and the rules allow a call — or the agency defies them today for
+        it. The contact window is read on each cardholder's local clock over the whole
+        interval: on a day the agency keeps to it, accounts whose window does not cover the
+        interval wait for a later one; on a day it does not, they are candidates too (the
+        dialler flags each call it places outside the window).
+        """
+        acc, profile, order = self.acc, self.profile, self.order
+        live = ((acc.agency[order] == self.index) & (acc.status[order] == ACTIVE)
+                & ~acc.recalled[order] & self.worked[order] & ~acc.phone_known_bad[order]
+                & (acc.attempts_today[order] < profile.max_attempts_per_day)
+                & (start - acc.last_attempt[order] >= self.retry))
+        if self.adaptive:
+            live &= ((start - acc.last_refusal[order] >= profile.cool_off_days_after_refusal)
+                     & (start - acc.last_broken[order]
+                        >= profile.cool_off_days_after_broken_promise))
+        chosen = order[live]
+        if keeps_window and len(chosen):
+            chosen = chosen[self.window_covers(chosen, start, end)]
+        blocks = self.rules.call_block_reasons(chosen, start)
+        allowed = (blocks == ALLOWED) | self.defiant[chosen]
+        chosen, blocks = chosen[allowed], blocks[allowed]
+        if self.adaptive:
+            rank = self.adaptive_rank(chosen, start)
+        elif len(chosen) > limit:
+            return chosen[:limit], blocks[:limit]
+        else:
+            return chosen, blocks
+        if len(chosen) > limit:
+            best = np.argpartition(rank, limit - 1)[:limit]
+            picked = best[np.argsort(rank[best], kind="stable")]
+        else:
+            picked = np.argsort(rank, kind="stable")
+        return chosen[picked], blocks[picked]
+
+    def window_covers(self, idx: IntArray, start: float, end: float) -> BoolArray:
+        """Whether the contact window, on each cardholder's local clock, covers the whole
+        interval ``[start, end)``."""
+        first = np.mod(start + self.acc.local_offset[idx], 1.0) + CLOCK_TOLERANCE
+        last = first + (end - start) - 2 * CLOCK_TOLERANCE
+        window = self.rules
+        return (first >= window.window_start) & (last <= window.window_end)
+
+    def adaptive_rank(self, idx: IntArray, now: float) -> FloatArray:
+        """Sort keys of ``idx`` under the adaptive strategy (smaller is dialled first).
+
+        Accounts never attempted come first, oldest hand-over first; the rest by their standing
+        in the agency's priority order (1 for the best, towards 0 for the worst) times
+        ``attempt_decay`` per unanswered attempt since the last conversation, doubled where the
+        cardholder answered before in the part of the week the interval falls in.
+        """
         acc = self.acc
-        callable_now = ((acc.agency == self.index) & (acc.status == Status.ACTIVE)
-                        & ~acc.recalled & self.worked & ~acc.phone_known_bad
-                        & (acc.attempts_today < self.profile.max_attempts_per_day)
-                        & (now - acc.last_attempt >= self.retry))
-        candidates = np.flatnonzero(callable_now)
-        blocked = ~(self.rules.call_allowed(candidates, now) | self.defiant[candidates])
-        callable_now[candidates[blocked]] = False
-        order = self.order
-        chosen = order[callable_now[order]]
-        self._list = chosen.tolist()
-        self._position = 0
-        ring = self.rules.call_times[chosen]
-        inside = ring > now - PRESSURE_WINDOW_DAYS
-        self._pressure = inside.sum(axis=1).tolist()
-        self._exact_until = (np.where(inside, ring, np.inf).min(axis=1, initial=np.inf)
-                             + PRESSURE_WINDOW_DAYS).tolist()
-        self._attempts_then = acc.attempts[chosen].tolist()
+        fresh = acc.attempts[idx] == 0
+        value = self.standing[idx] * self.profile.attempt_decay ** acc.unanswered_since_talk[idx]
+        bits = part_bits(day_part(now + acc.local_offset[idx], self.start_weekday))
+        value = np.where((acc.answered_parts[idx] & bits) != 0, 2.0 * value, value)
+        return np.where(fresh, acc.workable_day[idx] - FRESH_FIRST, -value)
 
-    def pressure_at(self, position: int, i: int, now: float) -> int:
-        """Calls placed to the account at list ``position`` (account ``i``) in the last 7 days."""
-        if now < self._exact_until[position]:
-            return int(self._pressure[position] + self._views.attempts[i]
-                       - self._attempts_then[position])
-        return self.rules.pressure(i, now)
-
-    def next_outbound(self, now: float) -> tuple[int, int, int]:
-        """The next account to dial, the rule the call breaks (``ALLOWED`` if none) and the
-        account's contact pressure; ``(-1, ALLOWED, 0)`` if there is nobody to call."""
-        v = self._views
-        status, recalled, agency, last_attempt = v.status, v.recalled, v.agency, v.last_attempt
-        index, retry, defiant = self.index, self.retry, self._defiant
-        call_block = self.rules.call_block
-        listed = self._list
-        while True:
-            position = self._position
-            if position >= len(listed):
-                if now < self.idle_until:
-                    return -1, ALLOWED, 0
-                self.rebuild(now)
-                listed, position = self._list, 0
-                if not listed:
-                    self.idle_until = now + max(retry, HOUR)
-                    return -1, ALLOWED, 0
-            i = listed[position]
-            self._position = position + 1
-            if status[i] != ACTIVE or recalled[i] or agency[i] != index:
-                continue
-            if now - last_attempt[i] < retry:
-                continue
-            block = call_block(i, now)
-            if block == ALLOWED or defiant[i]:
-                return i, block, self.pressure_at(position, i, now)
-            # a rule says no and the agency obeys today: skip this account
+    def pressure(self, idx: IntArray, now: float) -> IntArray:
+        """Calls placed to each of ``idx`` in the 7 days before ``now`` (contact pressure)."""
+        return (self.rules.call_times[idx] > now - PRESSURE_WINDOW_DAYS).sum(axis=1)
 
 
 def priority_keys(profile: Agency, acc: Accounts, score: np.ndarray,

@@ -21,7 +21,7 @@ from sim.model.portfolio.accounts import Accounts
 
 # Per-agency daily counters kept by the desks (the rest of the daily series is derived).
 DAILY_SERIES = ("calls", "rpcs", "conversations", "promises", "complaints", "violations",
-                "messages", "inbound")
+                "messages", "inbound", "answered_calls", "abandoned_calls")
 
 
 @dataclass

@@ -1,18 +1,17 @@
-"""An agency at work: collectors dialling a prioritised call list, inbound callbacks, messages.
+"""An agency at work: a dialler working a call list, inbound callbacks, messages.
 
 :class:`AgencyDesk` runs one agency profile (``[[agencies]]``) inside a replication. It is made
 of parts, each with what it needs passed in:
 
 * the **call list** (:class:`~sim.model.agency.call_list.CallList`): the agency's accounts in
-  priority order (score, balance, days past due or random), filtered with one vectorised pass
-  whenever it runs out (workable, worth the agency's effort, not under a promise, number not
-  known to be wrong, under the agency's own attempt cap and retry interval, and allowed by the
-  rules), and each day's defiance;
-* the **collectors** (:class:`~sim.model.agency.collectors.Collectors`): SimPy processes that
-  answer queued inbound callers first, then dial the call list during their shifts, and hold
-  the conversations;
+  priority order, the accounts it may dial in each pacing interval under its strategy, and
+  each day's defiance;
+* the **dialler** (:class:`~sim.model.agency.dialler.Dialler`): batches of dials each pacing
+  interval of the shifts, the collectors who take the answered calls and the cardholders who
+  phone in (:class:`~sim.model.agency.inbound.InboundLine`), and the **conversations**
+  (:class:`~sim.model.agency.conversation.Conversations`) they hold;
 * the **messenger** (:class:`~sim.model.agency.messenger.Messenger`): SMS, e-mail and letter
-  batches on each channel's cadence, and the callbacks they trigger into the inbound queue;
+  batches on each channel's cadence, and the callbacks they trigger;
 * the **counters** (:class:`~sim.model.agency.counters.DeskCounters`) they all add to, and the
   **legal record** of violations and complaints.
 
@@ -32,9 +31,10 @@ import numpy as np
 
 from sim.config.schema import Agency
 from sim.model.agency.call_list import CallList
-from sim.model.agency.collectors import Collectors
+from sim.model.agency.conversation import Conversations
 from sim.model.agency.counters import DeskCounters, LegalRecord, Shifts
-from sim.model.agency.inbound_queue import InboundQueue
+from sim.model.agency.dialler import Dialler
+from sim.model.agency.inbound import InboundLine
 from sim.model.agency.messenger import Messenger
 from sim.model.behaviour.base import BehaviourModel
 from sim.model.rng import Streams, exponential_draws, uniform_draws
@@ -53,21 +53,25 @@ class AgencyDesk:
         sub = zlib.crc32(profile.name.encode())
         self.counters = DeskCounters(world.horizon)
         self.shifts = Shifts.of(profile.shift, world.start_weekday, world.horizon)
-        self.queue: InboundQueue[int] = InboundQueue(world.env)
+        self.queue = InboundLine()
         self.legal = LegalRecord(world.accounts, self.counters, world.scenario.rules,
                                  uniform_draws(streams.get("legal", sub)))
         self.call_list = CallList(index, profile, world.accounts, world.rules,
                                   world.scenario.scenario.horizon_days, score,
                                   priority_rng=streams.get("scores", sub, 1),
-                                  defiance_rng=streams.get("compliance", sub, 2))
+                                  defiance_rng=streams.get("compliance", sub, 2),
+                                  start_weekday=world.start_weekday)
         self.messenger = Messenger(index, profile, world.accounts, world.rules, self.call_list,
-                                   self.shifts, self.queue, world.env, self.counters, self.legal,
+                                   self.shifts, self.queue, self.counters, self.legal,
                                    inbound_rng=streams.get("inbound", sub))
-        self.collectors = Collectors(index, profile, world, behaviour, self.call_list,
-                                     self.queue, self.shifts, self.counters, self.legal,
-                                     window_draw=uniform_draws(streams.get("compliance", sub)),
-                                     talk_draw=exponential_draws(streams.get("durations", sub)))
-        self.start = self.collectors.start
+        conversations = Conversations(index, profile, world, behaviour, self.counters,
+                                      self.legal)
+        self.dialler = Dialler(index, profile, world, behaviour, self.call_list, conversations,
+                               self.queue, self.shifts, self.counters, self.legal,
+                               keys=(streams.key("calls", sub), streams.key("durations", sub, 1)),
+                               window_draw=uniform_draws(streams.get("compliance", sub)),
+                               talk_draw=exponential_draws(streams.get("durations", sub)))
+        self.start = self.dialler.start
         self.add_members = self.call_list.add_members
         self.new_day = self.call_list.new_day
         self.send_messages = self.messenger.send_messages

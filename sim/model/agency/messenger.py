@@ -6,25 +6,21 @@ Message cadences are daily batches over the agency's accounts, one per channel o
 plan, subject to the rules that govern messages (cease requests, dispute holds, breathing
 space, message caps — defied only on the agency's defiant days, and then counted). A message
 reaches the accounts its channel can deliver to. A delivered message may make the cardholder
-phone the agency: callers join the inbound queue at uniform times in the next working shift,
-each with an exponential patience. Batches go out at the start of every day, weekends
+phone the agency: callers are booked on the inbound line at uniform times in the next working
+shift, each with an exponential patience. Batches go out at the start of every day, weekends
 included; the contact window and the quiet days after a conversation govern calls, not
 messages.
 """
 
 from __future__ import annotations
 
-from collections.abc import Generator
-from typing import Any
-
 import numpy as np
-import simpy
 
 from sim.config.schema import Agency
 from sim.model.agency.call_list import CallList
 from sim.model.agency.channels import CHANNELS
 from sim.model.agency.counters import DeskCounters, LegalRecord, Shifts
-from sim.model.agency.inbound_queue import InboundQueue
+from sim.model.agency.inbound import InboundLine
 from sim.model.codes import Rule, Status
 from sim.model.portfolio.accounts import Accounts
 from sim.model.rules.book import RuleBook
@@ -35,13 +31,13 @@ class Messenger:
     """Message batches and callbacks of agency ``index``.
 
     It messages the members of ``call_list`` and defies the rules for the accounts the call
-    list marks defiant today; callbacks join ``queue`` in the next of ``shifts``, at times and
-    with patience drawn from ``inbound_rng``.
+    list marks defiant today; callbacks are booked on ``line`` in the next of ``shifts``, at
+    times and with patience drawn from ``inbound_rng``.
     """
 
     def __init__(self, index: int, profile: Agency, accounts: Accounts, rules: RuleBook,
-                 call_list: CallList, shifts: Shifts, queue: InboundQueue[int],
-                 env: simpy.Environment, counters: DeskCounters, legal: LegalRecord,
+                 call_list: CallList, shifts: Shifts, line: InboundLine,
+                 counters: DeskCounters, legal: LegalRecord,
                  inbound_rng: np.random.Generator) -> None:
         self.index = index
         self.profile = profile
@@ -49,13 +45,11 @@ class Messenger:
         self.rules = rules
         self.call_list = call_list
         self.shifts = shifts
-        self.queue = queue
-        self.env = env
+        self.line = line
         self.counters = counters
         self.legal = legal
         self._inbound_rng = inbound_rng
         self._messages_by_day = counters.daily["messages"]
-        self._inbound_by_day = counters.daily["inbound"]
 
     def send_messages(self, day: int) -> np.ndarray:
         """Send today's batches on every channel; return the accounts reached."""
@@ -101,7 +95,7 @@ class Messenger:
         return due[keep]
 
     def schedule_callbacks(self, callers: np.ndarray, day: int) -> None:
-        """Queue callers on the next working day's shift, at uniform times within it."""
+        """Book callers on the next working day's shift, at uniform times within it."""
         if len(callers) == 0 or self.profile.collectors == 0:
             return
         shifts = self.shifts
@@ -109,17 +103,6 @@ class Messenger:
         if call_day is None:
             return
         times = call_day + shifts.start + self._inbound_rng.random(len(callers)) * shifts.length
-        order = np.argsort(times)
         patience = self._inbound_rng.exponential(
             self.profile.inbound_patience_minutes / MINUTES_PER_DAY, len(callers))
-        self.env.process(self._feed(times[order].tolist(), callers[order].tolist(),
-                                    patience.tolist(), call_day))
-
-    def _feed(self, times: list[float], callers: list[int], patience: list[float],
-              day: int) -> Generator[simpy.Event, Any, None]:
-        env = self.env
-        for when, i, wait in zip(times, callers, patience, strict=True):
-            if when > env.now:
-                yield env.timeout(when - env.now)
-            self._inbound_by_day[day] += 1
-            self.queue.arrive(i, wait)
+        self.line.book(times, callers, patience)

@@ -3,7 +3,8 @@
 Agencies and the bank talk to a behaviour model only through :class:`BehaviourModel`, so a new
 model (for example a self-exciting repayment process) can be added without touching them:
 
-* ``answers`` — does the cardholder pick up a call to a valid number?
+* ``answer_chance`` — how likely is each cardholder to pick up a call to a valid number, on a
+  weekday day (the dialler applies the part of the week and draws the answer)?
 * ``converse`` — what comes of a conversation, given the agency's offer?
 * ``keeps`` — which promises or installments falling due today are paid?
 * ``spontaneous`` — what share of what they owe (the past-due amount before charge-off, the
@@ -66,8 +67,9 @@ BoolArray = npt.NDArray[np.bool_]
 class BehaviourModel(Protocol):
     """Borrower response, drawn from the replication's named streams."""
 
-    def answers(self, i: int, now: float, pressure: int) -> bool:
-        """Whether the cardholder of account ``i`` answers a call to a valid number."""
+    def answer_chance(self, idx: IntArray, pressure: IntArray) -> FloatArray:
+        """The chance that each cardholder of ``idx`` answers a call to a valid number on a
+        weekday day, having had ``pressure`` calls in the last 7 days."""
 
     def converse(self, i: int, now: float, style: AgencyStyle, offer: Offer, pressure: int,
                  violation: bool) -> Conversation:

@@ -84,7 +84,6 @@ class StageModel:
     def __init__(self, accounts: Accounts, params: StageParameters, streams: Streams) -> None:
         self.acc = accounts
         self.p = params
-        self._answer = uniform_draws(streams.get("calls"))
         self._talk = uniform_draws(streams.get("conversations"))
         self._payments = streams.get("payments")
         self._messages = streams.get("messages")
@@ -94,7 +93,7 @@ class StageModel:
         # Per-account terms as memoryviews for one-account reads on the hot path (plain floats,
         # contiguous memory: lean at a million accounts, where lists of floats are not).
         willingness = accounts.willingness
-        self._answer_rate = scalar_view(accounts.answer_rate * np.exp(params.dpd_answer * late))
+        self._answer_rates = accounts.answer_rate * np.exp(params.dpd_answer * late)
         self._willingness_logit = scalar_view(_logits(willingness) + params.dpd_promise * late)
         self._keep_logit = scalar_view(_logits(accounts.promise_keep))
         self._willingness = scalar_view(willingness)
@@ -118,11 +117,9 @@ class StageModel:
         model.breathing_space_offered = breathing_space_offered
         return model
 
-    def answers(self, i: int, now: float, pressure: int) -> bool:
-        rate: float = self._answer_rate[i]
-        if pressure:
-            rate *= math.exp(self._pressure_answer * pressure)
-        return self._answer() < rate
+    def answer_chance(self, idx: IntArray, pressure: IntArray) -> FloatArray:
+        return np.minimum(self._answer_rates[idx] * np.exp(self._pressure_answer * pressure),
+                          1.0)
 
     def converse(self, i: int, now: float, style: AgencyStyle, offer: Offer, pressure: int,
                  violation: bool) -> Conversation:

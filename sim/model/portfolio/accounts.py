@@ -131,6 +131,11 @@ class Accounts:
     recovered_capacity: FloatArray = field(default_factory=lambda: np.zeros(0))
     cleared_cure_rate: FloatArray = field(default_factory=lambda: np.zeros(0))
     misunderstood_complaint: FloatArray = field(default_factory=lambda: np.zeros(0))
+    # when the cardholder answers (sim.model.agency.reach): the local clock's lead on the
+    # agencies' clock (days), and the answer factors of weekday evenings and weekends
+    local_offset: FloatArray = field(default_factory=lambda: np.zeros(0))
+    evening_answer_factor: FloatArray = field(default_factory=lambda: np.zeros(0))
+    weekend_answer_factor: FloatArray = field(default_factory=lambda: np.zeros(0))
     # placement (set by the bank when each vintage is placed)
     agency: npt.NDArray[np.int16] = field(default_factory=lambda: np.zeros(0, np.int16))
     placed_day: FloatArray = field(default_factory=lambda: np.zeros(0))
@@ -142,7 +147,9 @@ class Accounts:
         self.n = n
         for name, empty in (("minimum_miss", 0.0), ("unaffordable_minimum_miss", 0.0),
                             ("income_returns_after", np.inf), ("recovered_capacity", 0.0),
-                            ("cleared_cure_rate", 0.0), ("misunderstood_complaint", 0.0)):
+                            ("cleared_cure_rate", 0.0), ("misunderstood_complaint", 0.0),
+                            ("local_offset", 0.0), ("evening_answer_factor", 1.0),
+                            ("weekend_answer_factor", 1.0)):
             if len(getattr(self, name)) != n:
                 setattr(self, name, np.full(n, empty))
         if len(self.agency) != n:  # not yet placed: no agency, no dates
@@ -189,6 +196,13 @@ class Accounts:
         self.breathing_spaces = np.zeros(n, dtype=np.int32)
         self.violations = np.zeros(n, dtype=np.int32)
         self.messages = np.zeros(n, dtype=np.int32)
+        # what the call strategy remembers (sim.model.agency.call_list): unanswered dials since
+        # the last conversation, the times of the last refusal and broken promise, and the
+        # parts of the week (sim.model.agency.reach.DayPart bits) the cardholder answered in
+        self.unanswered_since_talk = np.zeros(n, dtype=np.int32)
+        self.last_refusal = np.full(n, -np.inf)
+        self.last_broken = np.full(n, -np.inf)
+        self.answered_parts = np.zeros(n, dtype=np.int8)
         # promises and plans
         self.promises = np.zeros(n, dtype=np.int32)
         self.promises_kept = np.zeros(n, dtype=np.int32)
@@ -303,7 +317,8 @@ def draw_portfolio(spec: Portfolio, bank: Bank, streams: Streams) -> Accounts:
                     "cease_rate", "callback_rate", "promise_keep", "hardship_response",
                     "misunderstanding", "balance_scale", "breathing_space_request",
                     "redefault_risk", "minimum_miss", "unaffordable_minimum_miss",
-                    "cleared_cure_rate", "misunderstood_complaint")
+                    "cleared_cure_rate", "misunderstood_complaint", "evening_answer_factor",
+                    "weekend_answer_factor")
     }
     for code, name in enumerate(names):
         seg = spec.segments[name]
@@ -315,7 +330,8 @@ def draw_portfolio(spec: Portfolio, bank: Bank, streams: Streams) -> Accounts:
             columns[key][members] = traits[key]
         for key in ("self_cure_rate", "reminder_lift", "hardship_response", "balance_scale",
                     "breathing_space_request", "redefault_risk", "minimum_miss",
-                    "unaffordable_minimum_miss", "cleared_cure_rate", "misunderstood_complaint"):
+                    "unaffordable_minimum_miss", "cleared_cure_rate", "misunderstood_complaint",
+                    "evening_answer_factor", "weekend_answer_factor"):
             columns[key][members] = getattr(seg, key)
         columns["misunderstanding"][members] = rng.random(m) < seg.misunderstanding
 
@@ -329,6 +345,10 @@ def draw_portfolio(spec: Portfolio, bank: Bank, streams: Streams) -> Accounts:
     payer = rng.random(n) < propensity
     phone_valid = rng.random(n) < bank.phone_valid
     email_valid = rng.random(n) < bank.email_valid
+    zones = spec.time_zones  # drawn from a stream of their own: no other draw moves
+    zone_shares = np.array([z.share for z in zones])
+    zone = streams.get("timezones").choice(len(zones), size=n, p=zone_shares / zone_shares.sum())
+    local_offset = np.array([z.offset_hours for z in zones], dtype=np.float64)[zone] / 24.0
     returns_after, recovered = income_spells(spec, segment, dpd, columns["monthly_capacity"],
                                              streams.get("income"))
 
@@ -363,4 +383,7 @@ def draw_portfolio(spec: Portfolio, bank: Bank, streams: Streams) -> Accounts:
         recovered_capacity=recovered,
         cleared_cure_rate=columns["cleared_cure_rate"],
         misunderstood_complaint=columns["misunderstood_complaint"],
+        local_offset=local_offset,
+        evening_answer_factor=columns["evening_answer_factor"],
+        weekend_answer_factor=columns["weekend_answer_factor"],
     )

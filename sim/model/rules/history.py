@@ -95,6 +95,13 @@ class ContactHistory:
 
     # ------------------------------------------------------------------ many accounts
 
+    def record_attempts(self, idx: IntArray, times: FloatArray, answered: BoolArray) -> None:
+        """Note calls placed to each of ``idx`` (distinct accounts) at ``times``."""
+        slots = self.call_slot[idx]
+        self.call_times[idx, slots] = times
+        self.call_slot[idx] = (slots + 1) % self.ring
+        self.unanswered_today[idx[~answered]] += 1
+
     def record_messages(self, idx: IntArray, now: float) -> None:
         """Note a message sent to each of ``idx`` (distinct accounts) at ``now``."""
         slots = self.message_slot[idx]

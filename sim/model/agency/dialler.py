@@ -1,0 +1,395 @@
+"""An agency's dialler: batches of dials each pacing interval, and the collectors who take them.
+
+The dialler is one SimPy process per agency. During the agency's shifts it wakes at the start
+of each pacing interval (``pacing_minutes``), asks the call list
+(:mod:`sim.model.agency.call_list`) for the accounts it may dial, and plans the interval's dials
+as one batch: whether each dial reaches a wrong number, rings out or is answered is drawn for
+all of them at once, from counter-based draws keyed by the account and its own attempt count
+(:func:`sim.model.rng.counter_uniforms`), so the same cardholder answers the same k-th call in
+every scenario that calls them k times. The answer chance is the behaviour model's, times the
+factor of the part of the week on the cardholder's local clock (:mod:`sim.model.agency.reach`).
+
+Only the collectors' side is played out call by call, in time order, and only for what takes a
+collector: answered calls and cardholders phoning in (:mod:`sim.model.agency.inbound`), who are
+served first come, first served, ahead of the dialler's calls. How dials reach collectors
+depends on the agency's ``dialler``:
+
+* ``preview`` and ``progressive`` — each collector works through the list one dial at a time
+  (the preview dialler adds ``preview_seconds`` of reading and a wrap-up to every dial; the
+  progressive dialler only the ring, and logs unanswered dials itself), so an answered call
+  always has its collector and none is abandoned;
+* ``predictive`` — the dialler spreads its dials evenly over the interval, as many as its
+  ratio times the collectors' free time over the expected time per answered call; unanswered
+  dials take no collector time; an answered call that finds no collector free within
+  :data:`CONNECT_WITHIN` is abandoned. After each interval the ratio moves to hold
+  ``abandon_target`` (abandoned over answered calls, smoothed over intervals).
+
+The dials of the batch are then recorded at once: attempts, the rules' call ring, wrong numbers
+found, right-party contacts, violations (each call a rule forbade, the contact window read on
+the cardholder's local clock) and the collectors' busy time.
+"""
+
+from __future__ import annotations
+
+import bisect
+import heapq
+import math
+from collections.abc import Callable, Generator
+from typing import Any
+
+import numpy as np
+import simpy
+
+from sim.config.schema import Agency
+from sim.model.agency.call_list import CallList
+from sim.model.agency.conversation import Conversations
+from sim.model.agency.counters import DeskCounters, LegalRecord, Shifts
+from sim.model.agency.inbound import Callers, InboundLine
+from sim.model.agency.reach import answer_factor, day_part, part_bits
+from sim.model.behaviour.base import BehaviourModel
+from sim.model.codes import NO_ANSWER, WRONG_NUMBER, Rule
+from sim.model.rng import counter_uniforms
+from sim.model.rules.table import CLOCK_TOLERANCE
+from sim.model.units import MINUTES_PER_DAY
+from sim.model.world import World
+
+ALLOWED, CONTACT_WINDOW = int(Rule.ALLOWED), int(Rule.CONTACT_WINDOW)
+CONNECT_WITHIN = 2.0 / 86_400.0
+"""Days an answered call may wait for a collector before it counts as abandoned (2 seconds
+after the greeting: Ofcom's persistent-misuse policy)."""
+ABANDONED = "abandoned"
+SMOOTHING = 0.3  # weight of the latest interval in the smoothed abandonment and hit rates
+GAIN = 0.3  # how hard the predictive ratio reacts to abandonment off target
+RATIO_RANGE = (0.2, 5.0)
+
+
+class Dialler:
+    """The dialler and collectors of agency ``index`` (see the module docstring).
+
+    ``keys`` are the :func:`~sim.model.rng.counter_uniforms` keys of the answer and the talk
+    time of each (account, attempt); ``window_draw`` decides each day whether the agency keeps
+    the contact window; ``talk_draw`` gives inbound conversations their length, in mean talk
+    times.
+    """
+
+    def __init__(self, index: int, profile: Agency, world: World, behaviour: BehaviourModel,
+                 call_list: CallList, conversations: Conversations, inbound: InboundLine,
+                 shifts: Shifts, counters: DeskCounters, legal: LegalRecord,
+                 keys: tuple[int, int], window_draw: Callable[[], float],
+                 talk_draw: Callable[[], float]) -> None:
+        self.index = index
+        self.profile = profile
+        self.world = world
+        self.acc = world.accounts
+        self.rules = world.rules
+        self.behaviour = behaviour
+        self.call_list = call_list
+        self.conversations = conversations
+        self.inbound = inbound
+        self.shifts = shifts
+        self.counters = counters
+        self.legal = legal
+        self._answer_key, self._talk_key = keys
+        self._window_draw = window_draw
+        self._talk_draw = talk_draw
+        self.free_at = [0.0] * profile.collectors
+        self.pace = profile.pacing_minutes / MINUTES_PER_DAY
+        self.ratio = 1.0
+        self.abandon_rate = profile.abandon_target
+        self.hit_rate = math.nan
+        minutes = 1.0 / MINUTES_PER_DAY
+        self.ring = profile.ring_minutes * minutes
+        self.wrap = profile.wrap_minutes * minutes
+        self.talk = profile.talk_minutes * minutes
+        preview = profile.preview_seconds / 60.0 * minutes
+        mode = profile.dialler
+        self.predictive = mode == "predictive"
+        # collector time of a dial up to its end (unanswered) or to the greeting (answered)
+        if mode == "preview":
+            self.no_answer_lead = preview + self.ring + self.wrap
+            self.wrong_lead = preview + profile.wrong_number_minutes * minutes + self.wrap
+            self.answer_lead = preview + self.ring
+        elif mode == "progressive":
+            self.no_answer_lead = self.ring
+            self.wrong_lead = profile.wrong_number_minutes * minutes
+            self.answer_lead = self.ring
+        else:
+            self.no_answer_lead = self.wrong_lead = self.answer_lead = 0.0
+
+    def start(self) -> None:
+        """Start the dialler's process."""
+        if self.profile.collectors > 0:
+            self.world.env.process(self.run())
+
+    def keeps_window(self, day: int) -> bool:
+        """Whether the agency keeps to the contact window on ``day`` (drawn once a day)."""
+        return self._window_draw() < self.call_list.compliance_today
+
+    def run(self) -> Generator[simpy.Event, Any, None]:
+        """Every pacing interval of every shift of the program."""
+        env, shifts = self.world.env, self.shifts
+        for day in range(self.world.horizon):
+            if not shifts.workdays[day]:
+                continue
+            keeps = self.keeps_window(day)
+            start, end = day + shifts.start, day + shifts.end
+            while start < end - CLOCK_TOLERANCE:
+                stop = min(start + self.pace, end)
+                if env.now < start:
+                    yield env.timeout(start - env.now)
+                self.interval(start, stop, day, keeps)
+                start = stop
+
+    # ------------------------------------------------------------------ one interval
+
+    def interval(self, start: float, end: float, day: int, keeps_window: bool) -> None:
+        """Plan, place and record the dials of the interval ``[start, end)``."""
+        acc = self.acc
+        callers = self.inbound.take(end)
+        self.counters.daily["inbound"][day] += len(callers.times)
+        free = [max(f, start) for f in self.free_at]
+        capacity = sum(max(0.0, end - f) for f in free)
+        limit = self.dial_limit(capacity, start)
+        candidates, blocks = self.call_list.candidates(start, end, keeps_window, limit)
+        if callers.accounts and len(candidates):  # a cardholder on the line is not dialled
+            phoning = np.isin(candidates, np.array(callers.accounts))
+            candidates, blocks = candidates[~phoning], blocks[~phoning]
+        pressure = self.call_list.pressure(candidates, start)
+        parts = day_part(start + acc.local_offset[candidates], self.world.start_weekday)
+        chance = self.behaviour.answer_chance(candidates, pressure)
+        chance = chance * answer_factor(acc, candidates, parts)
+        attempt = acc.attempts[candidates]
+        valid = acc.phone_valid[candidates]
+        answered = valid & (counter_uniforms(self._answer_key, candidates, attempt) < chance)
+        talk = -np.log(counter_uniforms(self._talk_key, candidates, attempt)) * self.talk
+        bits = part_bits(parts)
+        batch = Batch(candidates, pressure, blocks, answered, talk + self.wrap, bits, day)
+        if self.predictive:
+            placed, times = self.predict(batch, free, callers, start, end)
+        else:
+            lead = np.where(answered, self.answer_lead,
+                            np.where(valid, self.no_answer_lead, self.wrong_lead))
+            placed, times = self.work_through(batch, lead, free, callers, start, end)
+        self.record(batch, placed, times, keeps_window)
+
+    def dial_limit(self, capacity: float, start: float) -> int:
+        """The most dials the interval can use: the collectors' free time over the shortest
+        dial (progressive, preview), or the predictive dialler's planned dials."""
+        if not self.predictive:
+            shortest = min(self.no_answer_lead, self.wrong_lead, self.answer_lead)
+            return int(capacity / shortest) + 1
+        hit = self.hit_rate if self.hit_rate > 0 else 0.2
+        return int(self.ratio * capacity / (self.talk + self.wrap) / hit)
+
+    def work_through(self, batch: Batch, lead: np.ndarray, free: list[float], callers: Callers,
+                     start: float, end: float) -> tuple[int, np.ndarray]:
+        """Preview and progressive dialling: each collector takes the next account when free.
+
+        Callers come first: a collector free at ``f`` answers whoever is waiting within their
+        patience, and stops dialling at the end of the dial during which the next caller rings.
+        Returns the number of candidates dialled (the first ones) and their dial times.
+        """
+        n = len(lead)
+        offset = np.concatenate(([0.0], np.cumsum(lead))).tolist()
+        answer_at = np.flatnonzero(batch.answered).tolist()
+        handle = batch.handle
+        times = np.zeros(n)
+        ctimes, caccounts, cdeadlines = callers.times, callers.accounts, callers.deadlines
+        heap = [(f, a) for a, f in enumerate(free)]
+        heapq.heapify(heap)
+        pos = taken = next_answer = 0
+        while heap:
+            f, a = heapq.heappop(heap)
+            if f >= end:
+                self.free_at[a] = f
+                continue
+            served = False
+            while taken < len(ctimes) and ctimes[taken] <= f:
+                served = cdeadlines[taken] >= f
+                if served:
+                    heapq.heappush(heap, (f + self.answer_caller(caccounts[taken], f, batch),
+                                          a))
+                else:
+                    self.inbound.abandoned += 1
+                taken += 1
+                if served:
+                    break
+            if served:
+                continue
+            ring_next = ctimes[taken] if taken < len(ctimes) else math.inf
+            stop = min(end, ring_next)
+            if pos >= n:  # nothing left to dial: wait for the next caller, if any
+                if ring_next < end:
+                    heapq.heappush(heap, (ring_next, a))
+                else:
+                    self.free_at[a] = f
+                continue
+            while next_answer < len(answer_at) and answer_at[next_answer] < pos:
+                next_answer += 1
+            answer = answer_at[next_answer] if next_answer < len(answer_at) else n
+            base = f - offset[pos]
+            last = bisect.bisect_left(offset, stop - base, pos, answer + 1 if answer < n else n)
+            times[pos:last] = base + np.asarray(offset[pos:last])
+            if answer < n and last > answer:  # the answered dial is placed: a conversation
+                greeting = base + offset[answer + 1]
+                self.converse(batch, answer, greeting)
+                pos = answer + 1
+                heapq.heappush(heap, (greeting + handle[answer], a))
+                continue
+            pos, busy_until = last, base + offset[last]
+            if busy_until < end and (pos < n or ring_next < end):
+                heapq.heappush(heap, (max(busy_until, min(ring_next, end)), a))
+            else:
+                self.free_at[a] = busy_until
+        self.counters.busy_by_day[batch.day] += float(lead[:pos].sum())
+        return pos, times[:pos]
+
+    def predict(self, batch: Batch, free: list[float], callers: Callers, start: float,
+                end: float) -> tuple[int, np.ndarray]:
+        """Predictive dialling: dials spread over the interval, answered calls connected to the
+        first collector free within :data:`CONNECT_WITHIN`, else abandoned."""
+        n = len(batch.accounts)
+        times = start + (np.arange(n) + 0.5) * ((end - start) / max(n, 1))
+        greetings = (times + self.ring).tolist()
+        answered = np.flatnonzero(batch.answered).tolist()
+        heap = [(f, a) for a, f in enumerate(free)]
+        heapq.heapify(heap)
+        ctimes, caccounts, cdeadlines = callers.times, callers.accounts, callers.deadlines
+        taken = dropped = 0
+        for k in answered:
+            greeting = greetings[k]
+            while taken < len(ctimes) and ctimes[taken] <= greeting:
+                self.serve_caller(heap, ctimes[taken], cdeadlines[taken], caccounts[taken],
+                                  batch)
+                taken += 1
+            f, a = heap[0]
+            if f > greeting + CONNECT_WITHIN:
+                batch.abandoned.append(k)
+                dropped += 1
+                continue
+            begin = max(f, greeting)
+            self.converse(batch, k, begin)
+            heapq.heapreplace(heap, (begin + batch.handle[k], a))
+        while taken < len(ctimes):
+            self.serve_caller(heap, ctimes[taken], cdeadlines[taken], caccounts[taken], batch)
+            taken += 1
+        for f, a in heap:
+            self.free_at[a] = f
+        self.steer(len(answered), dropped, n)
+        return n, times
+
+    def serve_caller(self, heap: list[tuple[float, int]], arrival: float, deadline: float,
+                     account: int, batch: Batch) -> None:
+        """Answer a caller with the first collector free by ``deadline``, or lose them."""
+        f, a = heap[0]
+        if f > deadline:
+            self.inbound.abandoned += 1
+            return
+        begin = max(f, arrival)
+        heapq.heapreplace(heap, (begin + self.answer_caller(account, begin, batch), a))
+
+    def answer_caller(self, account: int, now: float, batch: Batch) -> float:
+        """Talk to a caller at ``now``; returns the collector's time on the call, days."""
+        self.inbound.served += 1
+        part = day_part(np.array([now + self.acc.local_offset[account]]),
+                        self.world.start_weekday)
+        talked = self.conversations.inbound(account, now, batch.day, int(part_bits(part)[0]))
+        duration = self.wrap + (self.talk * self._talk_draw() if talked else 0.0)
+        self.counters.busy_by_day[batch.day] += duration
+        return max(duration, 1e-6)
+
+    def converse(self, batch: Batch, k: int, now: float) -> None:
+        """The conversation of the batch's ``k``-th dial, begun at ``now``."""
+        i = int(batch.accounts[k])
+        violated = int(batch.blocks[k]) != ALLOWED
+        label = self.conversations.converse(i, now, batch.day, int(batch.pressure[k]),
+                                            violated, int(batch.bits[k]))
+        batch.connected.append(k)
+        batch.greeted.append(now)
+        batch.labels[k] = label
+        self.counters.busy_by_day[batch.day] += float(batch.handle[k])
+
+    def steer(self, answered: int, abandoned: int, dialled: int) -> None:
+        """Move the predictive ratio towards the abandonment target."""
+        if dialled == 0:
+            return
+        hit = answered / dialled
+        self.hit_rate = hit if math.isnan(self.hit_rate) else \
+            (1 - SMOOTHING) * self.hit_rate + SMOOTHING * hit
+        if answered == 0:
+            return
+        self.abandon_rate = (1 - SMOOTHING) * self.abandon_rate + SMOOTHING * abandoned / answered
+        target = max(self.profile.abandon_target, 1e-3)
+        step = math.exp(GAIN * (target - self.abandon_rate) / target)
+        self.ratio = min(max(self.ratio * step, RATIO_RANGE[0]), RATIO_RANGE[1])
+
+    # ------------------------------------------------------------------ the record
+
+    def record(self, batch: Batch, placed: int, times: np.ndarray, keeps_window: bool) -> None:
+        """Record the first ``placed`` dials of ``batch``, made at ``times``."""
+        if placed == 0:
+            return
+        acc, day = self.acc, batch.day
+        idx = batch.accounts[:placed]
+        blocks = batch.blocks[:placed].copy()
+        if not keeps_window:
+            clock = np.mod(times + acc.local_offset[idx], 1.0) + CLOCK_TOLERANCE
+            outside = (clock < self.rules.window_start) | (clock >= self.rules.window_end)
+            blocks[outside] = CONTACT_WINDOW  # the act is outside the window, whatever else
+        for k in np.flatnonzero(blocks != ALLOWED).tolist():
+            self.legal.violation(int(idx[k]), int(blocks[k]), day)
+        first = acc.attempts[idx] == 0
+        acc.first_attempt[idx[first]] = times[first]
+        acc.attempts[idx] += 1
+        acc.attempts_today[idx] += 1
+        acc.last_attempt[idx] = times
+        acc.max_pressure[idx] = np.maximum(acc.max_pressure[idx], batch.pressure[:placed] + 1)
+        answered = batch.answered[:placed]
+        self.rules.record_attempts(idx, times, answered)
+        wrong = ~acc.phone_valid[idx]
+        acc.phone_known_bad[idx[wrong]] = True
+        talked = np.zeros(placed, dtype=np.bool_)
+        talked[batch.connected] = True
+        acc.unanswered_since_talk[idx[~talked]] += 1
+        abandoned = np.array(batch.abandoned, dtype=np.int64)
+        acc.answered_parts[idx[abandoned]] |= batch.bits[abandoned]
+        if batch.connected:
+            reached = idx[batch.connected]
+            acc.rpcs[reached] += 1
+            greeted = np.array(batch.greeted)
+            fresh = np.isnan(acc.first_rpc[reached])
+            acc.first_rpc[reached[fresh]] = greeted[fresh]
+        daily = self.counters.daily
+        daily["calls"][day] += placed
+        daily["rpcs"][day] += len(batch.connected)
+        daily["answered_calls"][day] += int(answered.sum())
+        daily["abandoned_calls"][day] += len(batch.abandoned)
+        if self.world.record_events:
+            self.log(batch, idx, times, wrong, answered, blocks)
+
+    def log(self, batch: Batch, idx: np.ndarray, times: np.ndarray, wrong: np.ndarray,
+            answered: np.ndarray, blocks: np.ndarray) -> None:
+        """Add the batch's dials to the event log."""
+        for k in range(len(idx)):
+            outcome = WRONG_NUMBER if wrong[k] else (
+                batch.labels.get(k, ABANDONED) if answered[k] else NO_ANSWER)
+            self.world.log(float(times[k]), int(idx[k]), self.index, "call", outcome,
+                           int(blocks[k]))
+
+
+class Batch:
+    """The dials of one pacing interval: what was drawn for them and what became of them."""
+
+    def __init__(self, accounts: np.ndarray, pressure: np.ndarray, blocks: np.ndarray,
+                 answered: np.ndarray, handle: np.ndarray, bits: np.ndarray, day: int) -> None:
+        self.accounts = accounts
+        self.pressure = pressure
+        self.blocks = blocks
+        self.answered = answered
+        self.handle = handle.tolist()
+        self.bits = bits
+        self.day = day
+        self.connected: list[int] = []
+        self.greeted: list[float] = []
+        self.abandoned: list[int] = []
+        self.labels: dict[int, str] = {}
