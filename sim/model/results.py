@@ -200,7 +200,7 @@ def build_results(world: World, desks: list[AgencyDesk], daily: pd.DataFrame, *,
             "propensity": acc.propensity,
         })
     events = pd.DataFrame(world.events, columns=list(EVENT_COLUMNS)) \
-        if world.record_events else None
+        .sort_values("time", kind="stable", ignore_index=True) if world.record_events else None
     frame = _with_total(daily)
     meta = {"wall_seconds": wall_seconds, "events_scheduled": world.env.events_scheduled,
             "horizon_days": world.horizon}

@@ -20,7 +20,9 @@ from sim.model.portfolio.accounts import Accounts
 from sim.model.rng import Streams
 from sim.model.rules.book import RuleBook
 
-EVENT_COLUMNS = ("time", "account", "agency", "kind", "outcome", "rule_broken")
+EVENT_COLUMNS = ("time", "local_time", "account", "agency", "kind", "outcome", "rule_broken")
+"""The event log's columns: ``time`` on the agencies' clock, ``local_time`` on the
+cardholder's (both program days)."""
 
 
 class CountingEnvironment(simpy.Environment):
@@ -62,10 +64,12 @@ class World:
     horizon: int
     start_weekday: int
     record_events: bool = False
-    events: list[tuple[float, int, int, str, str, str]] = field(default_factory=list)
+    events: list[tuple[float, float, int, int, str, str, str]] = field(default_factory=list)
 
     def log(self, time: float, account: int, agency: int, kind: str, outcome: str,
             rule: int) -> None:
         """Append to the event log when it is switched on (it is off by default: it costs)."""
         if self.record_events:
-            self.events.append((time, account, agency, kind, outcome, RULE_LABELS[rule]))
+            local = time + float(self.accounts.local_offset[account])
+            self.events.append((time, local, account, agency, kind, outcome,
+                                RULE_LABELS[rule]))

@@ -34,10 +34,10 @@ REPO = Path(__file__).resolve().parents[2]
 SCENARIO_FILES = sorted((REPO / "scenarios").glob("*.toml"))
 UNANSWERED = ("no_answer", "wrong_number")
 SEGMENTS = ("money_management", "income_shock", "misunderstanding")
-# Collectors who would dial an account many times a day, from before the window opens until
-# after it closes, if the rules let them.
+# Collectors who would dial an account many times a day, from the top of a static list, from
+# before the window opens until after it closes, if the rules let them.
 PUSHY = {"max_attempts_per_day": 20, "retry_hours": 0.25, "shift.start": "06:00",
-         "shift.end": "23:30"}
+         "shift.end": "23:30", "pacing_minutes": 15, "strategy": "static"}
 BREATHING_REQUEST = "portfolio.segments.income_shock.breathing_space_request=0.5"
 
 
@@ -205,7 +205,7 @@ def test_china_caps_and_window_hold_under_full_compliance(china_runs):
     # the caps bind: without them this run would show nothing
     assert (counts.conversations == 3).any()
     assert (counts.unanswered == 6).any()
-    minutes = minutes_of_day(calls.time)
+    minutes = minutes_of_day(calls.local_time)
     assert (minutes >= 8 * 60).all(), calls[minutes < 8 * 60].head()
     assert (minutes < 22 * 60).all(), calls[minutes >= 22 * 60].head()
     # collectors on shift from 06:00 to 23:30 dial right up to the window's edges
@@ -222,7 +222,7 @@ def test_china_breaches_at_half_compliance_are_all_flagged(china_runs):
     group = calls.groupby(["account", "day"])
     conversations_before = group.conversation.cumsum() - calls.conversation
     unanswered_before = group.conversation.cumcount() - conversations_before
-    minutes = minutes_of_day(calls.time)
+    minutes = minutes_of_day(calls.local_time)
     outside = (minutes < 8 * 60) | (minutes >= 22 * 60)
     too_many_conversations = conversations_before >= 3
     too_many_unanswered = unanswered_before >= 6

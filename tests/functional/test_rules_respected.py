@@ -36,9 +36,10 @@ from sim.model.rules.table import RULES, Contact
 UNANSWERED = ("no_answer", "wrong_number")
 CALL, MESSAGE = Contact.CALL, Contact.MESSAGE
 
-# Collectors may dial the same account up to 6 times a day, half an hour apart, so the 7-in-7
-# cap and the quiet period bind often.
-PUSHY = {"max_attempts_per_day": 6, "retry_hours": 0.5}
+# Collectors may dial the same account up to 6 times a day, half an hour apart, from the top of
+# a static list, so the 7-in-7 cap and the quiet period bind often.
+PUSHY = {"max_attempts_per_day": 6, "retry_hours": 0.5, "pacing_minutes": 15,
+         "strategy": "static"}
 
 
 def clock_minutes(t):
@@ -66,6 +67,7 @@ class Replayed:
     breathing_until: float = -math.inf
     conversations_today: int = 0
     unanswered_today: int = 0
+    local_offset: float = 0.0  # the cardholder's clock's lead on the agency's, days
 
 
 def in_last_7_days(times: list[float], t: float) -> int:
@@ -77,7 +79,7 @@ ReplayCheck = Callable[[Replayed, float, Rules], bool]
 # Each rule, for each contact it governs, read directly from the replayed history: does a
 # contact at time t break it?
 REPLAY_CHECKS: dict[tuple[Rule, Contact], ReplayCheck] = {
-    (Rule.CONTACT_WINDOW, CALL): lambda h, t, r: bool(outside_window(t, r)),
+    (Rule.CONTACT_WINDOW, CALL): lambda h, t, r: bool(outside_window(t + h.local_offset, r)),
     (Rule.CEASED, CALL): lambda h, t, r: h.ceased,
     (Rule.CEASED, MESSAGE): lambda h, t, r: h.ceased,
     (Rule.DISPUTE_HOLD, CALL): lambda h, t, r: t < h.dispute_until,
@@ -135,6 +137,7 @@ def broken_rules(events: pd.DataFrame, rules: Rules,
                 rows.append((account, t, "message", "", None, broken))
                 h.messages.append(t)
                 continue
+            h.local_offset = event.local_time - event.time
             conversation = event.kind == "inbound" or event.outcome not in UNANSWERED
             if event.kind == "call":
                 broken = frozenset(name for name, check in call_checks if check(h, t, rules))
@@ -241,7 +244,7 @@ def test_every_rule_in_the_table_has_a_replay_check():
 def test_event_log_is_well_formed(logged):
     _, _, results, _ = logged
     events = results.events
-    assert list(events.columns) == ["time", "account", "agency", "kind", "outcome",
+    assert list(events.columns) == ["time", "local_time", "account", "agency", "kind", "outcome",
                                     "rule_broken"]
     assert len(events) > 1000
     assert set(events.kind) <= {"call", "inbound"}
@@ -352,11 +355,12 @@ def test_china_style_daily_caps(small_scenario):
 
 
 def _outside(calls: pd.DataFrame, rules: Rules) -> pd.DataFrame:
-    return calls[outside_window(calls.time, rules)]
+    return calls[outside_window(calls.local_time, rules)]
 
 
 def test_no_call_outside_the_window_under_full_compliance(small_scenario):
-    """Collectors on a 06:00-23:00 shift only dial between 08:00 and 21:00."""
+    """Collectors on a 06:00-23:00 shift only dial between 08:00 and 21:00 on each
+    cardholder's local clock."""
     scenario, results = _run(small_scenario, 'agencies.alpha.shift.start="06:00"',
                              'agencies.alpha.shift.end="23:00"', accounts=1000, collectors=3,
                              horizon=21, compliance=1.0)
@@ -364,7 +368,7 @@ def test_no_call_outside_the_window_under_full_compliance(small_scenario):
     outbound = events[events.kind == "call"]
     assert len(_outside(outbound, scenario.rules)) == 0
     # ... but they do dial right up to the window's edges
-    hours = clock_minutes(outbound.time) / 60.0
+    hours = clock_minutes(outbound.local_time) / 60.0
     assert hours.min() < 8.5
     assert hours.max() > 20.5
 
@@ -401,7 +405,9 @@ def test_collectors_starting_before_the_window_call_once_it_opens(small_scenario
     """A shift starting at 07:00 under an 08:00 window still dials on every working day."""
     scenario, results = _run(small_scenario, 'agencies.alpha.shift.start="07:00"',
                              'agencies.beta.shift.start="07:00"', accounts=1500, collectors=3,
-                             horizon=30, compliance=1.0)
+                             horizon=30, compliance=1.0,
+                             each=(("strategy", "adaptive"), ("max_attempts_per_day", 2),
+                                   ("retry_hours", 3.0)))
     daily = results.daily[results.daily.agency == TOTAL].set_index("day")
     start = scenario.scenario.start_date
     delay = scenario.bank.transfer_delay_days

@@ -232,7 +232,7 @@ class Dialler:
             times[pos:last] = base + np.asarray(offset[pos:last])
             if answer < n and last > answer:  # the answered dial is placed: a conversation
                 greeting = base + offset[answer + 1]
-                self.converse(batch, answer, greeting)
+                self.converse(batch, answer, base + offset[answer], greeting)
                 pos = answer + 1
                 heapq.heappush(heap, (greeting + handle[answer], a))
                 continue
@@ -268,7 +268,7 @@ class Dialler:
                 dropped += 1
                 continue
             begin = max(f, greeting)
-            self.converse(batch, k, begin)
+            self.converse(batch, k, greeting - self.ring, begin)
             heapq.heapreplace(heap, (begin + batch.handle[k], a))
         while taken < len(ctimes):
             self.serve_caller(heap, ctimes[taken], cdeadlines[taken], caccounts[taken], batch)
@@ -298,9 +298,14 @@ class Dialler:
         self.counters.busy_by_day[batch.day] += duration
         return max(duration, 1e-6)
 
-    def converse(self, batch: Batch, k: int, now: float) -> None:
-        """The conversation of the batch's ``k``-th dial, begun at ``now``."""
+    def converse(self, batch: Batch, k: int, dialled: float, now: float) -> None:
+        """The conversation of the batch's ``k``-th dial, placed at ``dialled`` and begun at
+        ``now``. A rule that forbade the call at the start of the interval is read again at
+        the dial's time (it may have lapsed since), before the conversation changes the
+        account's history."""
         i = int(batch.accounts[k])
+        if batch.blocks[k] != ALLOWED:
+            batch.blocks[k] = self.rules.call_block_reasons(batch.accounts[k:k + 1], dialled)[0]
         violated = int(batch.blocks[k]) != ALLOWED
         label = self.conversations.converse(i, now, batch.day, int(batch.pressure[k]),
                                             violated, int(batch.bits[k]))
@@ -332,6 +337,10 @@ class Dialler:
         acc, day = self.acc, batch.day
         idx = batch.accounts[:placed]
         blocks = batch.blocks[:placed].copy()
+        talked = np.zeros(placed, dtype=np.bool_)
+        talked[batch.connected] = True
+        for k in np.flatnonzero((blocks != ALLOWED) & ~talked).tolist():
+            blocks[k] = self.rules.call_block_reasons(idx[k:k + 1], float(times[k]))[0]
         if not keeps_window:
             clock = np.mod(times + acc.local_offset[idx], 1.0) + CLOCK_TOLERANCE
             outside = (clock < self.rules.window_start) | (clock >= self.rules.window_end)
@@ -348,8 +357,6 @@ class Dialler:
         self.rules.record_attempts(idx, times, answered)
         wrong = ~acc.phone_valid[idx]
         acc.phone_known_bad[idx[wrong]] = True
-        talked = np.zeros(placed, dtype=np.bool_)
-        talked[batch.connected] = True
         acc.unanswered_since_talk[idx[~talked]] += 1
         abandoned = np.array(batch.abandoned, dtype=np.int64)
         acc.answered_parts[idx[abandoned]] |= batch.bits[abandoned]
