@@ -22,7 +22,7 @@ depends on the agency's ``dialler``:
   ratio times the collectors' free time over the expected time per answered call; unanswered
   dials take no collector time; an answered call that finds no collector free within
   :data:`CONNECT_WITHIN` is abandoned. After each interval the ratio moves to hold
-  ``abandon_target`` (abandoned over answered calls, smoothed over intervals).
+  abandoned calls (over answered calls, smoothed over intervals) under ``abandon_target``.
 
 The dials of the batch are then recorded at once: attempts, the rules' call ring, wrong numbers
 found, right-party contacts, violations (each call a rule forbade, the contact window read on
@@ -59,8 +59,13 @@ CONNECT_WITHIN = 2.0 / 86_400.0
 after the greeting: Ofcom's persistent-misuse policy)."""
 ABANDONED = "abandoned"
 SMOOTHING = 0.3  # weight of the latest interval in the smoothed abandonment and hit rates
-GAIN = 0.3  # how hard the predictive ratio reacts to abandonment off target
+GAIN = 0.2  # how hard the predictive ratio reacts to abandonment off target
+AIM = 0.8
+"""Share of ``abandon_target`` the predictive dialler steers for: abandonment rises faster
+than linearly with the ratio, so steering at the ceiling itself would overshoot it on
+average."""
 RATIO_RANGE = (0.2, 5.0)
+INITIAL_RATIO = 0.7  # a dialler starts cautiously, before it has seen any answer rate
 
 
 class Dialler:
@@ -94,7 +99,7 @@ class Dialler:
         self._talk_draw = talk_draw
         self.free_at = [0.0] * profile.collectors
         self.pace = profile.pacing_minutes / MINUTES_PER_DAY
-        self.ratio = 1.0
+        self.ratio = INITIAL_RATIO
         self.abandon_rate = profile.abandon_target
         self.hit_rate = math.nan
         minutes = 1.0 / MINUTES_PER_DAY
@@ -178,6 +183,11 @@ class Dialler:
         if not self.predictive:
             shortest = min(self.no_answer_lead, self.wrong_lead, self.answer_lead)
             return int(capacity / shortest) + 1
+        if math.isnan(self.hit_rate):  # before any dial: what the portfolio's figures promise
+            members = self.call_list.members
+            self.hit_rate = float((self.acc.answer_rate[members]
+                                   * self.acc.phone_valid[members]).mean()) if len(members) \
+                else math.nan
         hit = self.hit_rate if self.hit_rate > 0 else 0.2
         return int(self.ratio * capacity / (self.talk + self.wrap) / hit)
 
@@ -319,12 +329,11 @@ class Dialler:
         if dialled == 0:
             return
         hit = answered / dialled
-        self.hit_rate = hit if math.isnan(self.hit_rate) else \
-            (1 - SMOOTHING) * self.hit_rate + SMOOTHING * hit
+        self.hit_rate = (1 - SMOOTHING) * self.hit_rate + SMOOTHING * hit
         if answered == 0:
             return
         self.abandon_rate = (1 - SMOOTHING) * self.abandon_rate + SMOOTHING * abandoned / answered
-        target = max(self.profile.abandon_target, 1e-3)
+        target = max(AIM * self.profile.abandon_target, 1e-3)
         step = math.exp(GAIN * (target - self.abandon_rate) / target)
         self.ratio = min(max(self.ratio * step, RATIO_RANGE[0]), RATIO_RANGE[1])
 
