@@ -24,13 +24,15 @@ import pandas as pd
 from sim.model.agency import fees
 from sim.model.bank.second_placement import PlacementView
 from sim.model.codes import Delinquency, Status
+from sim.model.units import HOURS_PER_DAY
 from sim.model.world import World
 
 if TYPE_CHECKING:
     from sim.model.agency.desk import AgencyDesk
 
 CONTROL = "control"
-DESK_ONLY = ("collector_utilization", "inbound_abandon_rate", "agency_cost", "inbound_calls",
+DESK_ONLY = ("collector_utilization", "inbound_abandon_rate", "abandon_rate",
+             "dials_per_collector_hour", "agency_cost", "inbound_calls",
              "lawsuits", "days_behind_target", "legal_cost", "reputation_cost")
 
 
@@ -58,6 +60,28 @@ def desk_view(world: World, desk: AgencyDesk) -> PlacementView:
     second = world.scenario.bank.second_placement == desk.profile.name
     return PlacementView(world.accounts, world.rules, desk.members,
                          "second" if second else "first")
+
+
+def _first_attempt_service(world: World, v: PlacementView) -> tuple[float, float]:
+    """The share of accounts never called although they stayed open past their agency's
+    first-attempt service level, and the share called within it (of those still open at its
+    deadline or called before it).
+
+    An account is open past the deadline (hand-over plus ``first_attempt_sla_days``) unless it
+    was paid, settled or cured before it; accounts screened out as not worth the fee count as
+    never called.
+    """
+    if len(v.members) == 0:
+        return 0.0, float("nan")
+    sla = np.array([a.first_attempt_sla_days for a in world.scenario.agencies])
+    agency = np.maximum(v.agency.astype(np.int64), 0)
+    deadline = v.workable_day + sla[agency]
+    closed = np.fmin(v.closed_day, v.cured_day)
+    open_past = ~(closed < deadline)
+    called = v.attempts > 0
+    in_time = called & (v.first_attempt <= deadline)
+    never = _ratio(int((open_past & ~called).sum()), int(open_past.sum()))
+    return never, _ratio(int(in_time.sum()), int((open_past | in_time).sum()))
 
 
 def _desk_commission(world: World, desk: AgencyDesk) -> float:
@@ -138,6 +162,9 @@ def group_kpis(world: World, v: PlacementView, desks: list[AgencyDesk],
     legal = rules.fine_per_violation * violations + rules.lawsuit_cost * lawsuits
     first_attempt = _mean_delay(v.first_attempt, v.placed_day)
     first_rpc = _mean_delay(v.first_rpc, v.placed_day)
+    answered = sum(sum(d.daily["answered_calls"]) for d in desks)
+    abandoned = sum(sum(d.daily["abandoned_calls"]) for d in desks)
+    never, within_sla = _first_attempt_service(world, v)
     return {
         "accounts": n,
         "balance_placed": placed,
@@ -165,6 +192,9 @@ def group_kpis(world: World, v: PlacementView, desks: list[AgencyDesk],
         "cx_index": 100.0 * float(np.exp(-strain)),
         "collector_utilization": _ratio(sum(d.busy_days for d in desks), staffed),
         "inbound_abandon_rate": _ratio(sum(d.queue.abandoned for d in desks), arrivals),
+        "abandon_rate": _ratio(abandoned, answered),
+        "dials_per_collector_hour": _ratio(calls, staffed * HOURS_PER_DAY),
+        "first_attempt_sla_share": within_sla,
         "delinquent_share_end": float(v.delinquent_at_recall.mean()) if n else 0.0,
         "redefault_rate": _ratio(int((redefaulted & cured).sum()), int(cured.sum())),
         **_lifecycle_kpis(v, world.scenario.behaviour.stage.instalment_persistence),
@@ -174,7 +204,7 @@ def group_kpis(world: World, v: PlacementView, desks: list[AgencyDesk],
         "promises": promises,
         "self_cure_share": float(v.self_cured.mean()) if n else 0.0,
         "inbound_calls": arrivals,
-        "never_attempted_share": float((v.attempts == 0).mean()) if n else 0.0,
+        "never_attempted_share": never,
         "breathing_space_share": float((v.breathing_spaces > 0).mean()) if n else 0.0,
         "legal_cost": legal,
         "reputation_cost": legal + rules.complaint_cost * complaints,

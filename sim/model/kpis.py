@@ -37,6 +37,7 @@ class Unit(StrEnum):
     PER_1000 = "per 1,000 accounts"
     DAYS = "days"
     INDEX = "index 0–100"
+    PER_COLLECTOR_HOUR = "per collector-hour"
 
 
 class Direction(StrEnum):
@@ -60,7 +61,7 @@ class Group(StrEnum):
 
 # Decimals shown for a value (percent for shares); counts get one more as means.
 _DECIMALS = {Unit.SHARE: 1, Unit.POINTS: 1, Unit.MONEY: 0, Unit.COUNT: 0, Unit.PER_1000: 1,
-             Unit.DAYS: 1, Unit.INDEX: 1}
+             Unit.DAYS: 1, Unit.INDEX: 1, Unit.PER_COLLECTOR_HOUR: 1}
 
 
 def _number(value: Any) -> float | None:
@@ -192,6 +193,14 @@ KPIS: tuple[Kpi, ...] = (
          _D.NEITHER, _G.OPERATIONS, "collector utilisation"),
     _kpi("inbound_abandon_rate", "inbound callers who hung up before being answered / "
          "inbound callers", _U.SHARE, _D.LOWER, _G.OPERATIONS, "inbound abandonment"),
+    _kpi("abandon_rate", "answered outbound calls with no collector free within 2 seconds / "
+         "answered outbound calls (predictive diallers only)", _U.SHARE, _D.LOWER,
+         _G.OPERATIONS, "abandoned calls"),
+    _kpi("dials_per_collector_hour", "outbound call attempts / paid collector-hours of shift",
+         _U.PER_COLLECTOR_HOUR, _D.NEITHER, _G.OPERATIONS, "dials per collector-hour"),
+    _kpi("first_attempt_sla_share", "accounts first called within their agency's "
+         "first_attempt_sla_days of hand-over / accounts still open at that deadline or called "
+         "before it", _U.SHARE, _D.HIGHER, _G.CONTACT, "first call within the SLA"),
     _kpi("delinquent_share_end", "share of accounts delinquent at recall: past due, or charged "
          "off and owing (not current on a plan for the whole balance)", _U.SHARE, _D.LOWER,
          _G.OUTCOMES, "still delinquent at recall"),
@@ -231,8 +240,9 @@ KPIS: tuple[Kpi, ...] = (
          _U.SHARE, _D.NEITHER, _G.ALSO, "self-cured", headline=False),
     _kpi("inbound_calls", "inbound callers", _U.COUNT, _D.NEITHER, _G.ALSO, "inbound calls",
          headline=False),
-    _kpi("never_attempted_share", "share of accounts the agency never called", _U.SHARE,
-         _D.LOWER, _G.ALSO, "never called", headline=False),
+    _kpi("never_attempted_share", "accounts never called / accounts still open (not paid, "
+         "settled or cured) at their agency's first-attempt SLA deadline", _U.SHARE,
+         _D.LOWER, _G.CONTACT, "never called"),
     _kpi("breathing_space_share", "share of accounts granted a breathing space", _U.SHARE,
          _D.NEITHER, _G.ALSO, "breathing space", headline=False),
     _kpi("legal_cost", "regulatory fines for violations plus the cost of lawsuits",

@@ -150,7 +150,8 @@ DERIVED: dict[str, Kpi] = {
 
 UNITS = {Unit.SHARE: "%", Unit.POINTS: "percentage points", Unit.MONEY: "currency units",
          Unit.PER_1000: "per 1,000 accounts", Unit.DAYS: "days",
-         Unit.INDEX: "0–100, higher is better", Unit.COUNT: "count"}
+         Unit.INDEX: "0–100, higher is better", Unit.COUNT: "count",
+         Unit.PER_COLLECTOR_HOUR: "per collector-hour"}
 
 
 def kpi_entry(metric: str) -> Kpi:
