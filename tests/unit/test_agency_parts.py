@@ -25,7 +25,7 @@ from sim.model.agency.counters import DeskCounters, LegalRecord, Shifts
 from sim.model.agency.dialler import Dialler
 from sim.model.agency.inbound import InboundLine
 from sim.model.agency.messenger import Messenger
-from sim.model.agency.reach import DayPart, part_bits
+from sim.model.agency.reach import DayPart, day_part, part_bit_at, part_bits
 from sim.model.behaviour.base import AgencyStyle, Conversation, Offer
 from sim.model.codes import Outcome, Rule, Status
 from sim.model.portfolio.accounts import Accounts, draw_portfolio
@@ -350,3 +350,10 @@ def test_the_predictive_dialler_holds_its_abandonment_target(small_scenario):
     abandon, _ = rates["predictive"]
     assert 0.015 < abandon <= 0.03 + 0.003
     assert rates["progressive"][0] == 0
+
+
+@settings(max_examples=200, deadline=None)
+@given(local=st.floats(0.0, 60.0), weekday=st.integers(0, 6))
+def test_one_part_of_the_week_is_the_same_as_many(local, weekday):
+    many = part_bits(day_part(np.array([local]), weekday))
+    assert part_bit_at(local, weekday) == int(many[0])

@@ -63,6 +63,9 @@ class CallList:
         self._defiance_rng = defiance_rng
         self.members = np.zeros(0, dtype=np.int64)
         self.order = self.members
+        self.today = self.members
+        """The accounts workable at the start of the day, in priority order (see
+        :meth:`new_day`)."""
         self.worked = np.ones(accounts.n, dtype=np.bool_)
         self.defiant = np.zeros(accounts.n, dtype=np.bool_)
         self.standing = np.zeros(accounts.n)
@@ -88,13 +91,19 @@ class CallList:
             self.worked[idx] = fee >= profile.min_expected_fee
 
     def new_day(self, day: int) -> None:
-        """Decide today's defiance (and whether the agency is behind its target pace).
+        """List the accounts workable today (accounts only become workable at midnight: at
+        hand-over, when a promise breaks), and decide today's defiance (and whether the agency
+        is behind its target pace).
 
         For each of its accounts, the agency ignores the rules today with probability
         ``1 − compliance`` (``1 − compliance_when_behind`` while it is behind its target pace):
         if a rule blocks a call to such an account, the call is made anyway and counted as a
         violation of that rule.
         """
+        acc, order = self.acc, self.order
+        self.today = order[(acc.agency[order] == self.index) & (acc.status[order] == ACTIVE)
+                           & ~acc.recalled[order] & self.worked[order]
+                           & ~acc.phone_known_bad[order]]
         compliance = self.profile.compliance
         if self.behind_target(day):
             self.days_behind += 1
@@ -134,10 +143,11 @@ class CallList:
         interval wait for a later one; on a day it does not, they are candidates too (the
         dialler flags each call it places outside the window).
         """
-        acc, profile, order = self.acc, self.profile, self.order
-        live = ((acc.agency[order] == self.index) & (acc.status[order] == ACTIVE)
-                & ~acc.recalled[order] & self.worked[order] & ~acc.phone_known_bad[order]
-                & (acc.attempts_today[order] < profile.max_attempts_per_day)
+        acc, profile = self.acc, self.profile
+        # accounts leave the day's list (a promise, a wrong number found), never join it
+        order = self.today = self.today[(acc.status[self.today] == ACTIVE)
+                                        & ~acc.phone_known_bad[self.today]]
+        live = ((acc.attempts_today[order] < profile.max_attempts_per_day)
                 & (start - acc.last_attempt[order] >= self.retry))
         if self.adaptive:
             live &= ((start - acc.last_refusal[order] >= profile.cool_off_days_after_refusal)

@@ -45,7 +45,7 @@ from sim.model.agency.call_list import CallList
 from sim.model.agency.conversation import Conversations
 from sim.model.agency.counters import DeskCounters, LegalRecord, Shifts
 from sim.model.agency.inbound import Callers, InboundLine
-from sim.model.agency.reach import answer_factor, day_part, part_bits
+from sim.model.agency.reach import answer_factor, day_part, part_bit_at, part_bits
 from sim.model.behaviour.base import BehaviourModel
 from sim.model.codes import NO_ANSWER, WRONG_NUMBER, Rule
 from sim.model.rng import counter_uniforms
@@ -301,9 +301,8 @@ class Dialler:
     def answer_caller(self, account: int, now: float, batch: Batch) -> float:
         """Talk to a caller at ``now``; returns the collector's time on the call, days."""
         self.inbound.served += 1
-        part = day_part(np.array([now + self.acc.local_offset[account]]),
-                        self.world.start_weekday)
-        talked = self.conversations.inbound(account, now, batch.day, int(part_bits(part)[0]))
+        bit = part_bit_at(now + float(self.acc.local_offset[account]), self.world.start_weekday)
+        talked = self.conversations.inbound(account, now, batch.day, bit)
         duration = self.wrap + (self.talk * self._talk_draw() if talked else 0.0)
         self.counters.busy_by_day[batch.day] += duration
         return max(duration, 1e-6)

@@ -21,6 +21,7 @@ window moves who can be called when.
 
 from __future__ import annotations
 
+import math
 from enum import IntEnum
 
 import numpy as np
@@ -63,6 +64,21 @@ def day_part(local: FloatArray, start_weekday: int) -> IntArray:
                              int(DayPart.WEEKDAY_DAY)))
     night = (clock < DAY_STARTS - 1e-9) | (clock >= NIGHT_STARTS - 1e-9)
     return np.where(night, int(DayPart.NIGHT), part).astype(np.int64)
+
+
+def part_bit_at(local: float, start_weekday: int) -> int:
+    """The ``Accounts.answered_parts`` bit of one local time (as :func:`day_part`)."""
+    day = math.floor(local)
+    clock = local - day
+    if clock < DAY_STARTS - 1e-9 or clock >= NIGHT_STARTS - 1e-9:
+        part = DayPart.NIGHT
+    elif (start_weekday + day) % 7 >= SATURDAY:
+        part = DayPart.WEEKEND
+    elif clock >= EVENING_STARTS:
+        part = DayPart.WEEKDAY_EVENING
+    else:
+        part = DayPart.WEEKDAY_DAY
+    return 1 << int(part)
 
 
 def answer_factor(acc: Accounts, idx: IntArray, part: IntArray) -> FloatArray:
