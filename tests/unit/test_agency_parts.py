@@ -243,7 +243,7 @@ class Refuses:
         return np.full(len(idx), self.chance)
 
     def converse(self, i: int, now: float, style: AgencyStyle, offer: Offer, pressure: int,
-                 violation: bool) -> Conversation:
+                 violation: bool, draws) -> Conversation:
         return Conversation(Outcome.REFUSAL, complaint=False)
 
     def contacted(self, i: int, now: float) -> None:
@@ -259,7 +259,7 @@ def dialler(scenario, acc: Accounts, profile: Agency, window_kept: bool = True,
     legal = LegalRecord(acc, counters, Rules(), lambda: 0.5)
     listed = call_list(acc, world.rules, profile)
     behaviour = Refuses(chance)
-    talks = Conversations(0, profile, world, behaviour, counters, legal)
+    talks = Conversations(0, profile, world, behaviour, counters, legal, key=7)
     line = InboundLine()
     team = Dialler(0, profile, world, behaviour, listed, talks, line,
                    Shifts.of(profile.shift, 0, world.horizon), counters, legal,

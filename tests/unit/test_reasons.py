@@ -164,12 +164,10 @@ def test_an_unexplained_misunderstanding_raises_complaints_and_an_explained_one_
     acc.misunderstanding[:] = [True, False]
     model = StageModel(acc, StageParameters(clear_misunderstanding=1.0, clear_skill=0.0),
                        Streams(1, 0))
-    draws = iter([0.02, 0.02])  # below 0.01·e^1 ≈ 0.027, above 0.01
-    model._talk = lambda: next(draws)
+    draws = [0.02] * 6  # below 0.01·e^1 ≈ 0.027, above 0.01
     style = AgencyStyle(skill=0.5, tone=0.0)
-    assert model.complains(0, style, 0, False)
-    assert not model.complains(1, style, 0, False)
-    model._talk = lambda: 0.5
-    assert model.objects(0, style, 0) is None  # explained
+    assert model.complains(0, style, 0, False, draws)
+    assert not model.complains(1, style, 0, False, draws)
+    assert model.objects(0, style, 0, [0.5] * 6) is None  # explained
     assert not acc.misunderstanding[0]
     assert acc.self_cure_rate[0] == PROFILES["misunderstanding"]["cleared_cure_rate"]

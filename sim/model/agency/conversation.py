@@ -10,11 +10,14 @@ the week the cardholder answers (:mod:`sim.model.agency.reach`).
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
+
+import numpy as np
 
 from sim.config.schema import Agency
 from sim.model.agency.counters import DeskCounters, LegalRecord
 from sim.model.agency.negotiation import make_offer, record_promise
-from sim.model.behaviour.base import AgencyStyle, BehaviourModel
+from sim.model.behaviour.base import AgencyStyle, BehaviourModel, conversation_draws
 from sim.model.codes import OUTCOME_LABELS, Outcome, Rule, Status
 from sim.model.world import World
 
@@ -30,7 +33,7 @@ class Conversations:
     ``counters`` and ``legal``."""
 
     def __init__(self, index: int, profile: Agency, world: World, behaviour: BehaviourModel,
-                 counters: DeskCounters, legal: LegalRecord) -> None:
+                 counters: DeskCounters, legal: LegalRecord, key: int) -> None:
         self.index = index
         self.profile = profile
         self.world = world
@@ -41,6 +44,13 @@ class Conversations:
         self.legal = legal
         self.style = AgencyStyle(skill=profile.skill, tone=profile.tone)
         self._daily = counters.daily
+        self.key = key
+        """The :func:`~sim.model.behaviour.base.conversation_draws` key (one for every agency:
+        a cardholder's k-th conversation draws the same numbers whoever holds it)."""
+
+    def draws(self, idx: np.ndarray) -> np.ndarray:
+        """The draws of the next conversation with each of ``idx`` (one row each)."""
+        return conversation_draws(self.key, idx, self.acc.conversations[idx])
 
     def inbound(self, i: int, now: float, day: int, part_bit: int) -> bool:
         """Talk to the cardholder of account ``i`` who phoned in; ``False`` if the account is
@@ -50,13 +60,15 @@ class Conversations:
             return False
         if math.isnan(acc.first_rpc[i]):
             acc.first_rpc[i] = now
-        outcome = self.converse(i, now, day, self.rules.pressure(i, now), False, part_bit)
+        draws = self.draws(np.array([i]))[0].tolist()
+        outcome = self.converse(i, now, day, self.rules.pressure(i, now), False, part_bit, draws)
         self.world.log(now, i, self.index, "inbound", outcome, ALLOWED)
         return True
 
     def converse(self, i: int, now: float, day: int, pressure: int, violated: bool,
-                 part_bit: int) -> str:
-        """A conversation with account ``i`` at ``now``; returns its outcome's label."""
+                 part_bit: int, draws: Sequence[float]) -> str:
+        """A conversation with account ``i`` at ``now``, decided with ``draws`` (see
+        :meth:`draws`); returns its outcome's label."""
         acc = self.acc
         self.rules.record_conversation(i, now)
         self.behaviour.contacted(i, now)
@@ -65,7 +77,7 @@ class Conversations:
         acc.answered_parts[i] |= part_bit
         self._daily["conversations"][day] += 1
         offer = make_offer(acc, self.profile, i)
-        result = self.behaviour.converse(i, now, self.style, offer, pressure, violated)
+        result = self.behaviour.converse(i, now, self.style, offer, pressure, violated, draws)
         if result.complaint:
             self.legal.complaint(i, day)
         outcome = result.outcome

@@ -65,10 +65,10 @@ class AgencyDesk:
                                    self.shifts, self.queue, self.counters, self.legal,
                                    inbound_rng=streams.get("inbound", sub))
         conversations = Conversations(index, profile, world, behaviour, self.counters,
-                                      self.legal)
+                                      self.legal, key=streams.key("conversations"))
         self.dialler = Dialler(index, profile, world, behaviour, self.call_list, conversations,
                                self.queue, self.shifts, self.counters, self.legal,
-                               keys=(streams.key("calls", sub), streams.key("durations", sub, 1)),
+                               keys=(streams.key("calls"), streams.key("durations", 1)),
                                window_draw=uniform_draws(streams.get("compliance", sub)),
                                talk_draw=exponential_draws(streams.get("durations", sub)))
         self.start = self.dialler.start

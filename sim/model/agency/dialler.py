@@ -72,9 +72,9 @@ class Dialler:
     """The dialler and collectors of agency ``index`` (see the module docstring).
 
     ``keys`` are the :func:`~sim.model.rng.counter_uniforms` keys of the answer and the talk
-    time of each (account, attempt); ``window_draw`` decides each day whether the agency keeps
-    the contact window; ``talk_draw`` gives inbound conversations their length, in mean talk
-    times.
+    time of each (account, attempt), the same for every agency; ``window_draw`` decides each
+    day whether the agency keeps the contact window; ``talk_draw`` gives inbound
+    conversations their length, in mean talk times.
     """
 
     def __init__(self, index: int, profile: Agency, world: World, behaviour: BehaviourModel,
@@ -169,6 +169,9 @@ class Dialler:
         talk = -np.log(counter_uniforms(self._talk_key, candidates, attempt)) * self.talk
         bits = part_bits(parts)
         batch = Batch(candidates, pressure, blocks, answered, talk + self.wrap, bits, day)
+        batch.draws = dict(zip(np.flatnonzero(answered).tolist(),
+                               self.conversations.draws(candidates[answered]).tolist(),
+                               strict=True))
         if self.predictive:
             placed, times = self.predict(batch, free, callers, start, end)
         else:
@@ -317,7 +320,7 @@ class Dialler:
             batch.blocks[k] = self.rules.call_block_reasons(batch.accounts[k:k + 1], dialled)[0]
         violated = int(batch.blocks[k]) != ALLOWED
         label = self.conversations.converse(i, now, batch.day, int(batch.pressure[k]),
-                                            violated, int(batch.bits[k]))
+                                            violated, int(batch.bits[k]), batch.draws[k])
         batch.connected.append(k)
         batch.greeted.append(now)
         batch.labels[k] = label
@@ -408,3 +411,5 @@ class Batch:
         self.greeted: list[float] = []
         self.abandoned: list[int] = []
         self.labels: dict[int, str] = {}
+        self.draws: dict[int, list[float]] = {}
+        """The conversation draws of each answered dial, by its place in the batch."""

@@ -16,11 +16,15 @@ model (for example a self-exciting repayment process) can be added without touch
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
+from enum import IntEnum
 from typing import TYPE_CHECKING, Protocol
 
 import numpy as np
 import numpy.typing as npt
+
+from sim.model.rng import counter_uniforms
 
 if TYPE_CHECKING:
     from sim.config.schema import Behaviour
@@ -64,6 +68,35 @@ IntArray = npt.NDArray[np.int64]
 BoolArray = npt.NDArray[np.bool_]
 
 
+class Draw(IntEnum):
+    """The uniform draws of one conversation, one per question it may answer.
+
+    Each conversation gets all of them, whichever it uses, drawn from counter-based streams
+    keyed by the account and its own count of conversations
+    (:func:`sim.model.rng.counter_uniforms`): the k-th conversation with a cardholder draws the
+    same numbers in every scenario, whatever else happened, so scenarios stay paired.
+    """
+
+    COMPLAINT = 0
+    CLEAR = 1
+    DISPUTE = 2
+    CEASE = 3
+    BREATHING_SPACE = 4
+    PROMISE = 5
+
+
+CONVERSATION_DRAWS = len(Draw)
+
+
+def conversation_draws(key: int, idx: IntArray, conversations: IntArray) -> FloatArray:
+    """The :class:`Draw` uniforms (one row per account) of the next conversation with each of
+    ``idx``, which have had ``conversations`` so far."""
+    lanes = np.arange(CONVERSATION_DRAWS, dtype=np.int64)
+    counter = conversations.astype(np.int64)[:, None] * 8 + lanes[None, :]
+    index = np.broadcast_to(np.asarray(idx, dtype=np.int64)[:, None], counter.shape)
+    return counter_uniforms(key, index, counter)
+
+
 class BehaviourModel(Protocol):
     """Borrower response, drawn from the replication's named streams."""
 
@@ -72,8 +105,9 @@ class BehaviourModel(Protocol):
         weekday day, having had ``pressure`` calls in the last 7 days."""
 
     def converse(self, i: int, now: float, style: AgencyStyle, offer: Offer, pressure: int,
-                 violation: bool) -> Conversation:
-        """The outcome of a right-party conversation with account ``i``."""
+                 violation: bool, draws: Sequence[float]) -> Conversation:
+        """The outcome of a right-party conversation with account ``i``, decided with the
+        uniforms ``draws`` (indexed by :class:`Draw`)."""
 
     def keeps(self, idx: IntArray, day: int, first: BoolArray) -> BoolArray:
         """Which of the promises or instalments of ``idx`` due on ``day`` are paid."""

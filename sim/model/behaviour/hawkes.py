@@ -30,6 +30,7 @@ with a repayment or a boundary left in the day take another turn.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Sequence
 
 import numpy as np
 
@@ -96,9 +97,9 @@ class HawkesModel(StageModel):
         return model
 
     def converse(self, i: int, now: float, style: AgencyStyle, offer: Offer, pressure: int,
-                 violation: bool) -> Conversation:
-        complaint = self.complains(i, style, pressure, violation)
-        objection = self.objects(i, style, pressure)
+                 violation: bool, draws: Sequence[float]) -> Conversation:
+        complaint = self.complains(i, style, pressure, violation, draws)
+        objection = self.objects(i, style, pressure, draws)
         return Conversation(REFUSAL if objection is None else objection, complaint)
 
     def contacted(self, i: int, now: float) -> None:

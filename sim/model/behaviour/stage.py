@@ -35,6 +35,7 @@ pressure and any rule violation, with the effects of ``[behaviour.stage]``:
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 
 import numpy as np
 
@@ -43,6 +44,7 @@ from sim.model.behaviour.base import (
     AgencyStyle,
     BoolArray,
     Conversation,
+    Draw,
     FloatArray,
     IntArray,
     Offer,
@@ -50,10 +52,12 @@ from sim.model.behaviour.base import (
 from sim.model.codes import Outcome
 from sim.model.portfolio.accounts import Accounts, scalar_view
 from sim.model.portfolio.lifecycle import days_past_due
-from sim.model.rng import Streams, uniform_draws
+from sim.model.rng import Streams, counter_uniforms
 from sim.model.units import DAYS_PER_MONTH
 
-# Outcomes as plain ints, for the per-conversation path.
+# Draws and outcomes as plain ints, for the per-conversation path.
+COMPLAINT, CLEAR, DISPUTE_DRAW = int(Draw.COMPLAINT), int(Draw.CLEAR), int(Draw.DISPUTE)
+CEASE, BREATHING, PROMISE_DRAW = int(Draw.CEASE), int(Draw.BREATHING_SPACE), int(Draw.PROMISE)
 DISPUTE = int(Outcome.DISPUTE)
 CEASE_REQUEST = int(Outcome.CEASE_REQUEST)
 BREATHING_SPACE_REQUEST = int(Outcome.BREATHING_SPACE_REQUEST)
@@ -84,9 +88,9 @@ class StageModel:
     def __init__(self, accounts: Accounts, params: StageParameters, streams: Streams) -> None:
         self.acc = accounts
         self.p = params
-        self._talk = uniform_draws(streams.get("conversations"))
-        self._payments = streams.get("payments")
-        self._messages = streams.get("messages")
+        # counter-based draws keyed by account and day: paired across scenarios
+        self._keep_key = streams.key("payments")
+        self._callback_key = streams.key("messages")
         # How much later than 30 days past due each account was placed, in 30-day steps.
         late = (accounts.days_past_due.astype(np.float64) - DAYS_PER_MONTH) / DAYS_PER_MONTH
         self._cure_factor = np.exp(params.dpd_cure * late)
@@ -122,14 +126,15 @@ class StageModel:
                           1.0)
 
     def converse(self, i: int, now: float, style: AgencyStyle, offer: Offer, pressure: int,
-                 violation: bool) -> Conversation:
-        complaint = self.complains(i, style, pressure, violation)
-        objection = self.objects(i, style, pressure)
+                 violation: bool, draws: Sequence[float]) -> Conversation:
+        complaint = self.complains(i, style, pressure, violation, draws)
+        objection = self.objects(i, style, pressure, draws)
         if objection is not None:
             return Conversation(objection, complaint)
-        return self.negotiate(i, style, offer, complaint)
+        return self.negotiate(i, style, offer, complaint, draws)
 
-    def complains(self, i: int, style: AgencyStyle, pressure: int, violation: bool) -> bool:
+    def complains(self, i: int, style: AgencyStyle, pressure: int, violation: bool,
+                  draws: Sequence[float]) -> bool:
         """Whether this conversation ends in a complaint (drawn first, whatever else happens)."""
         p = self.p
         push = p.tone_complaint * style.tone + p.pressure_complaint * pressure
@@ -137,36 +142,37 @@ class StageModel:
             push += p.violation_complaint
         if self._misunderstood[i]:
             push += self._misunderstood_complaint[i]
-        return self._talk() < min(1.0, self._complaint[i] * math.exp(push))
+        return draws[COMPLAINT] < min(1.0, self._complaint[i] * math.exp(push))
 
-    def objects(self, i: int, style: AgencyStyle, pressure: int) -> int | None:
+    def objects(self, i: int, style: AgencyStyle, pressure: int,
+                draws: Sequence[float]) -> int | None:
         """An :class:`~sim.model.codes.Outcome`: ``DISPUTE``, ``CEASE_REQUEST`` or
         ``BREATHING_SPACE_REQUEST`` (asked only where the rules offer breathing space) if the
         cardholder objects, else ``None``.
 
         A misunderstanding of card terms is cleared by a good conversation or becomes a dispute.
         """
-        p, u, acc = self.p, self._talk, self.acc
+        p, acc = self.p, self.acc
         if acc.misunderstanding[i]:
             clear = p.clear_misunderstanding + p.clear_skill * (style.skill - 0.5)
-            if u() < clear:
+            if draws[CLEAR] < clear:
                 acc.misunderstanding[i] = False
                 cleared = self._cleared_cure[i]
                 if cleared > 0:
                     acc.self_cure_rate[i] = cleared
             else:
                 return DISPUTE
-        if u() < self._dispute[i]:
+        if draws[DISPUTE_DRAW] < self._dispute[i]:
             return DISPUTE
         cease = self._cease[i] * math.exp(p.tone_cease * style.tone + p.pressure_cease * pressure)
-        if u() < min(1.0, cease):
+        if draws[CEASE] < min(1.0, cease):
             return CEASE_REQUEST
-        if self.breathing_space_offered and u() < self._breathing[i]:
+        if self.breathing_space_offered and draws[BREATHING] < self._breathing[i]:
             return BREATHING_SPACE_REQUEST
         return None
 
-    def negotiate(self, i: int, style: AgencyStyle, offer: Offer,
-                  complaint: bool) -> Conversation:
+    def negotiate(self, i: int, style: AgencyStyle, offer: Offer, complaint: bool,
+                  draws: Sequence[float]) -> Conversation:
         """A promise against ``offer`` (with the chance it is kept) or a refusal."""
         p = self.p
         excess_burden = max(0.0, offer.burden - 1.0)
@@ -175,7 +181,7 @@ class StageModel:
         promise = (self._willingness_logit[i] + p.skill_promise * (style.skill - 0.5)
                    + p.tone_promise * style.tone + payer + p.settlement_promise * offer.discount
                    + hardship + p.burden_promise * excess_burden)
-        if self._talk() >= _sigmoid(promise):
+        if draws[PROMISE_DRAW] >= _sigmoid(promise):
             return Conversation(REFUSAL, complaint)
         keep = (self._keep_logit[i] + p.willingness_keep * (self._willingness[i] - 0.5)
                 + p.tone_keep * style.tone + p.burden_keep * excess_burden + payer + hardship)
@@ -187,7 +193,7 @@ class StageModel:
     def keeps(self, idx: IntArray, day: int, first: BoolArray) -> BoolArray:
         miss = 1.0 - self.acc.keep_probability[idx]
         miss = np.where(first, miss, miss * self.p.instalment_persistence)
-        return self._payments.random(len(idx)) >= miss
+        return counter_uniforms(self._keep_key, idx, np.full(len(idx), day)) >= miss
 
     def spontaneous(self, idx: IntArray, day: int, reminded: BoolArray) -> FloatArray:
         acc = self.acc
@@ -201,5 +207,6 @@ class StageModel:
         return (level >= acc.cure_budget[idx]).astype(np.float64)
 
     def calls_back(self, idx: IntArray, day: int) -> BoolArray:
-        return self._messages.random(len(idx)) < self.acc.callback_rate[idx]
+        draws = counter_uniforms(self._callback_key, idx, np.full(len(idx), day))
+        return draws < self.acc.callback_rate[idx]
 
