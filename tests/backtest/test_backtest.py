@@ -46,3 +46,13 @@ def test_scenario_reproduces_stored_kpis(path):
                 changed.append(f"{agency}.{name}: {want} -> {have}")
     assert not changed, (f"{path.name}: model output changed; if intended, run "
                          f"python tests/backtest/backtest.py\n" + "\n".join(changed[:20]))
+
+
+@pytest.mark.parametrize("path", FILES, ids=[p.stem for p in FILES])
+def test_every_shipped_scenario_calls_its_open_accounts(path):
+    """Whatever the regime or strategy, at most 5% of the accounts still open at the agency's
+    first-attempt deadline are never called (the stored figures are the model's own: the test
+    above holds the model to them)."""
+    expected = json.loads((EXPECTED / f"{path.stem}.json").read_text())
+    never = expected["kpis"]["total"]["never_attempted_share"]
+    assert never is not None and never <= 0.05, f"{path.name}: {never:.1%} never called"
