@@ -71,13 +71,14 @@ def _first_attempt_service(world: World, v: PlacementView) -> tuple[float, float
     was paid, settled or cured before it; accounts screened out as not worth the fee count as
     never called.
     """
-    if len(v.members) == 0:
-        return 0.0, float("nan")
+    agency = v.agency.astype(np.int64)
+    placed = agency >= 0  # the bank's control group is never placed, so never due a call
+    if not placed.any():
+        return float("nan"), float("nan")
     sla = np.array([a.first_attempt_sla_days for a in world.scenario.agencies])
-    agency = np.maximum(v.agency.astype(np.int64), 0)
-    deadline = v.workable_day + sla[agency]
+    deadline = v.workable_day + sla[np.maximum(agency, 0)]
     closed = np.fmin(v.closed_day, v.cured_day)
-    open_past = ~(closed < deadline)
+    open_past = ~(closed < deadline) & placed
     called = v.attempts > 0
     in_time = called & (v.first_attempt <= deadline)
     never = _ratio(int((open_past & ~called).sum()), int(open_past.sum()))
