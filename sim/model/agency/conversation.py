@@ -52,15 +52,16 @@ class Conversations:
         """The draws of the next conversation with each of ``idx`` (one row each)."""
         return conversation_draws(self.key, idx, self.acc.conversations[idx])
 
-    def inbound(self, i: int, now: float, day: int, part_bit: int) -> bool:
-        """Talk to the cardholder of account ``i`` who phoned in; ``False`` if the account is
-        no longer this agency's to work (the call is only wrapped up)."""
+    def inbound(self, i: int, now: float, day: int, part_bit: int,
+                draws: Sequence[float]) -> bool:
+        """Talk to the cardholder of account ``i`` who phoned in, with the conversation
+        ``draws`` (see :meth:`draws`); ``False`` if the account is no longer this agency's to
+        work (the call is only wrapped up)."""
         acc = self.acc
         if acc.status[i] != ACTIVE or acc.recalled[i] or acc.agency[i] != self.index:
             return False
         if math.isnan(acc.first_rpc[i]):
             acc.first_rpc[i] = now
-        draws = self.draws(np.array([i]))[0].tolist()
         outcome = self.converse(i, now, day, self.rules.pressure(i, now), False, part_bit, draws)
         self.world.log(now, i, self.index, "inbound", outcome, ALLOWED)
         return True

@@ -152,6 +152,8 @@ class Dialler:
         acc = self.acc
         callers = self.inbound.take(end)
         self.counters.daily["inbound"][day] += len(callers.times)
+        if callers.accounts:
+            callers.draws = self.conversations.draws(np.array(callers.accounts)).tolist()
         free = [max(f, start) for f in self.free_at]
         capacity = sum(max(0.0, end - f) for f in free)
         limit = self.dial_limit(capacity, start)
@@ -207,7 +209,7 @@ class Dialler:
         answer_at = np.flatnonzero(batch.answered).tolist()
         handle = batch.handle
         times = np.zeros(n)
-        ctimes, caccounts, cdeadlines = callers.times, callers.accounts, callers.deadlines
+        ctimes, cdeadlines = callers.times, callers.deadlines
         heap = [(f, a) for a, f in enumerate(free)]
         heapq.heapify(heap)
         pos = taken = next_answer = 0
@@ -220,8 +222,7 @@ class Dialler:
             while taken < len(ctimes) and ctimes[taken] <= f:
                 served = cdeadlines[taken] >= f
                 if served:
-                    heapq.heappush(heap, (f + self.answer_caller(caccounts[taken], f, batch),
-                                          a))
+                    heapq.heappush(heap, (f + self.answer_caller(callers, taken, f, batch), a))
                 else:
                     self.inbound.abandoned += 1
                 taken += 1
@@ -267,13 +268,12 @@ class Dialler:
         answered = np.flatnonzero(batch.answered).tolist()
         heap = [(f, a) for a, f in enumerate(free)]
         heapq.heapify(heap)
-        ctimes, caccounts, cdeadlines = callers.times, callers.accounts, callers.deadlines
+        ctimes = callers.times
         taken = dropped = 0
         for k in answered:
             greeting = greetings[k]
             while taken < len(ctimes) and ctimes[taken] <= greeting:
-                self.serve_caller(heap, ctimes[taken], cdeadlines[taken], caccounts[taken],
-                                  batch)
+                self.serve_caller(heap, callers, taken, batch)
                 taken += 1
             f, a = heap[0]
             if f > greeting + CONNECT_WITHIN:
@@ -284,28 +284,31 @@ class Dialler:
             self.converse(batch, k, greeting - self.ring, begin)
             heapq.heapreplace(heap, (begin + batch.handle[k], a))
         while taken < len(ctimes):
-            self.serve_caller(heap, ctimes[taken], cdeadlines[taken], caccounts[taken], batch)
+            self.serve_caller(heap, callers, taken, batch)
             taken += 1
         for f, a in heap:
             self.free_at[a] = f
         self.steer(len(answered), dropped, n)
         return n, times
 
-    def serve_caller(self, heap: list[tuple[float, int]], arrival: float, deadline: float,
-                     account: int, batch: Batch) -> None:
-        """Answer a caller with the first collector free by ``deadline``, or lose them."""
+    def serve_caller(self, heap: list[tuple[float, int]], callers: Callers, k: int,
+                     batch: Batch) -> None:
+        """Answer the ``k``-th caller with the first collector free within their patience, or
+        lose them."""
         f, a = heap[0]
-        if f > deadline:
+        if f > callers.deadlines[k]:
             self.inbound.abandoned += 1
             return
-        begin = max(f, arrival)
-        heapq.heapreplace(heap, (begin + self.answer_caller(account, begin, batch), a))
+        begin = max(f, callers.times[k])
+        heapq.heapreplace(heap, (begin + self.answer_caller(callers, k, begin, batch), a))
 
-    def answer_caller(self, account: int, now: float, batch: Batch) -> float:
-        """Talk to a caller at ``now``; returns the collector's time on the call, days."""
+    def answer_caller(self, callers: Callers, k: int, now: float, batch: Batch) -> float:
+        """Talk to the ``k``-th caller at ``now``; returns the collector's time on the call,
+        days."""
         self.inbound.served += 1
+        account = callers.accounts[k]
         bit = part_bit_at(now + float(self.acc.local_offset[account]), self.world.start_weekday)
-        talked = self.conversations.inbound(account, now, batch.day, bit)
+        talked = self.conversations.inbound(account, now, batch.day, bit, callers.draws[k])
         duration = self.wrap + (self.talk * self._talk_draw() if talked else 0.0)
         self.counters.busy_by_day[batch.day] += duration
         return max(duration, 1e-6)

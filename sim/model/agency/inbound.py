@@ -25,6 +25,8 @@ class Callers:
     times: list[float]
     accounts: list[int]
     deadlines: list[float]
+    draws: list[list[float]] = field(default_factory=list)
+    """The conversation draws of each caller (set by the dialler)."""
 
 
 @dataclass

@@ -88,7 +88,7 @@ class StageModel:
     def __init__(self, accounts: Accounts, params: StageParameters, streams: Streams) -> None:
         self.acc = accounts
         self.p = params
-        # counter-based draws keyed by account and day: paired across scenarios
+        # counter-based draws keyed by account and promise or day: paired across scenarios
         self._keep_key = streams.key("payments")
         self._callback_key = streams.key("messages")
         # How much later than 30 days past due each account was placed, in 30-day steps.
@@ -193,7 +193,10 @@ class StageModel:
     def keeps(self, idx: IntArray, day: int, first: BoolArray) -> BoolArray:
         miss = 1.0 - self.acc.keep_probability[idx]
         miss = np.where(first, miss, miss * self.p.instalment_persistence)
-        return counter_uniforms(self._keep_key, idx, np.full(len(idx), day)) >= miss
+        # the draw of the k-th promise's j-th payment, whenever it falls due
+        acc = self.acc
+        counter = acc.promises[idx].astype(np.int64) * 1024 + acc.plan_paid[idx]
+        return counter_uniforms(self._keep_key, idx, counter) >= miss
 
     def spontaneous(self, idx: IntArray, day: int, reminded: BoolArray) -> FloatArray:
         acc = self.acc
