@@ -322,7 +322,9 @@ class Dialler:
         if batch.blocks[k] != ALLOWED:
             batch.blocks[k] = self.rules.call_block_reasons(batch.accounts[k:k + 1], dialled)[0]
         violated = int(batch.blocks[k]) != ALLOWED
-        label = self.conversations.converse(i, now, batch.day, int(batch.pressure[k]),
+        # the conversation is dated by its call (the event log's time): the rules count the
+        # quiet days after a conversation from the call, never seconds later
+        label = self.conversations.converse(i, dialled, batch.day, int(batch.pressure[k]),
                                             violated, int(batch.bits[k]), batch.draws[k])
         batch.connected.append(k)
         batch.greeted.append(now)
