@@ -170,6 +170,9 @@ class RunJob(threading.Thread):
             self._progress.version += 1
 
     def run(self) -> None:
+        if self._cancel.is_set():
+            self._update(status=RunStatus.CANCELLED, ended=time.monotonic())
+            return
         if not self.tasks:
             self._update(status=RunStatus.FINISHED, ended=time.monotonic())
             return

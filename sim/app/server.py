@@ -206,15 +206,15 @@ def make_app(settings: AppSettings) -> App:
             current = job.get()
             return current.request.scenario.scenario.name if current else loaded.scenario.name
 
-        @render.download(filename=lambda: f"{name()}-results.zip")
+        @render.download_button(filename=lambda: f"{name()}-results.zip")
         def download_zip() -> str:
             return str(exports.archive(folder()))
 
-        @render.download(filename=lambda: f"{name()}-report.html")
+        @render.download_button(filename=lambda: f"{name()}-report.html")
         def download_report() -> str:
             return str(exports.report(folder()))
 
-        @render.download(filename=lambda: f"{name()}-results.xlsx")
+        @render.download_button(filename=lambda: f"{name()}-results.xlsx")
         def download_workbook() -> str:
             return str(exports.workbook(folder()))
 

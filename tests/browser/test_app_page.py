@@ -4,7 +4,9 @@ a long run, and never reach anything but the app."""
 
 from __future__ import annotations
 
+import json
 import re
+import zipfile
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -78,6 +80,14 @@ def test_a_run_fills_the_kpi_cards_with_values_and_intervals(
     assert rows.count() > 0
     assert page.locator("#comparison tr[data-metric='recovery_rate']").count() == 1
     assert page.locator("#downloads a, #downloads button").count() == 3
+    with page.expect_download() as download:
+        page.locator("#download_zip").click()
+    with zipfile.ZipFile(download.value.path()) as archive:
+        names = archive.namelist()
+        manifest = json.loads(archive.read("baseline/manifest.json"))
+    assert "baseline/kpis.csv" in names and "baseline/collectsim.json" in names
+    assert manifest["replications"] == [0, 1, 2, 3]
+    assert "agencies.alpha.collectors=3" in manifest["overrides"]
     # the same levers again: answered from the cache, nothing run
     page.locator("#run").click()
     page.wait_for_function("() => document.querySelector('.run-status')"
