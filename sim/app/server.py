@@ -52,7 +52,7 @@ def _error_lines(exc: ScenarioError) -> list[str]:
     return [f"error: {line}" for line in exc.lines()]
 
 
-def _check_settings(reps: Any, seed: Any) -> tuple[int, int]:
+def page_settings(reps: Any, seed: Any) -> tuple[int, int]:
     """Replications and seed from the page, or the one-line input error."""
     if not isinstance(reps, int | float) or not float(reps).is_integer() \
             or not 1 <= reps <= MAX_REPS:
@@ -87,7 +87,7 @@ def make_app(settings: AppSettings) -> App:
                        *advanced_lines(input.advanced())]
             scenario = load_scenario(settings.path, changed,
                                      scale_collectors=bool(input.scale_collectors()))
-            reps, seed = _check_settings(input.reps(), input.seed())
+            reps, seed = page_settings(input.reps(), input.seed())
             base: Scenario | None = None
             if input.compare() and scenario_hash(scenario) != scenario_hash(loaded):
                 base = loaded

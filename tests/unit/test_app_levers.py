@@ -19,7 +19,7 @@ from sim.app.levers import (
     scenario_levers,
     toml_value,
 )
-from sim.app.server import _check_settings
+from sim.app.server import page_settings
 from sim.config.loading import ScenarioError, load_scenario
 from sim.config.schema import Agency, Rules
 
@@ -125,9 +125,9 @@ def test_advanced_lines_are_set_texts() -> None:
                                                      (3, -1, "seed"), (3, None, "seed")])
 def test_replications_and_seed_from_the_page_are_checked(reps, seed, field) -> None:
     with pytest.raises(ScenarioError) as error:
-        _check_settings(reps, seed)
+        page_settings(reps, seed)
     assert str(error.value).startswith(field)
-    assert _check_settings(3.0, 7) == (3, 7)
+    assert page_settings(3.0, 7) == (3, 7)
 
 
 def test_app_with_a_bad_scenario_is_one_line(tmp_path) -> None:
