@@ -57,6 +57,8 @@ def serve(settings: AppSettings, host: str, port: int) -> None:
     if not is_loopback(host):
         print(f"note: --host {host}: the page is reachable from other machines; it is a "
               "local tool with no log-in", file=sys.stderr)
-    print(f"collectsim app: serving {settings.path} at http://{host}:{port}/ "
-          "(Ctrl-C to stop)", file=sys.stderr, flush=True)
-    uvicorn.run(app, host=host, port=port, log_level="warning")
+    what = settings.path if settings.path is not None else "the starter scenario"
+    print(f"collectsim app: serving {what} at http://{host}:{port}/ (Ctrl-C to stop)",
+          file=sys.stderr, flush=True)
+    with contextlib.suppress(KeyboardInterrupt):  # Ctrl-C is how the page is stopped
+        uvicorn.run(app, host=host, port=port, log_level="warning")

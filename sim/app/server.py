@@ -26,6 +26,7 @@ from sim.app.page import MAX_REPS, page
 from sim.app.runs import ResultCache, RunJob, RunRequest, RunStatus
 from sim.config.loading import ScenarioError, load_scenario, scenario_hash
 from sim.config.schema import Scenario
+from sim.config.starter import starter_scenario
 from sim.experiment import preflight
 from sim.experiment.backends import resolve
 from sim.model.results import Results
@@ -40,7 +41,8 @@ DEFAULT_REPS = 10
 class AppSettings:
     """What ``collectsim app`` was started with."""
 
-    path: Path
+    path: Path | None
+    """The scenario file; ``None``: the starter scenario ``collectsim init`` writes."""
     overrides: tuple[str, ...] = ()
     scale_collectors: bool = False
     reps: int = DEFAULT_REPS
@@ -66,12 +68,16 @@ def page_settings(reps: Any, seed: Any) -> tuple[int, int]:
 
 def make_app(settings: AppSettings) -> App:
     """The Shiny app for the scenario file ``settings.path`` (raises its one-line error if the
-    file is bad)."""
-    loaded = load_scenario(settings.path, settings.overrides,
-                           scale_collectors=settings.scale_collectors)
+    file is bad); without one, for the starter scenario, written into the app's private folder
+    (removed when the app stops)."""
+    exports = Exports(str(settings.path) if settings.path is not None else "starter.toml")
+    path = settings.path
+    if path is None:
+        path = exports.root / "starter.toml"
+        path.write_text(starter_scenario("starter"), encoding="utf-8")
+    loaded = load_scenario(path, settings.overrides, scale_collectors=settings.scale_collectors)
     levers = input_ids(scenario_levers(loaded))
     cache = ResultCache()
-    exports = Exports(str(settings.path))
     backend, workers = resolve(settings.backend, settings.workers, parallel_default=True)
 
     def server(input: Inputs, output: Outputs, session: Session) -> None:
@@ -85,13 +91,13 @@ def make_app(settings: AppSettings) -> App:
             values = {name: input[name]() for name in levers}
             changed = [*settings.overrides, *overrides(levers, values),
                        *advanced_lines(input.advanced())]
-            scenario = load_scenario(settings.path, changed,
+            scenario = load_scenario(path, changed,
                                      scale_collectors=bool(input.scale_collectors()))
             reps, seed = page_settings(input.reps(), input.seed())
             base: Scenario | None = None
             if input.compare() and scenario_hash(scenario) != scenario_hash(loaded):
                 base = loaded
-            runs = [(str(settings.path), s) for s in ((scenario,) if base is None
+            runs = [(str(path), s) for s in ((scenario,) if base is None
                                                        else (scenario, base))]
             preflight.check_replications(runs, reps, workers, backend, reps_flag="replications",
                                          keep_results=True)
@@ -228,7 +234,7 @@ def make_app(settings: AppSettings) -> App:
                           ui.download_button("download_workbook", "Excel workbook"),
                           class_="d-flex gap-2")
 
-    app = App(page(loaded, str(settings.path), levers, settings.reps,
+    app = App(page(loaded, exports.source, levers, settings.reps,
                    settings.scale_collectors), server)
     app.on_shutdown(exports.close)
     return app

@@ -4,19 +4,17 @@ It loads SCENARIO (by default the starter scenario ``init`` writes) as ``run`` w
 file is the same one-line error, exit status 2 — checks that the address can be listened on,
 and serves the page (:mod:`sim.app`) until Ctrl-C. The page's levers, runs, downloads and
 cache live in this process; nothing is written outside a private temporary folder, which is
-removed when it stops.
+removed when it stops (Ctrl-C, or a plain ``kill``).
 """
 
 from __future__ import annotations
 
 import argparse
-import tempfile
 from pathlib import Path
 from typing import Any
 
 from sim.cli.options import add_override_options, cap_workers, require
 from sim.config.loading import load_scenario
-from sim.config.starter import starter_scenario
 from sim.experiment.backends import BACKENDS
 
 DEFAULT_HOST = "127.0.0.1"
@@ -52,16 +50,12 @@ def app_command(args: argparse.Namespace) -> int:
     from sim.app.server import AppSettings
 
     check_address(args.host, args.port)
-    with tempfile.TemporaryDirectory(prefix="collectsim-app-") as scratch:
-        path = args.scenario
-        if path is None:
-            path = Path(scratch) / "starter.toml"
-            path.write_text(starter_scenario("starter"), encoding="utf-8")
-        load_scenario(path, args.overrides, scale_collectors=args.scale_collectors)
-        settings = AppSettings(path=path, overrides=tuple(args.overrides),
-                               scale_collectors=args.scale_collectors, reps=args.reps,
-                               workers=args.workers, backend=args.backend)
-        serve(settings, args.host, args.port)
+    if args.scenario is not None:
+        load_scenario(args.scenario, args.overrides, scale_collectors=args.scale_collectors)
+    settings = AppSettings(path=args.scenario, overrides=tuple(args.overrides),
+                           scale_collectors=args.scale_collectors, reps=args.reps,
+                           workers=args.workers, backend=args.backend)
+    serve(settings, args.host, args.port)
     return 0
 
 
