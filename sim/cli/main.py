@@ -16,7 +16,8 @@ Sub-commands, by module:
 - :mod:`sim.cli.files` — ``init`` a commented starter scenario, ``validate`` scenario files,
   print the JSON ``schema`` of scenario files, list the ``kpis``, ``table`` scenarios side by
   side, ``report`` a results folder as one self-contained HTML file and ``export`` it as an
-  Excel workbook.
+  Excel workbook;
+- :mod:`sim.cli.app` — ``app``: the what-if page in a browser (:mod:`sim.app`).
 
 Bad input never produces a traceback: it prints one line per problem, ``error: <file>: <field>:
 <problem> (got <value>)``, on stderr (every problem of a scenario file at once) and exits with
@@ -31,14 +32,14 @@ import os
 import sys
 from collections.abc import Callable, Sequence
 
-from sim.cli import calibrate, checks, choose, experiments, files, run
+from sim.cli import app, calibrate, checks, choose, experiments, files, run
 from sim.cli.options import EXIT_BAD_INPUT, Parser
 from sim.config.loading import ScenarioError
 
 EXIT_INTERRUPTED = 130
 COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     **run.COMMANDS, **files.COMMANDS, **checks.COMMANDS, **experiments.COMMANDS,
-    **choose.COMMANDS, **calibrate.COMMANDS}
+    **choose.COMMANDS, **calibrate.COMMANDS, **app.COMMANDS}
 
 
 def parser() -> argparse.ArgumentParser:
@@ -46,7 +47,7 @@ def parser() -> argparse.ArgumentParser:
     top = Parser(prog="collectsim",
                  description="Simulate outsourced credit-card collection programs.")
     sub = top.add_subparsers(dest="command", required=True, parser_class=Parser)
-    for module in (run, files, checks, experiments, choose, calibrate):
+    for module in (run, files, checks, experiments, choose, calibrate, app):
         module.add_parsers(sub)
     return top
 
