@@ -77,9 +77,10 @@ class Agency(Strict):
     """One collection agency (or the bank's own team when ``kind = "in_house"``).
 
     Incentives: a contingency agency earns ``commission`` on everything collected, or the rate
-    of the highest ``commission_tiers`` entry its recovery reaches; it works only accounts whose
-    expected fee (rate × balance × its own estimate of the chance the account pays) is at least
-    ``min_expected_fee`` ("cherry-picking"; 0 works every account); and while its recovery runs
+    of the highest ``commission_tiers`` entry its recovery reaches; beyond the first call the
+    placement contract asks for, it works only accounts whose expected fee (rate × balance ×
+    its own estimate of the chance the account pays) is at least ``min_expected_fee``
+    ("cherry-picking"; 0 works every account); and while its recovery runs
     behind the pace of ``target_recovery`` its rule discipline falls to
     ``compliance_when_behind`` (cutting corners).
     """
@@ -189,8 +190,8 @@ class Agency(Strict):
     recovery rate reaches them; empty = flat ``commission``."""
     min_expected_fee: Money = 0.0
     """Accounts whose expected fee (commission × balance × estimated pay chance) is below this,
-    currency units (at most 1e9), are never called (contingency only); 0 = call every
-    account."""
+    currency units (at most 1e9), get the one call the placement contract asks for and no more
+    (contingency only); 0 = work every account."""
     target_recovery: Probability = 0.0
     """Recovery rate 0–1 the agency aims for by recall; it is behind while its recovery trails
     this pro rata to the accounts' age. 0 = no target."""

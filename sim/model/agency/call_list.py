@@ -102,7 +102,8 @@ class CallList:
         """
         acc, order = self.acc, self.order
         self.today = order[(acc.agency[order] == self.index) & (acc.status[order] == ACTIVE)
-                           & ~acc.recalled[order] & self.worked[order]
+                           & ~acc.recalled[order]
+                           & (self.worked[order] | (acc.attempts[order] == 0))
                            & ~acc.phone_known_bad[order]]
         compliance = self.profile.compliance
         if self.behind_target(day):
@@ -135,7 +136,8 @@ class CallList:
         with the rule each call would break (``ALLOWED`` if none).
 
         An account is a candidate when it is being worked by this agency (active, not
-        recalled, not screened out, number not known to be wrong), it is under the agency's
+        recalled, not screened out once it has had its first call, number not known to be
+        wrong), it is under the agency's
         daily attempt cap, its last attempt is ``retry_hours`` old, it is out of any cool-off
         (adaptive strategy), and the rules allow a call — or the agency defies them today for
         it. The contact window is read on each cardholder's local clock over the whole
@@ -144,9 +146,11 @@ class CallList:
         dialler flags each call it places outside the window).
         """
         acc, profile = self.acc, self.profile
-        # accounts leave the day's list (a promise, a wrong number found), never join it
-        order = self.today = self.today[(acc.status[self.today] == ACTIVE)
-                                        & ~acc.phone_known_bad[self.today]]
+        # accounts leave the day's list (a promise, a wrong number found, the one call an
+        # account screened out is owed), never join it
+        today = self.today
+        order = self.today = today[(acc.status[today] == ACTIVE) & ~acc.phone_known_bad[today]
+                                   & (self.worked[today] | (acc.attempts[today] == 0))]
         live = ((acc.attempts_today[order] < profile.max_attempts_per_day)
                 & (start - acc.last_attempt[order] >= self.retry))
         if self.adaptive:

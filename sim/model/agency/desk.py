@@ -19,8 +19,8 @@ Compliance: each day, for each of its accounts, the agency ignores the rules wit
 ``1 − compliance`` (``1 − compliance_when_behind`` while behind its target pace); the contact
 window is obeyed or not for the whole agency each day, with the same chance; every call or
 message a rule forbids but the agency makes anyway is counted as a violation of that rule,
-never silent. Accounts screened out as not worth the fee are never called but still get the
-agency's messages.
+never silent. Accounts screened out as not worth the fee get only the first call the
+placement contract asks for, but still get the agency's messages.
 """
 
 from __future__ import annotations

@@ -5,8 +5,8 @@ of the highest tier its recovery rate reaches (:func:`commission_rate`), with it
 what it recovers from charged-off accounts if it states one (``commission_post_charge_off``).
 Paid that way, it has reason to work only accounts worth its time: :func:`expected_fee` is what
 it expects to earn on an account (rate × balance × its estimate of the chance the account
-pays), and accounts below ``min_expected_fee`` are never called ("cherry-picking"). The
-estimate comes from the agency's own score through the binormal model of
+pays), and accounts below ``min_expected_fee`` get only the contract's first call
+("cherry-picking"). The estimate comes from the agency's own score through the binormal model of
 :mod:`sim.model.bank.allocation`: P(payer | score) with the portfolio's payer share as prior.
 """
 
