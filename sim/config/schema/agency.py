@@ -176,6 +176,17 @@ class Agency(Strict):
     waive_interest: bool = False
     """Offer cardholders asked to pay in full the waiver of interest accrued during placement; the
     waived share counts as a discount (``settlement_promise``)."""
+    offers_per_conversation: int = Field(default=2, ge=1, le=3)
+    """Offers a collector makes in one conversation, stepping down the ladder (pay in full →
+    settlement → plan; before charge-off cure → re-age plan → hardship programme) when the
+    cardholder refuses; after charge-off the next conversation starts below the last offer
+    refused (assumption, 1–3)."""
+    discovery_error: NonNegative = 0.4
+    """How far off a collector of skill 0.5 is in learning what the cardholder can pay (income
+    and expenditure) in a first conversation: the log-standard deviation of the estimate,
+    scaled by 2 × (1 − skill) and falling with the square root of the conversations held with
+    the cardholder (assumption, 0.1–0.8). Offers follow the estimate; the cardholder responds
+    to what they really can pay."""
     promise_days: int = Field(default=7, ge=1, le=60)
     """Days from a promise to its due date (rounded up to midnight); for a plan, to its first
     instalment, then one every 30 days."""

@@ -1,23 +1,38 @@
 """What a conversation with a cardholder does to the account, outbound or inbound.
 
-A conversation goes to the behaviour model with the agency's offer
-(:mod:`sim.model.agency.negotiation`), and its outcome changes the account: a promise or plan, a
-dispute hold, a cease request, a breathing space, a complaint (and perhaps a lawsuit), or a
-refusal, which starts the adaptive strategy's cool-off. Either way the agency learns when in
-the week the cardholder answers (:mod:`sim.model.agency.reach`).
+A conversation has stages. **Discovery**: the collector learns what the cardholder can pay
+(income and expenditure) with an error — the estimate is the truth times ``exp(σ·z)``, ``z``
+standard normal, ``σ = discovery_error · 2(1 − skill) / √(1 + earlier conversations)``: a
+skilled collector, or one with notes from earlier calls, is closer. **Offers**: from that
+estimate the agency's ladder (:func:`~sim.model.agency.negotiation.offer_ladder`), of which the
+collector makes up to ``offers_per_conversation`` in turn: before charge-off from the top (each
+conversation asks again for the past-due amount first, as early-stage scripts do), after it
+from below the last offer the cardholder refused in an earlier conversation (a settlement
+discount once offered is not withdrawn). The behaviour model decides the outcome, which
+changes the account: a promise or plan (on the offer accepted), a dispute hold, a cease
+request, a breathing space, a complaint (and perhaps a lawsuit), or a refusal, which starts the
+adaptive strategy's cool-off. Either way the agency learns when in the week the cardholder
+answers (:mod:`sim.model.agency.reach`).
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from statistics import NormalDist
 
 import numpy as np
 
 from sim.config.schema import Agency
 from sim.model.agency.counters import DeskCounters, LegalRecord
-from sim.model.agency.negotiation import make_offer, record_promise
-from sim.model.behaviour.base import AgencyStyle, BehaviourModel, conversation_draws
+from sim.model.agency.negotiation import offer_ladder, record_promise
+from sim.model.behaviour.base import (
+    AgencyStyle,
+    BehaviourModel,
+    Draw,
+    Offer,
+    conversation_draws,
+)
 from sim.model.codes import OUTCOME_LABELS, Outcome, Rule, Status
 from sim.model.world import World
 
@@ -26,6 +41,8 @@ ACTIVE = int(Status.ACTIVE)
 PROMISE, DISPUTE, REFUSAL = int(Outcome.PROMISE), int(Outcome.DISPUTE), int(Outcome.REFUSAL)
 CEASE_REQUEST = int(Outcome.CEASE_REQUEST)
 BREATHING_SPACE_REQUEST = int(Outcome.BREATHING_SPACE_REQUEST)
+DISCOVERY = int(Draw.DISCOVERY)
+STANDARD_NORMAL = NormalDist()
 
 
 class Conversations:
@@ -66,6 +83,19 @@ class Conversations:
         self.world.log(now, i, self.index, "inbound", outcome, ALLOWED)
         return True
 
+    def offers(self, i: int, draws: Sequence[float]) -> list[Offer]:
+        """The offers a collector makes to account ``i`` in this conversation, in turn."""
+        profile, acc = self.profile, self.acc
+        # the conversation count already includes this one
+        spread = profile.discovery_error * 2.0 * (1.0 - profile.skill) \
+            / math.sqrt(float(acc.conversations[i]))
+        belief = math.exp(spread * STANDARD_NORMAL.inv_cdf(draws[DISCOVERY])) if spread else 1.0
+        ladder = offer_ladder(acc, profile, i, belief)
+        # after charge-off an offer refused is not made again (a discount once offered is not
+        # withdrawn); before it, every conversation asks again for the past-due amount first
+        start = min(int(acc.offers_refused[i]), len(ladder) - 1) if acc.charged_off[i] else 0
+        return ladder[start:start + profile.offers_per_conversation]
+
     def converse(self, i: int, now: float, day: int, pressure: int, violated: bool,
                  part_bit: int, draws: Sequence[float]) -> str:
         """A conversation with account ``i`` at ``now``, decided with ``draws`` (see
@@ -77,16 +107,19 @@ class Conversations:
         acc.unanswered_since_talk[i] = 0
         acc.answered_parts[i] |= part_bit
         self._daily["conversations"][day] += 1
-        offer = make_offer(acc, self.profile, i)
-        result = self.behaviour.converse(i, now, self.style, offer, pressure, violated, draws)
+        offers = self.offers(i, draws)
+        result = self.behaviour.converse(i, now, self.style, offers, pressure, violated, draws)
         if result.complaint:
             self.legal.complaint(i, day)
         outcome = result.outcome
         if outcome == PROMISE:
-            record_promise(acc, self.profile, i, now, offer, result.keep_probability)
+            record_promise(acc, self.profile, i, now, offers[result.accepted],
+                           result.keep_probability)
+            acc.offers_refused[i] += result.accepted
             self._daily["promises"][day] += 1
         elif outcome == REFUSAL:
             acc.last_refusal[i] = now
+            acc.offers_refused[i] += len(offers)
         elif outcome == DISPUTE:
             acc.disputes[i] += 1
             acc.misunderstanding[i] = False  # the verification explains the terms

@@ -1,17 +1,23 @@
 """What a collector offers, and what an agreed offer does to the account.
 
-The offer kinds are a registry, :data:`OFFERS`, tried in order: the first kind whose
-``propose`` returns an offer for the account is what the collector proposes, and its ``agree``
-is what an accepted offer does to the account. What is asked depends on where the account
+The offer kinds are a registry, :data:`OFFERS`, in the order a collector steps down them: the
+kinds whose ``propose`` returns an offer for the account make its *ladder*
+(:func:`offer_ladder`), most asked first, and a kind's ``agree`` is what an accepted offer does
+to the account. A conversation makes at most ``offers_per_conversation`` of them in turn (after
+charge-off starting below the last offer the cardholder refused: see
+:mod:`sim.model.agency.conversation`). What the collector asks follows what it has learnt of
+the cardholder's means, with an error (discovery); the burden of the offer, which is what the
+cardholder responds to, follows what they really can pay. What is asked depends on where the account
 stands in the delinquency lifecycle (:mod:`sim.model.portfolio.lifecycle`). Before charge-off
 the agency works the past-due amount:
 
-* **cure** — pay the past-due amount, asked of a cardholder who can raise it at once;
+* **cure** — pay the past-due amount, asked of a cardholder believed able to raise it at once;
 * **re-age plan** — three consecutive minimum payments, after which the account is brought
-  current (asked of the others, if the account may still be re-aged and the agency may
-  offer plans), with interest frozen under hardship terms;
-* **hardship programme** — for a cardholder who cannot afford the minimum, where the agency
-  runs one (``hardship_months``): a reduced minimum (``hardship_payment_share``) with
+  current (if the account may still be re-aged and the agency may offer plans; where the
+  agency runs a hardship programme, only to a cardholder believed able to pay the minimum),
+  with interest frozen under hardship terms;
+* **hardship programme** — for a cardholder believed unable to afford the minimum, where the
+  agency runs one (``hardship_months``): a reduced minimum (``hardship_payment_share``) with
   interest frozen, re-aged after three payments, stepping up to the full minimum when the
   programme ends.
 
@@ -62,13 +68,15 @@ PAY_IN_FULL_ABILITY = 0.9  # can raise 90% of the balance at once: asked to pay 
 class OfferTerms:
     """One kind of offer: when it is proposed, and what agreeing to it does.
 
-    ``propose(views, profile, i)`` is the offer to account ``i`` (``views``: the accounts'
-    :class:`~sim.model.portfolio.accounts.ScalarViews`) or ``None`` if this kind does not
-    apply; ``agree(views, i, offer)`` puts the account under the agreed terms.
+    ``propose(views, profile, i, belief)`` is the offer to account ``i`` (``views``: the
+    accounts' :class:`~sim.model.portfolio.accounts.ScalarViews`) or ``None`` if this kind
+    does not apply, when the collector believes the cardholder can pay ``belief`` times what
+    they really can (1: known exactly); what is asked follows the belief, its burden the truth.
+    ``agree(views, i, offer)`` puts the account under the agreed terms.
     """
 
     kind: OfferKind
-    propose: Callable[[Any, Agency, int], Offer | None]
+    propose: Callable[[Any, Agency, int, float], Offer | None]
     agree: Callable[[Any, int, Offer], None]
 
 
@@ -78,45 +86,46 @@ def _can_raise(v: Any, i: int) -> float:
     return max(1.0, lump * float(v.balance[i]))
 
 
-def _propose_cure(v: Any, profile: Agency, i: int) -> Offer | None:
+def _capacity(v: Any, i: int) -> float:
+    """Cents the cardholder of ``i`` can pay a month."""
+    return max(1.0, v.monthly_capacity[i] * float(v.balance[i]))
+
+
+def _propose_cure(v: Any, profile: Agency, i: int, belief: float) -> Offer | None:
     if v.charged_off[i]:
         return None
     past_due = float(min(v.past_due[i], v.outstanding[i]))
     can_raise = _can_raise(v, i)
-    if past_due > can_raise:
+    if past_due > can_raise * belief:
         return None
     return Offer(CURE, burden=past_due / can_raise)
 
 
-def _propose_reage(v: Any, profile: Agency, i: int) -> Offer | None:
+def _propose_reage(v: Any, profile: Agency, i: int, belief: float) -> Offer | None:
     # one re-age per program: the policy's limit (lifecycle.can_reage) is once in twelve
     # months, and no account is assumed re-aged before its placement
     if v.charged_off[i] or profile.plan_max_months <= 0 or v.reages[i] > 0:
         return None
     minimum: int = v.minimum_payment[i]
-    capacity = max(1.0, v.monthly_capacity[i] * float(v.balance[i]))
-    return Offer(REAGE, months=REAGE_PAYMENTS, instalment=minimum, burden=minimum / capacity,
+    if profile.hardship_months > 0 and minimum > _capacity(v, i) * belief:
+        return None  # believed unable to pay the minimum: the hardship programme is the plan
+    return Offer(REAGE, months=REAGE_PAYMENTS, instalment=minimum,
+                 burden=minimum / _capacity(v, i),
                  hardship_terms=profile.freeze_interest_on_plan)
 
 
-def _affordable_minimum(v: Any, i: int) -> bool:
-    capacity: float = v.monthly_capacity[i] * float(v.balance[i])
-    return bool(v.minimum_payment[i] <= capacity)
-
-
-def _propose_hardship(v: Any, profile: Agency, i: int) -> Offer | None:
+def _propose_hardship(v: Any, profile: Agency, i: int, belief: float) -> Offer | None:
     if v.charged_off[i] or profile.hardship_months <= 0 or v.reages[i] > 0 \
-            or _affordable_minimum(v, i):
-        return None
+            or v.minimum_payment[i] <= v.monthly_capacity[i] * float(v.balance[i]) * belief:
+        return None  # only for a cardholder believed unable to pay the minimum
     reduced = max(1, math.ceil(v.minimum_payment[i] * profile.hardship_payment_share))
-    capacity = max(1.0, v.monthly_capacity[i] * float(v.balance[i]))
     return Offer(HARDSHIP, months=profile.hardship_months, instalment=reduced,
-                 burden=reduced / capacity, hardship_terms=True)
+                 burden=reduced / _capacity(v, i), hardship_terms=True)
 
 
-def _propose_full(v: Any, profile: Agency, i: int) -> Offer | None:
+def _propose_full(v: Any, profile: Agency, i: int, belief: float) -> Offer | None:
     lump: float = v.lump_sum_share[i]
-    if not v.charged_off[i] or lump < PAY_IN_FULL_ABILITY:
+    if not v.charged_off[i] or lump * belief < PAY_IN_FULL_ABILITY:
         return None
     accrued: int = v.accrued[i]
     if profile.waive_interest and accrued > 0:
@@ -125,9 +134,9 @@ def _propose_full(v: Any, profile: Agency, i: int) -> Offer | None:
     return Offer(FULL, burden=1.0 / lump)
 
 
-def _propose_settlement(v: Any, profile: Agency, i: int) -> Offer | None:
+def _propose_settlement(v: Any, profile: Agency, i: int, belief: float) -> Offer | None:
     lump: float = v.lump_sum_share[i]
-    needed = 1.0 - lump
+    needed = max(0.0, 1.0 - lump * belief)
     if not v.charged_off[i] or needed > profile.settlement_max_discount:
         return None
     discount = min(profile.settlement_max_discount,
@@ -135,12 +144,12 @@ def _propose_settlement(v: Any, profile: Agency, i: int) -> Offer | None:
     return Offer(SETTLEMENT, discount=discount, burden=(1.0 - discount) / lump)
 
 
-def _propose_instalments(v: Any, profile: Agency, i: int) -> Offer | None:
+def _propose_instalments(v: Any, profile: Agency, i: int, belief: float) -> Offer | None:
     if not v.charged_off[i] or profile.plan_max_months <= 0:
         return None
     outstanding: int = v.outstanding[i]
-    capacity = max(1.0, v.monthly_capacity[i] * float(v.balance[i]))
-    instalment = max(capacity, outstanding / profile.plan_max_months)
+    capacity = _capacity(v, i)
+    instalment = max(capacity * belief, outstanding / profile.plan_max_months, 1.0)
     months = max(1, math.ceil(outstanding / instalment))
     return Offer(INSTALMENTS, months=months, instalment=math.ceil(instalment),
                  burden=instalment / capacity, hardship_terms=profile.freeze_interest_on_plan)
@@ -196,8 +205,8 @@ def _agree_to_instalments(v: Any, i: int, offer: Offer) -> None:
 OFFERS: dict[int, OfferTerms] = {  # keyed by OfferKind, looked up by the offer's int kind
     terms.kind: terms for terms in (
         OfferTerms(OfferKind.CURE, _propose_cure, _agree_to_cure),
-        OfferTerms(OfferKind.HARDSHIP, _propose_hardship, _agree_to_hardship),
         OfferTerms(OfferKind.REAGE, _propose_reage, _agree_to_reage),
+        OfferTerms(OfferKind.HARDSHIP, _propose_hardship, _agree_to_hardship),
         OfferTerms(OfferKind.FULL, _propose_full, _agree_to_pay),
         OfferTerms(OfferKind.SETTLEMENT, _propose_settlement, _agree_to_pay),
         OfferTerms(OfferKind.INSTALMENTS, _propose_instalments, _agree_to_instalments),
@@ -206,20 +215,28 @@ OFFERS: dict[int, OfferTerms] = {  # keyed by OfferKind, looked up by the offer'
 _PROPOSALS = tuple(terms.propose for terms in OFFERS.values())
 
 
-def make_offer(acc: Accounts, profile: Agency, i: int) -> Offer:
-    """The agency's proposal to account ``i`` within its settlement and plan authority."""
+def offer_ladder(acc: Accounts, profile: Agency, i: int, belief: float = 1.0) -> list[Offer]:
+    """Every offer the agency may make to account ``i``, most it asks first (the registry's
+    order): the ladder a collector steps down in a conversation. ``belief`` is what the
+    collector believes the cardholder can pay, relative to the truth (see :class:`OfferTerms`).
+    Never empty: if no kind applies, the most the agency's authority allows."""
     v = acc.views
-    for propose in _PROPOSALS:
-        offer = propose(v, profile, i)
-        if offer is not None:
-            return offer
+    ladder = [offer for propose in _PROPOSALS
+              if (offer := propose(v, profile, i, belief)) is not None]
+    if ladder:
+        return ladder
     if not v.charged_off[i]:
         owed = float(min(v.past_due[i], v.outstanding[i]))
-        return Offer(CURE, burden=owed / _can_raise(v, i))
+        return [Offer(CURE, burden=owed / _can_raise(v, i))]
     lump: float = v.lump_sum_share[i]
     discount = profile.settlement_max_discount
-    return Offer(SETTLEMENT if discount > 0 else FULL, discount=discount,
-                 burden=(1.0 - discount) / max(lump, 1e-3))
+    return [Offer(SETTLEMENT if discount > 0 else FULL, discount=discount,
+                  burden=(1.0 - discount) / max(lump, 1e-3))]
+
+
+def make_offer(acc: Accounts, profile: Agency, i: int) -> Offer:
+    """The first offer to account ``i`` by a collector who knows what the cardholder can pay."""
+    return offer_ladder(acc, profile, i)[0]
 
 
 def record_promise(acc: Accounts, profile: Agency, i: int, now: float, offer: Offer,

@@ -5,7 +5,7 @@ model (for example a self-exciting repayment process) can be added without touch
 
 * ``answer_chance`` — how likely is each cardholder to pick up a call to a valid number, on a
   weekday day (the dialler applies the part of the week and draws the answer)?
-* ``converse`` — what comes of a conversation, given the agency's offer?
+* ``converse`` — what comes of a conversation, given the offers the collector makes in turn?
 * ``keeps`` — which promises or installments falling due today are paid?
 * ``spontaneous`` — what share of what they owe (the past-due amount before charge-off, the
   balance after) do accounts repay of their own accord today (a self-cure, or the partial
@@ -61,6 +61,7 @@ class Conversation:
     outcome: int
     complaint: bool
     keep_probability: float = 0.0
+    accepted: int = -1  # which of the offers made was accepted (-1: none)
 
 
 FloatArray = npt.NDArray[np.float64]
@@ -82,17 +83,21 @@ class Draw(IntEnum):
     DISPUTE = 2
     CEASE = 3
     BREATHING_SPACE = 4
-    PROMISE = 5
+    PROMISE = 5  # to the first offer; the next two to the offers stepped down to
+    SECOND_PROMISE = 6
+    THIRD_PROMISE = 7
+    DISCOVERY = 8  # the collector's error in learning what the cardholder can pay
 
 
 CONVERSATION_DRAWS = len(Draw)
+MAX_OFFERS = 3  # offers a conversation can step down through (one promise draw each)
 
 
 def conversation_draws(key: int, idx: IntArray, conversations: IntArray) -> FloatArray:
     """The :class:`Draw` uniforms (one row per account) of the next conversation with each of
     ``idx``, which have had ``conversations`` so far."""
     lanes = np.arange(CONVERSATION_DRAWS, dtype=np.int64)
-    counter = conversations.astype(np.int64)[:, None] * 8 + lanes[None, :]
+    counter = conversations.astype(np.int64)[:, None] * 16 + lanes[None, :]
     index = np.broadcast_to(np.asarray(idx, dtype=np.int64)[:, None], counter.shape)
     return counter_uniforms(key, index, counter)
 
@@ -104,10 +109,11 @@ class BehaviourModel(Protocol):
         """The chance that each cardholder of ``idx`` answers a call to a valid number on a
         weekday day, having had ``pressure`` calls in the last 7 days."""
 
-    def converse(self, i: int, now: float, style: AgencyStyle, offer: Offer, pressure: int,
-                 violation: bool, draws: Sequence[float]) -> Conversation:
-        """The outcome of a right-party conversation with account ``i``, decided with the
-        uniforms ``draws`` (indexed by :class:`Draw`)."""
+    def converse(self, i: int, now: float, style: AgencyStyle, offers: Sequence[Offer],
+                 pressure: int, violation: bool, draws: Sequence[float]) -> Conversation:
+        """The outcome of a right-party conversation with account ``i`` in which the collector
+        makes ``offers`` in turn (at most :data:`MAX_OFFERS`) until one is accepted, decided
+        with the uniforms ``draws`` (indexed by :class:`Draw`)."""
 
     def keeps(self, idx: IntArray, day: int, first: BoolArray) -> BoolArray:
         """Which of the promises or instalments of ``idx`` due on ``day`` are paid."""

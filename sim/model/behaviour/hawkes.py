@@ -96,8 +96,8 @@ class HawkesModel(StageModel):
         model.breathing_space_offered = breathing_space_offered
         return model
 
-    def converse(self, i: int, now: float, style: AgencyStyle, offer: Offer, pressure: int,
-                 violation: bool, draws: Sequence[float]) -> Conversation:
+    def converse(self, i: int, now: float, style: AgencyStyle, offers: Sequence[Offer],
+                 pressure: int, violation: bool, draws: Sequence[float]) -> Conversation:
         complaint = self.complains(i, style, pressure, violation, draws)
         objection = self.objects(i, style, pressure, draws)
         return Conversation(REFUSAL if objection is None else objection, complaint)

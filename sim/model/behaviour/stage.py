@@ -16,7 +16,9 @@ pressure and any rule violation, with the effects of ``[behaviour.stage]``:
   the account's ``dispute_rate``; a cease-contact request with ``cease_rate`` scaled like
   complaints; else a promise with ``logit(willingness) + skill_promise·(skill − ½) +
   tone_promise·tone + payer_effect·(±1) + settlement_promise·discount +
-  hardship_response·[hardship terms] + burden_promise·(burden − 1)⁺``, otherwise a refusal.
+  hardship_response·[hardship terms] + burden_promise·(burden − 1)⁺``; when the cardholder
+  refuses an offer the collector steps down to the next offer made (each with its own
+  draw), and the conversation ends in a refusal when none is accepted.
 * **keeping a promise** — fixed when the promise is made: ``logit(promise_keep) +
   willingness_keep·(willingness − ½) + tone_keep·tone + burden_keep·(burden − 1)⁺ +
   payer_effect·(±1) + hardship_response·[hardship terms]``. After a first instalment is paid,
@@ -41,6 +43,7 @@ import numpy as np
 
 from sim.config.schema import Behaviour, StageParameters
 from sim.model.behaviour.base import (
+    MAX_OFFERS,
     AgencyStyle,
     BoolArray,
     Conversation,
@@ -57,7 +60,8 @@ from sim.model.units import DAYS_PER_MONTH
 
 # Draws and outcomes as plain ints, for the per-conversation path.
 COMPLAINT, CLEAR, DISPUTE_DRAW = int(Draw.COMPLAINT), int(Draw.CLEAR), int(Draw.DISPUTE)
-CEASE, BREATHING, PROMISE_DRAW = int(Draw.CEASE), int(Draw.BREATHING_SPACE), int(Draw.PROMISE)
+CEASE, BREATHING = int(Draw.CEASE), int(Draw.BREATHING_SPACE)
+PROMISE_LANES = (int(Draw.PROMISE), int(Draw.SECOND_PROMISE), int(Draw.THIRD_PROMISE))
 DISPUTE = int(Outcome.DISPUTE)
 CEASE_REQUEST = int(Outcome.CEASE_REQUEST)
 BREATHING_SPACE_REQUEST = int(Outcome.BREATHING_SPACE_REQUEST)
@@ -125,13 +129,17 @@ class StageModel:
         return np.minimum(self._answer_rates[idx] * np.exp(self._pressure_answer * pressure),
                           1.0)
 
-    def converse(self, i: int, now: float, style: AgencyStyle, offer: Offer, pressure: int,
-                 violation: bool, draws: Sequence[float]) -> Conversation:
+    def converse(self, i: int, now: float, style: AgencyStyle, offers: Sequence[Offer],
+                 pressure: int, violation: bool, draws: Sequence[float]) -> Conversation:
         complaint = self.complains(i, style, pressure, violation, draws)
         objection = self.objects(i, style, pressure, draws)
         if objection is not None:
             return Conversation(objection, complaint)
-        return self.negotiate(i, style, offer, complaint, draws)
+        for step, offer in enumerate(offers[:MAX_OFFERS]):
+            result = self.negotiate(i, style, offer, complaint, draws, PROMISE_LANES[step])
+            if result.outcome == PROMISE:
+                return Conversation(PROMISE, complaint, result.keep_probability, step)
+        return Conversation(REFUSAL, complaint)
 
     def complains(self, i: int, style: AgencyStyle, pressure: int, violation: bool,
                   draws: Sequence[float]) -> bool:
@@ -172,8 +180,9 @@ class StageModel:
         return None
 
     def negotiate(self, i: int, style: AgencyStyle, offer: Offer, complaint: bool,
-                  draws: Sequence[float]) -> Conversation:
-        """A promise against ``offer`` (with the chance it is kept) or a refusal."""
+                  draws: Sequence[float], lane: int = int(Draw.PROMISE)) -> Conversation:
+        """A promise against ``offer`` (with the chance it is kept) or a refusal, decided by
+        ``draws[lane]``."""
         p = self.p
         excess_burden = max(0.0, offer.burden - 1.0)
         payer = p.payer_effect * self._payer_sign[i]
@@ -181,7 +190,7 @@ class StageModel:
         promise = (self._willingness_logit[i] + p.skill_promise * (style.skill - 0.5)
                    + p.tone_promise * style.tone + payer + p.settlement_promise * offer.discount
                    + hardship + p.burden_promise * excess_burden)
-        if draws[PROMISE_DRAW] >= _sigmoid(promise):
+        if draws[lane] >= _sigmoid(promise):
             return Conversation(REFUSAL, complaint)
         keep = (self._keep_logit[i] + p.willingness_keep * (self._willingness[i] - 0.5)
                 + p.tone_keep * style.tone + p.burden_keep * excess_burden + payer + hardship)

@@ -203,6 +203,9 @@ class Accounts:
         self.last_refusal = np.full(n, -np.inf)
         self.last_broken = np.full(n, -np.inf)
         self.answered_parts = np.zeros(n, dtype=np.int8)
+        # how far down its offer ladder the agency has gone with the cardholder (offers refused
+        # in earlier conversations: sim.model.agency.conversation)
+        self.offers_refused = np.zeros(n, dtype=np.int8)
         # promises and plans
         self.promises = np.zeros(n, dtype=np.int32)
         self.promises_kept = np.zeros(n, dtype=np.int32)
