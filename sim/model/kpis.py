@@ -228,7 +228,7 @@ KPIS: tuple[Kpi, ...] = (
          "keep probabilities (beside cash collected)", _U.MONEY, _D.HIGHER, _G.MONEY,
          "pipeline value"),
     # Also reported: not part of the contract, but in every KPI table.
-    _kpi("agency_cost", "what the agency itself spends on staff, calls and messages",
+    _kpi("agency_cost", "what the agency itself spends on staff, calls, messages and tracing",
          _U.MONEY, _D.NEITHER, _G.ALSO, "agency cost", headline=False),
     _kpi("call_attempts", "outbound call attempts", _U.COUNT, _D.NEITHER, _G.ALSO,
          "call attempts", headline=False),

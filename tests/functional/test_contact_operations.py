@@ -83,3 +83,23 @@ def test_cardholders_on_the_agencys_clock_are_called_from_the_shifts_start(small
     assert ((pacific.time - np.floor(pacific.time)) * 24).min() >= 11 - 1e-6
     one_calls = one.events[one.events.kind == "call"]
     assert ((one_calls.time - np.floor(one_calls.time)) * 24).min() < 10
+
+
+def test_numbers_found_wrong_are_traced_and_some_reached(small_scenario):
+    """A number found wrong goes for tracing; with every trace successful the cardholder is
+    called again and often reached, with none the agency only hears from them if they phone."""
+    runs = {}
+    for success in (1.0, 0.0):
+        scenario = small_scenario(**SIZE, each={"skip_trace_success": success,
+                                                "skip_trace_days": 2.0})
+        runs[success] = run_replication(scenario, seed=7, keep_accounts=True)
+    found, lost = runs[1.0].accounts, runs[0.0].accounts
+    traced = found[found.traces > 0]
+    assert len(traced) > 50
+    # traced numbers work: the accounts are called again after the wrong number
+    assert (traced.attempts > 1).mean() > 0.5
+    # without tracing the same cardholders (same portfolio) get the one call that found the
+    # number wrong and no more
+    assert lost.traces.sum() == 0
+    assert (lost.loc[traced.index].attempts <= 1).all()
+    assert runs[1.0].kpi("contact_rate") > runs[0.0].kpi("contact_rate")

@@ -187,10 +187,12 @@ def test_messages_follow_each_channels_cadence_and_reach_whom_it_can(small_scena
     assert reached[0] == [0, 1]  # letters on hand-over, delivered to all
     assert reached[1] == [0, 2, 3]  # SMS to 0 (phone valid); letters to 2 and 3
     assert reached[2] == [2]  # SMS to 2 and 3, delivered to 2 only
-    assert reached[4] == [0] and reached[5] == [2] and reached[3] == []
+    assert reached[4] == [0] and reached[3] == []
+    # nothing goes out at the weekend: Saturday's SMS to 2 and 3 goes out on Monday
+    assert reached[5] == reached[6] == [] and reached[7] == [0, 2] and reached[8] == [2]
     assert reached[10] == [0, 1] and reached[11] == [2, 3]
     sent = counters.daily["messages"]
-    assert sent[:6] == [2, 4, 2, 0, 2, 2]
+    assert sent[:8] == [2, 4, 2, 0, 2, 0, 0, 4]
     assert acc.messages.tolist() == [6, 6, 6, 6]  # 4 SMS and 2 letters each over days 0-11
     assert counters.message_cost == pytest.approx(16 * 0.02 + 8 * 0.5)
 

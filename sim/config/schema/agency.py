@@ -224,6 +224,13 @@ class Agency(Strict):
     """Minutes of wrap-up after every call."""
     inbound_patience_minutes: Positive = 3.0
     """Mean time an inbound caller waits in the queue before hanging up, minutes (exponential)."""
+    skip_trace_success: Probability = 0.4
+    """Chance 0–1 that tracing a number found wrong turns up a working one (assumption,
+    0.2–0.6: skip-tracing hit rates); 0 = numbers found wrong stay wrong."""
+    skip_trace_days: NonNegative = 5.0
+    """Days from finding a number wrong to the trace's answer (assumption, 1–10)."""
+    skip_trace_cost: Money = 1.5
+    """Cost of one trace, currency units (at most 1e9; assumption, 0.5–5 a search)."""
     sms: Channel = Channel()
     """SMS cadence; delivered only to a valid phone number."""
     email: Channel = Channel()

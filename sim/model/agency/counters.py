@@ -35,6 +35,7 @@ class DeskCounters:
     """Collector busy time (days) of the calls begun each day."""
     violations_by_rule: dict[str, int] = field(init=False)
     message_cost: float = 0.0
+    trace_cost: float = 0.0
     lawsuits: int = 0
 
     def __post_init__(self) -> None:

@@ -12,6 +12,9 @@ of parts, each with what it needs passed in:
   (:class:`~sim.model.agency.conversation.Conversations`) they hold;
 * the **messenger** (:class:`~sim.model.agency.messenger.Messenger`): SMS, e-mail and letter
   batches on each channel's cadence, and the callbacks they trigger;
+* **skip tracing**: a number found wrong is sent for tracing, which after
+  ``skip_trace_days`` turns up a working number with chance ``skip_trace_success`` (each
+  trace costs ``skip_trace_cost``);
 * the **counters** (:class:`~sim.model.agency.counters.DeskCounters`) they all add to, and the
   **legal record** of violations and complaints.
 
@@ -37,7 +40,7 @@ from sim.model.agency.dialler import Dialler
 from sim.model.agency.inbound import InboundLine
 from sim.model.agency.messenger import Messenger
 from sim.model.behaviour.base import BehaviourModel
-from sim.model.rng import Streams, exponential_draws, uniform_draws
+from sim.model.rng import Streams, counter_uniforms, exponential_draws, uniform_draws
 from sim.model.units import HOURS_PER_DAY
 from sim.model.world import World
 
@@ -50,6 +53,7 @@ class AgencyDesk:
         self.index = index
         self.profile = profile
         self.horizon = world.horizon
+        self.world_accounts = world.accounts
         sub = zlib.crc32(profile.name.encode())
         self.counters = DeskCounters(world.horizon)
         self.shifts = Shifts.of(profile.shift, world.start_weekday, world.horizon)
@@ -73,9 +77,28 @@ class AgencyDesk:
                                talk_draw=exponential_draws(streams.get("durations", sub)))
         self.start = self.dialler.start
         self.add_members = self.call_list.add_members
-        self.new_day = self.call_list.new_day
+        self._trace_key = streams.key("tracing")
         self.send_messages = self.messenger.send_messages
         self.schedule_callbacks = self.messenger.schedule_callbacks
+
+    def new_day(self, day: int) -> None:
+        """Take in the traces answered overnight, then start the call list's day."""
+        self.take_traces(day)
+        self.call_list.new_day(day)
+
+    def take_traces(self, day: int) -> None:
+        """Numbers found wrong whose trace answers by ``day``: a working number with chance
+        ``skip_trace_success`` (drawn per account and trace), else the account stays without
+        one."""
+        acc, members = self.world_accounts, self.call_list.members
+        due = members[acc.trace_due[members] <= day]
+        if len(due) == 0:
+            return
+        acc.trace_due[due] = np.inf
+        draws = counter_uniforms(self._trace_key, due, acc.traces[due])
+        found = due[draws < self.profile.skip_trace_success]
+        acc.phone_valid[found] = True
+        acc.phone_known_bad[found] = False
 
     # ------------------------------------------------------------------ what it counted
 
@@ -137,11 +160,13 @@ class AgencyDesk:
         return self.staffed_days * HOURS_PER_DAY * self.profile.collector_hourly_wage
 
     def operating_cost(self, days: int | None = None) -> float:
-        """Staff, call and message costs of running the desk (over the first ``days`` days)."""
+        """Staff, call, message and tracing costs of running the desk (over the first ``days``
+        days)."""
         staff = self.staff_cost
         if days is not None:
             workdays = self.shifts.workdays
             worked = sum(workdays[: min(days, self.horizon)])
             total = sum(workdays[: self.horizon])
             staff *= worked / total if total else 0.0
-        return staff + self.calls * self.profile.cost_per_call + self.counters.message_cost
+        return (staff + self.calls * self.profile.cost_per_call + self.counters.message_cost
+                + self.counters.trace_cost)

@@ -372,7 +372,12 @@ class Dialler:
         answered = batch.answered[:placed]
         self.rules.record_attempts(idx, times, answered)
         wrong = ~acc.phone_valid[idx]
-        acc.phone_known_bad[idx[wrong]] = True
+        found = idx[wrong]
+        acc.phone_known_bad[found] = True
+        if self.profile.skip_trace_success > 0 and len(found):  # sent for tracing
+            acc.trace_due[found] = times[wrong] + self.profile.skip_trace_days
+            acc.traces[found] += 1
+            self.counters.trace_cost += self.profile.skip_trace_cost * len(found)
         acc.unanswered_since_talk[idx[~talked]] += 1
         abandoned = np.array(batch.abandoned, dtype=np.int64)
         acc.answered_parts[idx[abandoned]] |= batch.bits[abandoned]

@@ -7,12 +7,14 @@ plan, subject to the rules that govern messages (cease requests, dispute holds, 
 space, message caps — defied only on the agency's defiant days, and then counted). A message
 reaches the accounts its channel can deliver to. A delivered message may make the cardholder
 phone the agency: callers are booked on the inbound line at uniform times in the next working
-shift, each with an exponential patience. Batches go out at the start of every day, weekends
-included; the contact window and the quiet days after a conversation govern calls, not
-messages.
+shift, each with an exponential patience. Batches go out at the start of the agency's shift on
+its working days; a message falling due on a day the agency does not work goes out on its next
+working day. The quiet days after a conversation govern calls, not messages.
 """
 
 from __future__ import annotations
+
+import math
 
 import numpy as np
 
@@ -54,6 +56,12 @@ class Messenger:
     def send_messages(self, day: int) -> np.ndarray:
         """Send today's batches on every channel; return the accounts reached."""
         acc, profile = self.acc, self.profile
+        workdays = self.shifts.workdays
+        if not workdays[day]:
+            return np.zeros(0, dtype=np.int64)
+        previous = next((d for d in range(day - 1, -1, -1) if workdays[d]), -1)
+        gap = day - previous  # the days since the last working day, this one included
+        now = day + self.shifts.start
         members = self.call_list.members
         status = acc.status[members]
         live = members[((status == Status.ACTIVE) | (status == Status.PROMISE)
@@ -65,12 +73,13 @@ class Messenger:
             cadence = channel.cadence(profile)
             if not cadence.enabled or len(live) == 0:
                 continue
+            # due today, or on a day since the last working day
             since = day - acc.workable_day[live] - cadence.first_day
-            due = live[(since >= 0) & (np.mod(since, cadence.every_days) == 0)]
+            due = live[(since >= 0) & (np.mod(since, cadence.every_days) < gap)]
             if len(due) == 0:
                 continue
-            due = self.obey_message_rules(due, float(day))
-            self.rules.record_messages(due, float(day))
+            due = self.obey_message_rules(due, now)
+            self.rules.record_messages(due, now)
             acc.messages[due] += 1
             self.counters.message_cost += cadence.cost * len(due)
             self._messages_by_day[day] += len(due)
@@ -89,7 +98,7 @@ class Messenger:
             return due
         defy = self.call_list.defiant[due[blocked]]
         for position in blocked[defy]:
-            self.legal.violation(int(due[position]), int(reasons[position]), int(now))
+            self.legal.violation(int(due[position]), int(reasons[position]), math.floor(now))
         keep = np.ones(len(due), dtype=np.bool_)
         keep[blocked[~defy]] = False
         return due[keep]

@@ -206,6 +206,10 @@ class Accounts:
         # how far down its offer ladder the agency has gone with the cardholder (offers refused
         # in earlier conversations: sim.model.agency.conversation)
         self.offers_refused = np.zeros(n, dtype=np.int8)
+        # skip tracing (sim.model.agency.desk): when the trace of a number found wrong answers,
+        # and how many traces were run
+        self.trace_due = np.full(n, np.inf)
+        self.traces = np.zeros(n, dtype=np.int32)
         # promises and plans
         self.promises = np.zeros(n, dtype=np.int32)
         self.promises_kept = np.zeros(n, dtype=np.int32)
