@@ -73,6 +73,7 @@ class Outcome(Labelled):
     DISPUTE = 2
     CEASE_REQUEST = 3
     BREATHING_SPACE_REQUEST = 4
+    ALREADY_PAID = 5  # called after paying, before the payment reached the agency
 
     @property
     def label(self) -> str:

@@ -14,7 +14,9 @@ drives a daily process that, at 00:00 of each day, in this order:
 3. reviews agencies (performance-based allocation moves the share of future vintages), places
    the vintage due that day (holding out the control group), and hands newly transferred
    accounts to their agencies;
-4. accrues a day's interest and any late fee;
+4. accrues a day's interest and any late fee (and notes the day of each payment that took an
+   account the agency was working out of collection: the agency learns of it
+   ``[bank] posting_lag_days`` later);
 5. returns income to cardholders whose spell has ended and steps hardship programmes up
    (:mod:`sim.model.portfolio.reasons`), then moves the delinquency lifecycle on: cures, due
    dates, rolls and charge-offs (:mod:`sim.model.portfolio.lifecycle`);
@@ -45,6 +47,7 @@ from sim.model.bank import second_placement as placements
 from sim.model.bank.allocation import Allocator
 from sim.model.bank.follow_up import follow_up
 from sim.model.behaviour import BehaviourModel, make_behaviour
+from sim.model.codes import Status
 from sim.model.portfolio import lifecycle, reasons
 from sim.model.portfolio.accounts import draw_portfolio
 from sim.model.results import Results, build_results
@@ -53,6 +56,8 @@ from sim.model.rules.book import RuleBook
 from sim.model.series import SeriesTracker
 from sim.model.units import CENTS_PER_UNIT
 from sim.model.world import CountingEnvironment, World
+
+PAID_UP = (Status.PAID, Status.SETTLED, Status.CURED)
 
 
 def run_replication(scenario: Scenario, replication: int = 0, seed: int | None = None, *,
@@ -169,6 +174,7 @@ def _days(world: World, desks: list[AgencyDesk], behaviour: BehaviourModel,
     lifecycle_rng = world.streams.get("lifecycle")
     reminded = np.zeros(acc.n, dtype=np.bool_)
     for day in range(world.horizon + 1):
+        worked = acc.status == Status.ACTIVE  # the payments below reach the agency later
         if day > 0:
             payments.self_cure(acc, behaviour, day - 1, reminded)
         payments.resolve_promises(acc, behaviour, day)
@@ -194,6 +200,7 @@ def _days(world: World, desks: list[AgencyDesk], behaviour: BehaviourModel,
                                      world.rules.in_breathing_space(float(day)))
         reasons.advance(acc, day)
         lifecycle.advance(acc, day, charge_off_days, lifecycle_rng, rolls)
+        acc.paid_day[worked & np.isin(acc.status, PAID_UP)] = day
         world.rules.new_day()
         acc.attempts_today[:] = 0
         reminded = np.zeros(acc.n, dtype=np.bool_)

@@ -103,3 +103,20 @@ def test_numbers_found_wrong_are_traced_and_some_reached(small_scenario):
     assert lost.traces.sum() == 0
     assert (lost.loc[traced.index].attempts <= 1).all()
     assert runs[1.0].kpi("contact_rate") > runs[0.0].kpi("contact_rate")
+
+
+def test_cardholders_who_paid_are_called_only_until_the_payment_posts(small_scenario):
+    """A payment made of the cardholder's own accord reaches the agency posting_lag_days
+    later; until then the agency may call them (``already_paid``), never after."""
+    lagged = {}
+    for lag in (0.0, 3.0):
+        scenario = small_scenario(f"bank.posting_lag_days={lag}", **SIZE)
+        lagged[lag] = run_replication(scenario, seed=7, record_events=True, keep_accounts=True)
+    assert (lagged[0.0].events.outcome == "already_paid").sum() == 0
+    results = lagged[3.0]
+    paid_calls = results.events[results.events.outcome == "already_paid"]
+    assert len(paid_calls) > 0
+    accounts = results.accounts.set_index("account")
+    left = np.fmin(accounts.closed_day, accounts.cured_day).loc[paid_calls.account].to_numpy()
+    delay = paid_calls.time.to_numpy() - left
+    assert (delay >= 0).all() and (delay < 3.0 + 1.0).all()

@@ -115,3 +115,16 @@ def test_after_charge_off_a_refused_offer_is_not_made_again_before_it_is():
     acc.past_due[1] = 5_000
     acc.offers_refused[1] = 3
     assert conversations.offers(1, draws)[0].kind == OfferKind.CURE
+
+
+def test_a_call_after_paying_offers_nothing_and_irritates():
+    acc = charged_off_accounts()
+    acc.complaint_sensitivity[:] = 0.01
+    model = StageModel(acc, StageParameters(paid_call_complaint=2.0), Streams(1, 0))
+    style = AgencyStyle(skill=0.5, tone=0.0)
+    draws = [0.999] * CONVERSATION_DRAWS
+    draws[Draw.COMPLAINT] = 0.05  # above 0.01, below 0.01·e² ≈ 0.074
+    result = model.converse(0, 1.0, style, [], 0, False, draws)
+    assert result.outcome == Outcome.ALREADY_PAID and result.complaint
+    offers = [Offer(OfferKind.FULL, burden=1.0)]
+    assert not model.converse(0, 1.0, style, offers, 0, False, draws).complaint

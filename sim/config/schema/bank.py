@@ -9,6 +9,7 @@ from pydantic import AfterValidator, Field, model_validator
 from sim.config.schema.common import (
     Money,
     Name,
+    NonNegative,
     Probability,
     Strict,
     check_finite,
@@ -134,6 +135,10 @@ class Bank(Strict):
     transfer_delay_days: int = Field(default=2, ge=0, le=60)
     """Days from placement until the agency can work an account (file hand-over); meanwhile it
     accrues interest and may self-cure."""
+    posting_lag_days: NonNegative = 1.0
+    """Days before a payment the cardholder made of their own accord reaches the agency's
+    system; until then the agency may call a cardholder who has already paid (assumption,
+    0–3: payments are passed on in daily files)."""
     phone_valid: Probability = 0.85
     """Share 0–1 of accounts whose phone number on file is valid (drawn per account); calls to
     the others are wrong numbers and their SMS are not delivered."""

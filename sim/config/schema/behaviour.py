@@ -37,6 +37,9 @@ class StageParameters(Strict):
     """Log-multiplier of the cease-request probability per call in the last 7 days."""
     violation_complaint: Finite = 1.5
     """Log-multiplier of the complaint probability when the call broke a rule."""
+    paid_call_complaint: Finite = 2.0
+    """Log-multiplier of the complaint probability in a call to a cardholder who has already
+    paid, before the payment reached the agency (assumption, 1–3)."""
     burden_promise: Finite = -1.0
     """Logit shift of the promise probability per unit of excess burden (payment asked /
     affordable − 1, when positive)."""

@@ -6,7 +6,8 @@ it may dial (:meth:`CallList.candidates`): workable, worth the agency's effort (
 least ``min_expected_fee``), not under a promise, number not known to be wrong, attempts today
 below the agency's cap, last attempt at least ``retry_hours`` ago, inside the contact window on
 the cardholder's local clock, and allowed by the rules — or defied by the agency on one of its
-defiant days. The order depends on the agency's ``strategy``:
+defiant days. A cardholder who paid of their own accord stays on the list until the payment
+reaches the agency (``[bank] posting_lag_days``). The order depends on the agency's ``strategy``:
 
 * ``static`` — the priority order as computed at hand-over, from the top every interval: the
   best accounts are called again and again while the rest wait;
@@ -52,7 +53,8 @@ class CallList:
 
     def __init__(self, index: int, profile: Agency, accounts: Accounts, rules: RuleBook,
                  horizon_days: int, score: np.ndarray, priority_rng: np.random.Generator,
-                 defiance_rng: np.random.Generator, start_weekday: int = 0) -> None:
+                 defiance_rng: np.random.Generator, start_weekday: int = 0,
+                 posting_lag: float = 0.0) -> None:
         self.index = index
         self.profile = profile
         self.acc = accounts
@@ -73,6 +75,7 @@ class CallList:
         self.adaptive = profile.strategy == "adaptive"
         self.start_weekday = start_weekday
         self.retry = profile.retry_hours / HOURS_PER_DAY
+        self.posting_lag = posting_lag
         self.days_behind = 0
         self.compliance_today = profile.compliance
 
@@ -101,7 +104,8 @@ class CallList:
         violation of that rule.
         """
         acc, order = self.acc, self.order
-        self.today = order[(acc.agency[order] == self.index) & (acc.status[order] == ACTIVE)
+        self.today = order[(acc.agency[order] == self.index)
+                           & ((acc.status[order] == ACTIVE) | self.unposted(order, day))
                            & ~acc.recalled[order]
                            & (self.worked[order] | (acc.attempts[order] == 0))
                            & ~acc.phone_known_bad[order]]
@@ -149,7 +153,8 @@ class CallList:
         # accounts leave the day's list (a promise, a wrong number found, the one call an
         # account screened out is owed), never join it
         today = self.today
-        order = self.today = today[(acc.status[today] == ACTIVE) & ~acc.phone_known_bad[today]
+        order = self.today = today[((acc.status[today] == ACTIVE) | self.unposted(today, start))
+                                   & ~acc.phone_known_bad[today]
                                    & (self.worked[today] | (acc.attempts[today] == 0))]
         live = ((acc.attempts_today[order] < profile.max_attempts_per_day)
                 & (start - acc.last_attempt[order] >= self.retry))
@@ -175,6 +180,11 @@ class CallList:
         else:
             picked = np.argsort(rank, kind="stable")
         return chosen[picked], blocks[picked]
+
+    def unposted(self, idx: IntArray, now: float) -> BoolArray:
+        """Which of ``idx`` paid of their own accord too recently for the agency to know."""
+        acc = self.acc
+        return (acc.paid_day[idx] + self.posting_lag > now) & (acc.status[idx] != ACTIVE)
 
     def window_covers(self, idx: IntArray, start: float, end: float) -> BoolArray:
         """Whether the contact window, on each cardholder's local clock, covers the whole

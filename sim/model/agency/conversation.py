@@ -107,7 +107,8 @@ class Conversations:
         acc.unanswered_since_talk[i] = 0
         acc.answered_parts[i] |= part_bit
         self._daily["conversations"][day] += 1
-        offers = self.offers(i, draws)
+        # a cardholder who has already paid (the agency does not know yet) is offered nothing
+        offers = self.offers(i, draws) if acc.status[i] == ACTIVE else []
         result = self.behaviour.converse(i, now, self.style, offers, pressure, violated, draws)
         if result.complaint:
             self.legal.complaint(i, day)

@@ -64,7 +64,8 @@ class AgencyDesk:
                                   world.scenario.scenario.horizon_days, score,
                                   priority_rng=streams.get("scores", sub, 1),
                                   defiance_rng=streams.get("compliance", sub, 2),
-                                  start_weekday=world.start_weekday)
+                                  start_weekday=world.start_weekday,
+                                  posting_lag=world.scenario.bank.posting_lag_days)
         self.messenger = Messenger(index, profile, world.accounts, world.rules, self.call_list,
                                    self.shifts, self.queue, self.counters, self.legal,
                                    inbound_rng=streams.get("inbound", sub))

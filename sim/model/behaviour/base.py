@@ -113,7 +113,8 @@ class BehaviourModel(Protocol):
                  pressure: int, violation: bool, draws: Sequence[float]) -> Conversation:
         """The outcome of a right-party conversation with account ``i`` in which the collector
         makes ``offers`` in turn (at most :data:`MAX_OFFERS`) until one is accepted, decided
-        with the uniforms ``draws`` (indexed by :class:`Draw`)."""
+        with the uniforms ``draws`` (indexed by :class:`Draw`). No offers: the cardholder has
+        already paid and the agency does not know yet (``Outcome.ALREADY_PAID``)."""
 
     def keeps(self, idx: IntArray, day: int, first: BoolArray) -> BoolArray:
         """Which of the promises or instalments of ``idx`` due on ``day`` are paid."""

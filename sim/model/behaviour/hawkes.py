@@ -98,6 +98,8 @@ class HawkesModel(StageModel):
 
     def converse(self, i: int, now: float, style: AgencyStyle, offers: Sequence[Offer],
                  pressure: int, violation: bool, draws: Sequence[float]) -> Conversation:
+        if not offers:  # called after paying (see the stage model)
+            return super().converse(i, now, style, offers, pressure, violation, draws)
         complaint = self.complains(i, style, pressure, violation, draws)
         objection = self.objects(i, style, pressure, draws)
         return Conversation(REFUSAL if objection is None else objection, complaint)

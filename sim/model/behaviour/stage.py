@@ -7,6 +7,8 @@ pressure and any rule violation, with the effects of ``[behaviour.stage]``:
 
 * **answer** — ``answer_rate · exp(pressure_answer · pressure)``: cardholders who are called
   often pick up less.
+* **a call after paying** — to a cardholder who paid before the payment reached the agency:
+  a complaint with ``paid_call_complaint`` added to the log below, and nothing else.
 * **conversation** — a complaint is drawn first (``complaint_sensitivity`` scaled by
   ``exp(tone_complaint·tone + pressure_complaint·pressure + violation_complaint·violated +
   misunderstood_complaint·[a misunderstanding not yet explained])``);
@@ -67,6 +69,7 @@ CEASE_REQUEST = int(Outcome.CEASE_REQUEST)
 BREATHING_SPACE_REQUEST = int(Outcome.BREATHING_SPACE_REQUEST)
 PROMISE = int(Outcome.PROMISE)
 REFUSAL = int(Outcome.REFUSAL)
+ALREADY_PAID = int(Outcome.ALREADY_PAID)
 
 
 def _logit(p: float) -> float:
@@ -131,6 +134,9 @@ class StageModel:
 
     def converse(self, i: int, now: float, style: AgencyStyle, offers: Sequence[Offer],
                  pressure: int, violation: bool, draws: Sequence[float]) -> Conversation:
+        if not offers:  # called after paying: irritation, nothing to agree
+            paid = self.complains(i, style, pressure, violation, draws, self.p.paid_call_complaint)
+            return Conversation(ALREADY_PAID, paid)
         complaint = self.complains(i, style, pressure, violation, draws)
         objection = self.objects(i, style, pressure, draws)
         if objection is not None:
@@ -142,10 +148,11 @@ class StageModel:
         return Conversation(REFUSAL, complaint)
 
     def complains(self, i: int, style: AgencyStyle, pressure: int, violation: bool,
-                  draws: Sequence[float]) -> bool:
-        """Whether this conversation ends in a complaint (drawn first, whatever else happens)."""
+                  draws: Sequence[float], push: float = 0.0) -> bool:
+        """Whether this conversation ends in a complaint (drawn first, whatever else happens);
+        ``push`` adds to the log of its probability."""
         p = self.p
-        push = p.tone_complaint * style.tone + p.pressure_complaint * pressure
+        push += p.tone_complaint * style.tone + p.pressure_complaint * pressure
         if violation:
             push += p.violation_complaint
         if self._misunderstood[i]:

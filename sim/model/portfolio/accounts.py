@@ -209,6 +209,9 @@ class Accounts:
         # skip tracing (sim.model.agency.desk): when the trace of a number found wrong answers,
         # and how many traces were run
         self.trace_due = np.full(n, np.inf)
+        # the day a cardholder the agency was working paid of their own accord (the agency
+        # learns of it [bank] posting_lag_days later)
+        self.paid_day = np.full(n, -np.inf)
         self.traces = np.zeros(n, dtype=np.int32)
         # promises and plans
         self.promises = np.zeros(n, dtype=np.int32)
