@@ -55,10 +55,10 @@ NOT_MODELLED: tuple[str, ...] = (
     "Regulation other than the presets (US Regulation F, China, UK-style breathing space, "
     "none): other jurisdictions are set rule by rule in [rules].",
     "Staff overheads beyond wages (management, premises, systems) for in-house teams.",
-    "Right-party verification and discovery before the offer: the agency's offer is made "
-    "from what the cardholder can pay, as if known; one offer per conversation.",
-    "A payment-posting lag from the bank to the agency, payment links and self-service, and "
-    "messages timed within the contact window (they go out at the start of the day).",
+    "Right-party verification: a call to a valid number is answered by the cardholder or by "
+    "nobody, never by a wrong party.",
+    "Payment links and digital self-service, and contact-data quality by segment (one share "
+    "of valid numbers for the whole portfolio).",
     "Days past due as a driver of answering and promising by default: they drive the "
     "delinquency lifecycle, routing, call priority and the decay of the self-cure hazard; "
     "their effects on answering and promising (behaviour.stage.dpd_answer, dpd_promise) are "
