@@ -22,7 +22,8 @@ depends on the agency's ``dialler``:
   ratio times the collectors' free time over the expected time per answered call; unanswered
   dials take no collector time; an answered call that finds no collector free within
   :data:`CONNECT_WITHIN` is abandoned. After each interval the ratio moves to hold
-  abandoned calls (over answered calls, smoothed over intervals) under ``abandon_target``.
+  abandoned calls (over answered calls, smoothed over intervals) under ``abandon_target``
+  (:mod:`sim.model.agency.pacing`).
 
 The dials of the batch are then recorded at once: attempts, the rules' call ring, wrong numbers
 found, right-party contacts, violations (each call a rule forbade, the contact window read on
@@ -45,6 +46,7 @@ from sim.model.agency.call_list import CallList
 from sim.model.agency.conversation import Conversations
 from sim.model.agency.counters import DeskCounters, LegalRecord, Shifts
 from sim.model.agency.inbound import Callers, InboundLine
+from sim.model.agency.pacing import Pacing
 from sim.model.agency.reach import answer_factor, day_part, part_bit_at, part_bits
 from sim.model.behaviour.base import BehaviourModel
 from sim.model.codes import NO_ANSWER, WRONG_NUMBER, Rule
@@ -58,14 +60,6 @@ CONNECT_WITHIN = 2.0 / 86_400.0
 """Days an answered call may wait for a collector before it counts as abandoned (2 seconds
 after the greeting: Ofcom's persistent-misuse policy)."""
 ABANDONED = "abandoned"
-SMOOTHING = 0.3  # weight of the latest interval in the smoothed abandonment and hit rates
-GAIN = 0.2  # how hard the predictive ratio reacts to abandonment off target
-AIM = 0.8
-"""Share of ``abandon_target`` the predictive dialler steers for: abandonment rises faster
-than linearly with the ratio, so steering at the ceiling itself would overshoot it on
-average."""
-RATIO_RANGE = (0.2, 5.0)
-INITIAL_RATIO = 0.7  # a dialler starts cautiously, before it has seen any answer rate
 
 
 class Dialler:
@@ -99,9 +93,7 @@ class Dialler:
         self._talk_draw = talk_draw
         self.free_at = [0.0] * profile.collectors
         self.pace = profile.pacing_minutes / MINUTES_PER_DAY
-        self.ratio = INITIAL_RATIO
-        self.abandon_rate = profile.abandon_target
-        self.hit_rate = math.nan
+        self.pacing = Pacing(profile.abandon_target)
         minutes = 1.0 / MINUTES_PER_DAY
         self.ring = profile.ring_minutes * minutes
         self.wrap = profile.wrap_minutes * minutes
@@ -188,13 +180,11 @@ class Dialler:
         if not self.predictive:
             shortest = min(self.no_answer_lead, self.wrong_lead, self.answer_lead)
             return int(capacity / shortest) + 1
-        if math.isnan(self.hit_rate):  # before any dial: what the portfolio's figures promise
-            members = self.call_list.members
-            self.hit_rate = float((self.acc.answer_rate[members]
-                                   * self.acc.phone_valid[members]).mean()) if len(members) \
-                else math.nan
-        hit = self.hit_rate if self.hit_rate > 0 else 0.2
-        return int(self.ratio * capacity / (self.talk + self.wrap) / hit)
+        pacing, members = self.pacing, self.call_list.members
+        if math.isnan(pacing.hit_rate) and len(members):  # what the portfolio's figures promise
+            pacing.hit_rate = float((self.acc.answer_rate[members]
+                                     * self.acc.phone_valid[members]).mean())
+        return pacing.dials(capacity, self.talk + self.wrap)
 
     def work_through(self, batch: Batch, lead: np.ndarray, free: list[float], callers: Callers,
                      start: float, end: float) -> tuple[int, np.ndarray]:
@@ -288,7 +278,7 @@ class Dialler:
             taken += 1
         for f, a in heap:
             self.free_at[a] = f
-        self.steer(len(answered), dropped, n)
+        self.pacing.steer(len(answered), dropped, n)
         return n, times
 
     def serve_caller(self, heap: list[tuple[float, int]], callers: Callers, k: int,
@@ -330,19 +320,6 @@ class Dialler:
         batch.greeted.append(now)
         batch.labels[k] = label
         self.counters.busy_by_day[batch.day] += float(batch.handle[k])
-
-    def steer(self, answered: int, abandoned: int, dialled: int) -> None:
-        """Move the predictive ratio towards the abandonment target."""
-        if dialled == 0:
-            return
-        hit = answered / dialled
-        self.hit_rate = (1 - SMOOTHING) * self.hit_rate + SMOOTHING * hit
-        if answered == 0:
-            return
-        self.abandon_rate = (1 - SMOOTHING) * self.abandon_rate + SMOOTHING * abandoned / answered
-        target = max(AIM * self.profile.abandon_target, 1e-3)
-        step = math.exp(GAIN * (target - self.abandon_rate) / target)
-        self.ratio = min(max(self.ratio * step, RATIO_RANGE[0]), RATIO_RANGE[1])
 
     # ------------------------------------------------------------------ the record
 
