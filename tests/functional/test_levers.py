@@ -33,6 +33,8 @@ from sim.validation.anchors import POST_CHARGE_OFF
 REPO = Path(__file__).resolve().parents[2]
 SCENARIO_FILES = sorted((REPO / "scenarios").glob("*.toml"))
 UNANSWERED = ("no_answer", "wrong_number")
+# picked up, but no conversation with the cardholder: neither unanswered nor a conversation
+NO_CONVERSATION = ("wrong_party", "abandoned")
 SEGMENTS = ("money_management", "income_shock", "misunderstanding")
 # Collectors who would dial an account many times a day, from the top of a static list, from
 # before the window opens until after it closes, if the rules let them.
@@ -52,7 +54,8 @@ def outbound_calls(events: pd.DataFrame) -> pd.DataFrame:
     """Outbound calls with their calendar day and whether they reached the cardholder."""
     calls = events[events.kind == "call"].copy()
     calls["day"] = np.floor(calls.time).astype(int)
-    calls["conversation"] = ~calls.outcome.isin(UNANSWERED)
+    calls["conversation"] = ~calls.outcome.isin(UNANSWERED + NO_CONVERSATION)
+    calls["unanswered"] = calls.outcome.isin(UNANSWERED)
     return calls
 
 
@@ -191,9 +194,9 @@ def china_runs(small_scenario):
 
 
 def _daily_counts(calls: pd.DataFrame) -> pd.DataFrame:
-    per_day = calls.groupby(["account", "day"]).conversation.agg(["sum", "size"])
-    return pd.DataFrame({"conversations": per_day["sum"],
-                         "unanswered": per_day["size"] - per_day["sum"]})
+    per_day = calls.groupby(["account", "day"])[["conversation", "unanswered"]].sum()
+    return pd.DataFrame({"conversations": per_day["conversation"],
+                         "unanswered": per_day["unanswered"]})
 
 
 def test_china_caps_and_window_hold_under_full_compliance(china_runs):
@@ -221,7 +224,7 @@ def test_china_breaches_at_half_compliance_are_all_flagged(china_runs):
     calls = calls.sort_values("time", kind="stable")
     group = calls.groupby(["account", "day"])
     conversations_before = group.conversation.cumsum() - calls.conversation
-    unanswered_before = group.conversation.cumcount() - conversations_before
+    unanswered_before = group.unanswered.cumsum() - calls.unanswered
     minutes = minutes_of_day(calls.local_time)
     outside = (minutes < 8 * 60) | (minutes >= 22 * 60)
     too_many_conversations = conversations_before >= 3

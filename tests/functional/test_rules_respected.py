@@ -34,6 +34,8 @@ from sim.model.rules.history import ContactHistory
 from sim.model.rules.table import RULES, Contact
 
 UNANSWERED = ("no_answer", "wrong_number")
+# picked up, but no conversation with the cardholder: neither unanswered nor a conversation
+NO_CONVERSATION = ("wrong_party", "abandoned")
 CALL, MESSAGE = Contact.CALL, Contact.MESSAGE
 
 # Collectors may dial the same account up to 6 times a day, half an hour apart, from the top of
@@ -138,12 +140,13 @@ def broken_rules(events: pd.DataFrame, rules: Rules,
                 h.messages.append(t)
                 continue
             h.local_offset = event.local_time - event.time
-            conversation = event.kind == "inbound" or event.outcome not in UNANSWERED
+            conversation = event.kind == "inbound" or (
+                event.outcome not in UNANSWERED and event.outcome not in NO_CONVERSATION)
             if event.kind == "call":
                 broken = frozenset(name for name, check in call_checks if check(h, t, rules))
                 rows.append((account, t, "call", event.outcome, event.rule_broken, broken))
                 h.calls.append(t)
-                if not conversation:
+                if event.outcome in UNANSWERED:
                     h.unanswered_today += 1
             if conversation:
                 h.last_conversation = t
@@ -340,10 +343,11 @@ def test_china_style_daily_caps(small_scenario):
         accounts=400, collectors=3, horizon=21, compliance=1.0)
     events = results.events
     calls = events[events.kind == "call"].assign(day=lambda e: np.floor(e.time).astype(int))
-    calls = calls.assign(conversation=~calls.outcome.isin(UNANSWERED))
-    per_day = calls.groupby(["account", "day"]).conversation.agg(["sum", "size"])
-    conversations = per_day["sum"]
-    unanswered = per_day["size"] - per_day["sum"]
+    calls = calls.assign(conversation=~calls.outcome.isin(UNANSWERED + NO_CONVERSATION),
+                         unanswered=calls.outcome.isin(UNANSWERED))
+    per_day = calls.groupby(["account", "day"])[["conversation", "unanswered"]].sum()
+    conversations = per_day["conversation"]
+    unanswered = per_day["unanswered"]
     assert conversations.max() <= 3
     assert unanswered.max() <= 6
     # the caps bind (else this test shows nothing)

@@ -265,7 +265,7 @@ def dialler(scenario, acc: Accounts, profile: Agency, window_kept: bool = True,
     line = InboundLine()
     team = Dialler(0, profile, world, behaviour, listed, talks, line,
                    Shifts.of(profile.shift, 0, world.horizon), counters, legal,
-                   keys=(11, 12), window_draw=lambda: 0.0 if window_kept else 1.0,
+                   keys=(11, 12, 13), window_draw=lambda: 0.0 if window_kept else 1.0,
                    talk_draw=lambda: 1.0)
     return team, world, line, counters
 
@@ -289,12 +289,13 @@ def test_callers_are_answered_before_the_dialler_dials(small_scenario):
 
 @pytest.mark.parametrize("mode", ["preview", "progressive"])
 def test_one_collector_works_through_the_list_one_call_at_a_time(small_scenario, mode):
-    """With every call answered, each dial is a conversation and the next starts only when
-    the last one is wrapped up: no call is abandoned."""
-    acc = accounts(small_scenario(), 200)
+    """With every call answered by the cardholder, each dial is a conversation and the next
+    starts only when the last one is wrapped up: no call is abandoned."""
+    scenario = small_scenario("bank.wrong_party_share=0")
+    acc = accounts(scenario, 200)
     profile = agency(collectors=1, shift={"start": "09:00", "end": "11:00"}, compliance=1.0,
                      max_attempts_per_day=1, dialler=mode, talk_minutes=5.0, wrap_minutes=1.0)
-    team, world, _, counters = dialler(small_scenario(), acc, profile)
+    team, world, _, counters = dialler(scenario, acc, profile)
     team.start()
     world.env.run(until=1.0)
     times = [t for t, *_ in world.events]

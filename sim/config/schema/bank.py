@@ -139,6 +139,10 @@ class Bank(Strict):
     """Days before a payment the cardholder made of their own accord reaches the agency's
     system; until then the agency may call a cardholder who has already paid (assumption,
     0–3: payments are passed on in daily files)."""
+    wrong_party_share: Probability = 0.1
+    """Share 0–1 of calls picked up at a valid number by someone other than the cardholder (a
+    relative, a new owner of the number): the collector verifies, finds out and wraps up, with
+    no conversation (assumption, 0.05–0.2)."""
     phone_valid: Probability = 0.85
     """Share 0–1 of accounts whose phone number on file is valid (drawn per account); calls to
     the others are wrong numbers and their SMS are not delivered."""

@@ -73,7 +73,8 @@ class AgencyDesk:
                                       self.legal, key=streams.key("conversations"))
         self.dialler = Dialler(index, profile, world, behaviour, self.call_list, conversations,
                                self.queue, self.shifts, self.counters, self.legal,
-                               keys=(streams.key("calls"), streams.key("durations", 1)),
+                               keys=(streams.key("calls"), streams.key("durations", 1),
+                                     streams.key("calls", 1)),
                                window_draw=uniform_draws(streams.get("compliance", sub)),
                                talk_draw=exponential_draws(streams.get("durations", sub)))
         self.start = self.dialler.start

@@ -4,7 +4,9 @@ The dialler is one SimPy process per agency. During the agency's shifts it wakes
 of each pacing interval (``pacing_minutes``), asks the call list
 (:mod:`sim.model.agency.call_list`) for the accounts it may dial, and plans the interval's dials
 as one batch: whether each dial reaches a wrong number, rings out or is answered is drawn for
-all of them at once, from counter-based draws keyed by the account and its own attempt count
+all of them at once — and whether a call picked up is the cardholder or someone else
+(``[bank] wrong_party_share``: the collector verifies, finds out and wraps up) — from
+counter-based draws keyed by the account and its own attempt count
 (:func:`sim.model.rng.counter_uniforms`), so the same cardholder answers the same k-th call in
 every scenario that calls them k times. The answer chance is the behaviour model's, times the
 factor of the part of the week on the cardholder's local clock (:mod:`sim.model.agency.reach`).
@@ -60,13 +62,14 @@ CONNECT_WITHIN = 2.0 / 86_400.0
 """Days an answered call may wait for a collector before it counts as abandoned (2 seconds
 after the greeting: Ofcom's persistent-misuse policy)."""
 ABANDONED = "abandoned"
+WRONG_PARTY = "wrong_party"
 
 
 class Dialler:
     """The dialler and collectors of agency ``index`` (see the module docstring).
 
-    ``keys`` are the :func:`~sim.model.rng.counter_uniforms` keys of the answer and the talk
-    time of each (account, attempt), the same for every agency; ``window_draw`` decides each
+    ``keys`` are the :func:`~sim.model.rng.counter_uniforms` keys of the answer, the talk time
+    and the party who picks up of each (account, attempt), the same for every agency; ``window_draw`` decides each
     day whether the agency keeps the contact window; ``talk_draw`` gives inbound
     conversations their length, in mean talk times.
     """
@@ -74,7 +77,7 @@ class Dialler:
     def __init__(self, index: int, profile: Agency, world: World, behaviour: BehaviourModel,
                  call_list: CallList, conversations: Conversations, inbound: InboundLine,
                  shifts: Shifts, counters: DeskCounters, legal: LegalRecord,
-                 keys: tuple[int, int], window_draw: Callable[[], float],
+                 keys: tuple[int, int, int], window_draw: Callable[[], float],
                  talk_draw: Callable[[], float]) -> None:
         self.index = index
         self.profile = profile
@@ -88,7 +91,7 @@ class Dialler:
         self.shifts = shifts
         self.counters = counters
         self.legal = legal
-        self._answer_key, self._talk_key = keys
+        self._answer_key, self._talk_key, self._party_key = keys
         self._window_draw = window_draw
         self._talk_draw = talk_draw
         self.free_at = [0.0] * profile.collectors
@@ -112,6 +115,8 @@ class Dialler:
             self.answer_lead = self.ring
         else:
             self.no_answer_lead = self.wrong_lead = self.answer_lead = 0.0
+        # a wrong party who picks up: the collector verifies, finds out and wraps up
+        self.verify = profile.wrong_number_minutes * minutes + self.wrap
 
     def start(self) -> None:
         """Start the dialler's process."""
@@ -159,10 +164,14 @@ class Dialler:
         chance = chance * answer_factor(acc, candidates, parts)
         attempt = acc.attempts[candidates]
         valid = acc.phone_valid[candidates]
-        answered = valid & (counter_uniforms(self._answer_key, candidates, attempt) < chance)
+        picked_up = valid & (counter_uniforms(self._answer_key, candidates, attempt) < chance)
+        wrong_party = picked_up & (counter_uniforms(self._party_key, candidates, attempt)
+                                   < self.world.scenario.bank.wrong_party_share)
+        answered = picked_up & ~wrong_party  # the cardholder: a conversation
         talk = -np.log(counter_uniforms(self._talk_key, candidates, attempt)) * self.talk
         bits = part_bits(parts)
         batch = Batch(candidates, pressure, blocks, answered, talk + self.wrap, bits, day)
+        batch.wrong_party = wrong_party
         batch.draws = dict(zip(np.flatnonzero(answered).tolist(),
                                self.conversations.draws(candidates[answered]).tolist(),
                                strict=True))
@@ -170,7 +179,8 @@ class Dialler:
             placed, times = self.predict(batch, free, callers, start, end)
         else:
             lead = np.where(answered, self.answer_lead,
-                            np.where(valid, self.no_answer_lead, self.wrong_lead))
+                            np.where(wrong_party, self.answer_lead + self.verify,
+                                     np.where(valid, self.no_answer_lead, self.wrong_lead)))
             placed, times = self.work_through(batch, lead, free, callers, start, end)
         self.record(batch, placed, times, keeps_window)
 
@@ -255,7 +265,8 @@ class Dialler:
         n = len(batch.accounts)
         times = start + (np.arange(n) + 0.5) * ((end - start) / max(n, 1))
         greetings = (times + self.ring).tolist()
-        answered = np.flatnonzero(batch.answered).tolist()
+        answered = np.flatnonzero(batch.answered | batch.wrong_party).tolist()
+        wrong_party = batch.wrong_party
         heap = [(f, a) for a, f in enumerate(free)]
         heapq.heapify(heap)
         ctimes = callers.times
@@ -271,6 +282,10 @@ class Dialler:
                 dropped += 1
                 continue
             begin = max(f, greeting)
+            if wrong_party[k]:  # verified and found to be someone else
+                heapq.heapreplace(heap, (begin + self.verify, a))
+                self.counters.busy_by_day[batch.day] += self.verify
+                continue
             self.converse(batch, k, greeting - self.ring, begin)
             heapq.heapreplace(heap, (begin + batch.handle[k], a))
         while taken < len(ctimes):
@@ -346,7 +361,7 @@ class Dialler:
         acc.attempts_today[idx] += 1
         acc.last_attempt[idx] = times
         acc.max_pressure[idx] = np.maximum(acc.max_pressure[idx], batch.pressure[:placed] + 1)
-        answered = batch.answered[:placed]
+        answered = batch.answered[:placed] | batch.wrong_party[:placed]  # somebody picked up
         self.rules.record_attempts(idx, times, answered)
         wrong = ~acc.phone_valid[idx]
         found = idx[wrong]
@@ -376,8 +391,14 @@ class Dialler:
             answered: np.ndarray, blocks: np.ndarray) -> None:
         """Add the batch's dials to the event log."""
         for k in range(len(idx)):
-            outcome = WRONG_NUMBER if wrong[k] else (
-                batch.labels.get(k, ABANDONED) if answered[k] else NO_ANSWER)
+            if wrong[k]:
+                outcome = WRONG_NUMBER
+            elif not answered[k]:
+                outcome = NO_ANSWER
+            elif batch.wrong_party[k] and k not in batch.abandoned:
+                outcome = WRONG_PARTY
+            else:
+                outcome = batch.labels.get(k, ABANDONED)
             self.world.log(float(times[k]), int(idx[k]), self.index, "call", outcome,
                            int(blocks[k]))
 
@@ -398,5 +419,7 @@ class Batch:
         self.greeted: list[float] = []
         self.abandoned: list[int] = []
         self.labels: dict[int, str] = {}
+        self.wrong_party = np.zeros(len(accounts), dtype=np.bool_)
+        """Dials picked up by someone other than the cardholder."""
         self.draws: dict[int, list[float]] = {}
         """The conversation draws of each answered dial, by its place in the batch."""
