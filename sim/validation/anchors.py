@@ -72,7 +72,7 @@ def check_promise_chain(keep: float = 0.4, accounts: int = 8_000, seed: int = 0,
                             promise_keep=keep, concentration=1e7)
     for agency in ("alpha", "beta"):
         sets += [f"agencies.{agency}.collectors=24", f"agencies.{agency}.tone=0.0",
-                 f"agencies.{agency}.compliance=1.0"]
+                 f"agencies.{agency}.compliance=1.0", f"agencies.{agency}.discovery_error=0.0"]
     result = run_replication(load_scenario(BASELINE, sets), keep_accounts=True)
     table = result.accounts
     assert table is not None

@@ -28,7 +28,8 @@ from sim.model.world import CountingEnvironment
 
 def test_labels_are_the_ones_the_outputs_show():
     assert STATUS_LABELS == ("pending", "active", "promise", "plan", "paid", "settled", "cured")
-    assert OUTCOME_LABELS == ("promise", "refusal", "dispute", "cease_request", "breathing_space")
+    assert OUTCOME_LABELS == ("promise", "refusal", "dispute", "cease_request", "breathing_space",
+                              "already_paid")
     assert RULE_LABELS[Rule.ALLOWED] == ""
     assert Rule.CEASED.label == "cease_request"
     assert [Rule(code).label for code in range(1, 10)] == list(RULE_LABELS[1:])

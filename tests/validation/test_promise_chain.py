@@ -1,6 +1,7 @@
 """A fixed-probability promise/keep chain held against its closed form.
 
-Every conversation ends in a promise to pay in full, every promise is kept with the same
+Every conversation ends in a promise to pay in full (the collector knows the cardholder can:
+no discovery error), every promise is kept with the same
 probability k, and a broken promise sends the account back to be worked. Then the j-th promise
 of an account is kept with probability k whatever happened before, so the number of promises
 until payment is geometric: P(paid at promise j) = (1 − k)^(j−1)·k, and the share paid within
@@ -30,7 +31,8 @@ def _chain_scenario(small_scenario):
              "bank.phone_valid=1.0", *POST_CHARGE_OFF, "behaviour.stage.payer_effect=0.0",
              "behaviour.stage.willingness_keep=0.0", "behaviour.stage.tone_keep=0.0"]
     return small_scenario(*sets, accounts=4000, collectors=12, horizon=90,
-                          each={"tone": 0.0, "compliance": 1.0, "waive_interest": False})
+                          each={"tone": 0.0, "compliance": 1.0, "waive_interest": False,
+                                "discovery_error": 0.0})
 
 
 @pytest.fixture(scope="module")

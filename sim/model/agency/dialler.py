@@ -69,8 +69,8 @@ class Dialler:
     """The dialler and collectors of agency ``index`` (see the module docstring).
 
     ``keys`` are the :func:`~sim.model.rng.counter_uniforms` keys of the answer, the talk time
-    and the party who picks up of each (account, attempt), the same for every agency; ``window_draw`` decides each
-    day whether the agency keeps the contact window; ``talk_draw`` gives inbound
+    and the party who picks up of each (account, attempt), the same for every agency;
+    ``window_draw`` decides each day whether the agency keeps the contact window; ``talk_draw`` gives inbound
     conversations their length, in mean talk times.
     """
 

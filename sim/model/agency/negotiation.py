@@ -137,10 +137,13 @@ def _propose_full(v: Any, profile: Agency, i: int, belief: float) -> Offer | Non
 def _propose_settlement(v: Any, profile: Agency, i: int, belief: float) -> Offer | None:
     lump: float = v.lump_sum_share[i]
     needed = max(0.0, 1.0 - lump * belief)
-    if not v.charged_off[i] or needed > profile.settlement_max_discount:
+    if not v.charged_off[i] or profile.settlement_max_discount <= 0 \
+            or needed > profile.settlement_max_discount:
         return None
+    # at least one step: a cardholder believed able to pay in full is offered the smallest
+    # discount when stepping down from payment in full
     discount = min(profile.settlement_max_discount,
-                   math.ceil(needed / SETTLEMENT_STEP - 1e-9) * SETTLEMENT_STEP)
+                   max(1, math.ceil(needed / SETTLEMENT_STEP - 1e-9)) * SETTLEMENT_STEP)
     return Offer(SETTLEMENT, discount=discount, burden=(1.0 - discount) / lump)
 
 
