@@ -25,6 +25,7 @@ from sim.config.plain import json_ready
 from sim.experiment import preflight
 from sim.experiment.backends import resolve
 from sim.experiment.files import check_out_folder
+from sim.experiment.kpi_rows import write_run_outputs
 from sim.experiment.marker import FolderKind
 from sim.experiment.output import write_results_folder
 from sim.experiment.progress import Progress
@@ -36,7 +37,6 @@ from sim.experiment.replicate import (
     replicate,
     segment_table,
     summarise,
-    write_run_outputs,
 )
 from sim.model.kpis import KPI_NAMES, format_interval
 from sim.model.results import CONTROL, TOTAL, Results

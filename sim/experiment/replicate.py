@@ -21,7 +21,6 @@ import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -118,13 +117,6 @@ def daily_bands(results: Sequence[Results], series: Sequence[str] = BAND_SERIES
     frame["low"] = frame["mean"] - frame["ci95"]
     frame["high"] = frame["mean"] + frame["ci95"]
     return frame[["day", "agency", "series", "mean", "sd", "ci95", "low", "high", "n"]]
-
-
-def write_run_outputs(folder: Path, results: Sequence[Results]) -> None:
-    """``summary.csv`` (per agency × KPI: mean, sd, ci95, n) and ``daily_bands.parquet`` of a
-    ``collectsim run`` results folder (its figures are drawn by :mod:`sim.report`)."""
-    run_summary(kpi_table(results)).to_csv(folder / "summary.csv", index=False)
-    daily_bands(results).to_parquet(folder / "daily_bands.parquet", index=False)
 
 
 def kpi_columns(frame: pd.DataFrame) -> list[str]:
