@@ -21,7 +21,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from sim.cli.options import add_override_options, cap_workers, print_json, require
+from sim.cli.options import FORMAT_HELP, add_override_options, cap_workers, print_json, require
 from sim.config.loading import ScenarioError, load_scenario, scenario_hash
 from sim.experiment.calibrate import (
     IDENTIFIABLE_SHARE,
@@ -44,7 +44,8 @@ def add_parsers(sub: Any) -> None:
     """Add ``calibrate`` to the command's sub-parsers."""
     parser = sub.add_parser("calibrate", help="fit scenario parameters to observed figures "
                                               "(approximate Bayesian computation)")
-    parser.add_argument("scenario", type=Path, metavar="SCENARIO")
+    parser.add_argument("scenario", type=Path, metavar="SCENARIO",
+                        help="scenario file (TOML) whose parameters are fitted")
     parser.add_argument("--targets", type=Path, required=True, metavar="TARGETS.toml",
                         help="observed figures: [targets] accounts, source, [targets.kpis], "
                              "optional [targets.curve]")
@@ -65,7 +66,8 @@ def add_parsers(sub: Any) -> None:
     add_override_options(parser, " in the scenario")
     parser.add_argument("--workers", type=int, default=1, metavar="W",
                         help="worker processes (default 1)")
-    parser.add_argument("--format", choices=("table", "json"), default="table")
+    parser.add_argument("--format", choices=("table", "json"), default="table",
+                        help=FORMAT_HELP)
     parser.add_argument("--out", type=Path, default=None,
                         help="also write posterior.csv, abc.db and manifest.json")
     parser.add_argument("--quiet", action="store_true", help="no progress on stderr")

@@ -37,6 +37,11 @@ def require(condition: bool, flag: str, problem: str, got: Any) -> None:
         raise ScenarioError(flag, None, problem, got)
 
 
+FORMAT_HELP = ("table: each figure in its unit, for reading (default); json: every figure at "
+               "full precision, for programs")
+SEED_HELP = "seed of the random streams (default 0)"
+
+
 def add_override_options(parser: argparse.ArgumentParser, which: str = "") -> None:
     """``--set`` and ``--scale-collectors`` (``which`` says which files they apply to)."""
     parser.add_argument("--set", dest="overrides", action="append", default=[],

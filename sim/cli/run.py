@@ -18,7 +18,7 @@ from typing import Any
 
 import pandas as pd
 
-from sim.cli.options import add_override_options, cap_workers, print_json, require
+from sim.cli.options import FORMAT_HELP, add_override_options, cap_workers, print_json, require
 from sim.config.loading import load_scenario
 from sim.config.notes import print_notes
 from sim.config.plain import json_ready
@@ -45,13 +45,14 @@ from sim.model.results import CONTROL, TOTAL, Results
 def add_parsers(sub: Any) -> None:
     """Add ``run`` to the command's sub-parsers."""
     run = sub.add_parser("run", help="run a scenario and write its results folder")
-    run.add_argument("scenario", type=Path)
+    run.add_argument("scenario", type=Path, metavar="SCENARIO", help="scenario file (TOML)")
     run.add_argument("--reps", type=int, default=1, help="replications (default 1)")
     run.add_argument("--seed", type=int, default=None, help="seed (default: the scenario's)")
     run.add_argument("--out", type=Path, default=None,
                      help="results folder (default results/<scenario name>/)")
     add_override_options(run)
-    run.add_argument("--format", choices=("table", "json"), default="table")
+    run.add_argument("--format", choices=("table", "json"), default="table",
+                     help=FORMAT_HELP)
     run.add_argument("--by", choices=("agency", "segment"), default="agency",
                      help="columns of the table: agencies (default) or segments, then the "
                           "total and the control group")
