@@ -30,6 +30,7 @@ from sim.cli.options import (
     load_scenarios,
     print_json,
     require,
+    with_legend,
 )
 from sim.config.loading import ScenarioError, scenario_hash
 from sim.config.notes import print_notes
@@ -175,7 +176,7 @@ def compare_command(args: argparse.Namespace) -> int:
     if args.format == "json":
         print_json(comparison_json(result))
     else:
-        print(comparison_text(result))
+        print(with_legend(comparison_text(result)))
         note = f"{len(scenarios)} scenarios × {args.reps} replications, {wall:.1f}s"
         print(note + (f"; results written to {args.out}/" if args.out is not None else ""))
     return 0

@@ -18,7 +18,14 @@ from typing import Any
 
 import pandas as pd
 
-from sim.cli.options import FORMAT_HELP, add_override_options, cap_workers, print_json, require
+from sim.cli.options import (
+    FORMAT_HELP,
+    add_override_options,
+    cap_workers,
+    print_json,
+    require,
+    with_legend,
+)
 from sim.config.loading import load_scenario
 from sim.config.notes import print_notes
 from sim.config.plain import json_ready
@@ -191,8 +198,7 @@ def text_table(name: str, seed: int, table: pd.DataFrame, reps: int, wall: float
     for metric in KPI_NAMES:
         lines.append(metric.ljust(width) + "  " + "  ".join(
             cells[(metric, a)].rjust(c) for a, c in zip(agencies, columns, strict=True)))
-    lines.append(f"results written to {out}/")
-    return "\n".join(lines)
+    return with_legend("\n".join(lines)) + f"\nresults written to {out}/"
 
 
 COMMANDS = {"run": run_command}
