@@ -125,7 +125,9 @@ def kpi_columns(frame: pd.DataFrame) -> list[str]:
 
 
 def run_summary(kpis: pd.DataFrame) -> pd.DataFrame:
-    """``summary.csv`` of a run: per agency × KPI, mean, sd, ci95 and n (every KPI column)."""
+    """Per agency (or whatever the ``agency`` column names) × KPI: mean, sd, ci95 and n, for
+    every KPI column; ``summary.csv`` holds these rows per agency, per segment and in total
+    (:func:`sim.experiment.kpi_rows.summary_rows`)."""
     return summarise(kpis, kpi_columns(kpis))
 
 
