@@ -35,6 +35,7 @@ from sim.experiment.calibrate import (
 )
 from sim.experiment.files import atomic_folder, check_out_folder
 from sim.experiment.marker import FolderKind
+from sim.experiment.progress import Progress
 from sim.experiment.sweep import versions
 from sim.experiment.targets import CURVE_PREFIX, Targets, load_targets
 from sim.model.kpis import format_value
@@ -150,9 +151,14 @@ def _run(args: argparse.Namespace, simulate: ScenarioSimulator, priors: list[Pri
     """Calibrate, with pyabc's database in the results folder (or a scratch folder)."""
 
     def run(folder: Path) -> Calibration:
-        return calibrate(simulate, priors, targets, budget=args.budget,
-                         database=folder / "abc.db", population=population,
-                         workers=args.workers, min_epsilon=args.min_epsilon, seed=seed)
+        progress = Progress(args.budget, label="simulations", quiet=args.quiet)
+        try:
+            return calibrate(simulate, priors, targets, budget=args.budget,
+                             database=folder / "abc.db", population=population,
+                             workers=args.workers, min_epsilon=args.min_epsilon, seed=seed,
+                             progress=lambda done: progress.update(min(done, args.budget)))
+        finally:
+            progress.close()
 
     if args.out is None:
         with tempfile.TemporaryDirectory(prefix="collectsim-calibrate-") as scratch:

@@ -1,7 +1,8 @@
-"""Every long command shows its progress on a terminal: ``compare``, ``sweep``, ``select`` and
-``optimise`` draw a ``\\r``-redrawn line on stderr that ends at the number of runs done and is
-finished by one newline; with ``--quiet`` they write nothing there (``run`` and ``table`` are
-tested in ``test_run_progress.py`` and ``test_table_progress.py``).
+"""Every long command shows its progress on a terminal: ``compare``, ``sweep``, ``select``,
+``optimise`` and ``calibrate`` draw a ``\\r``-redrawn line on stderr that ends at the number of
+runs (or simulations) done and is finished by one newline; with ``--quiet`` they write
+nothing there (``run`` and ``table`` are tested in ``test_run_progress.py`` and
+``test_table_progress.py``).
 
 Stderr is taken to be a terminal by giving each command a :class:`Progress` that is shown."""
 
@@ -67,3 +68,35 @@ def test_long_commands_show_progress_on_a_terminal_unless_quiet(
     assert final.startswith(last), final
     done, total = final.split(" ")[1].rstrip(",").split("/")
     assert done == total and int(done) > 0
+
+
+CALIBRATION_TARGETS = """[targets]
+accounts = 20000
+source = "a test figure"
+[targets.kpis]
+rpc_rate = 0.2
+"""
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("quiet", [False, True])
+def test_calibrate_counts_its_simulations_on_a_terminal_unless_quiet(
+        monkeypatch: pytest.MonkeyPatch, tmp_path: Path, quiet: bool) -> None:
+    pytest.importorskip("pyabc")
+    from sim.cli import calibrate
+
+    _on_a_terminal(monkeypatch, calibrate)
+    targets = write(tmp_path, CALIBRATION_TARGETS, "targets.toml")
+    status, out, err = call([
+        "calibrate", BASELINE, *TINY, "--targets", targets, "--param",
+        "portfolio.segments.money_management.answer_rate=0.05:0.6", "--budget", "16",
+        "--format", "json", "--seed", "5", *(["--quiet"] if quiet else [])])
+    assert status == 0, err
+    assert out.startswith("{")
+    if quiet:
+        assert err == ""
+        return
+    first, progress = err.split("\n")[:2]
+    assert first.startswith("calibrating 1 parameters to 1 targets")
+    assert progress.startswith("\rsimulations ") and err.endswith("\x1b[K\n")
+    assert progress.split("\r")[-1].startswith("simulations 16/16, ")
