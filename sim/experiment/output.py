@@ -22,9 +22,9 @@ from sim.config.loading import scenario_hash
 from sim.config.notes import scenario_notes
 from sim.config.schema import Scenario
 from sim.experiment.files import atomic_folder
-from sim.experiment.kpi_rows import kpi_rows
+from sim.experiment.kpi_rows import kpi_rows, split_rows
 from sim.experiment.marker import FolderKind
-from sim.experiment.replicate import control_table, segment_table
+from sim.experiment.replicate import control_table
 from sim.model.results import Results
 from sim.model.rng import STREAM_IDS
 
@@ -81,14 +81,14 @@ def write_results_folder(out: Path, scenario: Scenario, source: str, overrides: 
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
     with atomic_folder(out, FolderKind.RUN) as staging:
-        kpi_rows(results).to_csv(staging / "kpis.csv", index=False)
+        rows = kpi_rows(results)
+        rows.to_csv(staging / "kpis.csv", index=False)
         control = control_table(results)
         if not control.empty:
             control.to_csv(staging / "control.csv", index=False)
-        segments = segment_table(results)
-        if not segments.empty:
-            segments.rename(columns={"agency": "segment"}).to_csv(staging / "segments.csv",
-                                                                  index=False)
+        _, segments = split_rows(rows)
+        if segments is not None and not segments.empty:
+            segments.to_csv(staging / "segments.csv", index=False)
         pd.concat([r.roll_rates.assign(replication=r.replication) for r in results],
                   ignore_index=True).to_csv(staging / "roll_rates.csv", index=False)
         daily = pd.concat([r.daily.assign(replication=r.replication) for r in results],
