@@ -84,7 +84,16 @@ def entries(folder: Path) -> list[str]:
 
 
 def read_kpis(folder: Path) -> pd.DataFrame:
-    return pd.read_csv(folder / "kpis.csv")
+    """The agency and total rows of a run folder's ``kpis.csv`` (``segment == "total"``),
+    without the ``segment`` column."""
+    table = pd.read_csv(folder / "kpis.csv")
+    return table[table["segment"] == TOTAL].drop(columns=["segment"]).reset_index(drop=True)
+
+
+def read_segment_kpis(folder: Path) -> pd.DataFrame:
+    """The per-segment rows of a run folder's ``kpis.csv``, without the ``agency`` column."""
+    table = pd.read_csv(folder / "kpis.csv")
+    return table[table["segment"] != TOTAL].drop(columns=["agency"]).reset_index(drop=True)
 
 def bad_scenario_files(tmp_path: Path) -> dict[str, tuple[Path, str | None]]:
     """Bad scenario files, each with the field its error must name (None: file-level)."""

@@ -19,8 +19,8 @@ from pathlib import Path
 
 from sim.config.loading import scenario_hash
 from sim.config.schema import Scenario
+from sim.experiment.kpi_rows import write_run_outputs
 from sim.experiment.output import write_results_folder
-from sim.experiment.replicate import write_run_outputs
 from sim.model.results import Results
 from sim.report.figures import write_run_figures
 from sim.report.html import write_report

@@ -21,7 +21,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from sim.cli.options import add_override_options, cap_workers, print_json, require
+from sim.cli.options import FORMAT_HELP, add_override_options, cap_workers, print_json, require
 from sim.config.loading import ScenarioError, load_scenario, scenario_hash
 from sim.experiment.calibrate import (
     IDENTIFIABLE_SHARE,
@@ -35,6 +35,7 @@ from sim.experiment.calibrate import (
 )
 from sim.experiment.files import atomic_folder, check_out_folder
 from sim.experiment.marker import FolderKind
+from sim.experiment.progress import Progress
 from sim.experiment.sweep import versions
 from sim.experiment.targets import CURVE_PREFIX, Targets, load_targets
 from sim.model.kpis import format_value
@@ -44,7 +45,8 @@ def add_parsers(sub: Any) -> None:
     """Add ``calibrate`` to the command's sub-parsers."""
     parser = sub.add_parser("calibrate", help="fit scenario parameters to observed figures "
                                               "(approximate Bayesian computation)")
-    parser.add_argument("scenario", type=Path, metavar="SCENARIO")
+    parser.add_argument("scenario", type=Path, metavar="SCENARIO",
+                        help="scenario file (TOML) whose parameters are fitted")
     parser.add_argument("--targets", type=Path, required=True, metavar="TARGETS.toml",
                         help="observed figures: [targets] accounts, source, [targets.kpis], "
                              "optional [targets.curve]")
@@ -65,7 +67,8 @@ def add_parsers(sub: Any) -> None:
     add_override_options(parser, " in the scenario")
     parser.add_argument("--workers", type=int, default=1, metavar="W",
                         help="worker processes (default 1)")
-    parser.add_argument("--format", choices=("table", "json"), default="table")
+    parser.add_argument("--format", choices=("table", "json"), default="table",
+                        help=FORMAT_HELP)
     parser.add_argument("--out", type=Path, default=None,
                         help="also write posterior.csv, abc.db and manifest.json")
     parser.add_argument("--quiet", action="store_true", help="no progress on stderr")
@@ -148,9 +151,14 @@ def _run(args: argparse.Namespace, simulate: ScenarioSimulator, priors: list[Pri
     """Calibrate, with pyabc's database in the results folder (or a scratch folder)."""
 
     def run(folder: Path) -> Calibration:
-        return calibrate(simulate, priors, targets, budget=args.budget,
-                         database=folder / "abc.db", population=population,
-                         workers=args.workers, min_epsilon=args.min_epsilon, seed=seed)
+        progress = Progress(args.budget, label="simulations", quiet=args.quiet)
+        try:
+            return calibrate(simulate, priors, targets, budget=args.budget,
+                             database=folder / "abc.db", population=population,
+                             workers=args.workers, min_epsilon=args.min_epsilon, seed=seed,
+                             progress=lambda done: progress.update(min(done, args.budget)))
+        finally:
+            progress.close()
 
     if args.out is None:
         with tempfile.TemporaryDirectory(prefix="collectsim-calibrate-") as scratch:

@@ -19,7 +19,7 @@ import numpy as np
 
 from sim.bench.model import BASELINE, bench_model, bench_scaling, scenario_at
 from sim.bench.queue import FIGURES, MIN_CUSTOMERS, bench_queue, have_ciw
-from sim.cli.options import EXIT_BAD_INPUT, Parser, print_json, require
+from sim.cli.options import EXIT_BAD_INPUT, FORMAT_HELP, SEED_HELP, Parser, print_json, require
 from sim.config.loading import ScenarioError, load_scenario, validate
 from sim.config.plain import python_value
 from sim.experiment import preflight
@@ -38,6 +38,19 @@ from sim.validation.lifecycle import (
 from sim.validation.queue import DEFAULT_CUSTOMERS, check_queue
 
 BENCH_CUSTOMERS = 100_000  # bench_queue's default
+
+
+HAWKES_PARAMETERS = {
+    "lambda0": "repayment intensity at placement, per day",
+    "lambda-inf": "intensity the process decays toward, per day (at most --lambda0)",
+    "kappa": "decay rate of the intensity, per day",
+    "delta10": "jump in intensity after each repayment, per day",
+    "delta11": "further jump per unit of the share R repaid, per day",
+    "r-min": "smallest share 0-1 of the balance one repayment pays (R ~ U(r-min, r-max))",
+    "r-max": "largest share 0-1 of the balance one repayment pays",
+}
+"""The options of ``check hawkes``: the parameters of Chehrazi & Weber's (2015) repayment
+process, as in ``[behaviour.hawkes]``."""
 
 
 def add_parsers(sub: Any) -> None:
@@ -61,28 +74,37 @@ def add_parsers(sub: Any) -> None:
     bench.add_argument("--scaling", type=int, default=None, metavar="FACTOR",
                        help="also run FACTOR times as many accounts in the same process and "
                             "report the time ratio (linear scaling: ratio near FACTOR)")
-    bench.add_argument("--format", choices=("table", "json"), default="table")
+    bench.add_argument("--format", choices=("table", "json"), default="table",
+                       help=FORMAT_HELP)
 
     check = sub.add_parser("check", help="hold model components against analytic results")
     checks = check.add_subparsers(dest="check", required=True, parser_class=Parser)
     queue = checks.add_parser("queue", help="inbound queue vs Erlang C / Erlang A")
-    queue.add_argument("--servers", type=int, required=True)
-    queue.add_argument("--arrival-rate", type=float, required=True)
-    queue.add_argument("--service-rate", type=float, required=True)
-    queue.add_argument("--patience-rate", type=float, default=None)
+    queue.add_argument("--servers", type=int, required=True,
+                       help="agents answering the queue (C)")
+    queue.add_argument("--arrival-rate", type=float, required=True,
+                       help="callers per unit of time (lambda; any unit, the same for every rate)")
+    queue.add_argument("--service-rate", type=float, required=True,
+                       help="calls one agent completes per unit of time (mu)")
+    queue.add_argument("--patience-rate", type=float, default=None,
+                       help="rate at which a waiting caller hangs up (theta: Erlang A; "
+                            "default none: Erlang C, nobody hangs up)")
     queue.add_argument("--horizon", type=float, default=None,
                        help="simulated time in the rates' unit (default: long enough)")
-    queue.add_argument("--seed", type=int, default=0)
-    queue.add_argument("--format", choices=("table", "json"), default="table")
+    queue.add_argument("--seed", type=int, default=0, help=SEED_HELP)
+    queue.add_argument("--format", choices=("table", "json"), default="table",
+                       help=FORMAT_HELP)
     everything = checks.add_parser("all", help="every analytic check, as a Markdown table")
-    everything.add_argument("--seed", type=int, default=0)
+    everything.add_argument("--seed", type=int, default=0, help=SEED_HELP)
     hawkes = checks.add_parser("hawkes", help="Hawkes repayments vs Chehrazi & Weber")
-    for name in ("lambda0", "lambda-inf", "kappa", "delta10", "delta11", "r-min", "r-max"):
-        hawkes.add_argument(f"--{name}", type=float, required=True)
+    for name, meaning in HAWKES_PARAMETERS.items():
+        hawkes.add_argument(f"--{name}", type=float, required=True, help=meaning)
     hawkes.add_argument("--horizon", type=int, required=True, help="days")
-    hawkes.add_argument("--accounts", type=int, default=20_000)
-    hawkes.add_argument("--seed", type=int, default=0)
-    hawkes.add_argument("--format", choices=("table", "json"), default="table")
+    hawkes.add_argument("--accounts", type=int, default=20_000,
+                        help="accounts simulated (default 20,000)")
+    hawkes.add_argument("--seed", type=int, default=0, help=SEED_HELP)
+    hawkes.add_argument("--format", choices=("table", "json"), default="table",
+                        help=FORMAT_HELP)
     chain = checks.add_parser("lifecycle", help="delinquency lifecycle vs its Markov chain")
     chain.add_argument("--cure", required=True, metavar="C1,...,C5",
                        help="chance per cycle that an account in bucket 1..5 pays its whole "
@@ -93,9 +115,11 @@ def add_parsers(sub: Any) -> None:
     chain.add_argument("--start", type=int, required=True,
                        help="bucket at the start: 1 = 30-59 ... 5 = 150-179 days past due")
     chain.add_argument("--cycles", type=int, required=True, help="statement cycles of 30 days")
-    chain.add_argument("--accounts", type=int, default=20_000)
-    chain.add_argument("--seed", type=int, default=0)
-    chain.add_argument("--format", choices=("table", "json"), default="table")
+    chain.add_argument("--accounts", type=int, default=20_000,
+                       help="accounts placed in the start bucket (default 20,000)")
+    chain.add_argument("--seed", type=int, default=0, help=SEED_HELP)
+    chain.add_argument("--format", choices=("table", "json"), default="table",
+                       help=FORMAT_HELP)
 
 
 # --------------------------------------------------------------------------- check

@@ -30,6 +30,7 @@ from typing import Any
 import pandas as pd
 
 from sim.cli.options import (
+    FORMAT_HELP,
     add_backend_options,
     add_override_options,
     cap_workers,
@@ -83,7 +84,8 @@ def add_parsers(sub: Any) -> None:
     """Add ``select`` to the command's sub-parsers."""
     parser = sub.add_parser("select", help="select the best scenario on a KPI with a "
                                            "guaranteed probability of correct selection")
-    parser.add_argument("scenarios", type=Path, nargs="+", metavar="SCENARIO")
+    parser.add_argument("scenarios", type=Path, nargs="+", metavar="SCENARIO",
+                        help="scenario files (TOML) to choose among")
     parser.add_argument("--kpi", required=True, help="the KPI to select on (program total); "
                         "its direction comes from `collectsim kpis`")
     parser.add_argument("--delta", type=float, required=True, metavar="D",
@@ -104,7 +106,8 @@ def add_parsers(sub: Any) -> None:
     parser.add_argument("--seed", type=int, default=None,
                         help="seed for every scenario (default: the first scenario's)")
     add_override_options(parser, " in every scenario")
-    parser.add_argument("--format", choices=("table", "json"), default="table")
+    parser.add_argument("--format", choices=("table", "json"), default="table",
+                        help=FORMAT_HELP)
     parser.add_argument("--out", type=Path, default=None,
                         help="also write runs.csv, summary.csv and manifest.json")
     add_backend_options(parser, parallel_default=True)
@@ -270,7 +273,8 @@ def optimise_parser(sub: Any) -> None:
     """Add ``optimise`` to the command's sub-parsers."""
     parser = sub.add_parser("optimise", help="search lever settings for the best KPI, then "
                                              "choose among the best with Kim–Nelson")
-    parser.add_argument("scenario", type=Path, metavar="SCENARIO")
+    parser.add_argument("scenario", type=Path, metavar="SCENARIO",
+                        help="scenario file (TOML) whose levers are optimised")
     parser.add_argument("--lever", dest="levers", action="append", default=[], required=True,
                         metavar="PATH=LOW:HIGH[:int]",
                         help="a scenario value to search, by dotted path as --set names it "
@@ -303,7 +307,8 @@ def optimise_parser(sub: Any) -> None:
                         help="seed of the replications and the sampler (default: the "
                              "scenario's)")
     add_override_options(parser, " in the scenario")
-    parser.add_argument("--format", choices=("table", "json"), default="table")
+    parser.add_argument("--format", choices=("table", "json"), default="table",
+                        help=FORMAT_HELP)
     parser.add_argument("--out", type=Path, default=None,
                         help="write trials.csv, runs.csv, manifest.json, optimisation.png and "
                              "the study (study.sqlite)")

@@ -23,12 +23,14 @@ from typing import Any
 import pandas as pd
 
 from sim.cli.options import (
+    FORMAT_HELP,
     add_backend_options,
     add_override_options,
     cap_workers,
     load_scenarios,
     print_json,
     require,
+    with_legend,
 )
 from sim.config.loading import ScenarioError, scenario_hash
 from sim.config.notes import print_notes
@@ -66,7 +68,8 @@ def add_parsers(sub: Any) -> None:
     """Add ``compare``, ``sweep`` and ``sensitivity`` to the command's sub-parsers."""
     compare_parser = sub.add_parser("compare", help="paired comparison of scenarios on common "
                                                     "random numbers")
-    compare_parser.add_argument("scenarios", type=Path, nargs="+", metavar="SCENARIO")
+    compare_parser.add_argument("scenarios", type=Path, nargs="+", metavar="SCENARIO",
+                                help="scenario files (TOML); the first is the reference")
     compare_parser.add_argument("--reps", type=int, default=5, help="replications (default 5)")
     compare_parser.add_argument("--seed", type=int, default=None,
                                 help="seed for every scenario (default: the first scenario's)")
@@ -75,7 +78,8 @@ def add_parsers(sub: Any) -> None:
                                 metavar="KPI", help="KPIs to compare (repeatable; default all)")
     compare_parser.add_argument("--agency", default="total",
                                 help="agency compared (default total)")
-    compare_parser.add_argument("--format", choices=("table", "json"), default="table")
+    compare_parser.add_argument("--format", choices=("table", "json"), default="table",
+                                help=FORMAT_HELP)
     compare_parser.add_argument("--out", type=Path, default=None,
                                 help="also write comparison.csv, summary.csv, runs.csv, "
                                      "manifest.json")
@@ -86,7 +90,8 @@ def add_parsers(sub: Any) -> None:
                        ("sensitivity", "Sobol' or Morris sensitivity indices of an "
                                        "experiment")):
         parser = sub.add_parser(name, help=text)
-        parser.add_argument("experiment", type=Path)
+        parser.add_argument("experiment", type=Path, metavar="EXPERIMENT",
+                            help="experiment file (TOML)")
         parser.add_argument("--reps", type=int, default=None,
                             help="replications per design point (default: the experiment's "
                                  "replications)")
@@ -98,7 +103,8 @@ def add_parsers(sub: Any) -> None:
                             help="continue the sweep stored in --out, skipping finished runs")
         parser.add_argument("--fresh", action="store_true",
                             help="discard results already stored in --out and start over")
-        parser.add_argument("--format", choices=("table", "json"), default="table")
+        parser.add_argument("--format", choices=("table", "json"), default="table",
+                            help=FORMAT_HELP)
         parser.add_argument("--quiet", action="store_true", help="no progress on stderr")
         if name == "sweep":
             parser.add_argument("--shard", default=None, metavar="i/N",
@@ -107,10 +113,12 @@ def add_parsers(sub: Any) -> None:
 
     merge_parser = sub.add_parser("merge", help="combine the shard folders of a sweep into "
                                                 "one results folder")
-    merge_parser.add_argument("folders", type=Path, nargs="+", metavar="DIR")
+    merge_parser.add_argument("folders", type=Path, nargs="+", metavar="DIR",
+                              help="shard folders of one sweep")
     merge_parser.add_argument("--out", type=Path, required=True,
                               help="the merged results folder")
-    merge_parser.add_argument("--format", choices=("table", "json"), default="table")
+    merge_parser.add_argument("--format", choices=("table", "json"), default="table",
+                              help=FORMAT_HELP)
 
 
 def _progress(args: argparse.Namespace, label: str = "runs") -> Progress:
@@ -168,7 +176,7 @@ def compare_command(args: argparse.Namespace) -> int:
     if args.format == "json":
         print_json(comparison_json(result))
     else:
-        print(comparison_text(result))
+        print(with_legend(comparison_text(result)))
         note = f"{len(scenarios)} scenarios × {args.reps} replications, {wall:.1f}s"
         print(note + (f"; results written to {args.out}/" if args.out is not None else ""))
     return 0

@@ -43,7 +43,8 @@ def add_parsers(sub: Any) -> None:
 
     validate = sub.add_parser("validate", help="check scenario files, reporting every problem "
                                                "(exit 0 if all are valid, 2 if any is not)")
-    validate.add_argument("scenarios", type=Path, nargs="+", metavar="SCENARIO")
+    validate.add_argument("scenarios", type=Path, nargs="+", metavar="SCENARIO",
+                          help="scenario files (TOML), each checked whole")
     add_override_options(validate, " in every file")
 
     schema = sub.add_parser("schema", help="print the schema of scenario files: JSON Schema, "
@@ -58,7 +59,8 @@ def add_parsers(sub: Any) -> None:
                       help="table (default) or json")
 
     table = sub.add_parser("table", help="run scenarios side by side and tabulate their KPIs")
-    table.add_argument("scenarios", type=Path, nargs="+")
+    table.add_argument("scenarios", type=Path, nargs="+", metavar="SCENARIO",
+                       help="scenario files (TOML), one row each")
     table.add_argument("--reps", type=int, default=5, help="replications (default 5)")
     table.add_argument("--seed", type=int, default=None,
                        help="seed for every scenario (default: each scenario's)")
@@ -73,10 +75,12 @@ def add_parsers(sub: Any) -> None:
 
     report = sub.add_parser("report", help="write RESULTS_DIR/report.html: one self-contained "
                                            "HTML report of a results folder")
-    report.add_argument("results_dir", type=Path, metavar="RESULTS_DIR")
+    report.add_argument("results_dir", type=Path, metavar="RESULTS_DIR",
+                        help="folder written by run, compare, sweep or sensitivity")
 
     export = sub.add_parser("export", help="write a results folder as one Excel workbook")
-    export.add_argument("results_dir", type=Path, metavar="RESULTS_DIR")
+    export.add_argument("results_dir", type=Path, metavar="RESULTS_DIR",
+                        help="folder written by run, compare, sweep or sensitivity")
     export.add_argument("--format", choices=("xlsx",), default="xlsx",
                         help="xlsx (default): an Excel workbook")
     export.add_argument("--out", type=Path, default=None, metavar="FILE",

@@ -19,6 +19,7 @@ from sim.config.loading import ScenarioError, load_scenario
 from sim.config.plain import json_ready
 from sim.config.schema import Scenario
 from sim.experiment.backends import BACKENDS, default_workers
+from sim.model.kpis import MISSING
 
 EXIT_BAD_INPUT = 2
 
@@ -35,6 +36,20 @@ def require(condition: bool, flag: str, problem: str, got: Any) -> None:
     """Raise the one-line input error ``flag: problem (got ...)`` unless ``condition``."""
     if not condition:
         raise ScenarioError(flag, None, problem, got)
+
+
+FORMAT_HELP = ("table: each figure in its unit, for reading (default); json: every figure at "
+               "full precision, for programs")
+SEED_HELP = "seed of the random streams (default 0)"
+
+
+def with_legend(text: str) -> str:
+    """``text`` (a table) followed, if any of its cells is empty (``–``: a rate with nothing to
+    divide by, a difference with no control group, a half-width from one replication), by a
+    line saying what that means."""
+    if MISSING not in text:
+        return text
+    return text + f"\n{MISSING} no value: nothing to divide by or compare with"
 
 
 def add_override_options(parser: argparse.ArgumentParser, which: str = "") -> None:

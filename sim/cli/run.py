@@ -18,13 +18,21 @@ from typing import Any
 
 import pandas as pd
 
-from sim.cli.options import add_override_options, cap_workers, print_json, require
+from sim.cli.options import (
+    FORMAT_HELP,
+    add_override_options,
+    cap_workers,
+    print_json,
+    require,
+    with_legend,
+)
 from sim.config.loading import load_scenario
 from sim.config.notes import print_notes
 from sim.config.plain import json_ready
 from sim.experiment import preflight
 from sim.experiment.backends import resolve
 from sim.experiment.files import check_out_folder
+from sim.experiment.kpi_rows import write_run_outputs
 from sim.experiment.marker import FolderKind
 from sim.experiment.output import write_results_folder
 from sim.experiment.progress import Progress
@@ -36,7 +44,6 @@ from sim.experiment.replicate import (
     replicate,
     segment_table,
     summarise,
-    write_run_outputs,
 )
 from sim.model.kpis import KPI_NAMES, format_interval
 from sim.model.results import CONTROL, TOTAL, Results
@@ -45,13 +52,14 @@ from sim.model.results import CONTROL, TOTAL, Results
 def add_parsers(sub: Any) -> None:
     """Add ``run`` to the command's sub-parsers."""
     run = sub.add_parser("run", help="run a scenario and write its results folder")
-    run.add_argument("scenario", type=Path)
+    run.add_argument("scenario", type=Path, metavar="SCENARIO", help="scenario file (TOML)")
     run.add_argument("--reps", type=int, default=1, help="replications (default 1)")
     run.add_argument("--seed", type=int, default=None, help="seed (default: the scenario's)")
     run.add_argument("--out", type=Path, default=None,
                      help="results folder (default results/<scenario name>/)")
     add_override_options(run)
-    run.add_argument("--format", choices=("table", "json"), default="table")
+    run.add_argument("--format", choices=("table", "json"), default="table",
+                     help=FORMAT_HELP)
     run.add_argument("--by", choices=("agency", "segment"), default="agency",
                      help="columns of the table: agencies (default) or segments, then the "
                           "total and the control group")
@@ -190,8 +198,7 @@ def text_table(name: str, seed: int, table: pd.DataFrame, reps: int, wall: float
     for metric in KPI_NAMES:
         lines.append(metric.ljust(width) + "  " + "  ".join(
             cells[(metric, a)].rjust(c) for a, c in zip(agencies, columns, strict=True)))
-    lines.append(f"results written to {out}/")
-    return "\n".join(lines)
+    return with_legend("\n".join(lines)) + f"\nresults written to {out}/"
 
 
 COMMANDS = {"run": run_command}

@@ -25,7 +25,7 @@ from pydantic_core import ErrorDetails
 
 from sim.config.errors import ScenarioError
 from sim.config.schema import Allocation, Scenario
-from sim.config.schema.references import reference_problems
+from sim.config.schema.references import reference_problems, reserved_name_problems
 from sim.config.wording import KEY_MARK, plain_problem
 
 FIELD_IN_MESSAGE = re.compile(r"^([a-z_]+(?:\.[A-Za-z0-9_\-]+)*): (.*)$", re.DOTALL)
@@ -107,7 +107,8 @@ def _dicts(value: Any) -> Mapping[str, Any]:
 
 def _reference_errors(data: Mapping[str, Any], label: str, origins: Origins,
                       taken: set[str | None]) -> list[ScenarioError]:
-    """The names the allocation uses that name nothing, read from raw (invalid) data."""
+    """The names the allocation uses that name nothing, and agencies or segments named like
+    a row of the results, read from raw (invalid) data."""
     agencies = data.get("agencies")
     if not isinstance(agencies, list):
         return []
@@ -126,6 +127,8 @@ def _reference_errors(data: Mapping[str, Any], label: str, origins: Origins,
         [(_dicts(r).get("agency"), _dicts(r).get("segment"))
          for r in (routes if isinstance(routes, list) else [])],
         bank.get("second_placement"))
+    lines += reserved_name_problems([str(name) for name in names],
+                                    list(segments) if isinstance(segments, Mapping) else [])
     found = [_located(label, [], line, origins) for line in lines]
     return [error for error in found if error.field not in taken]
 

@@ -27,6 +27,7 @@ from __future__ import annotations
 import logging
 import math
 import multiprocessing
+import threading
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -47,6 +48,7 @@ Simulator = Callable[[Mapping[str, float], int], Mapping[str, float]]
 IDENTIFIABLE_SHARE = 0.5  # a 90% interval under half the prior range
 RIDGE_CORRELATION = 0.8  # |r| above this: only a combination of the pair is identified
 QUANTILES = (0.05, 0.5, 0.95)
+PROGRESS_SECONDS = 0.25  # how often the simulations done are passed on
 
 
 @dataclass(frozen=True)
@@ -137,13 +139,16 @@ def default_population(budget: int) -> int:
 
 def calibrate(simulate: Simulator, priors: Sequence[Prior], targets: Targets, *, budget: int,
               database: Path, population: int | None = None, workers: int = 1,
-              min_epsilon: float = 0.0, seed: int = 0) -> Calibration:
+              min_epsilon: float = 0.0, seed: int = 0,
+              progress: Callable[[int], None] | None = None) -> Calibration:
     """Run ABC-SMC of ``simulate`` against ``targets`` and return the final weighted sample.
 
     ``database`` is the SQLite file pyabc records every generation in. With one worker the
     candidates are drawn from a generator seeded with ``seed`` (pyabc draws from numpy's
     global generator, so it is seeded here and restored afterwards); with several, pyabc's
-    multicore sampler forks worker processes that draw their own seeds.
+    multicore sampler forks worker processes that draw their own seeds. ``progress`` is
+    called with the number of simulations done so far, every :data:`PROGRESS_SECONDS` while
+    the calibration runs and once at the end.
     """
     import pyabc  # optional dependency (the `calibrate` extra)
 
@@ -178,11 +183,19 @@ def calibrate(simulate: Simulator, priors: Sequence[Prior], targets: Targets, *,
                        sampler=sampler)
     state = np.random.get_state()  # noqa: NPY002 (pyabc draws from the global generator)
     np.random.seed(seed % 2**32)  # noqa: NPY002
+    done = threading.Event()
+    watcher = threading.Thread(target=_report, args=(simulated, done, progress), daemon=True,
+                               name="calibrate-progress") if progress is not None else None
     try:
+        if watcher is not None:
+            watcher.start()
         smc.new(f"sqlite:///{Path(database).resolve()}", dict(targets.observed))
         history = smc.run(minimum_epsilon=min_epsilon, max_total_nr_simulations=budget,
                           min_acceptance_rate=min(1.0, size / budget))
     finally:
+        done.set()
+        if watcher is not None:
+            watcher.join()
         np.random.set_state(state)  # noqa: NPY002
     if history.max_t < 0:
         raise RuntimeError(f"no generation was completed within the budget of {budget} "
@@ -261,6 +274,16 @@ class ScenarioSimulator:
         scenario = load_scenario(self.path, [*self.overrides, *extra],
                                  scale_collectors=self.scale_collectors)
         return statistics(run_replication(scenario, replication, self.seed), self.names)
+
+
+def _report(simulated: Any, done: threading.Event,
+            progress: Callable[[int], None] | None) -> None:
+    """Pass the simulations counted so far (across worker processes) to ``progress`` every
+    :data:`PROGRESS_SECONDS` until ``done``, and once more at the end."""
+    assert progress is not None
+    while not done.wait(PROGRESS_SECONDS):
+        progress(int(simulated.value))
+    progress(int(simulated.value))
 
 
 def _key(index: int) -> str:

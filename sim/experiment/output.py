@@ -22,8 +22,9 @@ from sim.config.loading import scenario_hash
 from sim.config.notes import scenario_notes
 from sim.config.schema import Scenario
 from sim.experiment.files import atomic_folder
+from sim.experiment.kpi_rows import kpi_rows, split_rows
 from sim.experiment.marker import FolderKind
-from sim.experiment.replicate import control_table, kpi_table, segment_table
+from sim.experiment.replicate import control_table
 from sim.model.results import Results
 from sim.model.rng import STREAM_IDS
 
@@ -71,22 +72,23 @@ def write_results_folder(out: Path, scenario: Scenario, source: str, overrides: 
                          results: Sequence[Results], seed: int, wall_seconds: float,
                          figures: Callable[[Path, Sequence[Results]], None] | None = None
                          ) -> Path:
-    """Write ``kpis.csv``, ``segments.csv``, ``control.csv`` (with a control group),
-    ``roll_rates.csv``,
-    ``daily.parquet``, ``reports.csv``, ``accounts.parquet`` (when kept), ``manifest.json``,
-    the folder's marker and figures into ``out``, atomically (an
-    existing ``out`` must have passed :func:`~sim.experiment.files.check_out_folder`)."""
+    """Write ``kpis.csv`` (per agency, per segment and in total:
+    :mod:`sim.experiment.kpi_rows`), ``segments.csv`` (its segment rows alone),
+    ``control.csv`` (with a control group), ``roll_rates.csv``, ``daily.parquet``,
+    ``reports.csv``, ``accounts.parquet`` (when kept), ``manifest.json``, the folder's marker
+    and figures into ``out``, atomically (an existing ``out`` must have passed
+    :func:`~sim.experiment.files.check_out_folder`)."""
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
     with atomic_folder(out, FolderKind.RUN) as staging:
-        kpi_table(results).to_csv(staging / "kpis.csv", index=False)
+        rows = kpi_rows(results)
+        rows.to_csv(staging / "kpis.csv", index=False)
         control = control_table(results)
         if not control.empty:
             control.to_csv(staging / "control.csv", index=False)
-        segments = segment_table(results)
-        if not segments.empty:
-            segments.rename(columns={"agency": "segment"}).to_csv(staging / "segments.csv",
-                                                                  index=False)
+        _, segments = split_rows(rows)
+        if segments is not None and not segments.empty:
+            segments.to_csv(staging / "segments.csv", index=False)
         pd.concat([r.roll_rates.assign(replication=r.replication) for r in results],
                   ignore_index=True).to_csv(staging / "roll_rates.csv", index=False)
         daily = pd.concat([r.daily.assign(replication=r.replication) for r in results],

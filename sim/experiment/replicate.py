@@ -21,7 +21,6 @@ import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -120,20 +119,15 @@ def daily_bands(results: Sequence[Results], series: Sequence[str] = BAND_SERIES
     return frame[["day", "agency", "series", "mean", "sd", "ci95", "low", "high", "n"]]
 
 
-def write_run_outputs(folder: Path, results: Sequence[Results]) -> None:
-    """``summary.csv`` (per agency × KPI: mean, sd, ci95, n) and ``daily_bands.parquet`` of a
-    ``collectsim run`` results folder (its figures are drawn by :mod:`sim.report`)."""
-    run_summary(kpi_table(results)).to_csv(folder / "summary.csv", index=False)
-    daily_bands(results).to_parquet(folder / "daily_bands.parquet", index=False)
-
-
 def kpi_columns(frame: pd.DataFrame) -> list[str]:
     """The KPI columns of a table, in contract order (``KPI_NAMES``, then extras)."""
     return [k for k in (*KPI_NAMES, *EXTRA_KPIS) if k in frame.columns]
 
 
 def run_summary(kpis: pd.DataFrame) -> pd.DataFrame:
-    """``summary.csv`` of a run: per agency × KPI, mean, sd, ci95 and n (every KPI column)."""
+    """Per agency (or whatever the ``agency`` column names) × KPI: mean, sd, ci95 and n, for
+    every KPI column; ``summary.csv`` holds these rows per agency, per segment and in total
+    (:func:`sim.experiment.kpi_rows.summary_rows`)."""
     return summarise(kpis, kpi_columns(kpis))
 
 

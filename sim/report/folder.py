@@ -29,6 +29,7 @@ import pandas as pd
 from sim.config.loading import ScenarioError
 from sim.config.reading import UnreadableFile, read_capped
 from sim.experiment.intervals import t_half_width
+from sim.experiment.kpi_rows import SEGMENT, split_rows
 from sim.experiment.marker import FolderKind, read_marker
 from sim.experiment.replicate import kpi_columns, kpi_table, run_summary
 from sim.experiment.store import STORE_FILE, StoreError, daily_name, read_key, read_store
@@ -63,7 +64,8 @@ class RunData:
     daily: pd.DataFrame | None
     vintages: pd.DataFrame | None
     summary: pd.DataFrame | None
-    segments: pd.DataFrame | None = None  # segments.csv: replication × segment KPIs
+    segments: pd.DataFrame | None = None  # kpis.csv's segment rows: replication × segment
+    segment_summary: pd.DataFrame | None = None  # summary.csv's segment rows
     control: pd.DataFrame | None = None  # control.csv: the bank's control group's KPIs
     roll_rates: pd.DataFrame | None = None  # roll_rates.csv: delinquency transitions
 
@@ -228,7 +230,8 @@ def _optional(folder: Path, name: str, notes: list[str], why: str) -> pd.DataFra
 
 def _run_folder(folder: Path, manifest: dict[str, Any]) -> ResultsFolder:
     notes: list[str] = []
-    kpis = _optional(folder, "kpis.csv", notes, "no KPI table or KPI figures")
+    kpis, segments = _split(_optional(folder, "kpis.csv", notes,
+                                      "no KPI table or KPI figures"))
     daily = _optional(folder, "daily.parquet", notes,
                       "no liquidation curve or daily operations figure")
     vintages = None
@@ -236,10 +239,10 @@ def _run_folder(folder: Path, manifest: dict[str, Any]) -> ResultsFolder:
         vintages = _optional(folder, "vintages.parquet", notes, "no per-vintage curves")
     elif manifest.get("scenario", {}).get("bank", {}).get("placement") == "flow":
         notes.append("vintages.parquet is missing: no per-vintage liquidation curves.")
-    summary = None
+    summary = segment_summary = None
     if (folder / "summary.csv").is_file():
-        summary = _optional(folder, "summary.csv", notes, "the KPI table is rebuilt from "
-                            "kpis.csv")
+        summary, segment_summary = _split(_optional(
+            folder, "summary.csv", notes, "the KPI table is rebuilt from kpis.csv"))
     if summary is None and kpis is not None:
         if not (folder / "summary.csv").is_file():
             notes.append("summary.csv is missing (a folder from an older collectsim): the KPI "
@@ -254,16 +257,34 @@ def _run_folder(folder: Path, manifest: dict[str, Any]) -> ResultsFolder:
         if lost:
             notes.append(f"kpis.csv lacks replication(s) {', '.join(map(str, lost))} listed "
                          "in manifest.json.")
+    tables = _lifecycle_tables(folder, notes, segments is None)
+    if segments is not None:
+        tables["segments"] = segments
+    segments = tables["segments"]
+    if segment_summary is None and segments is not None and SEGMENT in segments:
+        segment_summary = run_summary(segments.rename(columns={SEGMENT: "agency"})).rename(
+            columns={"agency": SEGMENT})
     data = RunData(scenario=name, kpis=kpis, daily=daily, vintages=vintages, summary=summary,
-                   **_lifecycle_tables(folder, notes))
+                   segment_summary=segment_summary, **tables)
     return ResultsFolder(path=folder, kind="run", manifest=manifest, notes=notes, run=data)
 
 
-def _lifecycle_tables(folder: Path, notes: list[str]) -> dict[str, pd.DataFrame | None]:
-    """``segments.csv``, ``control.csv`` and ``roll_rates.csv`` where the folder has them (a
-    folder written before they existed, or a run without a control group, lacks them)."""
+def _split(table: pd.DataFrame | None) -> tuple[pd.DataFrame | None, pd.DataFrame | None]:
+    """The agency rows and the segment rows of ``kpis.csv`` or ``summary.csv``
+    (:func:`~sim.experiment.kpi_rows.split_rows`); no segment rows in a file written before
+    they existed."""
+    return split_rows(table) if table is not None else (None, None)
+
+
+def _lifecycle_tables(folder: Path, notes: list[str], segments: bool
+                      ) -> dict[str, pd.DataFrame | None]:
+    """``control.csv``, ``roll_rates.csv`` and (with ``segments``: for a folder whose
+    ``kpis.csv`` has no segment rows) ``segments.csv``, where the folder has them (a folder
+    written before they existed, or a run without a control group, lacks them)."""
     why = {"segments": "no per-segment table", "control": "no control-group figures",
            "roll_rates": "no roll-rate table"}
+    if not segments:
+        del why["segments"]
     return {key: _optional(folder, f"{key}.csv", notes, reason)
             if (folder / f"{key}.csv").is_file() or (folder / f"{key}.csv").is_symlink()
             else None for key, reason in why.items()}

@@ -1,6 +1,6 @@
 """The run report's tables of the delinquency lifecycle: per segment, and roll rates.
 
-:func:`segment_table` summarises ``segments.csv`` (every KPI per replication and segment of
+:func:`segment_table` shows the per-segment rows of ``summary.csv`` (every KPI per segment of
 the placed accounts) as one column per segment; :func:`roll_rate_tables` turns
 ``roll_rates.csv`` (accounts moving between delinquency states from one statement due date to
 the next) into one transition matrix per group — the placed accounts and the bank's control
@@ -17,7 +17,6 @@ import numpy as np
 import pandas as pd
 
 from sim.experiment.intervals import t_half_width
-from sim.experiment.replicate import run_summary
 from sim.model.codes import Delinquency
 from sim.model.kpis import lookup
 from sim.report.folder import ResultsFolder
@@ -28,13 +27,13 @@ GROUPS = {"placed": "Placed accounts", "control": "The bank's control group"}
 
 
 def segment_table(folder: ResultsFolder) -> str:
-    """Every KPI with a value per segment, one column per segment (``""`` without
-    ``segments.csv``)."""
+    """Every KPI with a value per segment, one column per segment: the segment rows of
+    ``summary.csv`` (for an older folder, the summary of its ``segments.csv``; ``""`` without
+    either)."""
     data = folder.run
-    if data is None or data.segments is None or data.segments.empty \
-            or "segment" not in data.segments:
+    if data is None or data.segment_summary is None or data.segment_summary.empty:
         return ""
-    summary = run_summary(data.segments.rename(columns={"segment": "agency"}))
+    summary = data.segment_summary.rename(columns={"segment": "agency"})
     summary = summary[pd.to_numeric(summary["mean"], errors="coerce").notna()]
     if summary.empty:
         return ""
@@ -42,8 +41,9 @@ def segment_table(folder: ResultsFolder) -> str:
     rows = grouped_kpi_rows(summary, segments, "segment")
     note = ("<p class='note'>Each segment (the reason its cardholders fell behind) of the "
             "placed accounts, over all agencies, measured against its own part of the control "
-            "group; mean ±95% half-width over replications (segments.csv). Figures only a desk "
-            "has — utilisation, the inbound queue — are left out.</p>")
+            "group; mean ±95% half-width over replications (the rows of summary.csv with "
+            "agency 'total' and a segment). Figures only a desk has — utilisation, the inbound "
+            "queue — are left out.</p>")
     return ("<h3 id='segments'>Per segment</h3>" + note
             + html_table(["KPI", *[escape(s) for s in segments]], rows))
 

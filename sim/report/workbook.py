@@ -5,9 +5,10 @@
 one-line error) and writes one ``.xlsx`` file with openpyxl, atomically
 (:func:`sim.experiment.files.atomic_write`). Its sheets, by kind of folder:
 
-- ``run``: ``KPIs`` (``kpis.csv``: one row per replication × agency), ``summary`` (per
-  agency × KPI: mean, sd, 95% half-width, n), ``segments`` (``segments.csv``: one row per
-  replication × segment, when the folder has it), ``daily`` (``daily.parquet``), ``reports``
+- ``run``: ``KPIs`` (``kpis.csv``: one row per replication and agency, segment or total),
+  ``summary`` (``summary.csv``: per agency, segment or total and KPI: mean, sd, 95%
+  half-width, n), ``segments`` (the segment rows of ``kpis.csv``: one row per replication ×
+  segment, when the folder has them), ``daily`` (``daily.parquet``), ``reports``
   (``reports.csv``) and ``inputs`` (the resolved scenario of ``manifest.json``, one row per
   dotted path, agencies by name);
 - ``compare``: ``comparison`` (paired differences), ``summary``, ``KPIs`` (``runs.csv``) and
@@ -40,6 +41,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from sim.config.loading import ScenarioError
 from sim.experiment.files import atomic_write
+from sim.experiment.kpi_rows import join_rows
 from sim.experiment.marker import EXPORT_FILE
 from sim.model.kpis import BY_NAME, Kpi, Unit
 from sim.report.folder import ResultsFolder, open_folder, read_csv
@@ -108,14 +110,23 @@ def _file(folder: ResultsFolder, name: str) -> pd.DataFrame | None:
     return read_csv(path)
 
 
+def _joined(agencies: pd.DataFrame | None, segments: pd.DataFrame | None
+            ) -> pd.DataFrame | None:
+    """The rows per agency, per segment and in total, as ``kpis.csv`` and ``summary.csv``
+    hold them (:func:`~sim.experiment.kpi_rows.join_rows`)."""
+    return None if agencies is None else join_rows(agencies, segments)
+
+
 def sheets(folder: ResultsFolder) -> list[Sheet]:
     """The worksheets of a results folder, in order (see the module docstring); tables the
     folder lacks are left out."""
     manifest = folder.manifest
     found: list[tuple[str, pd.DataFrame | None]] = []
     if folder.run is not None:
-        found += [("KPIs", folder.run.kpis), ("summary", folder.run.summary),
-                  ("segments", folder.run.segments), ("daily", folder.run.daily),
+        run = folder.run
+        found += [("KPIs", _joined(run.kpis, run.segments)),
+                  ("summary", _joined(run.summary, run.segment_summary)),
+                  ("segments", run.segments), ("daily", run.daily),
                   ("reports", _file(folder, "reports.csv"))]
         scenario = manifest.get("scenario")
         if isinstance(scenario, Mapping):

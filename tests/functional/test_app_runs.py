@@ -17,6 +17,7 @@ from sim.app.exports import Exports
 from sim.app.runs import ResultCache, RunJob, RunRequest, RunStatus
 from sim.config.loading import load_scenario
 from sim.experiment.intervals import paired_difference
+from sim.experiment.kpi_rows import kpi_rows
 from sim.experiment.replicate import kpi_table, replicate
 from sim.model.kpis import KPIS, MISSING, format_difference
 
@@ -140,7 +141,7 @@ def test_downloads_are_runs_folder_report_and_workbook(tiny, tmp_path) -> None:
         assert {"KPIs", "summary", "inputs"} <= set(sheets)
         pd.testing.assert_frame_equal(
             pd.read_csv(folder / "kpis.csv"),
-            kpi_table(job.results()).reset_index(drop=True), check_dtype=False)
+            kpi_rows(job.results()).reset_index(drop=True), check_dtype=False)
     finally:
         exports.close()
     assert not exports.root.exists()

@@ -26,6 +26,7 @@ from support import (
     call,
     entries,
     read_kpis,
+    read_segment_kpis,
     run_process,
 )
 
@@ -89,6 +90,25 @@ def test_run_json_totals_add_up(one_rep: dict[str, Any]) -> None:
         assert total[kpi] == pytest.approx(sum(a[kpi] for a in agencies.values()), rel=1e-9,
                                            abs=1e-6), kpi
     assert total["recovery_rate"] == pytest.approx(total["collected"] / total["balance_placed"])
+
+
+def test_run_kpis_csv_has_rows_per_agency_per_segment_and_in_total(one_rep: dict[str, Any]
+                                                                    ) -> None:
+    written = pd.read_csv(one_rep["out"] / "kpis.csv")
+    assert list(written.columns[:4]) == ["seed", "replication", "agency", "segment"]
+    kpis = json.loads(one_rep["stdout"])["kpis"]
+    expected = {*((a, TOTAL) for a in (*AGENCIES, TOTAL)),
+                *((TOTAL, s) for s in kpis["segments"])}
+    assert sorted(zip(written["agency"], written["segment"], strict=True)) == sorted(expected)
+    segments = read_segment_kpis(one_rep["out"]).set_index("segment")
+    for name, group in kpis["segments"].items():  # the same numbers as run --format json
+        for kpi in KPI_NAMES:
+            value = segments.loc[name, kpi]
+            if group[kpi] is None:
+                assert not np.isfinite(value), (name, kpi)
+            else:
+                assert value == pytest.approx(group[kpi], rel=1e-9, abs=1e-12), (name, kpi)
+    assert segments["accounts"].sum() == kpis["total"]["accounts"]
 
 
 def test_run_kpis_csv(one_rep: dict[str, Any]) -> None:

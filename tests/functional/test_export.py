@@ -49,8 +49,10 @@ def test_run_folder_workbook_has_the_folder_numbers(run_folder: Path) -> None:
     assert list(book) == ["KPIs", "summary", "segments", "daily", "reports", "inputs"]
     _same(book["KPIs"], read_csv(run_folder / "kpis.csv"))
     _same(book["summary"], read_csv(run_folder / "summary.csv"))
-    segments = read_csv(run_folder / "segments.csv")
+    kpis = read_csv(run_folder / "kpis.csv")  # the segment sheet holds its segment rows
+    segments = kpis[kpis["segment"] != "total"].drop(columns=["agency"]).reset_index(drop=True)
     _same(book["segments"], segments)
+    _same(book["segments"], read_csv(run_folder / "segments.csv"))
     assert set(book["segments"]["segment"]) == {"money_management", "income_shock",
                                                 "misunderstanding"}
     _same(book["reports"], read_csv(run_folder / "reports.csv"))
@@ -65,11 +67,15 @@ def test_run_folder_workbook_has_the_folder_numbers(run_folder: Path) -> None:
     assert inputs["agencies.beta.shift.days"] == '["mon", "tue", "wed", "thu", "fri"]'
 
 
-def test_a_run_folder_without_segments_csv_gets_no_segments_sheet(run_folder: Path,
-                                                                  tmp_path: Path) -> None:
-    old = tmp_path / "old"
+def test_a_run_folder_without_segment_rows_gets_no_segments_sheet(run_folder: Path,
+                                                                   tmp_path: Path) -> None:
+    old = tmp_path / "old"  # as written before kpis.csv had segment rows and segments.csv
     shutil.copytree(run_folder, old)
     (old / "segments.csv").unlink()
+    for name in ("kpis.csv", "summary.csv"):
+        table = read_csv(old / name)
+        table[table["segment"] == "total"].drop(columns=["segment"]).to_csv(old / name,
+                                                                            index=False)
     (old / "results.xlsx").unlink(missing_ok=True)
     assert call(["export", old])[0] == 0
     book = openpyxl.load_workbook(old / "results.xlsx", read_only=True)

@@ -42,3 +42,22 @@ def test_quick_start_has_exactly_two_commands():
     assert "collectsim run scenarios/baseline.toml" in blocks[0]
     assert "pytest" in blocks[1]
     assert blocks[1].strip() in (Path(__file__).resolve().parents[2] / ".ci" / "run").read_text()
+
+
+def _section(heading: str) -> str:
+    return README.split(f"\n## {heading}\n", 1)[1].split("\n## ", 1)[0]
+
+
+def test_a_new_planner_is_told_to_start_from_the_baseline_or_init():
+    scenarios = _section("Scenarios")
+    start = scenarios.strip().split("\n\n", 1)[0]  # the section's first paragraph
+    assert "scenarios/baseline.toml" in start and "collectsim init" in start
+
+
+def test_each_test_command_says_how_long_it_takes():
+    block = re.search(r"```sh\n(.*?)```", _section("Tests"), re.DOTALL)
+    assert block
+    commands = [line for line in block.group(1).splitlines() if "pytest" in line]
+    assert len(commands) >= 2
+    for line in commands:
+        assert re.search(r"# .*about \d+(\.\d+)? (s|min)\b", line), line

@@ -151,10 +151,13 @@ def test_run_writes_figures_and_summary(run_folder: Path) -> None:
         width, height = png_size((run_folder / name).read_bytes())
         assert width == WIDTH_PX and height > 300
     kpis = read(run_folder / "kpis.csv")
-    expected = summarise(kpis, kpi_columns(kpis))
     summary = read(run_folder / "summary.csv")
-    assert list(summary.columns) == ["agency", "metric", "mean", "sd", "ci95", "n"]
-    pd.testing.assert_frame_equal(summary, expected, check_dtype=False)
+    assert list(summary.columns) == ["agency", "segment", "metric", "mean", "sd", "ci95", "n"]
+    for (agency, segment), rows in kpis.groupby(["agency", "segment"], sort=False):
+        expected = summarise(rows, kpi_columns(rows)).drop(columns=["agency"])
+        written = summary[(summary["agency"] == agency) & (summary["segment"] == segment)]
+        pd.testing.assert_frame_equal(written.drop(columns=["agency", "segment"])
+                                      .reset_index(drop=True), expected, check_dtype=False)
 
 
 @pytest.mark.slow
@@ -189,7 +192,8 @@ def test_run_report_is_self_contained(run_folder: Path, capsys: pytest.CaptureFi
 def test_run_report_numbers_equal_summary_csv(run_folder: Path,
                                               capsys: pytest.CaptureFixture[str]) -> None:
     html = report(run_folder, capsys)
-    summary = read(run_folder / "summary.csv").set_index(["agency", "metric"])
+    summary = read(run_folder / "summary.csv")
+    summary = summary[summary["segment"] == "total"].set_index(["agency", "metric"])
     cells = [c for c in parse(html).cells if "data-mean" in c and "data-agency" in c]
     table = [c for c in cells if c.get("data-n")]  # the KPI table (cards carry no n)
     assert len(table) == len(summary)

@@ -7,8 +7,10 @@ tables, inputs folded away, tables that fit the page.
   says "no counterfactual", and every summary lists what the model leaves out;
 * a comparison's summary gives each difference that matters with its paired interval, a
   sweep's its best point;
-* a run folder written before ``segments.csv``, ``control.csv`` and ``roll_rates.csv``
-  existed still renders, without those tables;
+* the per-segment table shows the segment rows of ``summary.csv``; a run folder written
+  before ``kpis.csv`` had segment rows gets it from ``segments.csv``, and one written before
+  ``segments.csv``, ``control.csv`` and ``roll_rates.csv`` existed still renders, without
+  those tables;
 * every table sits in a horizontally scrolling box, and a sweep with many KPIs is split into
   tables narrow enough for a 1,280-pixel-wide page.
 """
@@ -68,7 +70,8 @@ def test_run_summary_states_the_answer_with_the_folder_s_intervals(run_folder: P
     html = build_report(open_folder(run_folder))
     assert html.index("<section id='summary'>") < html.index("<section id='numbers'>")
     said = text_of(section(html, "summary"))
-    summary = read_csv(run_folder / "summary.csv").set_index(["agency", "metric"])
+    summary = read_csv(run_folder / "summary.csv")
+    summary = summary[summary["segment"] == "total"].set_index(["agency", "metric"])
     control = run_summary(read_csv(run_folder / "control.csv")).set_index(["agency", "metric"])
 
     def interval(table: pd.DataFrame, agency: str, metric: str) -> str:
@@ -97,16 +100,18 @@ def test_run_report_has_segment_and_roll_rate_tables_and_folded_inputs(run_folde
                                                                       ) -> None:
     html = build_report(open_folder(run_folder))
     numbers = section(html, "numbers")
-    segments = read_csv(run_folder / "segments.csv")
+    summary = read_csv(run_folder / "summary.csv")
+    per_segment = summary[summary["segment"] != "total"].set_index(["segment", "metric"])
+    assert set(summary.loc[summary["segment"] != "total", "agency"]) == {"total"}
     assert "<h3 id='segments'>Per segment" in numbers
-    for segment in segments["segment"].unique():
-        assert f'data-segment="{segment}"' in numbers
-    means = run_summary(segments.rename(columns={"segment": "agency"}))
-    cell = re.search(r'data-metric="recovery_rate" data-segment="([a-z_]+)" '
-                     r'data-mean="([^"]+)"', numbers)
-    assert cell is not None
-    row = means[(means["agency"] == cell[1]) & (means["metric"] == "recovery_rate")]
-    assert float(cell[2]) == float(row["mean"].iloc[0])
+    cells = re.findall(r'data-metric="(\w+)" data-segment="(\w+)" data-mean="([^"]+)" '
+                       r'data-ci95="([^"]+)"', numbers)
+    shown = per_segment[per_segment["mean"].notna()]
+    assert len(cells) == len(shown) > 0  # every segment row with a value, nothing else
+    for metric, segment, mean, half in cells:  # the numbers of summary.csv's segment rows
+        row = per_segment.loc[(segment, metric)]
+        assert float(mean) == float(row["mean"])
+        assert float(half) == float(row["ci95"]) or np.isnan(row["ci95"])
     rolls = roll_rate_summary(read_csv(run_folder / "roll_rates.csv"))
     assert "<h3 id='roll-rates'>Roll rates" in numbers
     shown = re.findall(r'data-kind="roll" data-group="(\w+)" data-start="([^"]+)" '
@@ -140,6 +145,7 @@ def test_a_folder_from_before_the_lifecycle_files_still_renders(run_folder: Path
     shutil.copytree(run_folder, old)
     for name in ("segments.csv", "control.csv", "roll_rates.csv", "report.html"):
         (old / name).unlink(missing_ok=True)
+    without_segment_rows(old)
     assert main(["report", str(old)]) == 0
     html = (old / "report.html").read_text(encoding="utf-8")
     assert "<section id='summary'>" in html and "<section id='numbers'>" in html
@@ -147,6 +153,32 @@ def test_a_folder_from_before_the_lifecycle_files_still_renders(run_folder: Path
     said = text_of(section(html, "summary"))
     assert "repaid" in said and "Best agency" in said
     assert "No control group" not in said  # delinquency_change in kpis.csv still tells
+
+
+def without_segment_rows(folder: Path) -> None:
+    """Rewrite ``kpis.csv`` and ``summary.csv`` as collectsim wrote them before they had a
+    ``segment`` column: the agency and total rows only."""
+    for name in ("kpis.csv", "summary.csv"):
+        table = read_csv(folder / name)
+        table[table["segment"] == "total"].drop(columns=["segment"]).to_csv(folder / name,
+                                                                            index=False)
+
+
+@pytest.mark.slow
+def test_a_folder_with_segments_csv_but_no_segment_rows_gets_its_segment_table(
+        run_folder: Path, tmp_path: Path) -> None:
+    old = tmp_path / "old"
+    shutil.copytree(run_folder, old)
+    (old / "report.html").unlink(missing_ok=True)
+    without_segment_rows(old)
+    numbers = section(build_report(open_folder(old)), "numbers")
+    assert "<h3 id='segments'>Per segment" in numbers
+    means = run_summary(read_csv(old / "segments.csv").rename(columns={"segment": "agency"}))
+    cell = re.search(r'data-metric="recovery_rate" data-segment="(\w+)" data-mean="([^"]+)"',
+                     numbers)
+    assert cell is not None
+    row = means[(means["agency"] == cell[1]) & (means["metric"] == "recovery_rate")]
+    assert float(cell[2]) == float(row["mean"].iloc[0])
 
 
 # --------------------------------------------------------------------------- fast: hand-made

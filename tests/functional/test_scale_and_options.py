@@ -80,3 +80,45 @@ def test_sweep_refuses_bad_reps_and_bad_set(tmp_path: Path) -> None:
     assert status == 2
     assert err == "error: --set: portfolio.accounts: must be at least 1 (got 0)\n"
     assert not (tmp_path / "x").exists()
+
+
+SCALED_EXPERIMENT = f"""
+[experiment]
+name = "scaled"
+scenario = "{BASELINE}"
+replications = 1
+metrics = ["recovery_rate"]
+
+[design]
+kind = "grid"
+
+[[factors]]
+path = "agencies.alpha.tone"
+levels = [0.2, 0.8]
+"""
+
+
+def _scaled(accounts: int) -> list[int]:
+    ratio = accounts / FILE.portfolio.accounts
+    return [scaled_collectors(a.collectors, ratio) for a in FILE.agencies]
+
+
+@pytest.mark.slow
+def test_sweep_and_optimise_take_the_option(tmp_path: Path) -> None:
+    assert _scaled(400) != [a.collectors for a in FILE.agencies]  # the option changes them
+    size = ["--set", "portfolio.accounts=400", *SHORT, "--scale-collectors"]
+    experiment = write(tmp_path, SCALED_EXPERIMENT)
+    status, _, err = call(["sweep", experiment, *size, "--backend", "serial", "--quiet",
+                           "--out", tmp_path / "sweep"])
+    assert status == 0, err
+    manifest = json.loads((tmp_path / "sweep" / "manifest.json").read_text())
+    base = manifest["experiment"]["base_scenario"]
+    assert [a["collectors"] for a in base["agencies"]] == _scaled(400)
+    status, _, err = call(["optimise", BASELINE, *size, "--lever", "agencies.alpha.tone=0.2:0.8",
+                           "--kpi", "netback_rate", "--budget", "2", "--reps", "2",
+                           "--keep", "2", "--workers", "1", "--quiet",
+                           "--out", tmp_path / "optimised"])
+    assert status == 0, err
+    manifest = json.loads((tmp_path / "optimised" / "manifest.json").read_text())
+    assert manifest["scale_collectors"] is True
+    assert [a["collectors"] for a in manifest["scenario"]["scenario"]["agencies"]] == _scaled(400)

@@ -7,6 +7,7 @@ on stdout, no traceback and nothing written. No test here runs a replication; ru
 
 from __future__ import annotations
 
+import argparse
 import json
 from pathlib import Path
 
@@ -19,6 +20,8 @@ from support import (
     call,
     entries,
 )
+
+from sim.cli.main import parser
 
 # --------------------------------------------------------------------------- validate
 
@@ -201,3 +204,38 @@ def test_run_bad_input_leaves_an_existing_results_folder_alone(tmp_path: Path) -
     assert_bad_input(status, stdout, stderr, "portfolio.accounts")
     assert entries(out) == ["old.txt"]
     assert entries(tmp_path) == ["res"]
+
+
+# --------------------------------------------------------------------------- help
+
+
+def _arguments(parser: argparse.ArgumentParser, command: str = "collectsim"
+               ) -> list[tuple[str, argparse.Action]]:
+    """Every argument of every command and sub-command, with the command it belongs to."""
+    found: list[tuple[str, argparse.Action]] = []
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for name, sub in action.choices.items():
+                found += _arguments(sub, f"{command} {name}")
+        elif not isinstance(action, argparse._HelpAction):
+            found.append((command, action))
+    return found
+
+
+def test_every_option_and_argument_of_every_command_has_help() -> None:
+    arguments = _arguments(parser())
+    assert len({command for command, _ in arguments}) >= 20  # run ... check lifecycle
+    missing = [(command, action.option_strings or action.dest) for command, action in arguments
+               if not (action.help or "").strip()]
+    assert missing == []
+
+
+@pytest.mark.parametrize("command", ["run", "compare", "sweep", "check queue", "check hawkes",
+                                     "table", "export"])
+def test_help_shows_every_option_with_its_meaning(command: str) -> None:
+    status, out, err = call([*command.split(), "--help"])
+    assert (status, err) == (0, "")
+    text = " ".join(out.split())  # argparse wraps the help text
+    for owner, action in _arguments(parser()):
+        if owner == f"collectsim {command}":
+            assert " ".join(action.help.split()[:4]) in text, action  # type: ignore[union-attr]

@@ -178,6 +178,18 @@ def test_one_value_reads_the_same_in_run_compare_table_and_sweep() -> None:
     assert tabled == expected
 
 
+def test_an_empty_cell_is_explained_under_the_table_and_only_then() -> None:
+    legend = f"{MISSING} no value: nothing to divide by or compare with"
+    kpis = _kpi_rows()
+    lines = text_table("s", 1, kpis, 2, 0.0, Path("out")).splitlines()
+    assert MISSING not in "\n".join(lines) and legend not in lines
+    one = kpis[kpis["replication"] == 0].assign(ptp_kept_rate=math.nan)  # no promise due
+    lines = text_table("s", 1, one, 1, 0.0, Path("out")).splitlines()
+    assert _cells(next(line for line in lines if line.startswith("ptp_kept_rate")))[1:] == [
+        MISSING, MISSING]
+    assert lines[-2:] == [legend, "results written to out/"]
+
+
 def test_sweep_summary_uses_the_same_format() -> None:
     experiment = SimpleNamespace(name="e", points=pd.DataFrame({"fee": [0.2]}),
                                  replications=2, assignments=[()], agencies=["total"])

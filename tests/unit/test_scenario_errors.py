@@ -287,3 +287,22 @@ def test_checks_within_a_table_report_every_problem(tmp_path: Path) -> None:
     assert set(found) == {"agencies.alpha.shift.start", "agencies.alpha.shift.days",
                           "bank.allocation.method", "bank.allocation.floor"}
     assert found["bank.allocation.floor"].endswith("must not exceed cap (got 0.9 > 0.1)")
+
+
+def test_names_of_result_rows_are_refused_for_agencies_and_segments(tmp_path: Path) -> None:
+    """``total`` and ``control`` name rows of every results table (the whole program, the
+    bank's control group): an agency or segment of that name would be mistaken for them."""
+    path = edit(tmp_path, ROUTED,
+                ("[portfolio.segments.money_management]", "[portfolio.segments.total]"),
+                ('name = "alpha"', 'name = "control"'))
+    found = problems(path)
+    assert found == {
+        "agencies.control.name": f"{path}: agencies.control.name: 'control' names the bank's "
+                                 "control group in the results; choose another name (got "
+                                 "'control')",
+        "portfolio.segments.total": f"{path}: portfolio.segments.total: 'total' names the "
+                                    "whole program in the results; choose another name (got "
+                                    "'total')"}
+    with_other_problems = edit(tmp_path, path.read_text(), ("accounts = 100", "accounts = -1"),
+                               name="worse.toml")  # reported with the file's other problems
+    assert set(problems(with_other_problems)) == {"portfolio.accounts", *found}

@@ -47,7 +47,7 @@ from sim.config.schema.portfolio import (
     ScenarioInfo,
     Segment,
 )
-from sim.config.schema.references import reference_problems
+from sim.config.schema.references import reference_problems, reserved_name_problems
 from sim.config.schema.rules import REGIMES, Regime, Rules
 
 __all__ = [
@@ -163,6 +163,7 @@ class Scenario(Strict):
         problems = reference_problems(
             names, list(self.portfolio.segments), allocation.method, allocation.champion,
             allocation.challenger, [(r.agency, r.segment) for r in allocation.routes], second)
+        problems += reserved_name_problems(names, list(self.portfolio.segments))
         if second is not None and second in names:
             if (self.agency(second).share or 0.0) != 0.0 or second in (
                     allocation.champion, allocation.challenger) or any(

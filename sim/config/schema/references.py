@@ -1,7 +1,8 @@
 """Names a scenario uses to point at its own parts: agencies named by the allocation and the
 second placement, segments named by routes.
 
-:func:`reference_problems` is the one statement of which names must exist. The
+:func:`reference_problems` is the one statement of which names must exist, and
+:func:`reserved_name_problems` of which names an agency or segment may not take. The
 :class:`~sim.config.schema.Scenario` model applies it to a valid scenario; loading applies it
 to a file that has other problems too (:mod:`sim.config.loading`), so a misspelt agency is
 reported in the same run as a wrong type elsewhere. Values that are not text are left to the
@@ -39,4 +40,20 @@ def reference_problems(agencies: Sequence[str], segments: Collection[str] | None
     for k, (agency, segment) in enumerate(routes):
         check(f"bank.allocation.routes.{k}.agency", agency, "agency", "agencies", agencies)
         check(f"bank.allocation.routes.{k}.segment", segment, "segment", "segments", segments)
+    return problems
+
+
+RESERVED_NAMES = ("total", "control")
+"""Row names of the results (the whole program; the bank's control group), which an agency or
+a segment named the same would be mistaken for."""
+
+
+def reserved_name_problems(agencies: Sequence[str], segments: Collection[str]) -> list[str]:
+    """Every agency or segment named like a row of the results (:data:`RESERVED_NAMES`)."""
+    what = dict(zip(RESERVED_NAMES, ("the whole program", "the bank's control group"),
+                    strict=True))
+    problems = [f"agencies.{name}.name: {name!r} names {what[name]} in the results; choose "
+                f"another name (got {name!r})" for name in agencies if name in what]
+    problems += [f"portfolio.segments.{name}: {name!r} names {what[name]} in the results; "
+                 f"choose another name (got {name!r})" for name in segments if name in what]
     return problems
