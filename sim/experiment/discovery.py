@@ -7,7 +7,8 @@ Modelling & Software* 96:239–250; ``pip install -e '.[robust]'``). The cases o
 the decided points where the claim *fails*. PRIM peels the box of all points a sliver at a time
 (5% of the points per step) from whichever side raises the share of failing points inside it
 most, down to boxes holding 5% of the points, then pastes back what it can; each step of that
-trajectory is a candidate box with a
+trajectory is a candidate box with (counted here from the points, not taken from the
+library's trajectory table) a
 
 - *coverage*: the share of all failing points that fall inside it, and a
 - *density*: the share of the points inside it that fail.
@@ -24,6 +25,7 @@ from __future__ import annotations
 
 import logging
 import warnings
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
@@ -45,10 +47,24 @@ def _prim() -> Any:
     return prim
 
 
-def choose_box(trajectory: pd.DataFrame) -> int:
+def box_statistics(x: pd.DataFrame, fails: np.ndarray,
+                   limits: pd.DataFrame) -> tuple[float, float, float]:
+    """``(coverage, density, mass)`` of the box ``limits`` (rows: low, high; a column per
+    parameter) over the points ``x``, counted from the points themselves."""
+    inside = np.ones(len(x), dtype=bool)
+    for column in limits.columns:
+        values = x[column].to_numpy(dtype=float)
+        inside &= (values >= float(limits[column].iloc[0])) \
+            & (values <= float(limits[column].iloc[1]))
+    caught = int((inside & fails).sum())
+    coverage = caught / int(fails.sum()) if fails.any() else float("nan")
+    density = caught / int(inside.sum()) if inside.any() else float("nan")
+    return coverage, density, float(inside.mean())
+
+
+def choose_box(statistics: Sequence[tuple[float, float, float]]) -> int:
     """Index of the box with the largest coverage × density (the first of equals)."""
-    score = trajectory["coverage"].to_numpy(float) * trajectory["density"].to_numpy(float)
-    return int(np.argmax(score))
+    return int(np.argmax([coverage * density for coverage, density, _ in statistics]))
 
 
 def box_drivers(limits: dict[str, tuple[float, float]],
@@ -75,10 +91,13 @@ def failure_box(x: pd.DataFrame, fails: np.ndarray, ranges: dict[str, tuple[floa
     if len(fails) < 2 or fails.all() or not fails.any():
         return None
     prim = _prim()
-    finder = prim.Prim(x.reset_index(drop=True).astype(float), fails.astype(int),
-                       threshold=0.0, peel_alpha=PEEL_ALPHA, mass_min=MASS_MIN)
-    box = finder.find_box()
-    index = choose_box(box.peeling_trajectory)
+    x = x.reset_index(drop=True).astype(float)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        finder = prim.Prim(x, fails, threshold=0.0, peel_alpha=PEEL_ALPHA, mass_min=MASS_MIN)
+        box = finder.find_box()
+    statistics = [box_statistics(x, fails, limits) for limits in box.box_lims]
+    index = choose_box(statistics)
     chosen = box.box_lims[index]
     initial = finder.box_init
     limits: dict[str, tuple[float, float]] = {}
@@ -89,10 +108,9 @@ def failure_box(x: pd.DataFrame, fails: np.ndarray, ranges: dict[str, tuple[floa
         box_high = high if box_high >= float(initial[path].iloc[1]) else box_high
         if box_low > low or box_high < high:
             limits[path] = (box_low, box_high)
-    row = box.peeling_trajectory.iloc[index]
-    return {"limits": {p: list(v) for p, v in limits.items()},
-            "coverage": float(row["coverage"]), "density": float(row["density"]),
-            "mass": float(row["mass"])}
+    coverage, density, mass = statistics[index]
+    return {"limits": {p: list(v) for p, v in limits.items()}, "coverage": coverage,
+            "density": density, "mass": mass}
 
 
 def failure_drivers(points: pd.DataFrame, ranges: dict[str, tuple[float, float]]
