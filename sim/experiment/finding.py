@@ -30,7 +30,9 @@ finds, one line each (:meth:`ScenarioError.several`): the file against pydantic 
 forbid unknown keys, the KPI against the registry (:mod:`sim.model.kpis`, listing the valid
 names), the two scenario files with the command line's ``--set`` and ``--scale-collectors``,
 and every uncertain path *by applying its low, middle and high values to both scenarios and
-validating the result*, so an unknown path or a range a scenario refuses fails at once.
+validating the result*, so an unknown path or a range a scenario refuses fails at once. A
+parameter on which the two scenarios differ is refused too: one value for both would erase
+the very difference the claim is about.
 """
 
 from __future__ import annotations
@@ -264,10 +266,33 @@ def _probe(factor: Factor) -> list[Any]:
     return [round(v) for v in values] if factor.integer else values
 
 
+_ABSENT = object()
+
+
+def value_at(data: Any, path: str) -> Any:
+    """The value at a dotted path of a scenario's data (agencies by name), or a marker
+    object when there is none."""
+    node = data
+    for part in path.split("."):
+        if isinstance(node, list):
+            node = next((a for a in node if isinstance(a, dict) and a.get("name") == part),
+                        _ABSENT)
+        elif isinstance(node, dict):
+            node = node.get(part, _ABSENT)
+        else:
+            return _ABSENT
+        if node is _ABSENT:
+            return _ABSENT
+    return node
+
+
 def _check_paths(factors: list[Factor], scenarios: list[tuple[str, Scenario]],
                  label: str) -> list[ScenarioError]:
-    """Apply each factor's low, middle and high value to every scenario and validate."""
+    """Apply each factor's low, middle and high value to every scenario and validate; refuse
+    a parameter on which the two scenarios differ (one value for both would erase the
+    difference the claim is about)."""
     problems: list[ScenarioError] = []
+    dumps = [scenario.model_dump(mode="json") for _, scenario in scenarios]
     for factor in factors:
         where = f"uncertain.{factor.path}"
         for file, scenario in scenarios:
@@ -275,6 +300,13 @@ def _check_paths(factors: list[Factor], scenarios: list[tuple[str, Scenario]],
             if problem is not None:
                 problems.append(problem)
                 break
+        else:
+            values = [value_at(d, factor.path) for d in dumps]
+            if len(values) == 2 and values[0] != values[1]:
+                problems.append(ScenarioError(
+                    label, where, f"scenarios a and b differ here (a: {values[0]!r}, b: "
+                    f"{values[1]!r}); one value for both would erase that difference, so "
+                    "vary a parameter they share", factor.path))
     return problems
 
 

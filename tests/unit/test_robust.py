@@ -234,3 +234,12 @@ def test_prim_finds_the_known_failing_box():
     assert boxes[0]["coverage"] > 0.85 and boxes[0]["density"] > 0.85
     points["outcome"] = "holds"
     assert failure_drivers(points, {"a": (0.0, 1.0)}) == ([], [])
+
+
+def test_a_parameter_the_scenarios_differ_on_is_refused(tmp_path):
+    path = _good(tmp_path, **{'"agencies.alpha.collectors" = [2, 6]':
+                              '"agencies.alpha.tone" = [0.1, 0.9]'})
+    lines = bad_input_lines(*call(["robust", path, "--out", tmp_path / "out"]))
+    assert len(lines) == 1
+    assert "uncertain.agencies.alpha.tone: scenarios a and b differ here (a: 0.9, b: 0.3)" \
+        in lines[0]
