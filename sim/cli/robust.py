@@ -134,8 +134,10 @@ def robustness_text(result: Robustness) -> str:
              f"{result.failed} failed), {result.seconds:.1f}s on {result.backend}",
              "", f"The claim {answer_sentence(info)}.",
              f"{info['holding']} of {len(decided)} decided points hold (Wilson 95% interval); "
-             f"{info['within_noise']} decided within noise; "
-             f"{len(points) - len(decided)} undecided.", ""]
+             + (f"{info['within_noise']} decided within noise; "
+                if info["within_noise"] is not None else
+                "within noise unknown with 1 replication; ")
+             + f"{len(points) - len(decided)} undecided.", ""]
     if len(decided):
         mean_a = format_interval(finding.kpi, decided["a_mean"].mean(), None)
         mean_b = format_interval(finding.kpi, decided["b_mean"].mean(), None)

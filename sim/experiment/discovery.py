@@ -17,8 +17,9 @@ The box reported is the one on the trajectory with the largest coverage × densi
 that holds most failures and little else; ties: the earlier, larger box). A parameter's
 **importance** is how much of its plausible range that box cuts away: ``1 − (box width /
 range width)``, 0 for a parameter the box leaves unrestricted, near 1 for one confined to a
-sliver. Drivers are the restricted parameters, most important first. With no failing point,
-or no holding one, there is nothing to tell apart and the list is empty.
+sliver. Drivers are the restricted parameters, most important first. With fewer than
+:data:`MIN_FAILURES` failing points (a box around one or two points says nothing about a
+region), or no holding point, the list is empty.
 """
 
 from __future__ import annotations
@@ -35,6 +36,7 @@ FAILS = "fails"
 HOLDS = "holds"
 PEEL_ALPHA = 0.05
 MASS_MIN = 0.05
+MIN_FAILURES = 3
 
 
 def _prim() -> Any:
@@ -86,9 +88,9 @@ def failure_box(x: pd.DataFrame, fails: np.ndarray, ranges: dict[str, tuple[floa
                 ) -> dict[str, Any] | None:
     """The PRIM box of the failing points (``fails``, one bool per row of ``x``): its limits
     per restricted parameter, coverage, density and mass; ``None`` when every point fails or
-    none does."""
+    fewer than :data:`MIN_FAILURES` do."""
     fails = np.asarray(fails, dtype=bool)
-    if len(fails) < 2 or fails.all() or not fails.any():
+    if fails.all() or int(fails.sum()) < MIN_FAILURES:
         return None
     prim = _prim()
     x = x.reset_index(drop=True).astype(float)

@@ -25,7 +25,8 @@ For a :class:`~sim.experiment.finding.Finding` with ``N`` points and ``R`` repli
    KPI is undefined in some replication (``NaN``: nothing to divide by) or a run failed uses
    the pairs it has; with none it is *undecided* and left out of the share. Each point also
    gets the 95% Student-t half-width of ``d`` over its replications, and is *within noise* when
-   that interval reaches across the threshold — a point decided by the sign of noise.
+   that interval reaches across the threshold — a point decided by the sign of noise (with one
+   replication there is no interval, and the count is ``null``).
 4. **Share.** ``share_holding`` is the share of decided points where the claim holds, with
    the Wilson score interval (Wilson 1927, *JASA* 22:209–212) from
    :meth:`scipy.stats.binomtest.proportion_ci`. It is the share of the plausible *range*,
@@ -179,7 +180,8 @@ class Robustness:
                 "share_holding": self.share, "ci95": list(self.ci95),
                 "points": len(self.points), "decided": len(decided),
                 "holding": int((decided["outcome"] == HOLDS).sum()),
-                "within_noise": int(decided["within_noise"].sum()),
+                "within_noise": (int(decided["within_noise"].sum())
+                                 if self.finding.spec.design.reps > 1 else None),
                 "reps": self.finding.spec.design.reps,
                 "drivers": self.drivers, "boxes": self.boxes,
                 "failed_runs": self.failed}

@@ -63,8 +63,8 @@ def robustness_map(points: pd.DataFrame, info: dict[str, Any], paths: Sequence[s
         f"{100 * share:.0f}% [{100 * low:.0f}, {100 * high:.0f}]"
     with styled():
         fig = new_figure(5.0)
-        top = heading(fig, f"Where “{info['claim']}” holds",
-                      f"claim: {kpi_label(kpi, unit=False)}, {info['direction']} "
+        top = heading(fig, "Where the finding holds in the plausible range",
+                      f"“{info['claim']}”: {kpi_label(kpi, unit=False)}, {info['direction']} "
                       f"(program total, mean paired difference over {info['reps']} "
                       f"replication(s) on common random numbers); holds at {holding} of "
                       f"{info['decided']} points (Wilson 95% interval) of a Latin hypercube "

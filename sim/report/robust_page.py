@@ -32,8 +32,8 @@ def _card(value: str, label: str) -> str:
 
 def _drivers(info: dict[str, Any]) -> str:
     if not info["drivers"]:
-        return ("<p class='note'>No drivers: the claim held at every decided point, or "
-                "failed at every one, so there is no region to tell apart.</p>")
+        return ("<p class='note'>No drivers: the claim failed at fewer than three decided "
+                "points, or at every one, so there is no region to tell apart.</p>")
     box = info["boxes"][0]
     rows = "".join(
         f"<tr><td><code>{escape(d['path'])}</code></td><td class='num'>"
@@ -76,7 +76,8 @@ def robustness_page(info: dict[str, Any], manifest: dict[str, Any], png: bytes |
              + _card(f"[{_percent(info['ci95'][0])}, {_percent(info['ci95'][1])}]",
                      "Wilson 95% interval")
              + _card(f"{info['decided']} of {info['points']}", "points decided")
-             + _card(str(info["within_noise"]), "decided within noise"))
+             + _card("–" if info["within_noise"] is None else str(info["within_noise"]),
+                     "decided within noise"))
     body = (
         "<header><p class='meta'>Robustness report · collectsim</p>"
         f"<h1>{escape(str(info['claim']))}</h1>"

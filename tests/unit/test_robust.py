@@ -243,3 +243,9 @@ def test_a_parameter_the_scenarios_differ_on_is_refused(tmp_path):
     assert len(lines) == 1
     assert "uncertain.agencies.alpha.tone: scenarios a and b differ here (a: 0.9, b: 0.3)" \
         in lines[0]
+
+
+def test_too_few_failures_give_no_box():
+    points = pd.DataFrame({"x": np.linspace(0.0, 1.0, 20)})
+    points["outcome"] = ["fails" if i < 2 else "holds" for i in range(20)]
+    assert failure_drivers(points, {"x": (0.0, 1.0)}) == ([], [])
