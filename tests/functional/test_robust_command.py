@@ -85,6 +85,19 @@ def test_answer_folder_and_resume(tmp_path):
     assert json.loads((out / "robustness.json").read_text()) == json.loads(before)
 
 
+def test_two_points_answer_in_json(tmp_path):
+    finding = write(tmp_path, FINDING, "finding.toml")
+    out = tmp_path / "study"
+    status, stdout, stderr = _robust(finding, out, "--points", "2")
+    assert status == 0, stderr
+    answer = json.loads(stdout)
+    points = pd.read_parquet(out / "points.parquet")
+    assert answer["points"] == len(points) == 2
+    assert answer["holding"] == int((points["outcome"] == "holds").sum())
+    assert set(points["outcome"]) <= {"holds", "fails", "undecided"}
+    assert json.loads((out / "robustness.json").read_text()) == answer
+
+
 def test_another_kinds_folder_is_refused(tmp_path):
     finding = write(tmp_path, FINDING, "finding.toml")
     out = tmp_path / "sweep"
