@@ -3,22 +3,33 @@ the inputs, on one self-contained page in the style of ``collectsim report`` (th
 the figure embedded as a base64 PNG, no scripts, nothing from the network).
 
 :func:`robustness_page` builds it from what the study wrote: ``robustness.json`` (the answer),
-``manifest.json`` (the finding and both scenarios as resolved) and the figure's PNG bytes.
+``manifest.json`` (the finding and both scenarios as resolved) and the figure's PNG bytes;
+:func:`write_robustness_report` rebuilds it from a folder (``collectsim report``).
 """
+
 
 from __future__ import annotations
 
 import base64
 import datetime as dt
+import json
 from html import escape
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from sim.config.loading import ScenarioError
+from sim.config.reading import UnreadableFile, read_capped
+from sim.experiment.files import atomic_write_text
 from sim.experiment.robust import answer_sentence
-from sim.report.html import CSS
+from sim.report.html import CSS, MAX_FIGURE_BYTES, PNG_SIGNATURE
 from sim.report.method import toml_text
 from sim.report.style import format_difference, kpi_doc, kpi_label
+
+MAX_JSON_BYTES = 64 * 1024 * 1024
+ANSWER_KEYS = ("claim", "kpi", "direction", "margin", "share_holding", "ci95", "points",
+               "decided", "within_noise", "drivers", "boxes")
 
 
 def _percent(value: float) -> str:
@@ -105,3 +116,44 @@ def robustness_page(info: dict[str, Any], manifest: dict[str, Any], png: bytes |
             "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
             f"<title>{escape(str(info['claim']))} — collectsim robustness</title>"
             f"<style>{CSS}</style></head><body>{body}</body></html>\n")
+
+
+def _json(folder: Path, name: str) -> dict[str, Any]:
+    try:
+        data = json.loads(read_capped(folder / name, MAX_JSON_BYTES,
+                                      follow_symlinks=False).decode("utf-8"))
+    except UnreadableFile as exc:
+        raise ScenarioError(str(folder), name, f"cannot be read: {exc.problem}") from None
+    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
+        raise ScenarioError(str(folder), name, f"cannot be read: {exc}") from None
+    if not isinstance(data, dict):
+        raise ScenarioError(str(folder), name, "is not a JSON object")
+    return data
+
+
+def write_robustness_report(folder: str | Path) -> Path:
+    """Rewrite ``report.html`` of a ``collectsim robust`` folder from its files; raises
+    :class:`ScenarioError` when ``robustness.json`` is missing or not a study's answer."""
+    folder = Path(folder)
+    info = _json(folder, "robustness.json")
+    missing = [key for key in ANSWER_KEYS if key not in info]
+    if missing:
+        raise ScenarioError(str(folder), "robustness.json", "is not a robustness study's "
+                            f"answer (no {', '.join(missing)})")
+    info["share_holding"] = float("nan") if info["share_holding"] is None \
+        else info["share_holding"]
+    info["ci95"] = [float("nan") if v is None else v for v in info["ci95"]]
+    manifest = _json(folder, "manifest.json") if (folder / "manifest.json").exists() else {}
+    try:
+        png: bytes | None = read_capped(folder / "robustness.png", MAX_FIGURE_BYTES,
+                                        follow_symlinks=False)
+    except UnreadableFile:
+        png = None
+    if png is not None and not png.startswith(PNG_SIGNATURE):
+        png = None
+    try:
+        page = robustness_page(info, manifest, png)
+    except (KeyError, TypeError, ValueError, IndexError) as exc:
+        raise ScenarioError(str(folder), "robustness.json", f"cannot be shown: {exc!r}") \
+            from None
+    return atomic_write_text(folder / "report.html", page)

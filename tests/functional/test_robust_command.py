@@ -4,6 +4,7 @@
   the holding share of decided points, the interval Wilson's);
 * the folder holds the marker of kind ``robust``, the store, the points, the JSON, the
   manifest, the figure and the report;
+* ``collectsim report`` rewrites the folder's page, and refuses a damaged answer;
 * a study interrupted after some runs continues with ``--resume``, running only what is
   missing, and gives the same answer; without ``--resume`` the folder is refused.
 """
@@ -96,6 +97,13 @@ def test_two_points_answer_in_json(tmp_path):
     assert answer["holding"] == int((points["outcome"] == "holds").sum())
     assert set(points["outcome"]) <= {"holds", "fails", "undecided"}
     assert json.loads((out / "robustness.json").read_text()) == answer
+    # `collectsim report` rewrites the page from the folder, and refuses a damaged answer
+    (out / "report.html").unlink()
+    status, _, stderr = call(["report", out])
+    assert status == 0, stderr
+    assert "aggressive tone cures fewer accounts" in (out / "report.html").read_text()
+    (out / "robustness.json").write_text('{"claim": "x"}')
+    assert_bad_input(*call(["report", out]), "robustness.json", "no kpi")
 
 
 def test_another_kinds_folder_is_refused(tmp_path):
