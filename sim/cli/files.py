@@ -199,8 +199,13 @@ def report_command(args: argparse.Namespace) -> int:
     """``collectsim report``."""
     # matplotlib takes about 0.35 s to import; validate, schema, kpis and check never draw,
     # so the report is imported only when it is written.
+    from sim.experiment.marker import FolderKind, read_marker
     from sim.report.html import write_report
+    from sim.report.robust_page import write_robustness_report
 
+    if read_marker(args.results_dir) is FolderKind.ROBUST:
+        print(f"report written to {write_robustness_report(args.results_dir)}")
+        return 0
     print(f"report written to {write_report(args.results_dir)}")
     return 0
 

@@ -9,6 +9,8 @@ Sub-commands, by module:
   guaranteed probability of correct selection, and ``optimise`` a scenario's levers;
 - :mod:`sim.cli.calibrate` — ``calibrate`` scenario parameters to a bank's own figures by
   approximate Bayesian computation;
+- :mod:`sim.cli.robust` — ``robust``: how far a finding holds across the plausible range
+  of its uncertain parameters (Latin hypercube, paired scenarios, PRIM);
 - :mod:`sim.cli.checks` — ``check`` model components against analytic results (``check
   queue``: Erlang C/A; ``check hawkes``: Chehrazi & Weber's closed form; ``check lifecycle``:
   the delinquency lifecycle's Markov chain) and ``bench`` the model against the bare SimPy
@@ -32,14 +34,14 @@ import os
 import sys
 from collections.abc import Callable, Sequence
 
-from sim.cli import app, calibrate, checks, choose, experiments, files, run
+from sim.cli import app, calibrate, checks, choose, experiments, files, robust, run
 from sim.cli.options import EXIT_BAD_INPUT, Parser
 from sim.config.loading import ScenarioError
 
 EXIT_INTERRUPTED = 130
 COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     **run.COMMANDS, **files.COMMANDS, **checks.COMMANDS, **experiments.COMMANDS,
-    **choose.COMMANDS, **calibrate.COMMANDS, **app.COMMANDS}
+    **choose.COMMANDS, **calibrate.COMMANDS, **app.COMMANDS, **robust.COMMANDS}
 
 
 def parser() -> argparse.ArgumentParser:
@@ -47,7 +49,7 @@ def parser() -> argparse.ArgumentParser:
     top = Parser(prog="collectsim",
                  description="Simulate outsourced credit-card collection programs.")
     sub = top.add_subparsers(dest="command", required=True, parser_class=Parser)
-    for module in (run, files, checks, experiments, choose, calibrate, app):
+    for module in (run, files, checks, experiments, choose, calibrate, app, robust):
         module.add_parsers(sub)
     return top
 

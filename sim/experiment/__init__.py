@@ -22,7 +22,9 @@ Modules: :mod:`~sim.experiment.replicate` (replications, sequential precision ta
 :mod:`~sim.experiment.design` (design points, SALib analysis), :mod:`~sim.experiment.sweep`,
 :mod:`~sim.experiment.sensitivity`, :mod:`~sim.experiment.merge` (shards of a sweep into one
 folder), :mod:`~sim.experiment.select` (Kim–Nelson selection of the best, Hsu's intervals),
-:mod:`~sim.experiment.ocba` (selection on a fixed budget), :mod:`~sim.experiment.selection`
+:mod:`~sim.experiment.ocba` (selection on a fixed budget), :mod:`~sim.experiment.finding`,
+:mod:`~sim.experiment.robust` and :mod:`~sim.experiment.discovery` (how far a finding holds,
+and PRIM on where it fails), :mod:`~sim.experiment.selection`
 (both run on scenarios), :mod:`~sim.experiment.backends` (serial, process, dask),
 :mod:`~sim.experiment.tasks` (what workers run), :mod:`~sim.experiment.store` (SQLite store),
 :mod:`~sim.experiment.intervals` (t, paired and Welch intervals),

@@ -31,13 +31,15 @@ class FolderKind(StrEnum):
     SELECT = "select"
     OPTIMISE = "optimise"
     CALIBRATE = "calibrate"
+    ROBUST = "robust"
 
 
 # Every figure file name collectsim writes (drawn by sim.report.figures).
 FIGURE_FILES = frozenset({
     "liquidation_curve.png", "vintage_curves.png", "contact_funnel.png", "scorecard.png",
     "tradeoff.png", "daily_operations.png", "differences.png", "sweep_heatmap.png",
-    "sweep_lines.png", "sweep_points.png", "sensitivity_indices.png", "optimisation.png"})
+    "sweep_lines.png", "sweep_points.png", "sensitivity_indices.png", "optimisation.png",
+    "robustness.png"})
 
 # Written into any results folder by `collectsim report`.
 REPORT_FILE = "report.html"
@@ -67,13 +69,18 @@ FOLDER_FILES[FolderKind.OPTIMISE] = frozenset({"manifest.json", "runs.csv", "tri
                                                 *OPTIMISE_STUDY})
 FOLDER_FILES[FolderKind.CALIBRATE] = frozenset({
     "manifest.json", "posterior.csv", "abc.db", "abc.db-journal", "abc.db-wal", "abc.db-shm"})
+FOLDER_FILES[FolderKind.ROBUST] = frozenset({"manifest.json", "robustness.json",
+                                             "points.parquet", *SWEEP_STORE})
 
 # A sensitivity analysis is a sweep plus its indices: either may continue the other's store
 # (the store's experiment key still has to match).
 _FAMILY = {FolderKind.RUN: FolderKind.RUN, FolderKind.COMPARE: FolderKind.COMPARE,
            FolderKind.SWEEP: FolderKind.SWEEP, FolderKind.SENSITIVITY: FolderKind.SWEEP,
            FolderKind.SELECT: FolderKind.SELECT, FolderKind.OPTIMISE: FolderKind.OPTIMISE,
-           FolderKind.CALIBRATE: FolderKind.CALIBRATE}
+           FolderKind.CALIBRATE: FolderKind.CALIBRATE, FolderKind.ROBUST: FolderKind.ROBUST}
+# Kinds written in place around a run store (sim.experiment.store), which keeps a ``daily/``
+# folder beside it.
+STORE_KINDS = frozenset({FolderKind.SWEEP, FolderKind.ROBUST})
 
 TEMPORARY = re.compile(r"^\..+\.tmp$")  # an atomic write interrupted before its rename
 DAILY_FILE = re.compile(r"^p\d+_r\d+\.parquet$")
@@ -121,12 +128,12 @@ def unexpected_entry(folder: Path, kind: FolderKind) -> str | None:
     """The first entry of ``folder`` (relative name) that a ``kind`` folder never holds.
 
     Allowed: the marker, the kind's data files, figures, the report, the workbook export and
-    hidden temporaries, all
-    as regular files; for sweeps also ``daily/`` holding only per-run series and temporaries.
+    hidden temporaries, all as regular files; for sweeps and robustness studies also
+    ``daily/`` holding only per-run series and temporaries.
     Symbolic links are never allowed, whatever their name.
     """
     allowed = FOLDER_FILES[kind] | FIGURE_FILES | {MARKER_FILE, REPORT_FILE, EXPORT_FILE}
-    sweep = _FAMILY[kind] is FolderKind.SWEEP
+    sweep = _FAMILY[kind] in STORE_KINDS
     for entry in sorted(Path(folder).iterdir()):
         name = entry.name
         if entry.is_symlink():
