@@ -70,8 +70,8 @@ class Dialler:
 
     ``keys`` are the :func:`~sim.model.rng.counter_uniforms` keys of the answer, the talk time
     and the party who picks up of each (account, attempt), the same for every agency;
-    ``window_draw`` decides each day whether the agency keeps the contact window; ``talk_draw`` gives inbound
-    conversations their length, in mean talk times.
+    ``window_draw`` decides each day whether the agency keeps the contact window;
+    ``talk_draw`` gives inbound conversations their length, in mean talk times.
     """
 
     def __init__(self, index: int, profile: Agency, world: World, behaviour: BehaviourModel,
