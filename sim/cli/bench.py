@@ -137,7 +137,8 @@ def _bench_against(args: argparse.Namespace) -> int:
         return revisions.run_timer(checkout.python, checkout.source,
                                    {**request, "scenario": str(checkout.baseline)})
 
-    ours, theirs = _checked(lambda: side_by_side.alternate(current, other, repeats, _note))
+    progress = _note if sys.stderr.isatty() else None
+    ours, theirs = _checked(lambda: side_by_side.alternate(current, other, repeats, progress))
     summary = side_by_side.summarise(ours, theirs, revisions.describe_current(),
                                      checkout.commit)
     if args.format == "json":
