@@ -2,16 +2,17 @@
 
 This module imports nothing but the standard library at load time and, when it runs, only
 ``sim.load_scenario(path, overrides)`` and ``sim.run_replication(scenario, replication,
-seed)``: the two names ``sim`` has exported since the model's first release. So the same
-source can time the revision it belongs to (imported, or run as a script by this
-interpreter) and any other revision (run as a script by that revision's own Python, in a
-working directory holding that revision's ``sim``), and both are measured the same way.
+seed)``: the package's public API, exported by every revision since the v1 model (commit
+9952e26). So the same source can time the revision it belongs to (imported, or run as a
+script by this interpreter) and any other revision (run as a script by that revision's own
+Python, in a working directory holding that revision's ``sim``), and both are measured the
+same way.
 
 Run as a script it reads one JSON object from its last argument — ``{"scenario": PATH,
 "accounts": N or null, "seed": S or null}`` — and prints the figures of
 :func:`time_replication` as one JSON object.
 
-The scenario is scaled as the benchmark has always scaled it: ``portfolio.accounts`` set to
+The scenario is scaled by ``--set`` overrides: ``portfolio.accounts`` set to
 ``accounts`` and every agency's collectors multiplied by the new number of accounts over the
 file's, rounded half up and at least one (the rule of ``--scale-collectors``), so the work per
 collector stays the same. An *account-day* is one account simulated for one day of the

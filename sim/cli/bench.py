@@ -8,8 +8,9 @@ from __future__ import annotations
 import argparse
 import math
 import sys
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from sim.bench import revisions, side_by_side
 from sim.bench.model import (
@@ -28,6 +29,7 @@ from sim.experiment import preflight
 BENCH_CUSTOMERS = 100_000  # bench_queue's default
 MAX_ACCOUNTS = 50_000_000
 DEFAULT_REPEATS = 3
+T = TypeVar("T")
 QUEUE_OPTIONS = ("servers", "arrival_rate", "service_rate", "patience_rate", "customers")
 
 
@@ -153,7 +155,7 @@ def _preflight(accounts: int, path: Path, flag: str) -> None:
                            {"": str(path), "portfolio.accounts": flag})
 
 
-def _checked(work: Any) -> Any:
+def _checked(work: Callable[[], T]) -> T:
     """``work()``, a failed command of it (git, venv, pip, a timed run) as one error line."""
     try:
         return work()
