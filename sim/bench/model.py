@@ -47,8 +47,8 @@ def bench_model(accounts: int | None = None, scenario_path: Path = BASELINE,
 def bench_scaling(accounts: int, factor: int, scenario_path: Path = BASELINE,
                   runner: Runner = run_command) -> dict[str, Any]:
     """Time the scenario at ``accounts`` and at ``factor`` times as many, each in its own
-    process of this interpreter: the time ratio (``factor`` for linear scaling), the events
-    ratio, and the larger run's peak memory."""
+    process of this interpreter: the time ratio (``factor`` for linear scaling) of wall-clock
+    and of processor time, the events ratio, and each run's peak memory."""
     small, large = (run_timer(None, CURRENT_ROOT,
                               {"scenario": str(scenario_path), "accounts": size}, runner)
                     for size in (accounts, accounts * factor))
@@ -66,6 +66,8 @@ def scaling_figures(small: dict[str, Any], large: dict[str, Any], factor: int
         "program_days": small["program_days"],
         "wall_seconds": small["wall_seconds"], "scaled_wall_seconds": large["wall_seconds"],
         "time_ratio": large["wall_seconds"] / small["wall_seconds"],
+        "cpu_seconds": small["cpu_seconds"], "scaled_cpu_seconds": large["cpu_seconds"],
+        "cpu_time_ratio": large["cpu_seconds"] / small["cpu_seconds"],
         "events_ratio": events,
         "account_days_per_second": small["account_days_per_second"],
         "scaled_account_days_per_second": large["account_days_per_second"],

@@ -5,7 +5,9 @@ alternation — this revision, the other, this revision, … — so that whateve
 machine during the run weighs on both alike. Each side's figure is the median of its runs; the
 time ratio is the other revision's median over this one's (above 1: this revision is faster),
 and its spread is the lowest and highest ratio of the runs taken pairwise (the i-th run of the
-other revision over the i-th of this one).
+other revision over the i-th of this one). The processor time each replication spent is
+kept beside its wall-clock time, and its ratio beside the time ratio: on a machine shared
+with other work it moves less.
 """
 
 from __future__ import annotations
@@ -41,6 +43,7 @@ def side_summary(runs: Sequence[dict[str, Any]]) -> dict[str, Any]:
     first = runs[0]
     walls = [float(run["wall_seconds"]) for run in runs]
     median = statistics.median(walls)
+    cpus = [float(run["cpu_seconds"]) for run in runs]
     events = [run.get("events") for run in runs]
     return {
         "scenario": first["scenario"],
@@ -49,6 +52,8 @@ def side_summary(runs: Sequence[dict[str, Any]]) -> dict[str, Any]:
         "program_days": first["program_days"],
         "wall_seconds": walls,
         "median_wall_seconds": median,
+        "cpu_seconds": cpus,
+        "median_cpu_seconds": statistics.median(cpus),
         "account_days_per_second": first["account_days"] / median,
         "events": events[0] if len(set(events)) == 1 else events,
         "peak_rss_mb": max(float(run["peak_rss_mb"]) for run in runs),
@@ -72,6 +77,7 @@ def summarise(ours: Sequence[dict[str, Any]], theirs: Sequence[dict[str, Any]],
         "time_ratio": other["median_wall_seconds"] / mine["median_wall_seconds"],
         "time_ratio_low": min(pairs),
         "time_ratio_high": max(pairs),
+        "cpu_time_ratio": other["median_cpu_seconds"] / mine["median_cpu_seconds"],
     }
 
 
@@ -92,6 +98,7 @@ def table_lines(summary: dict[str, Any]) -> list[str]:
         row("model time, median (s)", lambda side: f"{side['median_wall_seconds']:.2f}"),
         row("model time, runs (s)",
             lambda side: " ".join(f"{wall:.2f}" for wall in side["wall_seconds"])),
+        row("CPU time, median (s)", lambda side: f"{side['median_cpu_seconds']:.2f}"),
         row("account-days per second", lambda side: f"{side['account_days_per_second']:,.0f}"),
         row("events", lambda side: _events(side["events"])),
         row("peak memory (MiB)", lambda side: f"{side['peak_rss_mb']:,.0f}"),
@@ -102,7 +109,8 @@ def table_lines(summary: dict[str, Any]) -> list[str]:
     lines.append(f"time ratio, against / this revision: {summary['time_ratio']:.2f}× (runs "
                  f"paired in turn: {summary['time_ratio_low']:.2f}–"
                  f"{summary['time_ratio_high']:.2f}×; above 1: this revision is faster), "
-                 f"medians of {summary['repeats']} runs each, alternated")
+                 f"medians of {summary['repeats']} runs each, alternated; of CPU time: "
+                 f"{summary['cpu_time_ratio']:.2f}×")
     lines.append(f"note: {summary['note']}")
     return lines
 

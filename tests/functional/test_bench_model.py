@@ -46,7 +46,7 @@ def test_bench_model_times_the_scaled_scenario_it_names() -> None:
         figures["account_days"] / figures["wall_seconds"])
     replication = run_replication(scenario, 0)
     assert figures["events"] == replication.meta["events_scheduled"] > 0
-    for key in ("wall_seconds", "account_days_per_second", "peak_rss_mb"):
+    for key in ("wall_seconds", "cpu_seconds", "account_days_per_second", "peak_rss_mb"):
         assert math.isfinite(float(figures[key])) and float(figures[key]) > 0, key
 
 
@@ -65,8 +65,8 @@ def test_bench_scaling_sees_proportionally_more_work() -> None:
     figures = bench_scaling(1_000, 3)
     assert figures["scaled_accounts"] == 3_000 and figures["factor"] == 3
     assert (figures["collectors"], figures["scaled_collectors"]) == (2, 6)
-    for key in ("time_ratio", "peak_rss_mb", "scaled_peak_rss_mb", "account_days_per_second",
-                "scaled_account_days_per_second"):
+    for key in ("time_ratio", "cpu_time_ratio", "peak_rss_mb", "scaled_peak_rss_mb",
+                "account_days_per_second", "scaled_account_days_per_second"):
         assert math.isfinite(float(figures[key])) and float(figures[key]) > 0, key
 
 
@@ -135,4 +135,5 @@ def test_bench_against_head_runs_both_sides_end_to_end(tmp_path: Path,
         assert figures["accounts"] == 300 and len(figures["wall_seconds"]) == 2
         assert figures["account_days_per_second"] > 0 and figures["peak_rss_mb"] > 0
     assert summary["time_ratio_low"] <= summary["time_ratio_high"]
-    assert math.isfinite(summary["time_ratio"]) and summary["time_ratio"] > 0
+    for ratio in ("time_ratio", "cpu_time_ratio"):
+        assert math.isfinite(summary[ratio]) and summary[ratio] > 0

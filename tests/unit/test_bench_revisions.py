@@ -28,10 +28,11 @@ COMMIT = "0123456789abcdef0123456789abcdef01234567"
 
 
 def timed(wall: float, *, accounts: int = 1_000, days: int = 90, rss: float = 200.0,
-          events: int | None = 5_000, scenario: str = "a/scenarios/baseline.toml"
-          ) -> dict[str, Any]:
+          events: int | None = 5_000, scenario: str = "a/scenarios/baseline.toml",
+          cpu: float | None = None) -> dict[str, Any]:
     return {"scenario": scenario, "accounts": accounts, "collectors": 2, "program_days": days,
             "account_days": accounts * days, "wall_seconds": wall,
+            "cpu_seconds": wall * 0.9 if cpu is None else cpu,
             "account_days_per_second": accounts * days / wall, "events": events,
             "peak_rss_mb": rss}
 
@@ -40,9 +41,11 @@ def timed(wall: float, *, accounts: int = 1_000, days: int = 90, rss: float = 20
 
 
 def test_summary_takes_medians_the_ratio_of_medians_and_the_paired_spread() -> None:
-    ours = [timed(2.0, rss=210), timed(1.0, rss=250), timed(1.5, rss=205)]
-    theirs = [timed(9.0, rss=300, events=None), timed(6.0, rss=320, events=None),
-              timed(7.5, rss=310, events=None)]
+    ours = [timed(2.0, rss=210, cpu=1.0), timed(1.0, rss=250, cpu=0.8),
+            timed(1.5, rss=205, cpu=1.2)]
+    theirs = [timed(9.0, rss=300, events=None, cpu=4.0),
+              timed(6.0, rss=320, events=None, cpu=3.0),
+              timed(7.5, rss=310, events=None, cpu=5.0)]
     summary = side_by_side.summarise(ours, theirs, "aaa with uncommitted changes", COMMIT)
     assert summary["repeats"] == 3
     current, against = summary["current"], summary["against"]
@@ -58,6 +61,10 @@ def test_summary_takes_medians_the_ratio_of_medians_and_the_paired_spread() -> N
     # pairs in turn: 9/2, 6/1, 7.5/1.5
     assert summary["time_ratio_low"] == pytest.approx(4.5)
     assert summary["time_ratio_high"] == pytest.approx(6.0)
+    # processor time alongside: medians 1.0 and 4.0
+    assert current["cpu_seconds"] == [1.0, 0.8, 1.2] and current["median_cpu_seconds"] == 1.0
+    assert against["median_cpu_seconds"] == 4.0
+    assert summary["cpu_time_ratio"] == pytest.approx(4.0)
     assert "each revision runs its own scenarios/baseline.toml" in summary["note"]
     json.dumps(summary)  # plain data, ready for --format json
 
@@ -87,6 +94,9 @@ def test_table_shows_both_revisions_their_rates_and_the_ratio() -> None:
         "5,000", "—"]
     assert "time ratio, against / this revision: 4.67×" in text
     assert "4.00–6.00×" in text and "medians of 2 runs each" in text
+    assert "of CPU time: 4.67×" in text  # 0.9 of each wall time, so the same ratio
+    cpu_row = next(line for line in lines if line.startswith("CPU time, median"))
+    assert cpu_row.split()[-2:] == ["1.35", "6.30"]
     assert lines[-1].startswith("note: each revision runs its own scenarios/baseline.toml")
     # the columns line up: every row of the table is as wide as the header
     widths = {len(line) for line in lines[:-2]}
@@ -113,10 +123,11 @@ def test_runs_alternate_starting_with_this_revision() -> None:
 
 
 def test_scaling_figures_compare_the_two_runs() -> None:
-    small = timed(10.0, accounts=100_000, rss=400.0, events=1_000)
-    large = timed(115.0, accounts=1_000_000, rss=1_300.0, events=9_800)
+    small = timed(10.0, accounts=100_000, rss=400.0, events=1_000, cpu=9.0)
+    large = timed(115.0, accounts=1_000_000, rss=1_300.0, events=9_800, cpu=99.0)
     figures = scaling_figures(small, large, 10)
     assert figures["time_ratio"] == pytest.approx(11.5)
+    assert figures["cpu_time_ratio"] == pytest.approx(11.0)
     assert figures["events_ratio"] == pytest.approx(9.8)
     assert figures["scaled_peak_rss_mb"] == 1_300.0 and figures["peak_rss_mb"] == 400.0
     assert figures["scaled_accounts"] == 1_000_000 and figures["factor"] == 10
