@@ -34,6 +34,7 @@ from sim.model.replication import run_replication
 REPO = Path(__file__).resolve().parents[2]
 
 
+@pytest.mark.slow
 def test_bench_model_times_the_scaled_scenario_it_names() -> None:
     figures = bench_model(1_000)
     scenario = scenario_at(1_000)
