@@ -1,5 +1,4 @@
-"""``collectsim check`` and ``collectsim bench``: the model held against analytic results and
-timed against the bare SimPy kernel (or, with ``bench --queue``, against Ciw).
+"""``collectsim check``: the model held against analytic results.
 
 ``check queue`` compares the inbound queue with Erlang C / Erlang A, ``check hawkes`` the Hawkes
 repayment process with Chehrazi & Weber's closed form, ``check lifecycle`` the delinquency
@@ -11,16 +10,12 @@ from __future__ import annotations
 
 import argparse
 import math
-import sys
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from sim.bench.model import BASELINE, bench_model, bench_scaling, scenario_at
-from sim.bench.queue import FIGURES, MIN_CUSTOMERS, bench_queue, have_ciw
-from sim.cli.options import EXIT_BAD_INPUT, FORMAT_HELP, SEED_HELP, Parser, print_json, require
-from sim.config.loading import ScenarioError, load_scenario, validate
+from sim.cli.options import FORMAT_HELP, SEED_HELP, Parser, print_json, require
+from sim.config.loading import ScenarioError, validate
 from sim.config.plain import python_value
 from sim.experiment import preflight
 from sim.validation.anchors import markdown_table, validation_rows
@@ -37,9 +32,6 @@ from sim.validation.lifecycle import (
 )
 from sim.validation.queue import DEFAULT_CUSTOMERS, check_queue
 
-BENCH_CUSTOMERS = 100_000  # bench_queue's default
-
-
 HAWKES_PARAMETERS = {
     "lambda0": "repayment intensity at placement, per day",
     "lambda-inf": "intensity the process decays toward, per day (at most --lambda0)",
@@ -54,29 +46,7 @@ process, as in ``[behaviour.hawkes]``."""
 
 
 def add_parsers(sub: Any) -> None:
-    """Add ``bench`` and ``check`` to the command's sub-parsers."""
-    bench = sub.add_parser("bench", help="time the model against the bare SimPy kernel "
-                           "(--queue: the inbound queue against Ciw)")
-    bench.add_argument("--accounts", type=int, default=None,
-                       help="default: the scenario's own (20,000 for the baseline)")
-    bench.add_argument("--scenario", type=Path, default=None,
-                       help="time this scenario instead of the baseline (its collectors scale "
-                            "with --accounts)")
-    bench.add_argument("--queue", action="store_true",
-                       help="time the inbound queue against Ciw on an M/M/c+M workload, both "
-                            "beside Erlang A (needs the bench extra)")
-    for flag, kind, default in (("--servers", int, "10"), ("--arrival-rate", float, "9"),
-                                ("--service-rate", float, "1"),
-                                ("--patience-rate", float, "0.5"),
-                                ("--customers", int, "100,000")):
-        bench.add_argument(flag, type=kind, default=None,
-                           help=f"with --queue (default {default})")
-    bench.add_argument("--scaling", type=int, default=None, metavar="FACTOR",
-                       help="also run FACTOR times as many accounts in the same process and "
-                            "report the time ratio (linear scaling: ratio near FACTOR)")
-    bench.add_argument("--format", choices=("table", "json"), default="table",
-                       help=FORMAT_HELP)
-
+    """Add ``check`` to the command's sub-parsers."""
     check = sub.add_parser("check", help="hold model components against analytic results")
     checks = check.add_subparsers(dest="check", required=True, parser_class=Parser)
     queue = checks.add_parser("queue", help="inbound queue vs Erlang C / Erlang A")
@@ -233,83 +203,4 @@ def _lifecycle_command(args: argparse.Namespace) -> int:
     return 0
 
 
-# --------------------------------------------------------------------------- bench
-
-
-def bench_command(args: argparse.Namespace) -> int:
-    """``collectsim bench``."""
-    queue = {key: getattr(args, key) for key in ("servers", "arrival_rate", "service_rate",
-                                                 "patience_rate", "customers")}
-    if args.queue:
-        require(args.accounts is None, "--accounts", "does not apply with --queue",
-                args.accounts)
-        require(args.scenario is None, "--scenario", "does not apply with --queue",
-                str(args.scenario))
-        return _bench_queue(args.format, {k: v for k, v in queue.items() if v is not None})
-    for key, value in queue.items():
-        require(value is None, f"--{key.replace('_', '-')}", "only applies with --queue", value)
-    path = BASELINE if args.scenario is None else args.scenario
-    if args.accounts is not None:
-        require(1 <= args.accounts <= 50_000_000, "--accounts", "must be 1 to 50,000,000",
-                args.accounts)
-    accounts = load_scenario(path).portfolio.accounts if args.accounts is None \
-        else args.accounts
-    if args.scaling is not None:
-        require(2 <= args.scaling <= 100 and accounts * args.scaling <= 50_000_000,
-                "--scaling", "must be 2 to 100 (and at most 50,000,000 accounts)", args.scaling)
-    largest = accounts * (args.scaling or 1)
-    preflight.check_single(scenario_at(largest, path),
-                           {"": str(path), "portfolio.accounts":
-                            "--scaling" if args.scaling else "--accounts"})
-    if args.scaling is not None:
-        figures = bench_scaling(accounts, args.scaling, path)
-    else:
-        figures = bench_model(accounts, path)
-    if args.format == "json":
-        print_json(figures)
-    else:
-        for key, value in figures.items():
-            print(f"{key:>26}  {value:,.4g}" if isinstance(value, float) else
-                  f"{key:>26}  {value:,}")
-    return 0
-
-
-def _bench_queue(output: str, options: dict[str, Any]) -> int:
-    if "servers" in options:
-        require(1 <= options["servers"] <= 10_000, "--servers", "must be 1 to 10,000",
-                options["servers"])
-    for key in ("arrival_rate", "service_rate", "patience_rate"):
-        if key in options:
-            require(math.isfinite(options[key]) and options[key] > 0,
-                    f"--{key.replace('_', '-')}", "must be positive", options[key])
-    if "customers" in options:
-        require(MIN_CUSTOMERS <= options["customers"] <= 10_000_000, "--customers",
-                f"must be {MIN_CUSTOMERS:,} to 10,000,000", options["customers"])
-    preflight.check_bench_queue(options.get("customers", BENCH_CUSTOMERS))
-    if not have_ciw():
-        print("error: bench --queue: needs Ciw: pip install -e '.[bench]'", file=sys.stderr)
-        return EXIT_BAD_INPUT
-    try:
-        figures = bench_queue(**options)
-    except ValueError as exc:  # an Erlang A chain that does not settle, say
-        raise ScenarioError("bench --queue", None, str(exc)) from None
-    if output == "json":
-        print_json(figures)
-        return 0
-    print(f"M/M/{figures['servers']}+M, arrival rate {figures['arrival_rate']:g}, service rate "
-          f"{figures['service_rate']:g}, patience rate {figures['patience_rate']:g}: "
-          f"{figures['customers']:,} customers, seed {figures['seed']}")
-    print(f"{'':>9}  {'customers/s':>11}" + "".join(f"  {name:>20}" for name in FIGURES))
-    for side in ("ours", "ciw", "erlang_a"):
-        result = figures[side]
-        rate = figures.get(f"{side}_customers_per_second")
-        cells = [f"{result[name]:.5f}" + (f" ({result['deviation_se'][name]:+.1f} SE)"
-                                          if "deviation_se" in result else "")
-                 for name in FIGURES]
-        print(f"{side:>9}  {'' if rate is None else f'{rate:,.0f}':>11}"
-              + "".join(f"  {cell:>20}" for cell in cells))
-    print(f"{'ciw_ratio':>9}  {figures['ciw_ratio']:>11.2f}")
-    return 0
-
-
-COMMANDS = {"check": check_command, "bench": bench_command}
+COMMANDS = {"check": check_command}

@@ -13,8 +13,9 @@ Sub-commands, by module:
   of its uncertain parameters (Latin hypercube, paired scenarios, PRIM);
 - :mod:`sim.cli.checks` — ``check`` model components against analytic results (``check
   queue``: Erlang C/A; ``check hawkes``: Chehrazi & Weber's closed form; ``check lifecycle``:
-  the delinquency lifecycle's Markov chain) and ``bench`` the model against the bare SimPy
-  kernel;
+  the delinquency lifecycle's Markov chain);
+- :mod:`sim.cli.bench` — ``bench`` the model (account-days per second, scaling with size,
+  side by side with another revision) and the inbound queue against Ciw;
 - :mod:`sim.cli.files` — ``init`` a commented starter scenario, ``validate`` scenario files,
   print the JSON ``schema`` of scenario files, list the ``kpis``, ``table`` scenarios side by
   side, ``report`` a results folder as one self-contained HTML file and ``export`` it as an
@@ -34,14 +35,15 @@ import os
 import sys
 from collections.abc import Callable, Sequence
 
-from sim.cli import app, calibrate, checks, choose, experiments, files, robust, run
+from sim.cli import app, bench, calibrate, checks, choose, experiments, files, robust, run
 from sim.cli.options import EXIT_BAD_INPUT, Parser
 from sim.config.loading import ScenarioError
 
 EXIT_INTERRUPTED = 130
 COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     **run.COMMANDS, **files.COMMANDS, **checks.COMMANDS, **experiments.COMMANDS,
-    **choose.COMMANDS, **calibrate.COMMANDS, **app.COMMANDS, **robust.COMMANDS}
+    **choose.COMMANDS, **calibrate.COMMANDS, **app.COMMANDS, **robust.COMMANDS,
+    **bench.COMMANDS}
 
 
 def parser() -> argparse.ArgumentParser:
@@ -49,7 +51,7 @@ def parser() -> argparse.ArgumentParser:
     top = Parser(prog="collectsim",
                  description="Simulate outsourced credit-card collection programs.")
     sub = top.add_subparsers(dest="command", required=True, parser_class=Parser)
-    for module in (run, files, checks, experiments, choose, calibrate, app, robust):
+    for module in (run, files, checks, experiments, choose, calibrate, app, robust, bench):
         module.add_parsers(sub)
     return top
 

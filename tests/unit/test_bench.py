@@ -1,6 +1,6 @@
-"""The benchmark helpers without running the model: the queue-vs-Ciw run on a tiny workload,
-the scaling overrides and bad input. Benchmarks of model runs are in
-``tests/functional/test_bench_model.py``."""
+"""The benchmark helpers without running the model: the queue-vs-Ciw run on a tiny workload
+and bad input (the side-by-side and scaling helpers are in ``test_bench_revisions.py``).
+Benchmarks of model runs are in ``tests/functional/test_bench_model.py``."""
 
 from __future__ import annotations
 
@@ -10,7 +10,6 @@ import sys
 
 import pytest
 
-from sim.bench.model import scaled_overrides
 from sim.cli.main import main
 
 
@@ -95,20 +94,6 @@ def test_bench_queue_cli_json(capsys: pytest.CaptureFixture[str]) -> None:
     figures = json.loads(capsys.readouterr().out)
     assert {"customers", "ours_customers_per_second", "ciw_customers_per_second", "ciw_ratio",
             "ours", "ciw", "erlang_a"} <= set(figures)
-
-
-def test_scaled_overrides_scale_collectors_in_proportion() -> None:
-    assert scaled_overrides(20_000) == ["portfolio.accounts=20000",
-                                        "agencies.alpha.collectors=20",
-                                        "agencies.beta.collectors=20"]
-    assert scaled_overrides(50_000) == ["portfolio.accounts=50000",
-                                        "agencies.alpha.collectors=50",
-                                        "agencies.beta.collectors=50"]
-    assert scaled_overrides(5_000, base_accounts=10_000, collectors={"a": 8, "b": 6}) == [
-        "portfolio.accounts=5000", "agencies.a.collectors=4", "agencies.b.collectors=3"]
-    # never fewer than one collector, however small the portfolio
-    assert scaled_overrides(10) == ["portfolio.accounts=10", "agencies.alpha.collectors=1",
-                                    "agencies.beta.collectors=1"]
 
 
 def test_bench_of_a_bad_scenario_is_one_line_per_problem_and_exit_2(
