@@ -52,7 +52,9 @@ def add_parsers(sub: Any) -> None:
     """Add ``robust`` to the command's sub-parsers."""
     parser = sub.add_parser("robust", help="how far a finding holds across the plausible "
                                            "range of its uncertain parameters")
-    parser.add_argument("finding", type=Path, metavar="FINDING.toml")
+    parser.add_argument("finding", type=Path, metavar="FINDING.toml",
+                        help="finding file: the claim, its two scenarios, the uncertain "
+                             "parameters and the design")
     parser.add_argument("--points", type=int, default=None, metavar="N",
                         help="Latin hypercube points (default: the file's [design] points)")
     parser.add_argument("--reps", type=int, default=None, metavar="R",
@@ -66,7 +68,8 @@ def add_parsers(sub: Any) -> None:
                         help="continue the study stored in --out, skipping finished runs")
     parser.add_argument("--fresh", action="store_true",
                         help="discard runs already stored in --out and start over")
-    parser.add_argument("--format", choices=("table", "json"), default="table")
+    parser.add_argument("--format", choices=("table", "json"), default="table",
+                        help="table (default) or the answer as JSON on stdout")
     parser.add_argument("--quiet", action="store_true", help="no progress on stderr")
 
 
