@@ -310,7 +310,10 @@ def load_scenario(path: str | Path, overrides: Iterable[str] = (), *,
 
 
 def scenario_hash(scenario: Scenario) -> str:
-    """A stable SHA-256 of the resolved scenario (for manifests and result stores)."""
-    canonical = json.dumps(scenario.model_dump(mode="json"), sort_keys=True,
-                           separators=(",", ":"))
+    """A stable SHA-256 of the resolved scenario (for manifests and result stores).
+
+    The ``[calibration]`` table is provenance the model never reads, so it is left out: a
+    calibrated scenario hashes like the same values written by hand."""
+    canonical = json.dumps(scenario.model_dump(mode="json", exclude={"calibration"}),
+                           sort_keys=True, separators=(",", ":"))
     return hashlib.sha256(canonical.encode()).hexdigest()

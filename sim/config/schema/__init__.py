@@ -23,6 +23,7 @@ from sim.config.schema.behaviour import (
     HawkesParameters,
     StageParameters,
 )
+from sim.config.schema.calibration import CalibratedValue, Calibration
 from sim.config.schema.common import (
     CLOCK_PATTERN,
     SHARE_TOLERANCE,
@@ -62,6 +63,8 @@ __all__ = [
     "BalanceDistribution",
     "Bank",
     "Behaviour",
+    "CalibratedValue",
+    "Calibration",
     "Channel",
     "Clock",
     "DaysPastDueDistribution",
@@ -103,6 +106,9 @@ class Scenario(Strict):
     """``[[agencies]]``: one entry per agency (1 to 100, unique names)."""
     behaviour: Behaviour = Behaviour()
     """``[behaviour]``: the borrower-response model and its parameters."""
+    calibration: Calibration | None = None
+    """``[calibration]``: provenance of calibrated values, written by ``collectsim calibrate``
+    into ``calibrated.toml``; the model never reads it."""
 
     @field_validator("agencies")
     @classmethod
