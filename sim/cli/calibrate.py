@@ -1,44 +1,51 @@
 """``collectsim calibrate``: fit scenario parameters to a bank's own figures.
 
-The method is in :mod:`sim.experiment.calibrate` (ABC by sequential Monte Carlo with pyabc)
-and the targets file in :mod:`sim.experiment.targets`. The table (or, with ``--format json``,
-``{"posterior": {PATH: {"median", "q05", "q95", "sd"}}, "simulations", "identifiable",
-"correlations"}`` at full precision) goes to stdout; ``--out`` also writes a results folder
-with ``posterior.csv`` (the final weighted draws), ``abc.db`` (pyabc's record of every
-generation) and ``manifest.json``. Bad input is one line and exit status 2 before anything
-runs.
+The method is in :mod:`sim.experiment.calibrate` (ABC by sequential Monte Carlo with pyabc),
+the targets file in :mod:`sim.experiment.targets`, the checks (posterior predictive, holdout)
+in :mod:`sim.experiment.predictive`. The table (or, with ``--format json``, the summary at full
+precision) goes to stdout; ``--out`` also writes a results folder
+(:mod:`sim.experiment.calibration_folder`) with ``calibrated.toml`` and a report. Bad input is
+one line and exit status 2 before anything runs.
 """
 
 from __future__ import annotations
 
 import argparse
 import importlib.util
-import json
 import math
 import sys
 import tempfile
 import time
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from sim.cli.options import FORMAT_HELP, add_override_options, cap_workers, print_json, require
-from sim.config.loading import ScenarioError, load_scenario, scenario_hash
+from sim.cli.options import (
+    add_backend_options,
+    add_override_options,
+    cap_workers,
+    print_json,
+    require,
+)
+from sim.config.loading import ScenarioError, load_scenario
+from sim.experiment.backends import open_backend, resolve
 from sim.experiment.calibrate import (
     IDENTIFIABLE_SHARE,
     RIDGE_CORRELATION,
-    Calibration,
     Prior,
     ScenarioSimulator,
-    calibrate,
     check_priors,
     default_population,
 )
+from sim.experiment.calibration_folder import write_calibration_folder
+from sim.experiment.calibration_run import Outcome, Settings, run_calibration
 from sim.experiment.files import atomic_folder, check_out_folder
 from sim.experiment.marker import FolderKind
-from sim.experiment.progress import Progress
-from sim.experiment.sweep import versions
+from sim.experiment.predictive import holdout_split
 from sim.experiment.targets import CURVE_PREFIX, Targets, load_targets
 from sim.model.kpis import format_value
+
+DEFAULT_PREDICTIVE = 30
 
 
 def add_parsers(sub: Any) -> None:
@@ -55,22 +62,28 @@ def add_parsers(sub: Any) -> None:
                         help="a numeric scenario field by dotted path and its uniform prior "
                              "range (repeatable)")
     parser.add_argument("--budget", type=int, required=True, metavar="SIMS",
-                        help="simulations in all (checked between generations)")
+                        help="simulations of the fit (checked between generations)")
     parser.add_argument("--population", type=int, default=None, metavar="N",
                         help="candidates kept per generation (default: budget / 8, "
                              "between 10 and 200)")
     parser.add_argument("--min-epsilon", type=float, default=0.0, metavar="E",
                         help="stop once the tolerance (a distance in sampling standard "
                              "deviations) falls below E (default 0: budget only)")
+    parser.add_argument("--predictive", type=int, default=DEFAULT_PREDICTIVE, metavar="N",
+                        help="posterior draws simulated again on fresh seeds for the "
+                             f"predictive check (default {DEFAULT_PREDICTIVE}; 0: none)")
+    parser.add_argument("--holdout-budget", type=int, default=None, metavar="SIMS",
+                        help="with two or more curve points: simulations of a fit without the "
+                             "last one, which is then predicted (default: half of --budget; "
+                             "0: no holdout check)")
     parser.add_argument("--seed", type=int, default=None,
                         help="seed of every simulation (default: the scenario's)")
     add_override_options(parser, " in the scenario")
-    parser.add_argument("--workers", type=int, default=1, metavar="W",
-                        help="worker processes (default 1)")
-    parser.add_argument("--format", choices=("table", "json"), default="table",
-                        help=FORMAT_HELP)
+    add_backend_options(parser, parallel_default=False)
+    parser.add_argument("--format", choices=("table", "json"), default="table")
     parser.add_argument("--out", type=Path, default=None,
-                        help="also write posterior.csv, abc.db and manifest.json")
+                        help="also write a results folder: posterior, calibrated.toml, "
+                             "report.html and pyabc's record")
     parser.add_argument("--quiet", action="store_true", help="no progress on stderr")
 
 
@@ -104,15 +117,21 @@ def calibrate_command(args: argparse.Namespace) -> int:
             args.budget)
     require(args.population is None or args.population >= 2, "--population",
             "must be at least 2", args.population)
-    require(args.workers >= 1, "--workers", "must be at least 1", args.workers)
     require(math.isfinite(args.min_epsilon) and args.min_epsilon >= 0, "--min-epsilon",
             "must be a non-negative number", args.min_epsilon)
+    require(args.predictive >= 0, "--predictive", "must be 0 or more", args.predictive)
+    require(args.holdout_budget is None or args.holdout_budget >= 0, "--holdout-budget",
+            "must be 0 or more simulations", args.holdout_budget)
     require(importlib.util.find_spec("pyabc") is not None, "calibrate",
             "needs pyabc: pip install -e '.[calibrate]'", "not installed")
     priors = [parse_param(text) for text in args.params]
     paths = [p.path for p in priors]
     require(len(set(paths)) == len(paths), "--param", "each path at most once", paths)
+    backend, workers = resolve(args.backend, args.workers, args.scheduler,
+                               parallel_default=False)
     cap_workers(args)
+    if args.workers is not None and args.scheduler is None:
+        workers = min(workers, args.workers)
     targets = load_targets(args.targets)
     scenario = load_scenario(args.scenario, args.overrides,
                              scale_collectors=args.scale_collectors)
@@ -123,63 +142,73 @@ def calibrate_command(args: argparse.Namespace) -> int:
     seed = scenario.scenario.seed if args.seed is None else args.seed
     simulate = ScenarioSimulator(Path(args.scenario), tuple(args.overrides),
                                  tuple(targets.names), seed, args.scale_collectors)
-    population = args.population or default_population(args.budget)
+    holdout = args.budget // 2 if args.holdout_budget is None else args.holdout_budget
+    settings = Settings(budget=args.budget,
+                        population=args.population or default_population(args.budget),
+                        min_epsilon=args.min_epsilon, seed=seed, sampler=backend,
+                        workers=workers, predictive=args.predictive,
+                        holdout_budget=holdout if holdout_split(targets) else 0)
     if not args.quiet:
         print(f"calibrating {len(priors)} parameters to {len(targets.names)} targets: "
-              f"{population} candidates a generation, budget {args.budget} simulations, "
-              f"{args.workers} worker(s)", file=sys.stderr)
+              f"{settings.population} candidates a generation, budget {args.budget} "
+              f"simulations, {backend} on {workers} worker(s)", file=sys.stderr)
     started = time.perf_counter()
     try:
-        result, wall = _run(args, simulate, priors, targets, scenario, seed, population,
-                            started)
+        outcome, wall = _run(args, simulate, priors, targets, scenario, settings, started)
     except RuntimeError as exc:
         print(f"error: calibrate: {exc}", file=sys.stderr)
         return 1
+    for note in outcome.notes:
+        print(f"note: {note}", file=sys.stderr)
     if args.format == "json":
-        print_json(result.as_json())
+        print_json(outcome.as_json())
     else:
-        print(calibration_text(result, targets))
+        result = outcome.result
+        print(calibration_text(outcome, targets))
         note = f"{result.simulations} simulations, {len(result.epsilons)} generations, " \
-               f"{wall:.1f}s on {args.workers} worker(s)"
+               f"{wall:.1f}s on {backend} ({workers} worker(s))"
         print(note + (f"; results written to {args.out}/" if args.out is not None else ""))
     return 0
 
 
 def _run(args: argparse.Namespace, simulate: ScenarioSimulator, priors: list[Prior],
-         targets: Targets, scenario: Any, seed: int, population: int,
-         started: float) -> tuple[Calibration, float]:
-    """Calibrate, with pyabc's database in the results folder (or a scratch folder)."""
-
-    def run(folder: Path) -> Calibration:
-        progress = Progress(args.budget, label="simulations", quiet=args.quiet)
-        try:
-            return calibrate(simulate, priors, targets, budget=args.budget,
-                             database=folder / "abc.db", population=population,
-                             workers=args.workers, min_epsilon=args.min_epsilon, seed=seed,
-                             progress=lambda done: progress.update(min(done, args.budget)))
-        finally:
-            progress.close()
-
-    if args.out is None:
-        with tempfile.TemporaryDirectory(prefix="collectsim-calibrate-") as scratch:
-            result = run(Path(scratch))
-        return result, time.perf_counter() - started
-    with atomic_folder(args.out, FolderKind.CALIBRATE) as staging:
-        result = run(staging)
-        wall = time.perf_counter() - started
-        _write_folder(staging, args, scenario, targets, result, seed, population, wall)
-    return result, wall
+         targets: Targets, scenario: Any, settings: Settings,
+         started: float) -> tuple[Outcome, float]:
+    """Calibrate and check, with pyabc's databases in the results folder (or a scratch
+    folder), then write the folder and its report."""
+    with open_backend(settings.sampler, settings.workers, args.scheduler,
+                      parallel_default=False) as engine:
+        if args.out is None:
+            with tempfile.TemporaryDirectory(prefix="collectsim-calibrate-") as scratch:
+                outcome = run_calibration(simulate, priors, targets, settings, engine,
+                                          Path(scratch))
+            return outcome, time.perf_counter() - started
+        with atomic_folder(args.out, FolderKind.CALIBRATE) as staging:
+            outcome = run_calibration(simulate, priors, targets, settings, engine, staging)
+            wall = time.perf_counter() - started
+            write_calibration_folder(
+                staging, args.out, outcome, settings, scenario=scenario,
+                scenario_file=Path(args.scenario), targets=targets,
+                targets_file=Path(args.targets), overrides=args.overrides,
+                scale_collectors=args.scale_collectors, backend=engine.describe(),
+                command=" ".join([Path(sys.argv[0]).name, *sys.argv[1:]]), wall=wall)
+        return outcome, wall
 
 
 def _number(value: float) -> str:
     return f"{value:.4g}"
 
 
-def calibration_text(result: Calibration, targets: Targets) -> str:
-    """The posterior as plain text: a row per parameter, then the pairwise correlations."""
-    figures = ", ".join(
-        f"{name} {format_value('recovery_rate' if name.startswith(CURVE_PREFIX) else name, v)}"
-        for name, v in targets.observed.items())
+def _figure(name: str, value: float) -> str:
+    """A target's value in its KPI's format (curve points as a recovery share)."""
+    return format_value("recovery_rate" if name.startswith(CURVE_PREFIX) else name, value)
+
+
+def calibration_text(outcome: Outcome, targets: Targets) -> str:
+    """The posterior as plain text: a row per parameter, the pairwise correlations, each target
+    against its posterior predictive band, and the holdout check."""
+    result = outcome.result
+    figures = ", ".join(f"{name} {_figure(name, v)}" for name, v in targets.observed.items())
     lines = [f"ABC-SMC calibration to {figures} (observed on {targets.accounts:,} accounts; "
              f"{targets.source})", ""]
     posterior, identifiable = result.posterior(), result.identifiable()
@@ -190,50 +219,46 @@ def calibration_text(result: Calibration, targets: Targets) -> str:
                       _number(post["median"]),
                       f"[{_number(post['q05'])}, {_number(post['q95'])}]", _number(post["sd"]),
                       "yes" if identifiable[prior.path] else "no"))
-    widths = [max(len(c[i]) for c in cells) for i in range(len(cells[0]))]
-    for c in cells:
-        lines.append("  ".join([c[0].ljust(widths[0]), *(c[i].rjust(widths[i])
-                                                         for i in range(1, 5)), c[5]]))
+    lines += _columns(cells)
     lines += ["", f"identified: the 90% posterior interval is under {IDENTIFIABLE_SHARE:.0%} "
               "of the prior range"]
     correlations = result.correlations()
+    ridges = {f"{a} ~ {b}" for a, b, _ in result.ridges()}
     if correlations:
         lines += ["", "posterior correlations:"]
         for pair, r in correlations.items():
-            ridge = abs(r) > RIDGE_CORRELATION
             lines.append(f"  {pair}: {r:+.2f}" + (
-                f"  ridge (|r| > {RIDGE_CORRELATION}): only a combination of the two is "
-                "identified" if ridge else ""))
+                f"  ridge (|r| > {RIDGE_CORRELATION}, neither identified alone): only a "
+                "combination of the two is identified" if pair in ridges else ""))
     eps = result.epsilons[-1] if result.epsilons else math.nan
     lines += ["", f"final tolerance {eps:.3g} sampling standard deviations; effective sample "
               f"size {result.ess():.0f} of {len(result.draws)} draws"]
+    if outcome.bands:
+        count = next(iter(outcome.bands.values()))["simulations"]
+        lines += ["", f"targets against the posterior predictive ({count} posterior draws "
+                  "simulated again on fresh seeds; band 5%-95%):"]
+        rows = [("target", "observed", "predicted", "5%-95% band", "inside")]
+        for name, band in outcome.bands.items():
+            rows.append((name, _figure(name, band["observed"]), _figure(name, band["median"]),
+                         f"[{_figure(name, band['q05'])}, {_figure(name, band['q95'])}]",
+                         "yes" if band["inside"] else "no"))
+        lines += ["  " + line for line in _columns(rows)]
+    if outcome.holdout is not None:
+        band, name = outcome.holdout.band, outcome.holdout.name
+        lines += ["", f"holdout: fitted without {name} "
+                  f"({outcome.holdout.calibration.simulations} simulations), it is predicted "
+                  f"at {_figure(name, band['median'])} [{_figure(name, band['q05'])}, "
+                  f"{_figure(name, band['q95'])}]; observed {_figure(name, band['observed'])}: "
+                  + ("inside the band" if band["inside"] else "OUTSIDE the band")]
     return "\n".join(lines)
 
 
-def _write_folder(staging: Path, args: argparse.Namespace, scenario: Any, targets: Targets,
-                  result: Calibration, seed: int, population: int, wall: float) -> None:
-    result.draws.to_csv(staging / "posterior.csv", index=False)
-    info = {**result.as_json(),
-            "method": "ABC-SMC (pyabc), uniform priors, median-distance tolerance schedule",
-            "distance": "sqrt(sum(((simulated - observed) / sd)^2)), sd = sqrt(p(1-p)/N) for "
-                        "shares and curve points, sqrt(1000 r / N) for rates per 1,000",
-            "priors": {p.path: [p.low, p.high] for p in result.priors},
-            "targets": {"file": str(args.targets), "accounts": targets.accounts,
-                        "source": targets.source, "observed": targets.observed,
-                        "sd": targets.sd},
-            "epsilons": result.epsilons, "effective_sample_size": result.ess(),
-            "population": population, "budget": args.budget, "min_epsilon": args.min_epsilon,
-            "common_random_numbers": "every candidate of generation g is replication g of "
-                                     "the seed",
-            "seed": seed, "overrides": list(args.overrides),
-            "scale_collectors": args.scale_collectors,
-            "scenario": {"file": str(args.scenario), "hash": scenario_hash(scenario),
-                         "scenario": scenario.model_dump(mode="json")},
-            "workers": args.workers, "versions": versions(),
-            "command": " ".join([Path(sys.argv[0]).name, *sys.argv[1:]]),
-            "timings": {"total_seconds": wall}}
-    (staging / "manifest.json").write_text(
-        json.dumps(info, indent=2, default=str, allow_nan=False) + "\n")
+def _columns(cells: Sequence[tuple[str, ...]]) -> list[str]:
+    """Rows of cells as aligned text: the first column left, the last left, others right."""
+    widths = [max(len(c[i]) for c in cells) for i in range(len(cells[0]))]
+    last = len(widths) - 1
+    return ["  ".join([c[0].ljust(widths[0]), *(c[i].rjust(widths[i]) for i in range(1, last)),
+                       c[last]]) for c in cells]
 
 
 COMMANDS = {"calibrate": calibrate_command}

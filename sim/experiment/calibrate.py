@@ -19,17 +19,29 @@ The run stops when the total number of simulations reaches the budget (checked b
 generations, so the last one may carry it past), when the tolerance falls below a minimum, or
 when a generation would need more simulations than the whole budget to fill its population (an
 acceptance rate under population / budget); the last completed generation is the posterior. At
-most about twice the budget is ever simulated.
+most about twice the budget is ever simulated (the dask sampler cannot stop a generation part
+way, so there a generation runs until its population is full).
+
+Candidates are simulated by one of pyabc's samplers: in this process (``serial``, the default,
+reproducible from the seed), in forked worker processes (``process``) or on a dask cluster
+(``dask``); the last two draw their candidates from seeds of their own, so they agree with the
+serial sampler in distribution, not draw for draw.
+
+A parameter is *identified* when its posterior 90% interval is under half its prior range
+(:data:`IDENTIFIABLE_SHARE`). Two parameters form a *ridge* — the targets pin down a
+combination of them, not each one — when their posterior correlation exceeds
+:data:`RIDGE_CORRELATION` in absolute value while neither is identified on its own (the promise
+rate and the keep rate, whose product is what a liquidation figure measures, are the usual
+pair).
 """
 
 from __future__ import annotations
 
+import functools
 import logging
 import math
-import multiprocessing
-import threading
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -46,7 +58,8 @@ from sim.model.results import TOTAL, Results
 Simulator = Callable[[Mapping[str, float], int], Mapping[str, float]]
 
 IDENTIFIABLE_SHARE = 0.5  # a 90% interval under half the prior range
-RIDGE_CORRELATION = 0.8  # |r| above this: only a combination of the pair is identified
+RIDGE_CORRELATION = 0.7  # |r| above this, neither identified: only a combination is
+SAMPLERS = ("serial", "process", "dask")
 QUANTILES = (0.05, 0.5, 0.95)
 PROGRESS_SECONDS = 0.25  # how often the simulations done are passed on
 
@@ -64,14 +77,31 @@ class Prior:
         return self.high - self.low
 
 
+GENERATION_COLUMNS = ("generation", "epsilon", "simulations", "accepted", "acceptance_rate",
+                      "effective_sample_size")
+
+
 @dataclass
 class Calibration:
-    """The posterior sample (weighted draws) and how it was reached."""
+    """The posterior sample (weighted draws) and how it was reached.
+
+    ``generations`` has a row per completed generation: its tolerance (``epsilon``), the
+    simulations it took, the candidates it kept, their ratio (``acceptance_rate``) and the
+    effective sample size of its weights (Kish). ``simulations`` counts every simulation,
+    including the prior sample that sets the first tolerance and a last generation cut short
+    by the budget.
+    """
 
     priors: list[Prior]
     draws: pd.DataFrame  # one column per path, plus "weight" (summing to 1)
     simulations: int
-    epsilons: list[float]
+    generations: pd.DataFrame = field(
+        default_factory=lambda: pd.DataFrame(columns=list(GENERATION_COLUMNS)))
+
+    @property
+    def epsilons(self) -> list[float]:
+        """The tolerance of each completed generation, first to last."""
+        return [float(e) for e in self.generations["epsilon"]]
 
     def weighted_quantiles(self, path: str) -> list[float]:
         return weighted_quantiles(self.draws[path].to_numpy(), self.draws["weight"].to_numpy(),
@@ -95,6 +125,17 @@ class Calibration:
         return {p.path: post[p.path]["q95"] - post[p.path]["q05"] < IDENTIFIABLE_SHARE * p.width
                 for p in self.priors}
 
+    def ridges(self) -> list[tuple[str, str, float]]:
+        """Pairs ``(a, b, r)`` of which only a combination is identified: ``|r|`` above
+        :data:`RIDGE_CORRELATION` and neither parameter identified on its own."""
+        identifiable = self.identifiable()
+        out = []
+        for pair, r in self.correlations().items():
+            a, b = pair.split(" ~ ")
+            if abs(r) > RIDGE_CORRELATION and not identifiable[a] and not identifiable[b]:
+                out.append((a, b, r))
+        return out
+
     def correlations(self) -> dict[str, float]:
         """Weighted posterior correlation of every pair, keyed ``"a ~ b"``."""
         paths = [p.path for p in self.priors]
@@ -112,8 +153,11 @@ class Calibration:
         return float(weights.sum() ** 2 / (weights**2).sum())
 
     def as_json(self) -> dict[str, Any]:
+        """The summary ``calibrate --format json`` prints (``ridges`` lists the pairs of which
+        only a combination is identified)."""
         return {"posterior": self.posterior(), "simulations": self.simulations,
-                "identifiable": self.identifiable(), "correlations": self.correlations()}
+                "identifiable": self.identifiable(), "correlations": self.correlations(),
+                "ridges": [{"pair": [a, b], "correlation": r} for a, b, r in self.ridges()]}
 
 
 def weighted_quantiles(values: np.ndarray, weights: np.ndarray,
@@ -139,48 +183,30 @@ def default_population(budget: int) -> int:
 
 def calibrate(simulate: Simulator, priors: Sequence[Prior], targets: Targets, *, budget: int,
               database: Path, population: int | None = None, workers: int = 1,
-              min_epsilon: float = 0.0, seed: int = 0,
-              progress: Callable[[int], None] | None = None) -> Calibration:
+              min_epsilon: float = 0.0, seed: int = 0, sampler: str | None = None,
+              dask_client: Any = None) -> Calibration:
     """Run ABC-SMC of ``simulate`` against ``targets`` and return the final weighted sample.
 
-    ``database`` is the SQLite file pyabc records every generation in. With one worker the
-    candidates are drawn from a generator seeded with ``seed`` (pyabc draws from numpy's
-    global generator, so it is seeded here and restored afterwards); with several, pyabc's
-    multicore sampler forks worker processes that draw their own seeds. ``progress`` is
-    called with the number of simulations done so far, every :data:`PROGRESS_SECONDS` while
-    the calibration runs and once at the end.
+    ``database`` is the SQLite file pyabc records every generation in. ``sampler`` is one of
+    :data:`SAMPLERS` (default: ``serial`` with one worker, ``process`` with more); ``dask``
+    needs ``dask_client``, a ``distributed.Client`` whose workers run the simulations (at most
+    ``workers`` at a time). The serial sampler draws candidates from a generator seeded with
+    ``seed`` (pyabc draws from numpy's global generator, so it is seeded here and restored
+    afterwards); the others draw their own seeds.
     """
     import pyabc  # optional dependency (the `calibrate` extra)
 
     logging.getLogger("ABC").setLevel(logging.WARNING)
     logging.getLogger("pyabc").setLevel(logging.WARNING)
     names = targets.names
-    # Every simulation, counted across the forked workers too (pyabc's own count leaves out
-    # a generation cut short by the budget).
-    simulated = multiprocessing.Value("q", 0)
-
-    class _Model(pyabc.Model):
-        """Simulate a candidate as replication = generation (common random numbers)."""
-
-        def summary_statistics(self, t: int, pars: Any, sum_stat_calculator: Any) -> Any:
-            params = {p.path: float(pars[_key(i)]) for i, p in enumerate(priors)}
-            stats = simulate(params, max(t, 0))
-            with simulated.get_lock():
-                simulated.value += 1
-            return pyabc.model.ModelResult(sum_stat={n: float(stats[n]) for n in names})
-
-        def sample(self, pars: Any) -> Any:  # every path goes through summary_statistics
-            raise NotImplementedError
-
     prior = pyabc.Distribution(**{_key(i): pyabc.RV("uniform", p.low, p.width)
                                   for i, p in enumerate(priors)})
     distance = pyabc.PNormDistance(p=2, fixed_weights={n: 1.0 / targets.sd[n] for n in names})
-    sampler = (pyabc.sampler.SingleCoreSampler(check_max_eval=True) if workers <= 1
-               else pyabc.sampler.MulticoreEvalParallelSampler(n_procs=workers,
-                                                               check_max_eval=True))
+    chosen = sampler or ("serial" if workers <= 1 else "process")
+    abc_sampler = _sampler(chosen, workers, dask_client)
     size = population or default_population(budget)
-    smc = pyabc.ABCSMC(_Model(name="scenario"), prior, distance, population_size=size,
-                       sampler=sampler)
+    smc = pyabc.ABCSMC(_model_class()(simulate, [p.path for p in priors], names), prior,
+                       distance, population_size=size, sampler=abc_sampler)
     state = np.random.get_state()  # noqa: NPY002 (pyabc draws from the global generator)
     np.random.seed(seed % 2**32)  # noqa: NPY002
     done = threading.Event()
@@ -204,9 +230,85 @@ def calibrate(simulate: Simulator, priors: Sequence[Prior], targets: Targets, *,
     draws = pd.DataFrame({p.path: frame[_key(i)].to_numpy(dtype=float)
                           for i, p in enumerate(priors)})
     draws["weight"] = np.asarray(weights, dtype=float) / float(np.sum(weights))
-    epsilons = [float(e) for e in history.get_all_populations()
-                .query("t >= 0")["epsilon"].tolist()]
-    return Calibration(list(priors), draws, int(simulated.value), epsilons)
+    return Calibration(list(priors), draws, int(abc_sampler.simulations),
+                       generation_table(history))
+
+
+def generation_table(history: Any) -> pd.DataFrame:
+    """One row per completed generation of a pyabc ``History`` (see :class:`Calibration`)."""
+    populations = history.get_all_populations().set_index("t")
+    rows = []
+    for t in range(history.max_t + 1):
+        _, weights = history.get_distribution(m=0, t=t)
+        weights = np.asarray(weights, dtype=float)
+        samples = int(populations.loc[t, "samples"])
+        rows.append({"generation": t, "epsilon": float(populations.loc[t, "epsilon"]),
+                     "simulations": samples, "accepted": len(weights),
+                     "acceptance_rate": len(weights) / samples if samples else math.nan,
+                     "effective_sample_size": float(weights.sum() ** 2
+                                                    / (weights**2).sum())})
+    return pd.DataFrame(rows, columns=list(GENERATION_COLUMNS))
+
+
+def _sampler(name: str, workers: int, dask_client: Any) -> Any:
+    """A pyabc sampler of kind ``name`` that counts every simulation it runs."""
+    samplers = _sampler_classes()
+    if name == "serial":
+        return samplers["serial"](check_max_eval=True)
+    if name == "process":
+        return samplers["process"](n_procs=workers, check_max_eval=True)
+    if name == "dask":
+        if dask_client is None:
+            raise ValueError("the dask sampler needs a dask client")
+        return samplers["dask"](dask_client=dask_client, client_max_jobs=workers)
+    raise ValueError(f"sampler must be one of {', '.join(SAMPLERS)} (got {name})")
+
+
+@functools.cache
+def _sampler_classes() -> dict[str, type]:
+    """pyabc's samplers, each counting the simulations of every generation it samples (pyabc's
+    own count leaves out a generation cut short by the budget). Built on first use: pyabc is
+    an optional dependency."""
+    import pyabc
+
+    class Counting:
+        simulations = 0
+        nr_evaluations_: int
+
+        def sample_until_n_accepted(self, *args: Any, **kwargs: Any) -> Any:
+            sample = super().sample_until_n_accepted(*args, **kwargs)  # type: ignore[misc]
+            self.simulations += int(self.nr_evaluations_)
+            return sample
+
+    return {"serial": type("CountingSingleCore", (Counting,
+                                                 pyabc.sampler.SingleCoreSampler), {}),
+            "process": type("CountingMulticore", (Counting,
+                                                 pyabc.sampler.MulticoreEvalParallelSampler),
+                            {}),
+            "dask": type("CountingDask", (Counting, pyabc.sampler.DaskDistributedSampler), {})}
+
+
+@functools.cache
+def _model_class() -> type:
+    """A pyabc model that simulates a candidate as replication = generation (common random
+    numbers). Picklable, so the dask sampler can send it to its workers."""
+    import pyabc
+
+    class ScenarioModel(pyabc.Model):
+        def __init__(self, simulate: Simulator, paths: Sequence[str],
+                     names: Sequence[str]) -> None:
+            super().__init__(name="scenario")
+            self.simulate, self.paths, self.names = simulate, list(paths), list(names)
+
+        def summary_statistics(self, t: int, pars: Any, sum_stat_calculator: Any) -> Any:
+            params = {path: float(pars[_key(i)]) for i, path in enumerate(self.paths)}
+            stats = self.simulate(params, max(t, 0))
+            return pyabc.model.ModelResult(sum_stat={n: float(stats[n]) for n in self.names})
+
+        def sample(self, pars: Any) -> Any:  # every path goes through summary_statistics
+            raise NotImplementedError
+
+    return ScenarioModel
 
 
 def field_value(scenario: Scenario, path: str) -> Any:

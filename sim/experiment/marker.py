@@ -39,7 +39,7 @@ FIGURE_FILES = frozenset({
     "liquidation_curve.png", "vintage_curves.png", "contact_funnel.png", "scorecard.png",
     "tradeoff.png", "daily_operations.png", "differences.png", "sweep_heatmap.png",
     "sweep_lines.png", "sweep_points.png", "sensitivity_indices.png", "optimisation.png",
-    "robustness.png"})
+    "calibration_targets.png", "calibration_posterior.png", "calibration_traces.png"})
 
 # Written into any results folder by `collectsim report`.
 REPORT_FILE = "report.html"
@@ -67,10 +67,13 @@ FOLDER_FILES[FolderKind.SENSITIVITY] = FOLDER_FILES[FolderKind.SWEEP]
 FOLDER_FILES[FolderKind.SELECT] = frozenset({"manifest.json", "runs.csv", "summary.csv"})
 FOLDER_FILES[FolderKind.OPTIMISE] = frozenset({"manifest.json", "runs.csv", "trials.csv",
                                                 *OPTIMISE_STUDY})
+# pyabc's SQLite records of the fit and of the holdout fit, with their journals.
+CALIBRATE_DATABASES = tuple(f"{name}.db{suffix}" for name in ("abc", "holdout")
+                            for suffix in ("", "-journal", "-wal", "-shm"))
 FOLDER_FILES[FolderKind.CALIBRATE] = frozenset({
-    "manifest.json", "posterior.csv", "abc.db", "abc.db-journal", "abc.db-wal", "abc.db-shm"})
-FOLDER_FILES[FolderKind.ROBUST] = frozenset({"manifest.json", "robustness.json",
-                                             "points.parquet", *SWEEP_STORE})
+    "manifest.json", "summary.json", "posterior.parquet", "generations.csv", "predictive.csv",
+    "calibrated.toml", *CALIBRATE_DATABASES,
+    "posterior.csv"})  # posterior.csv: written by earlier versions
 
 # A sensitivity analysis is a sweep plus its indices: either may continue the other's store
 # (the store's experiment key still has to match).

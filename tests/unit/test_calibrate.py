@@ -54,7 +54,11 @@ def test_posterior_recovers_the_truth_and_flags_an_inert_parameter(tmp_path: Pat
     assert result.epsilons == sorted(result.epsilons, reverse=True)
     assert math.isclose(result.draws["weight"].sum(), 1.0)
     assert set(result.as_json()) == {"posterior", "simulations", "identifiable",
-                                     "correlations"}
+                                     "correlations", "ridges"}
+    generations = result.generations
+    assert list(generations["generation"]) == list(range(len(result.epsilons)))
+    assert generations["simulations"].sum() < result.simulations  # plus the prior sample
+    assert (generations["effective_sample_size"] <= generations["accepted"] + 1e-9).all()
     assert list(result.correlations()) == ["a ~ b"]
 
 
@@ -76,8 +80,21 @@ def test_ridge_correlation_is_reported() -> None:
     x = np.linspace(0, 1, 50)
     draws = {"a": x, "b": 1 - x + 0.01 * np.sin(40 * x), "weight": np.full(50, 1 / 50)}
 
-    result = Calibration([Prior("a", 0, 1), Prior("b", 0, 1)], pd.DataFrame(draws), 50, [1.0])
+    result = Calibration([Prior("a", 0, 1), Prior("b", 0, 1)], pd.DataFrame(draws), 50)
     assert result.correlations()["a ~ b"] < -0.99
+    assert result.identifiable() == {"a": False, "b": False}
+    assert [(a, b) for a, b, _ in result.ridges()] == [("a", "b")]
+    assert result.as_json()["ridges"][0]["pair"] == ["a", "b"]
+
+
+def test_a_correlated_pair_each_identified_is_no_ridge() -> None:
+    """Correlation alone is no ridge: both marginals narrow means each is identified."""
+    x = np.linspace(0.4, 0.5, 50)
+    draws = {"a": x, "b": x + 0.001 * np.cos(30 * x), "weight": np.full(50, 1 / 50)}
+    result = Calibration([Prior("a", 0, 1), Prior("b", 0, 1)], pd.DataFrame(draws), 50)
+    assert result.correlations()["a ~ b"] > 0.99
+    assert result.identifiable() == {"a": True, "b": True}
+    assert result.ridges() == []
 
 
 def test_sampling_error_formulas() -> None:
