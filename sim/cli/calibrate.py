@@ -44,6 +44,7 @@ from sim.experiment.marker import FolderKind
 from sim.experiment.predictive import holdout_split
 from sim.experiment.targets import CURVE_PREFIX, Targets, load_targets
 from sim.model.kpis import format_value
+from sim.report.calibration import write_calibration_report
 
 DEFAULT_PREDICTIVE = 30
 
@@ -192,6 +193,7 @@ def _run(args: argparse.Namespace, simulate: ScenarioSimulator, priors: list[Pri
                 targets_file=Path(args.targets), overrides=args.overrides,
                 scale_collectors=args.scale_collectors, backend=engine.describe(),
                 command=" ".join([Path(sys.argv[0]).name, *sys.argv[1:]]), wall=wall)
+            write_calibration_report(staging, shown=Path(args.out))
         return outcome, wall
 
 

@@ -34,6 +34,7 @@ from typing import Any
 from sim.config.loading import ScenarioError
 from sim.config.reading import UnreadableFile, read_capped
 from sim.experiment.files import atomic_write
+from sim.experiment.marker import FolderKind, read_marker
 from sim.report.figures import FigureSpec, compare_figures, run_figures, sweep_figures
 from sim.report.folder import ResultsFolder, open_folder
 from sim.report.method import (
@@ -364,7 +365,12 @@ def write_report(path: str | Path) -> Path:
     """Write ``report.html`` into the results folder at ``path`` (atomically); return it.
 
     Raises :class:`~sim.config.loading.ScenarioError` when ``path`` is not a results folder.
+    A calibration folder gets its own report (:mod:`sim.report.calibration`).
     """
+    if Path(path).is_dir() and read_marker(Path(path)) is FolderKind.CALIBRATE:
+        from sim.report.calibration import write_calibration_report
+
+        return write_calibration_report(path)
     folder = open_folder(path)
     page = build_report(folder)
 

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import pandas as pd
 import pytest
-from support import BASELINE, ROOT, call, write
+from support import BASELINE, PNG_MAGIC, ROOT, call, write
 
+from sim.config.loading import load_scenario
+from sim.experiment.calibrated import calibration_badge
 from sim.experiment.marker import FolderKind, read_marker
 
 pytest.importorskip("pyabc")
@@ -20,8 +23,8 @@ source = "a test figure"
 [targets.kpis]
 rpc_rate = 0.2
 [targets.curve]
-days = [30, 90]
-values = [0.05, 0.12]
+days = [10, 30]
+values = [0.01, 0.03]
 """
 
 
@@ -31,8 +34,10 @@ def test_calibrate_writes_posterior_and_folder(tmp_path: Path) -> None:
     out = tmp_path / "cal"
     status, stdout, stderr = call([
         "calibrate", BASELINE, "--set", "portfolio.accounts=300", "--scale-collectors",
+        "--set", "scenario.horizon_days=30",
         "--targets", targets, "--param", f"{PATH}=0.05:0.6", "--budget", "60",
-        "--format", "json", "--out", out, "--quiet", "--seed", "5"])
+        "--predictive", "4", "--holdout-budget", "30", "--format", "json", "--out", out,
+        "--quiet", "--seed", "5"])
     assert status == 0, stderr
     result = json.loads(stdout)
     post = result["posterior"][PATH]
@@ -40,15 +45,54 @@ def test_calibrate_writes_posterior_and_folder(tmp_path: Path) -> None:
     assert post["sd"] > 0
     assert 60 <= result["simulations"] <= 120
     assert set(result["identifiable"]) == {PATH}
-    assert result["correlations"] == {}
+    assert result["correlations"] == {} and result["ridges"] == []
     assert read_marker(out) is FolderKind.CALIBRATE
-    draws = pd.read_csv(out / "posterior.csv")
+    assert json.loads((out / "summary.json").read_text()) == result
+    draws = pd.read_parquet(out / "posterior.parquet")
     assert list(draws.columns) == [PATH, "weight"]
     assert draws["weight"].sum() == pytest.approx(1.0)
     assert (out / "abc.db").stat().st_size > 0
     manifest = json.loads((out / "manifest.json").read_text())
     assert manifest["seed"] == 5 and manifest["simulations"] == result["simulations"]
-    assert manifest["targets"]["observed"]["recovery_to_date_day_30"] == 0.05
+    assert manifest["targets"]["observed"]["recovery_to_date_day_10"] == 0.01
+    generations = pd.read_csv(out / "generations.csv")
+    assert list(generations["generation"]) == list(range(len(generations)))
+    assert (generations["accepted"] / generations["simulations"]).tolist() == pytest.approx(
+        generations["acceptance_rate"].tolist())
+    # the posterior predictive: 4 draws on fresh replications, every target simulated
+    predictive = pd.read_csv(out / "predictive.csv")
+    fit = predictive[predictive["fit"] == "all"]
+    assert len(fit) == 4 and fit["replication"].min() >= 1_000_000
+    assert set(result["predictive"]) == {"rpc_rate", "recovery_to_date_day_10",
+                                         "recovery_to_date_day_30"}
+    band = result["predictive"]["rpc_rate"]
+    assert band["inside"] == (band["q05"] <= 0.2 <= band["q95"])
+    # the holdout check: fitted without day 30, which is then predicted
+    holdout = result["holdout"]
+    assert holdout["target"] == "recovery_to_date_day_30" and holdout["observed"] == 0.03
+    assert holdout["q05"] <= holdout["median"] <= holdout["q95"]
+    assert len(predictive[predictive["fit"] == "holdout"]) == 4
+    # calibrated.toml extends the scenario by relative path and sets the median
+    text = (out / "calibrated.toml").read_text()
+    assert f'extends = "{os.path.relpath(BASELINE, out)}"' in text
+    calibrated = load_scenario(out / "calibrated.toml")
+    assert calibrated.portfolio.segments["money_management"].answer_rate == post["median"]
+    assert calibrated.portfolio.accounts == load_scenario(BASELINE).portfolio.accounts
+    badge = calibration_badge(calibrated)
+    assert badge[PATH]["uses_calibrated_value"] is True
+    assert badge[PATH]["source"] == "a test figure"
+    assert (out / badge[PATH]["targets"]).resolve() == targets.resolve()
+    # the report: the answer, the checks and three figures, all from the folder
+    page = (out / "report.html").read_text()
+    for fragment in ("Calibration report", PATH, "posterior predictive", "Holdout",
+                     "calibrated.toml", "Generations"):
+        assert fragment in page, fragment
+    for name in ("calibration_targets.png", "calibration_posterior.png",
+                 "calibration_traces.png"):
+        assert (out / name).read_bytes().startswith(PNG_MAGIC)
+    assert page.count("data:image/png;base64,") == 3
+    (out / "report.html").unlink()
+    assert call(["report", out])[0] == 0 and (out / "report.html").is_file()
 
 
 def test_shipped_targets_are_valid() -> None:
