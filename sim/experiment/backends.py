@@ -240,6 +240,19 @@ class DaskBackend(Backend):
             return len(self._cluster.plan)
         return len(self._client.scheduler_info().get("workers", {}))
 
+    @property
+    def client(self) -> Any:
+        """The ``distributed.Client`` (for libraries that submit to dask themselves)."""
+        return self._client
+
+    def start_workers(self, count: int, timeout: float = 60.0) -> None:
+        """Start local workers for ``count`` tasks at a time (up to :attr:`workers`) and wait
+        until they run (on a remote scheduler: until one runs). A library that sizes its work
+        by the cluster's cores, as pyabc's dask sampler does, would otherwise see none."""
+        self._grow(count)
+        wanted = min(count, self.workers) if self._cluster is not None else 1
+        self._client.wait_for_workers(max(1, wanted), timeout=timeout)
+
     def _grow(self, tasks: int) -> None:
         """Start local workers for ``tasks`` more tasks, up to :attr:`workers`."""
         wanted = min(self.workers, tasks)

@@ -184,7 +184,7 @@ def default_population(budget: int) -> int:
 def calibrate(simulate: Simulator, priors: Sequence[Prior], targets: Targets, *, budget: int,
               database: Path, population: int | None = None, workers: int = 1,
               min_epsilon: float = 0.0, seed: int = 0, sampler: str | None = None,
-              dask_client: Any = None) -> Calibration:
+              dask_client: Any = None, max_generations: int | None = None) -> Calibration:
     """Run ABC-SMC of ``simulate`` against ``targets`` and return the final weighted sample.
 
     ``database`` is the SQLite file pyabc records every generation in. ``sampler`` is one of
@@ -192,7 +192,8 @@ def calibrate(simulate: Simulator, priors: Sequence[Prior], targets: Targets, *,
     needs ``dask_client``, a ``distributed.Client`` whose workers run the simulations (at most
     ``workers`` at a time). The serial sampler draws candidates from a generator seeded with
     ``seed`` (pyabc draws from numpy's global generator, so it is seeded here and restored
-    afterwards); the others draw their own seeds.
+    afterwards); the others draw their own seeds. ``max_generations`` stops after that many
+    generations whatever the budget left.
     """
     import pyabc  # optional dependency (the `calibrate` extra)
 
@@ -217,7 +218,8 @@ def calibrate(simulate: Simulator, priors: Sequence[Prior], targets: Targets, *,
             watcher.start()
         smc.new(f"sqlite:///{Path(database).resolve()}", dict(targets.observed))
         history = smc.run(minimum_epsilon=min_epsilon, max_total_nr_simulations=budget,
-                          min_acceptance_rate=min(1.0, size / budget))
+                          min_acceptance_rate=min(1.0, size / budget),
+                          max_nr_populations=max_generations or math.inf)
     finally:
         done.set()
         if watcher is not None:
