@@ -21,6 +21,7 @@ import pandas as pd
 from sim.config.loading import scenario_hash
 from sim.config.notes import scenario_notes
 from sim.config.schema import Scenario
+from sim.experiment.calibrated import calibration_badge
 from sim.experiment.files import atomic_folder
 from sim.experiment.kpi_rows import kpi_rows, split_rows
 from sim.experiment.marker import FolderKind
@@ -46,13 +47,15 @@ def package_versions(extra: Sequence[str] = ()) -> dict[str, str]:
 
 def manifest(scenario: Scenario, source: str, overrides: Sequence[str],
              results: Sequence[Results], seed: int, wall_seconds: float) -> dict[str, Any]:
-    """What made these results: the resolved scenario, its hash, seeds, versions, timings."""
+    """What made these results: the resolved scenario, its hash, which of its values were
+    calibrated and to which targets (empty when none), seeds, versions, timings."""
     return {
         "scenario_name": scenario.scenario.name,
         "scenario_file": source,
         "overrides": list(overrides),
         "scenario_hash": scenario_hash(scenario),
         "scenario": scenario.model_dump(mode="json"),
+        "calibration": calibration_badge(scenario),
         "notes": scenario_notes(scenario),
         "seed": seed,
         "replications": [r.replication for r in results],

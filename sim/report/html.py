@@ -113,6 +113,9 @@ dl.method dd { margin: 0; }
 #summary h2 { border: none; margin: 8px 0 4px; }
 #summary ul.answer { font-size: 16px; }
 #summary ul.answer li, #summary ul.limits li { margin: 4px 0; }
+p.badge { font-size: 13px; margin: 6px 0; }
+span.calibrated { background: #009E73; color: white; border-radius: 3px; padding: 1px 6px;
+                  font-weight: 600; margin-right: 6px; }
 footer { margin-top: 40px; color: var(--muted); font-size: 12px; }
 @media print { body { max-width: none; } figure { break-inside: avoid; } }
 """
@@ -308,6 +311,35 @@ def _subtitle(folder: ResultsFolder) -> str:
             f"runs, {runs.get('failed', 0)} failed")
 
 
+def _short_number(value: Any) -> str:
+    return f"{value:.4g}" if isinstance(value, int | float) else escape(str(value))
+
+
+def calibration_badge(manifest: dict[str, Any]) -> str:
+    """The "calibrated" badge of a run: which values came from which targets file (from the
+    manifest's ``calibration``, written when the scenario carries a ``[calibration]`` table)."""
+    entries = manifest.get("calibration")
+    if not isinstance(entries, dict) or not entries:
+        return ""
+    by_file: dict[tuple[str, str], list[str]] = {}
+    for path, entry in entries.items():
+        if not isinstance(entry, dict):
+            continue
+        median, q05, q95 = (_short_number(entry.get(k)) for k in ("median", "q05", "q95"))
+        text = (f"<code>{escape(str(path))}</code> = {median} (90% interval {q05}–{q95}"
+                + ("" if entry.get("identified", True) else "; not identified by the targets")
+                + ")")
+        if not entry.get("uses_calibrated_value", True):
+            text += (f" — <b>overridden</b>: this run uses {escape(str(entry.get('value')))}")
+        by_file.setdefault((str(entry.get("targets")), str(entry.get("source", ""))),
+                           []).append(text)
+    parts = [f"{', '.join(values)} from <code>{escape(targets)}</code>"
+             + (f" ({escape(source)})" if source else "")
+             for (targets, source), values in by_file.items()]
+    return ("<p class='badge'><span class='calibrated'>calibrated</span> "
+            + "; ".join(parts) + ".</p>")
+
+
 def _metrics(folder: ResultsFolder) -> list[str]:
     if folder.run is not None and folder.run.summary is not None:
         return list(folder.run.summary["metric"].astype(str))
@@ -345,6 +377,7 @@ def build_report(folder: ResultsFolder) -> str:
             f"collectsim</p><h1>{escape(title)}</h1>"
             + (f"<p class='question'>{escape(question)}</p>" if question else "")
             + _descriptions(folder)
+            + (calibration_badge(folder.manifest) if folder.kind == "run" else "")
             + f"<p class='meta'>{escape(_subtitle(folder))}. Folder: "
               f"<code>{escape(str(folder.path))}</code>. Report written {escape(written)}.</p>"
             f"<nav>{nav}</nav></header>{summary_section(folder)}{missing}"

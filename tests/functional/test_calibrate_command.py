@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from support import BASELINE, PNG_MAGIC, ROOT, call, write
+from support import BASELINE, PNG_MAGIC, ROOT, TINY, call, write
 
 from sim.config.loading import load_scenario
 from sim.experiment.calibrated import calibration_badge
@@ -99,3 +99,43 @@ def test_shipped_targets_are_valid() -> None:
     from sim.experiment.targets import load_targets
     for path in sorted((ROOT / "experiments" / "targets").glob("*.toml")):
         assert load_targets(path).names
+
+
+@pytest.mark.slow
+def test_a_run_of_a_calibrated_scenario_carries_the_badge(tmp_path: Path) -> None:
+    """A scenario extending calibrated.toml: the run's manifest and report name the calibrated
+    values and their targets; a value changed with --set is marked as overridden."""
+    import numpy as np
+
+    from sim.experiment.calibrate import Calibration, Prior
+    from sim.experiment.calibrated import calibrated_toml
+
+    folder = tmp_path / "cal"
+    folder.mkdir()
+    targets = write(tmp_path, TARGETS, "bank.toml")
+    draws = pd.DataFrame({PATH: np.linspace(0.30, 0.34, 20), "weight": np.full(20, 0.05)})
+    text = calibrated_toml(Calibration([Prior(PATH, 0.05, 0.6)], draws, 100),
+                           load_scenario(BASELINE), BASELINE, targets, "a test figure", folder)
+    write(folder, text, "calibrated.toml")
+    mine = write(tmp_path, 'extends = "cal/calibrated.toml"\n[scenario]\nname = "mine"\n',
+                 "mine.toml")
+    out = tmp_path / "run"
+    status, _, stderr = call(["run", mine, *TINY, "--reps", "1", "--no-figures", "--quiet",
+                              "--out", out])
+    assert status == 0, stderr
+    badge = json.loads((out / "manifest.json").read_text())["calibration"]
+    assert badge[PATH]["targets"] == "../bank.toml"
+    assert badge[PATH]["median"] == pytest.approx(0.32)
+    assert badge[PATH]["uses_calibrated_value"] is True
+    assert call(["report", out])[0] == 0
+    page = (out / "report.html").read_text()
+    assert "class='calibrated'>calibrated</span>" in page and PATH in page
+    assert "a test figure" in page and "overridden" not in page
+
+    status, _, stderr = call(["run", mine, *TINY, "--reps", "1", "--no-figures", "--quiet",
+                              "--set", f"{PATH}=0.5", "--out", tmp_path / "run2"])
+    assert status == 0, stderr
+    badge = json.loads((tmp_path / "run2" / "manifest.json").read_text())["calibration"]
+    assert badge[PATH]["uses_calibrated_value"] is False and badge[PATH]["value"] == 0.5
+    assert call(["report", tmp_path / "run2"])[0] == 0
+    assert "overridden" in (tmp_path / "run2" / "report.html").read_text()
