@@ -372,9 +372,13 @@ class ScenarioSimulator:
     seed: int
     scale_collectors: bool = False
 
+    @functools.cached_property
+    def base(self) -> Scenario:
+        """The scenario with the overrides alone (read once: it tells integer fields)."""
+        return load_scenario(self.path, self.overrides, scale_collectors=self.scale_collectors)
+
     def __call__(self, params: Mapping[str, float], replication: int) -> dict[str, float]:
-        base = load_scenario(self.path, self.overrides, scale_collectors=self.scale_collectors)
-        extra = [_override(p, v, field_value(base, p)) for p, v in params.items()]
+        extra = [_override(p, v, field_value(self.base, p)) for p, v in params.items()]
         scenario = load_scenario(self.path, [*self.overrides, *extra],
                                  scale_collectors=self.scale_collectors)
         return statistics(run_replication(scenario, replication, self.seed), self.names)
