@@ -89,7 +89,7 @@ def test_schema_is_json_with_the_top_level_tables() -> None:
     assert (status, stderr) == (0, "")
     schema = json.loads(stdout)
     assert set(schema["properties"]) == {"scenario", "portfolio", "bank", "rules", "agencies",
-                                         "behaviour"}
+                                         "behaviour", "calibration"}
     assert {"scenario", "portfolio", "agencies"} <= set(schema["required"])
     assert schema["additionalProperties"] is False
     for name, definition in schema["$defs"].items():
