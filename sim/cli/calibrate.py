@@ -77,6 +77,10 @@ def add_parsers(sub: Any) -> None:
                         help="with two or more curve points: simulations of a fit without the "
                              "last one, which is then predicted (default: half of --budget; "
                              "0: no holdout check)")
+    parser.add_argument("--common-random-numbers", action="store_true",
+                        help="simulate every candidate of a generation on the same replication "
+                             "(smoother distances, but intervals that under-cover; default: "
+                             "each candidate on its own)")
     parser.add_argument("--seed", type=int, default=None,
                         help="seed of every simulation (default: the scenario's)")
     add_override_options(parser, " in the scenario")
@@ -148,7 +152,8 @@ def calibrate_command(args: argparse.Namespace) -> int:
                         population=args.population or default_population(args.budget),
                         min_epsilon=args.min_epsilon, seed=seed, sampler=backend,
                         workers=workers, predictive=args.predictive,
-                        holdout_budget=holdout if holdout_split(targets) else 0)
+                        holdout_budget=holdout if holdout_split(targets) else 0,
+                        common_random_numbers=args.common_random_numbers)
     if not args.quiet:
         print(f"calibrating {len(priors)} parameters to {len(targets.names)} targets: "
               f"{settings.population} candidates a generation, budget {args.budget} "

@@ -12,9 +12,14 @@ The distance is the Euclidean norm of the standardised differences
 error at the observed portfolio size (:func:`sim.experiment.targets.sampling_sd`), so a figure
 the bank measures precisely pulls harder than a noisy one.
 
-Candidates run on common random numbers: every candidate of generation ``g`` is simulated as
-replication ``g`` of the same seed, so within a generation they differ only by their
-parameters (the generations' random numbers differ, so the posterior is not tied to one draw).
+Each candidate is simulated on a replication of its own (drawn from
+:data:`CANDIDATE_REPLICATIONS` by the sampler's generator), as ABC's rejection step assumes:
+the accepted candidates then carry the simulation's noise, not one draw of it. With
+``common_random_numbers`` every candidate of generation ``g`` is replication ``g`` instead, so
+within a generation candidates differ only by their parameters: distances are smoother, but
+the last generation's posterior is conditional on one draw of the noise, and its intervals
+under-cover (the known-truth test in ``tests/validation/test_calibration_coverage.py`` found
+60% for nominal 90%).
 The run stops when the total number of simulations reaches the budget (checked between
 generations, so the last one may carry it past), when the tolerance falls below a minimum, or
 when a generation would need more simulations than the whole budget to fill its population (an
@@ -60,6 +65,8 @@ Simulator = Callable[[Mapping[str, float], int], Mapping[str, float]]
 IDENTIFIABLE_SHARE = 0.5  # a 90% interval under half the prior range
 RIDGE_CORRELATION = 0.7  # |r| above this, neither identified: only a combination is
 SAMPLERS = ("serial", "process", "dask")
+# Replications a candidate may draw when each has its own (above the posterior predictive's).
+CANDIDATE_REPLICATIONS = (2_000_000, 2**31 - 1)
 QUANTILES = (0.05, 0.5, 0.95)
 PROGRESS_SECONDS = 0.25  # how often the simulations done are passed on
 
@@ -184,7 +191,8 @@ def default_population(budget: int) -> int:
 def calibrate(simulate: Simulator, priors: Sequence[Prior], targets: Targets, *, budget: int,
               database: Path, population: int | None = None, workers: int = 1,
               min_epsilon: float = 0.0, seed: int = 0, sampler: str | None = None,
-              dask_client: Any = None, max_generations: int | None = None) -> Calibration:
+              dask_client: Any = None, max_generations: int | None = None,
+              common_random_numbers: bool = False) -> Calibration:
     """Run ABC-SMC of ``simulate`` against ``targets`` and return the final weighted sample.
 
     ``database`` is the SQLite file pyabc records every generation in. ``sampler`` is one of
@@ -193,7 +201,8 @@ def calibrate(simulate: Simulator, priors: Sequence[Prior], targets: Targets, *,
     ``workers`` at a time). The serial sampler draws candidates from a generator seeded with
     ``seed`` (pyabc draws from numpy's global generator, so it is seeded here and restored
     afterwards); the others draw their own seeds. ``max_generations`` stops after that many
-    generations whatever the budget left.
+    generations whatever the budget left. ``common_random_numbers`` numbers candidates'
+    replications by generation instead of giving each its own (see the module docstring).
     """
     import pyabc  # optional dependency (the `calibrate` extra)
 
@@ -206,7 +215,8 @@ def calibrate(simulate: Simulator, priors: Sequence[Prior], targets: Targets, *,
     chosen = sampler or ("serial" if workers <= 1 else "process")
     abc_sampler = _sampler(chosen, workers, dask_client)
     size = population or default_population(budget)
-    smc = pyabc.ABCSMC(_model_class()(simulate, [p.path for p in priors], names), prior,
+    model = _model_class()(simulate, [p.path for p in priors], names, common_random_numbers)
+    smc = pyabc.ABCSMC(model, prior,
                        distance, population_size=size, sampler=abc_sampler)
     state = np.random.get_state()  # noqa: NPY002 (pyabc draws from the global generator)
     np.random.seed(seed % 2**32)  # noqa: NPY002
@@ -293,18 +303,23 @@ def _sampler_classes() -> dict[str, type]:
 @functools.cache
 def _model_class() -> type:
     """A pyabc model that simulates a candidate as replication = generation (common random
-    numbers). Picklable, so the dask sampler can send it to its workers."""
+    numbers) or on a replication of its own. Picklable, so the dask sampler can send it to its
+    workers."""
     import pyabc
 
     class ScenarioModel(pyabc.Model):
-        def __init__(self, simulate: Simulator, paths: Sequence[str],
-                     names: Sequence[str]) -> None:
+        def __init__(self, simulate: Simulator, paths: Sequence[str], names: Sequence[str],
+                     common: bool) -> None:
             super().__init__(name="scenario")
             self.simulate, self.paths, self.names = simulate, list(paths), list(names)
+            self.common = common
 
         def summary_statistics(self, t: int, pars: Any, sum_stat_calculator: Any) -> Any:
             params = {path: float(pars[_key(i)]) for i, path in enumerate(self.paths)}
-            stats = self.simulate(params, max(t, 0))
+            # pyabc draws candidates from numpy's global generator (seeded by calibrate)
+            replication = max(t, 0) if self.common else int(
+                np.random.randint(*CANDIDATE_REPLICATIONS))  # noqa: NPY002
+            stats = self.simulate(params, replication)
             return pyabc.model.ModelResult(sum_stat={n: float(stats[n]) for n in self.names})
 
         def sample(self, pars: Any) -> Any:  # every path goes through summary_statistics

@@ -29,6 +29,7 @@ from typing import Any
 from sim.config.loading import scenario_hash
 from sim.config.plain import json_ready
 from sim.config.schema import Scenario
+from sim.experiment.calibrate import CANDIDATE_REPLICATIONS
 from sim.experiment.calibrated import calibrated_toml
 from sim.experiment.calibration_run import Outcome, Settings
 from sim.experiment.output import package_versions
@@ -70,9 +71,12 @@ def write_calibration_folder(staging: Path, out: Path, outcome: Outcome, setting
             "population": settings.population, "budget": settings.budget,
             "holdout_budget": settings.holdout_budget, "min_epsilon": settings.min_epsilon,
             "predictive_draws": settings.predictive,
-            "common_random_numbers": "every candidate of generation g is replication g of "
-                                     "the seed; posterior predictive simulations use "
-                                     f"replications from {PREDICTIVE_REPLICATION} on",
+            "random_numbers": ("common: every candidate of generation g is replication g "
+                               "of the seed" if settings.common_random_numbers else
+                               "each candidate on a replication of its own, drawn from "
+                               f"{CANDIDATE_REPLICATIONS[0]} up")
+                              + "; posterior predictive simulations use replications from "
+                                f"{PREDICTIVE_REPLICATION} on",
             "seed": settings.seed, "overrides": list(overrides),
             "scale_collectors": scale_collectors,
             "scenario": {"file": str(scenario_file), "hash": scenario_hash(scenario),

@@ -47,6 +47,7 @@ class Settings:
     workers: int = 1
     predictive: int = 30  # posterior draws simulated again on fresh seeds (0: none)
     holdout_budget: int = 0  # simulations of the holdout fit (0: no holdout check)
+    common_random_numbers: bool = False  # candidates of a generation share its replication
 
 
 @dataclass
@@ -84,7 +85,8 @@ def run_calibration(simulate: Simulator, priors: Sequence[Prior], targets: Targe
         return calibrate(simulate, priors, fit_targets, budget=budget,
                          database=folder / database, population=settings.population,
                          workers=settings.workers, min_epsilon=settings.min_epsilon,
-                         seed=settings.seed, sampler=settings.sampler, dask_client=client)
+                         seed=settings.seed, sampler=settings.sampler, dask_client=client,
+                         common_random_numbers=settings.common_random_numbers)
 
     started = time.perf_counter()
     result = fit(targets, settings.budget, DATABASE)

@@ -232,7 +232,8 @@ def _method(info: dict[str, Any]) -> str:
                                    f"budget {info.get('budget')} simulations (holdout fit "
                                    f"{info.get('holdout_budget')}); {info.get('simulations')} "
                                    "simulated"),
-            ("Random numbers", escape(str(info.get("common_random_numbers", "")))
+            ("Random numbers", escape(str(info.get("random_numbers",
+                                                   info.get("common_random_numbers", ""))))
              + f"; seed {info.get('seed')}"),
             ("Posterior predictive", "posterior draws resampled by weight and simulated again "
                                      "on fresh seeds; band: their 5%–95% range"),

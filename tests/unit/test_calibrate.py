@@ -161,3 +161,23 @@ def test_cli_rejects_bad_targets_and_params(tmp_path: Path) -> None:
     assert_bad_input(*call([*base, "--targets", late, "--param", "portfolio.apr=0.1:0.3"]),
                      "targets.curve.days", "beyond the scenario's 90-day placement")
     assert not (tmp_path / "out").exists()
+
+
+def test_each_candidate_has_its_own_replication_unless_common(tmp_path: Path) -> None:
+    """By default every candidate is simulated on a replication of its own; with common random
+    numbers, the candidates of generation g all on replication g."""
+    for common in (False, True):
+        seen: list[int] = []
+
+        def recording(params: dict[str, float], replication: int) -> dict[str, float]:
+            seen.append(replication)
+            return toy(params, replication)
+
+        result = calibrate(recording, [Prior("a", 0.0, 1.0)], toy_targets(), budget=60,
+                           database=tmp_path / f"abc{common}.db", seed=5,
+                           common_random_numbers=common)
+        assert len(seen) == result.simulations
+        if common:
+            assert set(seen) <= set(range(len(result.epsilons) + 1))
+        else:
+            assert min(seen) >= 2_000_000 and len(set(seen)) > 0.95 * len(seen)
