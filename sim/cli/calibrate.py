@@ -44,7 +44,6 @@ from sim.experiment.marker import FolderKind
 from sim.experiment.predictive import holdout_split
 from sim.experiment.targets import CURVE_PREFIX, Targets, load_targets
 from sim.model.kpis import format_value
-from sim.report.calibration import write_calibration_report
 
 DEFAULT_PREDICTIVE = 30
 
@@ -189,6 +188,9 @@ def _run(args: argparse.Namespace, simulate: ScenarioSimulator, priors: list[Pri
                 outcome = run_calibration(simulate, priors, targets, settings, engine,
                                           Path(scratch))
             return outcome, time.perf_counter() - started
+        # matplotlib is imported only when a report is drawn (see report_command)
+        from sim.report.calibration import write_calibration_report
+
         with atomic_folder(args.out, FolderKind.CALIBRATE) as staging:
             outcome = run_calibration(simulate, priors, targets, settings, engine, staging)
             wall = time.perf_counter() - started
