@@ -169,7 +169,8 @@ def test_each_candidate_has_its_own_replication_unless_common(tmp_path: Path) ->
     for common in (False, True):
         seen: list[int] = []
 
-        def recording(params: dict[str, float], replication: int) -> dict[str, float]:
+        def recording(params: dict[str, float], replication: int,
+                      seen: list[int] = seen) -> dict[str, float]:
             seen.append(replication)
             return toy(params, replication)
 
