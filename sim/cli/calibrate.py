@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from sim.cli.options import (
+    FORMAT_HELP,
     add_backend_options,
     add_override_options,
     cap_workers,
@@ -42,6 +43,7 @@ from sim.experiment.calibration_run import Outcome, Settings, run_calibration
 from sim.experiment.files import atomic_folder, check_out_folder
 from sim.experiment.marker import FolderKind
 from sim.experiment.predictive import holdout_split
+from sim.experiment.progress import Progress
 from sim.experiment.targets import CURVE_PREFIX, Targets, load_targets
 from sim.model.kpis import format_value
 
@@ -84,7 +86,8 @@ def add_parsers(sub: Any) -> None:
                         help="seed of every simulation (default: the scenario's)")
     add_override_options(parser, " in the scenario")
     add_backend_options(parser, parallel_default=False)
-    parser.add_argument("--format", choices=("table", "json"), default="table")
+    parser.add_argument("--format", choices=("table", "json"), default="table",
+                        help=FORMAT_HELP)
     parser.add_argument("--out", type=Path, default=None,
                         help="also write a results folder: posterior, calibrated.toml, "
                              "report.html and pyabc's record")
@@ -181,18 +184,26 @@ def _run(args: argparse.Namespace, simulate: ScenarioSimulator, priors: list[Pri
          started: float) -> tuple[Outcome, float]:
     """Calibrate and check, with pyabc's databases in the results folder (or a scratch
     folder), then write the folder and its report."""
+    progress = Progress(settings.budget, label="simulations", quiet=args.quiet)
+
+    def run(folder: Path) -> Outcome:
+        try:
+            return run_calibration(simulate, priors, targets, settings, engine, folder,
+                                   lambda done: progress.update(min(done, settings.budget)))
+        finally:
+            progress.close()
+
     with open_backend(settings.sampler, settings.workers, args.scheduler,
                       parallel_default=False) as engine:
         if args.out is None:
             with tempfile.TemporaryDirectory(prefix="collectsim-calibrate-") as scratch:
-                outcome = run_calibration(simulate, priors, targets, settings, engine,
-                                          Path(scratch))
+                outcome = run(Path(scratch))
             return outcome, time.perf_counter() - started
         # matplotlib is imported only when a report is drawn (see report_command)
         from sim.report.calibration import write_calibration_report
 
         with atomic_folder(args.out, FolderKind.CALIBRATE) as staging:
-            outcome = run_calibration(simulate, priors, targets, settings, engine, staging)
+            outcome = run(staging)
             wall = time.perf_counter() - started
             write_calibration_folder(
                 staging, args.out, outcome, settings, scenario=scenario,

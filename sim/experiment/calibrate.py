@@ -47,6 +47,8 @@ from __future__ import annotations
 import functools
 import logging
 import math
+import multiprocessing
+import threading
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -194,7 +196,8 @@ def calibrate(simulate: Simulator, priors: Sequence[Prior], targets: Targets, *,
               database: Path, population: int | None = None, workers: int = 1,
               min_epsilon: float = 0.0, seed: int = 0, sampler: str | None = None,
               dask_client: Any = None, max_generations: int | None = None,
-              common_random_numbers: bool = False) -> Calibration:
+              common_random_numbers: bool = False,
+              progress: Callable[[int], None] | None = None) -> Calibration:
     """Run ABC-SMC of ``simulate`` against ``targets`` and return the final weighted sample.
 
     ``database`` is the SQLite file pyabc records every generation in. ``sampler`` is one of
@@ -205,6 +208,9 @@ def calibrate(simulate: Simulator, priors: Sequence[Prior], targets: Targets, *,
     afterwards); the others draw their own seeds. ``max_generations`` stops after that many
     generations whatever the budget left. ``common_random_numbers`` numbers candidates'
     replications by generation instead of giving each its own (see the module docstring).
+    ``progress`` is called with the number of simulations done so far, every
+    :data:`PROGRESS_SECONDS` while the calibration runs and once at the end (on dask, counted
+    generation by generation).
     """
     import pyabc  # optional dependency (the `calibrate` extra)
 
@@ -217,13 +223,19 @@ def calibrate(simulate: Simulator, priors: Sequence[Prior], targets: Targets, *,
     chosen = sampler or ("serial" if workers <= 1 else "process")
     abc_sampler = _sampler(chosen, workers, dask_client)
     size = population or default_population(budget)
-    model = _model_class()(simulate, [p.path for p in priors], names, common_random_numbers)
-    smc = pyabc.ABCSMC(model, prior,
-                       distance, population_size=size, sampler=abc_sampler)
+    # Simulations done so far, counted across forked workers (a dask worker cannot share it)
+    counter = multiprocessing.Value("q", 0) if chosen != "dask" else None
+    model = _model_class()(simulate, [p.path for p in priors], names, common_random_numbers,
+                           counter)
+    smc = pyabc.ABCSMC(model, prior, distance, population_size=size, sampler=abc_sampler)
     state = np.random.get_state()  # noqa: NPY002 (pyabc draws from the global generator)
     np.random.seed(seed % 2**32)  # noqa: NPY002
+
+    def count() -> int:
+        return int(counter.value) if counter is not None else int(abc_sampler.simulations)
+
     done = threading.Event()
-    watcher = threading.Thread(target=_report, args=(simulated, done, progress), daemon=True,
+    watcher = threading.Thread(target=_report, args=(count, done, progress), daemon=True,
                                name="calibrate-progress") if progress is not None else None
     try:
         if watcher is not None:
@@ -311,10 +323,10 @@ def _model_class() -> type:
 
     class ScenarioModel(pyabc.Model):
         def __init__(self, simulate: Simulator, paths: Sequence[str], names: Sequence[str],
-                     common: bool) -> None:
+                     common: bool, counter: Any = None) -> None:
             super().__init__(name="scenario")
             self.simulate, self.paths, self.names = simulate, list(paths), list(names)
-            self.common = common
+            self.common, self.counter = common, counter
 
         def summary_statistics(self, t: int, pars: Any, sum_stat_calculator: Any) -> Any:
             params = {path: float(pars[_key(i)]) for i, path in enumerate(self.paths)}
@@ -322,6 +334,9 @@ def _model_class() -> type:
             replication = max(t, 0) if self.common else int(
                 np.random.randint(*CANDIDATE_REPLICATIONS))  # noqa: NPY002
             stats = self.simulate(params, replication)
+            if self.counter is not None:
+                with self.counter.get_lock():
+                    self.counter.value += 1
             return pyabc.model.ModelResult(sum_stat={n: float(stats[n]) for n in self.names})
 
         def sample(self, pars: Any) -> Any:  # every path goes through summary_statistics
@@ -401,14 +416,14 @@ class ScenarioSimulator:
         return statistics(run_replication(scenario, replication, self.seed), self.names)
 
 
-def _report(simulated: Any, done: threading.Event,
+def _report(count: Callable[[], int], done: threading.Event,
             progress: Callable[[int], None] | None) -> None:
-    """Pass the simulations counted so far (across worker processes) to ``progress`` every
-    :data:`PROGRESS_SECONDS` until ``done``, and once more at the end."""
+    """Pass the simulations counted so far to ``progress`` every :data:`PROGRESS_SECONDS`
+    until ``done``, and once more at the end."""
     assert progress is not None
     while not done.wait(PROGRESS_SECONDS):
-        progress(int(simulated.value))
-    progress(int(simulated.value))
+        progress(count())
+    progress(count())
 
 
 def _key(index: int) -> str:

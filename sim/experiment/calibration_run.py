@@ -11,7 +11,7 @@ predicts it. pyabc's records go to ``abc.db`` and ``holdout.db`` in the folder i
 from __future__ import annotations
 
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -70,9 +70,11 @@ class Outcome:
 
 
 def run_calibration(simulate: Simulator, priors: Sequence[Prior], targets: Targets,
-                    settings: Settings, engine: Backend, folder: Path) -> Outcome:
+                    settings: Settings, engine: Backend, folder: Path,
+                    progress: Callable[[int], None] | None = None) -> Outcome:
     """Fit, then check (see the module docstring); ``engine`` runs the predictive simulations
-    and, for the dask sampler, lends pyabc its client."""
+    and, for the dask sampler, lends pyabc its client; ``progress`` gets the main fit's
+    simulations done so far."""
     client = None
     if settings.sampler == "dask":
         if not isinstance(engine, DaskBackend):
@@ -81,15 +83,16 @@ def run_calibration(simulate: Simulator, priors: Sequence[Prior], targets: Targe
         client = engine.client
     seconds: dict[str, float] = {}
 
-    def fit(fit_targets: Targets, budget: int, database: str) -> Calibration:
-        return calibrate(simulate, priors, fit_targets, budget=budget,
+    def fit(fit_targets: Targets, budget: int, database: str,
+            report: Callable[[int], None] | None = None) -> Calibration:
+        return calibrate(simulate, priors, fit_targets, budget=budget, progress=report,
                          database=folder / database, population=settings.population,
                          workers=settings.workers, min_epsilon=settings.min_epsilon,
                          seed=settings.seed, sampler=settings.sampler, dask_client=client,
                          common_random_numbers=settings.common_random_numbers)
 
     started = time.perf_counter()
-    result = fit(targets, settings.budget, DATABASE)
+    result = fit(targets, settings.budget, DATABASE, progress)
     seconds["fit"] = time.perf_counter() - started
     predictive = pd.DataFrame()
     found: dict[str, dict[str, Any]] = {}

@@ -39,7 +39,8 @@ FIGURE_FILES = frozenset({
     "liquidation_curve.png", "vintage_curves.png", "contact_funnel.png", "scorecard.png",
     "tradeoff.png", "daily_operations.png", "differences.png", "sweep_heatmap.png",
     "sweep_lines.png", "sweep_points.png", "sensitivity_indices.png", "optimisation.png",
-    "calibration_targets.png", "calibration_posterior.png", "calibration_traces.png"})
+    "robustness.png", "calibration_targets.png", "calibration_posterior.png",
+    "calibration_traces.png"})
 
 # Written into any results folder by `collectsim report`.
 REPORT_FILE = "report.html"
@@ -74,6 +75,8 @@ FOLDER_FILES[FolderKind.CALIBRATE] = frozenset({
     "manifest.json", "summary.json", "posterior.parquet", "generations.csv", "predictive.csv",
     "calibrated.toml", *CALIBRATE_DATABASES,
     "posterior.csv"})  # posterior.csv: written by earlier versions
+FOLDER_FILES[FolderKind.ROBUST] = frozenset({"manifest.json", "robustness.json",
+                                             "points.parquet", *SWEEP_STORE})
 
 # A sensitivity analysis is a sweep plus its indices: either may continue the other's store
 # (the store's experiment key still has to match).
