@@ -89,7 +89,7 @@ def test_calibrate_counts_its_simulations_on_a_terminal_unless_quiet(
     targets = write(tmp_path, CALIBRATION_TARGETS, "targets.toml")
     status, out, err = call([
         "calibrate", BASELINE, *TINY, "--targets", targets, "--param",
-        "portfolio.segments.money_management.answer_rate=0.05:0.6", "--budget", "16",
+        "portfolio.segments.money_management.answer_rate=0.05:0.6", "--budget", "40",
         "--format", "json", "--seed", "5", *(["--quiet"] if quiet else [])])
     assert status == 0, err
     assert out.startswith("{")
@@ -99,4 +99,4 @@ def test_calibrate_counts_its_simulations_on_a_terminal_unless_quiet(
     first, progress = err.split("\n")[:2]
     assert first.startswith("calibrating 1 parameters to 1 targets")
     assert progress.startswith("\rsimulations ") and err.endswith("\x1b[K\n")
-    assert progress.split("\r")[-1].startswith("simulations 16/16, ")
+    assert progress.split("\r")[-1].startswith("simulations 40/40, ")
