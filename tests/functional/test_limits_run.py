@@ -54,7 +54,8 @@ def test_full_tmpfs_while_writing_results_is_one_line(tmp_path: Path) -> None:
 def test_ctrl_c_gives_one_line_and_exit_130(tmp_path: Path, backend: str, wait: float) -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith("PYTEST")}
     process = subprocess.Popen(
-        [sys.executable, "-m", "sim", "run", str(BASELINE), "--reps", "4", "--workers", "2",
+        # replications enough to outlast the wait on any machine
+        [sys.executable, "-m", "sim", "run", str(BASELINE), "--reps", "40", "--workers", "2",
          "--backend", backend, "--out", str(tmp_path / "out"), "--quiet"],
         cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     time.sleep(wait)

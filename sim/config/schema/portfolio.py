@@ -120,8 +120,9 @@ class Segment(Strict):
     """Multiplier on this segment's drawn balances, before the ``min``/``max`` clip; 1 = the
     portfolio's distribution as given."""
     answer_rate: Probability = 0.3
-    """Mean chance 0–1 (Beta per account) that the cardholder answers a call to a valid number,
-    before contact pressure (``pressure_answer``)."""
+    """Mean chance 0–1 (Beta per account) that a call to the cardholder's valid number is picked
+    up on a weekday day — by the cardholder, or by a wrong party (``[bank]
+    wrong_party_share``) — before contact pressure (``pressure_answer``)."""
     evening_answer_factor: Positive = 1.3
     """How much more often the cardholder answers on weekday evenings (17:00–21:00 local) than
     on weekday days (08:00–17:00, where ``answer_rate`` applies): employed cardholders are home

@@ -43,7 +43,9 @@ PROFILES: dict[str, dict[str, Any]] = {
     "money_management": {
         **_COMMON,
         "balance_scale": 0.7,  # assumption: smaller balances
-        "answer_rate": 0.32,  # with the others, right-party contact on 15-30% of dials
+        # picked up by someone; with the others and the wrong parties, right-party contact on
+        # 15-30% of dials
+        "answer_rate": 0.355,
         "evening_answer_factor": 1.6,  # assumption: at work in the day (1.3-2.0)
         "weekend_answer_factor": 1.4,  # assumption (1.1-1.8)
         "willingness": 0.6,
@@ -60,7 +62,7 @@ PROFILES: dict[str, dict[str, Any]] = {
     "income_shock": {
         **_COMMON,
         "balance_scale": 1.3,  # assumption: larger balances
-        "answer_rate": 0.28,
+        "answer_rate": 0.31,
         "evening_answer_factor": 1.1,  # assumption: often out of work, home in the day (1-1.4)
         "weekend_answer_factor": 1.1,  # assumption (1-1.4)
         "willingness": 0.65,  # wants to pay
@@ -83,7 +85,7 @@ PROFILES: dict[str, dict[str, Any]] = {
     "misunderstanding": {
         **_COMMON,
         "balance_scale": 0.9,
-        "answer_rate": 0.35,
+        "answer_rate": 0.39,
         "evening_answer_factor": 1.6,  # assumption: at work in the day (1.3-2.0)
         "weekend_answer_factor": 1.4,  # assumption (1.1-1.8)
         "willingness": 0.5,
