@@ -1,4 +1,7 @@
-"""The model's inbound queue run as an M/M/c(+M) queue and set beside Erlang C and Erlang A.
+"""An inbound queue run as an M/M/c(+M) queue and set beside Erlang C and Erlang A.
+
+(The full model's dialler serves callers by the same rule but through its own code, which this
+check does not yet cover: see :mod:`sim.model.agency.inbound_queue`.)
 
 :func:`simulate_queue` drives the very :class:`sim.model.agency.inbound_queue.InboundQueue`
 the full model uses (not a copy) the way :mod:`sim.model.agency.desk` does: callers arrive in a

@@ -11,8 +11,10 @@ took them is counted as abandoned (having waited their whole patience) when the 
 looks at them. Because collectors only look when they become free, this gives the same
 figures as scheduling an abandonment event per caller, at a fraction of the cost.
 
-The same class serves the full model and the M/M/c(+M) validation and benchmark in
-:mod:`sim.validation.queue`.
+It serves the M/M/c(+M) validation and benchmark in :mod:`sim.validation.queue`. The full model
+no longer uses it: the dialler (:mod:`sim.model.agency.dialler`) serves the callers of each
+pacing interval by the same first-come first-served rule with patience, from a heap of
+collectors' free times, and that path is not yet checked against Erlang A.
 """
 
 from __future__ import annotations
