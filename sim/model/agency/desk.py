@@ -53,7 +53,7 @@ class AgencyDesk:
         self.index = index
         self.profile = profile
         self.horizon = world.horizon
-        self.world_accounts = world.accounts
+        self.accounts = world.accounts
         sub = zlib.crc32(profile.name.encode())
         self.counters = DeskCounters(world.horizon)
         self.shifts = Shifts.of(profile.shift, world.start_weekday, world.horizon)
@@ -92,7 +92,7 @@ class AgencyDesk:
         """Numbers found wrong whose trace answers by ``day``: a working number with chance
         ``skip_trace_success`` (drawn per account and trace), else the account stays without
         one."""
-        acc, members = self.world_accounts, self.call_list.members
+        acc, members = self.accounts, self.call_list.members
         due = members[acc.trace_due[members] <= day]
         if len(due) == 0:
             return
