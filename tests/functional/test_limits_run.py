@@ -57,7 +57,10 @@ def test_ctrl_c_gives_one_line_and_exit_130(tmp_path: Path, backend: str, wait: 
         # replications enough to outlast the wait on any machine
         [sys.executable, "-m", "sim", "run", str(BASELINE), "--reps", "40", "--workers", "2",
          "--backend", backend, "--out", str(tmp_path / "out"), "--quiet"],
-        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        # a shell running the suite in the background ignores Ctrl-C, and its children would
+        # inherit that: the command gets Ctrl-C's usual meaning back, as in a terminal
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     time.sleep(wait)
     process.send_signal(signal.SIGINT)
     _, err = process.communicate(timeout=60)
