@@ -59,7 +59,7 @@ from sim.experiment.design import design_points
 from sim.experiment.finding import Finding
 from sim.experiment.intervals import t_half_width
 from sim.experiment.store import DAILY_DIR, STORE_FILE, RunStore, StoreError, read_key
-from sim.experiment.tasks import OK, PointTask, RunOutcome, run_point
+from sim.experiment.tasks import OK, PointTask, record_runs, run_point
 from sim.model.results import TOTAL
 
 SIDES = ("a", "b")
@@ -284,17 +284,7 @@ def run_robustness(finding: Finding, out: Path | None, *,
         sides = 1 if finding.b is None else 2
         total = len(assignments) * sides * finding.spec.design.reps
         resumed = total - len(tasks)
-        failed = 0
-        for count, (index, outcome) in enumerate(engine.map(run_point, tasks), start=1):
-            if isinstance(outcome, BaseException):
-                task = tasks[index]
-                outcome = RunOutcome(point=task.point, replication=task.replication,
-                                     seed=task.seed, status="failed",
-                                     error=f"{type(outcome).__name__}: {outcome}")
-            store.record(outcome)
-            failed += not outcome.ok
-            if progress is not None:
-                progress(resumed + count, failed, total)
+        record_runs(engine.map(run_point, tasks), tasks, store.record, progress, resumed, total)
         points = point_table(finding, values,
                              _stored_kpis(store, finding.kpi, finding.spec.design.reps))
         failed_runs = sum(1 for row in store.rows()

@@ -54,7 +54,7 @@ from sim.experiment.store import (
     read_shard,
     writer_lock,
 )
-from sim.experiment.tasks import OK, PointTask, RunOutcome, run_point
+from sim.experiment.tasks import OK, PointTask, record_runs, run_point
 from sim.model.kpis import KPI_NAMES
 
 OUTPUT_FILES = ("runs.csv", "summary.csv", "manifest.json", "indices.csv")
@@ -343,17 +343,7 @@ def _sweep(experiment: Experiment, folder: Path | None, backend: str | Backend |
         total = sum(shard.holds(p, r, points)
                     for r in range(experiment.replications) for p in range(points))
         resumed = total - len(tasks)
-        failed = 0
-        for count, (index, outcome) in enumerate(engine.map(run_point, tasks), start=1):
-            if isinstance(outcome, BaseException):
-                task = tasks[index]
-                outcome = RunOutcome(point=task.point, replication=task.replication,
-                                     seed=task.seed, status="failed",
-                                     error=f"{type(outcome).__name__}: {outcome}")
-            store.record(outcome)
-            failed += not outcome.ok
-            if progress is not None:
-                progress(resumed + count, failed, total)
+        record_runs(engine.map(run_point, tasks), tasks, store.record, progress, resumed, total)
         runs = run_table(experiment, store)
         per_run = runs.drop_duplicates(["point", "replication"])
         result = SweepResult(experiment=experiment, runs=runs,

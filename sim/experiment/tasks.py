@@ -23,6 +23,7 @@ import socket
 import threading
 import time
 import traceback
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -173,3 +174,23 @@ def init_worker() -> None:
         with contextlib.suppress(RuntimeError):
             threading.Thread(target=_exit_with_parent, args=(parent,), daemon=True,
                              name="collectsim-parent-watch").start()
+
+
+def record_runs(finished: Iterable[tuple[int, RunOutcome | BaseException]],
+                tasks: list[PointTask], record: Callable[[RunOutcome], None],
+                progress: Callable[[int, int, int], None] | None, resumed: int,
+                total: int) -> None:
+    """Record each of ``finished`` (a backend's ``map(run_point, tasks)``) as it arrives — an
+    exception as a failed run of its task — and report ``progress(done, failed, total)``,
+    counting the ``resumed`` runs already stored."""
+    failed = 0
+    for count, (index, outcome) in enumerate(finished, start=1):
+        if isinstance(outcome, BaseException):
+            task = tasks[index]
+            outcome = RunOutcome(point=task.point, replication=task.replication,
+                                 seed=task.seed, status="failed",
+                                 error=f"{type(outcome).__name__}: {outcome}")
+        record(outcome)
+        failed += not outcome.ok
+        if progress is not None:
+            progress(resumed + count, failed, total)
