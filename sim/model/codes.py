@@ -111,6 +111,7 @@ class Rule(Labelled):
     UNANSWERED_PER_DAY = 7
     MESSAGES_PER_7_DAYS = 8
     BREATHING_SPACE = 9
+    THIRD_PARTY_DISCLOSURE = 10
 
     @property
     def label(self) -> str:

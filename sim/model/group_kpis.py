@@ -8,10 +8,11 @@ only a desk counts (fees by each desk's rate on what the segment paid it, an in-
 costs by the segment's share of its calls) and leaving out what only a desk has (collector
 utilisation, inbound queues, lawsuits, days behind target).
 
-``cx_index`` (0-100) is ``100·exp(−(10·c + 2·v + d + s + h/2))`` where, per account placed,
-``c`` is complaints, ``v`` rule violations, ``d`` disputes, ``s`` the share that asked collectors
-to stop, and ``h`` the share contacted four or more times within seven days (a pressure level
-40% of consumers reported in the CFPB 2017 survey). Its weights are a documented assumption.
+``cx_index`` (0-100) is ``100·exp(−(10·c + 2·b + d + s + h/2))`` where, per account placed, ``c`` is
+complaints, ``b`` conduct breaches (against the reference standard, so that a regime with fewer
+rules can never look kinder for having fewer to break), ``d`` disputes, ``s`` the share that asked
+collectors to stop, and ``h`` the share contacted four or more times within seven days (a pressure
+level 40% of consumers reported in the CFPB 2017 survey). Its weights are a documented assumption.
 """
 
 from __future__ import annotations
@@ -33,7 +34,8 @@ if TYPE_CHECKING:
 CONTROL = "control"
 DESK_ONLY = ("collector_utilization", "inbound_abandon_rate", "abandon_rate",
              "dials_per_collector_hour", "agency_cost", "inbound_calls",
-             "lawsuits", "days_behind_target", "legal_cost", "reputation_cost")
+             "lawsuits", "lawsuits_per_1000", "days_behind_target", "legal_cost",
+             "reputation_cost")
 
 
 def against_control(row: dict[str, Any], control: pd.DataFrame) -> dict[str, float]:
@@ -58,7 +60,7 @@ def _mean_delay(when: np.ndarray, placed: np.ndarray) -> float:
 def desk_view(world: World, desk: AgencyDesk) -> PlacementView:
     """The accounts a desk worked, seen through the placement it worked them in."""
     second = world.scenario.bank.second_placement == desk.profile.name
-    return PlacementView(world.accounts, world.rules, desk.members,
+    return PlacementView(world.accounts, world.history, desk.members,
                          "second" if second else "first")
 
 
@@ -147,6 +149,7 @@ def group_kpis(world: World, v: PlacementView, desks: list[AgencyDesk],
     complaints = int(v.complaints.sum())
     disputes = int(v.disputes.sum())
     violations = int(sum(sum(d.violations_by_rule.values()) for d in desks))
+    breaches = int(v.breaches.sum())
     ceased = float(v.ceased.mean()) if n else 0.0
     pressured = float((v.max_pressure >= 4).mean()) if n else 0.0
     arrivals = sum(d.queue.arrivals for d in desks)
@@ -156,7 +159,7 @@ def group_kpis(world: World, v: PlacementView, desks: list[AgencyDesk],
     follow_days = world.scenario.bank.follow_up_days
     still_cured = ~v.delinquent_at_recall & ~np.isfinite(redefault_day[members])
     per = max(n, 1)
-    strain = (10 * complaints + 2 * violations + disputes) / per + ceased + pressured / 2
+    strain = (10 * complaints + 2 * breaches + disputes) / per + ceased + pressured / 2
     net = collected - commission - contact_cost
     rules = world.scenario.rules
     lawsuits = sum(d.lawsuits for d in desks)
@@ -188,8 +191,11 @@ def group_kpis(world: World, v: PlacementView, desks: list[AgencyDesk],
         "mean_days_to_first_rpc": first_rpc,
         "complaints_per_1000": 1000.0 * complaints / per,
         "disputes_per_1000": 1000.0 * disputes / per,
+        "regulator_complaints_per_1000": 1000.0 * int(v.regulator_complaints.sum()) / per,
         "rule_violations": violations,
+        "conduct_breaches": breaches,
         "lawsuits": lawsuits,
+        "lawsuits_per_1000": 1000.0 * lawsuits / per,
         "cx_index": 100.0 * float(np.exp(-strain)),
         "collector_utilization": _ratio(sum(d.busy_days for d in desks), staffed),
         "inbound_abandon_rate": _ratio(sum(d.queue.abandoned for d in desks), arrivals),
@@ -219,7 +225,7 @@ def segment_kpis(world: World, members: np.ndarray, desks: list[AgencyDesk],
                  redefault_day: np.ndarray) -> dict[str, Any]:
     """KPIs of the placed accounts ``members`` of one segment, across ``desks``."""
     acc = world.accounts
-    view = PlacementView(acc, world.rules, members, "all")
+    view = PlacementView(acc, world.history, members, "all")
     row = group_kpis(world, view, [], redefault_day)
     attempts = int(view.attempts.sum())
     commission = contact_cost = 0.0

@@ -183,10 +183,18 @@ KPIS: tuple[Kpi, ...] = (
          _G.CUSTOMERS, "complaints per 1,000 accounts"),
     _kpi("disputes_per_1000", "disputes per 1,000 accounts", _U.PER_1000, _D.LOWER,
          _G.CUSTOMERS, "disputes per 1,000 accounts"),
-    _kpi("rule_violations", "contacts made although a rule forbade them", _U.COUNT, _D.LOWER,
-         _G.CUSTOMERS, "rule violations"),
+    _kpi("regulator_complaints_per_1000", "complaints taken to a regulator or ombudsman per "
+         "1,000 accounts", _U.PER_1000, _D.LOWER, _G.CUSTOMERS,
+         "regulator complaints per 1,000 accounts"),
+    _kpi("rule_violations", "contacts made although a rule of the regime in force forbade them",
+         _U.COUNT, _D.LOWER, _G.CUSTOMERS, "rule violations"),
+    _kpi("conduct_breaches", "contacts the reference standard ([rules] reference, Regulation F "
+         "by default) forbids, whatever regime is in force", _U.COUNT, _D.LOWER, _G.CUSTOMERS,
+         "conduct breaches"),
     _kpi("lawsuits", "lawsuits arising from violations and complaints", _U.COUNT, _D.LOWER,
          _G.CUSTOMERS, "lawsuits"),
+    _kpi("lawsuits_per_1000", "lawsuits arising from violations and complaints per 1,000 "
+         "accounts", _U.PER_1000, _D.LOWER, _G.CUSTOMERS, "lawsuits per 1,000 accounts"),
     _kpi("cx_index", "customer-experience index, 0-100 (see sim.model.results)", _U.INDEX,
          _D.HIGHER, _G.CUSTOMERS, "customer-experience index"),
     _kpi("collector_utilization", "collector busy time / paid shift time", _U.SHARE,

@@ -52,7 +52,7 @@ from sim.model.portfolio import lifecycle, reasons
 from sim.model.portfolio.accounts import draw_portfolio
 from sim.model.results import Results, build_results
 from sim.model.rng import Streams
-from sim.model.rules.book import RuleBook
+from sim.model.rules.book import RuleBooks
 from sim.model.series import SeriesTracker
 from sim.model.units import CENTS_PER_UNIT
 from sim.model.world import CountingEnvironment, World
@@ -81,7 +81,8 @@ def run_replication(scenario: Scenario, replication: int = 0, seed: int | None =
     env = CountingEnvironment()
     horizon = bank.program_days(scenario)
     world = World(env=env, scenario=scenario, accounts=accounts,
-                  rules=RuleBook(scenario.rules, accounts.n), streams=streams,
+                  books=RuleBooks(scenario.rules, accounts.local_offset, accounts.placed_day),
+                  streams=streams,
                   horizon=horizon, start_weekday=scenario.scenario.start_date.weekday(),
                   record_events=record_events)
     behaviour = make_behaviour(scenario.behaviour, accounts, streams,
@@ -92,7 +93,7 @@ def run_replication(scenario: Scenario, replication: int = 0, seed: int | None =
         desk.start()
 
     if scenario.bank.second_placement:
-        placements.start_copies(accounts, world.rules)
+        placements.start_copies(accounts, world.history)
     tracker = SeriesTracker(world, desks)
     rolls = lifecycle.RollCounts()
     env.process(_days(world, desks, behaviour, allocator, tracker, rolls, audit))
@@ -186,7 +187,7 @@ def _days(world: World, desks: list[AgencyDesk], behaviour: BehaviourModel,
             break
         if second is not None and len(recalled):
             again = placements.eligible(acc, recalled)
-            placements.replace_accounts(acc, world.rules, again, second.index, day,
+            placements.replace_accounts(acc, world.history, again, second.index, day,
                                         scenario.bank.transfer_delay_days,
                                         scenario.scenario.horizon_days)
             second.add_members(again)
@@ -197,11 +198,10 @@ def _days(world: World, desks: list[AgencyDesk], behaviour: BehaviourModel,
         bank.hand_over(acc, day)
         if day > 0:
             payments.accrue_interest(acc, apr, fee, day,
-                                     world.rules.in_breathing_space(float(day)))
+                                     world.history.in_breathing_space(float(day)))
         reasons.advance(acc, day)
         lifecycle.advance(acc, day, charge_off_days, lifecycle_rng, rolls)
         acc.paid_day[worked & np.isin(acc.status, PAID_UP)] = day
-        world.rules.new_day()
         acc.attempts_today[:] = 0
         reminded = np.zeros(acc.n, dtype=np.bool_)
         for desk in desks:

@@ -94,7 +94,7 @@ def feedback_reports(daily: pd.DataFrame, every_days: int) -> pd.DataFrame:
     if daily.empty:
         return daily
     flows = ["calls", "rpcs", "conversations", "promises", "complaints", "violations",
-             "messages", "inbound", "abandoned", "busy_hours", "staffed_hours"]
+             "breaches", "messages", "inbound", "abandoned", "busy_hours", "staffed_hours"]
     frame = daily.assign(period=daily["day"] // every_days)
     grouped = frame.groupby(["agency", "period"], sort=False)
     reports = grouped[flows].sum()
@@ -140,12 +140,12 @@ def build_results(world: World, desks: list[AgencyDesk], daily: pd.DataFrame, *,
         redefault_day = np.full(acc.n, np.inf)
     rows = {d.profile.name: group_kpis(world, desk_view(world, d), [d], redefault_day)
             for d in desks}
-    everyone = PlacementView(acc, world.rules, np.flatnonzero(~acc.in_control), "all")
+    everyone = PlacementView(acc, world.history, np.flatnonzero(~acc.in_control), "all")
     rows[TOTAL] = group_kpis(world, everyone, desks, redefault_day)
     control = pd.DataFrame()
     held_out = np.flatnonzero(acc.in_control)
     if len(held_out):
-        view = PlacementView(acc, world.rules, held_out, "all")
+        view = PlacementView(acc, world.history, held_out, "all")
         control = pd.DataFrame.from_dict(
             {CONTROL: group_kpis(world, view, [], redefault_day)}, orient="index")
         control.index.name = "group"
@@ -155,7 +155,7 @@ def build_results(world: World, desks: list[AgencyDesk], daily: pd.DataFrame, *,
         row = segment_kpis(world, np.flatnonzero(mine & ~acc.in_control), desks, redefault_day)
         held = np.flatnonzero(mine & acc.in_control)
         own_control = pd.DataFrame.from_dict(
-            {CONTROL: group_kpis(world, PlacementView(acc, world.rules, held, "all"), [],
+            {CONTROL: group_kpis(world, PlacementView(acc, world.history, held, "all"), [],
                                  redefault_day)}, orient="index") if len(held) else pd.DataFrame()
         row.update(against_control(row, own_control))  # against the segment's own control
         by_segment[name] = row
@@ -199,7 +199,9 @@ def build_results(world: World, desks: list[AgencyDesk], daily: pd.DataFrame, *,
             "complaints": acc.complaints,
             "disputes": acc.disputes,
             "violations": acc.violations,
-            "ceased": world.rules.ceased,
+            "breaches": acc.breaches,
+            "regulator_complaints": acc.regulator_complaints,
+            "ceased": world.history.ceased,
             "on_plan_at_recall": acc.plan_at_recall,
             "promise_due": acc.promise_due,
             "recall_day": acc.recall_day,

@@ -1,6 +1,6 @@
 """The shared state of one replication that agencies, the bank and payments all act on.
 
-:class:`World` bundles the SimPy environment, the accounts, the rule book, the resolved scenario,
+:class:`World` bundles the SimPy environment, the accounts, the rule books, the resolved scenario,
 the calendar and the optional event log, so components receive one object instead of a long
 argument list. It holds no behaviour of its own beyond the event log.
 """
@@ -18,7 +18,8 @@ from sim.config.schema import Scenario
 from sim.model.codes import RULE_LABELS
 from sim.model.portfolio.accounts import Accounts
 from sim.model.rng import Streams
-from sim.model.rules.book import RuleBook
+from sim.model.rules.book import RuleBooks
+from sim.model.rules.history import ContactHistory
 
 EVENT_COLUMNS = ("time", "local_time", "account", "agency", "kind", "outcome", "rule_broken")
 """The event log's columns: ``time`` on the agencies' clock, ``local_time`` on the
@@ -59,12 +60,17 @@ class World:
     env: CountingEnvironment
     scenario: Scenario
     accounts: Accounts
-    rules: RuleBook
+    books: RuleBooks
     streams: Streams
     horizon: int
     start_weekday: int
     record_events: bool = False
     events: list[tuple[float, float, int, int, str, str, str]] = field(default_factory=list)
+
+    @property
+    def history(self) -> ContactHistory:
+        """The contact history every rule book reads."""
+        return self.books.history
 
     def log(self, time: float, account: int, agency: int, kind: str, outcome: str,
             rule: int) -> None:

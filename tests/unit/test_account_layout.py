@@ -10,10 +10,10 @@ import pytest
 from sim.config.schema import Rules
 from sim.model.portfolio.accounts import CACHE_LINE, CALL_STATE_FIELDS, ScalarViews, record_table
 from sim.model.rules.book import RuleBook
-from sim.model.rules.history import CALL_HISTORY_FIELDS
+from sim.model.rules.history import HISTORY_FIELDS
 
 
-@pytest.mark.parametrize("fields", [CALL_STATE_FIELDS, CALL_HISTORY_FIELDS,
+@pytest.mark.parametrize("fields", [CALL_STATE_FIELDS, HISTORY_FIELDS,
                                     [("a", "i1")], [("x", "f8")] * 1 + [("y", "f8", (9,))]])
 @pytest.mark.parametrize("n", [1, 7, 1000])
 def test_records_fill_whole_cache_lines_from_a_line_boundary(fields, n):

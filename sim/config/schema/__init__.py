@@ -49,7 +49,7 @@ from sim.config.schema.portfolio import (
     Segment,
 )
 from sim.config.schema.references import reference_problems, reserved_name_problems
-from sim.config.schema.rules import REGIMES, Regime, Rules
+from sim.config.schema.rules import REGIMES, ContactLimits, Regime, Rules, regime_data
 
 __all__ = [
     "BEHAVIOUR_MODELS",
@@ -67,6 +67,7 @@ __all__ = [
     "Calibration",
     "Channel",
     "Clock",
+    "ContactLimits",
     "DaysPastDueDistribution",
     "Finite",
     "HawkesParameters",
@@ -87,6 +88,7 @@ __all__ = [
     "Strict",
     "Weekday",
     "clock_to_day_fraction",
+    "regime_data",
 ]
 
 

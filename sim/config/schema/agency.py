@@ -24,6 +24,7 @@ from sim.config.schema.common import (
     clock_to_day_fraction,
     raise_problems,
 )
+from sim.config.schema.conduct import Conduct
 
 
 class FeeTier(Strict):
@@ -151,9 +152,12 @@ class Agency(Strict):
     cool_off_days_after_broken_promise: NonNegative = 1.0
     """Adaptive strategy: days an account is not called after a promise or instalment is
     missed (assumption, 0–3)."""
-    compliance: Probability = 0.98
-    """Chance 0–1 of obeying the rules, drawn each day per account (and once a day for the whole
-    desk for the call window); every breach is counted as a violation."""
+    compliance: Probability = 0.9
+    """Chance 0–1 that the agency's controls stop each slip that would break a contact rule
+    before it reaches the cardholder (the slips and their rates: ``conduct``); 1 = no rule is
+    ever broken (assumption, 0.5–1)."""
+    conduct: Conduct = Conduct()
+    """The slips by which the agency's work would break contact rules, and their rates."""
     settlement_max_discount: Probability = 0.45
     """Largest settlement discount, share 0–1 of the outstanding balance (offered in 5-point
     steps: the smallest that brings the balance within reach); 0 = no settlements. Settlements
@@ -207,8 +211,8 @@ class Agency(Strict):
     """Recovery rate 0–1 the agency aims for by recall; it is behind while its recovery trails
     this pro rata to the accounts' age. 0 = no target."""
     compliance_when_behind: Probability | None = None
-    """Compliance 0–1 while behind the ``target_recovery`` pace (cutting corners); unset = the
-    usual ``compliance``."""
+    """Compliance 0–1 while behind the ``target_recovery`` pace (controls relaxed to catch up:
+    cutting corners); unset = the usual ``compliance``."""
     collector_hourly_wage: Money = 16.5
     """Pay per collector per hour of shift, currency units (at most 1e9), for every working day
     of the program."""

@@ -1,22 +1,34 @@
-"""``[rules]`` table: regulation of contact, as named regimes that scenarios can pick and override.
+"""``[rules]`` table: regulation of contact, as named regimes that scenarios pick and override.
 
-``regime`` selects a preset; any field the scenario states overrides the preset's value, so
-``regime = "china"`` with ``max_conversations_per_day = 2`` is China's rules with a tighter cap.
+``regime`` selects a preset, read from the regime's data file in :mod:`sim.config.rules`
+(where every rule cites its source). A regime has two sets of contact rules: those binding the
+**third party** (collection agencies working for the bank: the fields of ``[rules]`` itself) and
+those binding the **first party** (the bank's own collectors, ``kind = "in_house"``:
+``[rules.first_party]``). Any field the scenario states overrides the preset's value, so
+``regime = "china"`` with ``max_conversations_per_day = 2`` is China's rules with a tighter cap
+for agencies, and ``[rules.first_party] max_calls_per_7_days = 7`` is a bank policy on top of
+a regime that sets no cap for the bank's own team.
 
-* ``us_reg_f`` — US Regulation F, 12 CFR 1006.14 (CFPB): at most 7 calls in 7 days per debt,
-  none within 7 days after a telephone conversation, calls only 08:00-21:00.
-* ``china`` — no collection 22:00-08:00, at most 3 effective voice contacts a day per debtor,
-  at most 6 unanswered dials a day per number (NIFA 2024 guidelines; China Banking Association
-  2026 trial guidelines).
-* ``uk`` — UK-style forbearance: a cardholder may ask for a 60-day breathing space, during which
-  contact and interest are paused (Debt Respite Scheme); calls 08:00-21:00, no numeric caps.
-* ``none`` — nothing enforced: no caps, any hour, cease requests and disputes do not stop
-  contact. For "what if there were no rules" comparisons.
+* ``us_reg_f`` — US Regulation F (12 CFR 1006): binds debt collectors, not creditors.
+* ``us_massachusetts`` — Regulation F plus Massachusetts' two calls in seven days (209 CMR
+  18.16 for collectors, 940 CMR 7.04 for creditors).
+* ``uk`` — FCA CONC 7 and the Debt Respite Scheme, binding lenders and collectors alike.
+* ``china`` — contact hours and daily contact limits, no third-party collection (NIFA 2024,
+  China Banking Association 2026), binding banks and agencies alike.
+* ``taiwan`` — collection only 07:00-22:00 and never from third parties (FSC outsourcing
+  rules, art. 14; Bankers Association rules), binding banks and agencies.
+* ``none`` — nothing enforced.
+
+``reference`` names the regime every contact is also measured against (``conduct_breaches``),
+whatever regime is in force, so regimes compare on one standard of conduct.
 """
 
 from __future__ import annotations
 
-from typing import Any, Literal
+import tomllib
+from functools import cache
+from importlib import resources
+from typing import Any, Literal, get_args
 
 from pydantic import Field, model_validator
 
@@ -29,73 +41,121 @@ from sim.config.schema.common import (
     clock_to_day_fraction,
 )
 
-Regime = Literal["us_reg_f", "china", "uk", "none"]
+Regime = Literal["us_reg_f", "us_massachusetts", "uk", "china", "taiwan", "none"]
+PARTIES = ("third_party", "first_party")
+
+
+@cache
+def regime_data(name: str) -> dict[str, Any]:
+    """The data file of regime ``name``: ``title``, ``sources``, ``third_party`` and
+    ``first_party``."""
+    text = resources.files("sim.config.rules").joinpath(f"{name}.toml").read_text("utf-8")
+    return tomllib.loads(text)
+
 
 REGIMES: dict[str, dict[str, Any]] = {
-    "us_reg_f": {"max_calls_per_7_days": 7, "quiet_days_after_conversation": 7.0,
-                 "window_start": "08:00", "window_end": "21:00",
-                 "max_conversations_per_day": 0, "max_unanswered_per_day": 0,
-                 "honour_cease_requests": True, "dispute_hold_days": 30.0,
-                 "breathing_space_days": 0.0},
-    "china": {"max_calls_per_7_days": 0, "quiet_days_after_conversation": 0.0,
-              "window_start": "08:00", "window_end": "22:00",
-              "max_conversations_per_day": 3, "max_unanswered_per_day": 6,
-              "honour_cease_requests": True, "dispute_hold_days": 30.0,
-              "breathing_space_days": 0.0},
-    "uk": {"max_calls_per_7_days": 0, "quiet_days_after_conversation": 0.0,
-           "window_start": "08:00", "window_end": "21:00",
-           "max_conversations_per_day": 0, "max_unanswered_per_day": 0,
-           "honour_cease_requests": True, "dispute_hold_days": 30.0,
-           "breathing_space_days": 60.0},
-    "none": {"max_calls_per_7_days": 0, "quiet_days_after_conversation": 0.0,
-             "window_start": "00:00", "window_end": "24:00",
-             "max_conversations_per_day": 0, "max_unanswered_per_day": 0,
-             "honour_cease_requests": False, "dispute_hold_days": 0.0,
-             "breathing_space_days": 0.0},
-}
+    name: dict(regime_data(name)["third_party"]) for name in get_args(Regime)}
+"""Each regime's rules for third-party collectors (the fields of ``[rules]``)."""
 
 
-class Rules(Strict):
-    """``[rules]``: what a contact may do. Defaults follow US Regulation F (12 CFR 1006.14).
+class ContactLimits(Strict):
+    """The contact rules binding one party under a regime. A cap of 0 means "no cap"; times
+    are on the cardholder's local clock; seven-day counts run over calendar days."""
 
-    A cap of 0 means "no cap". The window is the legal contact window in the cardholder's local
-    time; ``dispute_hold_days`` is how long collection pauses while a dispute is verified;
-    ``breathing_space_days`` (0 = not offered) is how long contact and interest pause when a
-    cardholder asks for breathing space. Legal consequences: each violation and complaint may
-    become a lawsuit; fines, lawsuits and complaints carry costs to the bank's reputation.
+    window_start: Clock = "08:00"
+    """Start of the daily window in which calls and messages are allowed, ``"HH:MM"`` on the
+    cardholder's local clock (Regulation F: 08:00)."""
+    window_end: Clock = "21:00"
+    """End of the daily contact window, ``"HH:MM"``, exclusive (Regulation F: 21:00)."""
+    max_calls_per_7_days: int = Field(default=7, ge=0, le=1000)
+    """Most calls per account in any 7 consecutive calendar days; 0 = no cap (Regulation F:
+    7)."""
+    quiet_days_after_conversation: NonNegative = 7.0
+    """Calendar days after a telephone conversation during which the account may not be called
+    (messages are not affected); 0 = none (Regulation F: 7)."""
+    consent_exception: bool = True
+    """Whether a call the cardholder asked for (a callback agreed in a conversation, within the
+    last 7 days) is exempt from the call cap and the quiet days (12 CFR 1006.14(b)(3))."""
+    max_conversations_per_day: int = Field(default=0, ge=0, le=100)
+    """Most telephone conversations per account per local calendar day, after which calls
+    stop; 0 = no cap (China: 3)."""
+    max_unanswered_per_day: int = Field(default=0, ge=0, le=100)
+    """Most unanswered dials (no answer or wrong number) per account per local calendar day;
+    0 = no cap (China: 6)."""
+    max_messages_per_7_days: int = Field(default=0, ge=0, le=1000)
+    """Most messages (SMS, e-mail and letters together) per account in any 7 consecutive
+    calendar days; 0 = no cap (no preset sets one)."""
+    honour_cease_requests: bool = True
+    """Whether a request to stop contact binds (see ``cease_needs_writing``)."""
+    cease_needs_writing: bool = True
+    """Whether only a written request stops all contact, from the day it is received (FDCPA
+    §805(c)); a spoken one then stops calls only (a request not to use a medium, 12 CFR
+    1006.14(h)). When false, a request in any form stops all contact at once."""
+    dispute_hold_days: NonNegative = 30.0
+    """Days calls and messages pause after a dispute while it is verified; 0 = no hold (the
+    verification time is an assumption, 14–45)."""
+    dispute_needs_writing: bool = True
+    """Whether only a written dispute, received within ``validation_days`` of placement,
+    starts the hold (FDCPA §809(b)); when false any dispute does, at any time."""
+    validation_days: NonNegative = 37.0
+    """Days after placement within which a written dispute holds collection: the 30-day
+    validation period after the notice is received, receipt presumed 5 business days after
+    placement (12 CFR 1006.34); 0 = no limit."""
+    third_party_disclosure: bool = True
+    """Whether disclosing the debt to a third party (a wrong party on the phone, a voicemail
+    heard by others) is forbidden (FDCPA §805(b), 12 CFR 1006.6(d))."""
+    breathing_space_days: NonNegative = 0.0
+    """Days contact, interest and fees pause once a cardholder enters breathing space; 0 = not
+    offered, and nobody asks (``uk``: 60, Debt Respite Scheme)."""
+
+    @model_validator(mode="after")
+    def _window_ordered(self) -> ContactLimits:
+        if clock_to_day_fraction(self.window_start) >= clock_to_day_fraction(self.window_end):
+            raise ValueError(
+                f"window_start: must be before window_end "
+                f"(got {self.window_start}-{self.window_end})"
+            )
+        return self
+
+
+class Rules(ContactLimits):
+    """``[rules]``: the regime in force, what binds agencies (the fields of this table) and the
+    bank's own collectors (``first_party``), the reference standard, and legal consequences.
+    Defaults follow US Regulation F (12 CFR 1006).
+
+    Each violation and complaint may become a lawsuit; fines, lawsuits and complaints carry
+    costs to the bank.
     """
 
     regime: Regime = "us_reg_f"
-    """Preset the other fields start from: ``us_reg_f`` (US Regulation F), ``china``, ``uk``
-    (breathing space) or ``none`` (nothing enforced); fields stated in the file override it."""
-    max_calls_per_7_days: int = Field(default=7, ge=0, le=1000)
-    """Most calls per account in any rolling 7 days; 0 = no cap (Regulation F: 7)."""
-    quiet_days_after_conversation: NonNegative = 7.0
-    """Days after a telephone conversation during which the account may not be called (messages
-    are not affected); 0 = none (Regulation F: 7)."""
-    window_start: Clock = "08:00"
-    """Start of the daily window in which calls are allowed, ``"HH:MM"`` (Regulation F: 08:00)."""
-    window_end: Clock = "21:00"
-    """End of the daily call window, ``"HH:MM"``, exclusive (Regulation F: 21:00)."""
-    max_conversations_per_day: int = Field(default=0, ge=0, le=100)
-    """Most telephone conversations per account per calendar day, after which calls stop;
-    0 = no cap (China: 3)."""
-    max_unanswered_per_day: int = Field(default=0, ge=0, le=100)
-    """Most unanswered dials (no answer or wrong number) per account per calendar day; 0 = no cap
-    (China: 6)."""
-    max_messages_per_7_days: int = Field(default=0, ge=0, le=1000)
-    """Most messages (SMS, e-mail and letters together) per account in any rolling 7 days;
-    0 = no cap (no preset sets one)."""
-    honour_cease_requests: bool = True
-    """Whether a cease-contact request stops all calls and messages to the account."""
-    dispute_hold_days: NonNegative = 30.0
-    """Days calls and messages pause after a dispute while it is verified; 0 = no hold (presets:
-    30, an assumption; ``none``: 0)."""
-    breathing_space_days: NonNegative = 0.0
-    """Days contact, interest and fees pause when a cardholder asks for breathing space; 0 = not
-    offered, and nobody asks (``uk``: 60, Debt Respite Scheme)."""
+    """Preset the other fields start from (one data file each in ``sim/config/rules/``):
+    ``us_reg_f``, ``us_massachusetts``, ``uk``, ``china``, ``taiwan`` or ``none``; fields
+    stated in the file override it."""
+    first_party: ContactLimits = ContactLimits()
+    """The rules binding the bank's own collectors (``kind = "in_house"``): the regime's
+    first-party rules, plus whatever the bank's policy adds here."""
+    reference: Regime = "us_reg_f"
+    """The standard every contact is also measured against (``conduct_breaches``), whatever
+    regime is in force: third-party rules of this regime, applied to every desk."""
+    breathing_space_referral_days: NonNegative = 14.0
+    """Days from a cardholder's request for help to the start of their breathing space: the
+    agency refers them to a debt adviser, who applies for the moratorium (Debt Respite Scheme
+    regulations 2020, reg. 6; assumption, 3–30)."""
+    written_request_share: Probability = 0.25
+    """Share 0–1 of requests to stop contact and of disputes that the cardholder also puts in
+    writing (assumption, 0.1–0.5)."""
+    mail_days: float = Field(default=5.0, ge=0.0, le=30.0)
+    """Days a written request takes to reach the agency (12 CFR 1006.34 presumes receipt of a
+    mailed notice 5 business days after it is sent; assumption, 3–7)."""
+    callback_request_share: Probability = 0.15
+    """Chance 0–1 that a cardholder who refuses an offer asks to be called back the next day
+    (consent to that call, 12 CFR 1006.14(b)(3); assumption, 0–0.3)."""
+    regulator_complaint_share: Probability = 0.076
+    """Share 0–1 of complaints the cardholder takes on to a regulator or ombudsman: in the UK
+    in 2024 firms received 3.64 million complaints and the Financial Ombudsman Service 274,865
+    (7.6%; FCA aggregate complaints data, FOS half-year figures); range 0.04–0.15."""
     lawsuit_per_violation: Probability = 0.002
-    """Chance 0–1 that each rule violation (a call or message a rule forbade) becomes a
+    """Chance 0–1 that each rule violation (a contact the regime in force forbade) becomes a
     lawsuit."""
     lawsuit_per_complaint: Probability = 0.01
     """Chance 0–1 that each complaint becomes a lawsuit."""
@@ -115,16 +175,21 @@ class Rules(Strict):
         if not isinstance(data, dict):
             return data
         regime = data.get("regime", "us_reg_f")
-        preset = REGIMES.get(regime) if isinstance(regime, str) else None
-        if preset is None:
+        if not isinstance(regime, str) or regime not in get_args(Regime):
             return data  # the field validator reports the bad regime name
-        return {**preset, **data}
+        preset = regime_data(regime)
+        merged = {**preset["third_party"], **data}
+        own = data.get("first_party", {})
+        if isinstance(own, dict):
+            merged["first_party"] = {**preset["first_party"], **own}
+        return merged
 
-    @model_validator(mode="after")
-    def _window_ordered(self) -> Rules:
-        if clock_to_day_fraction(self.window_start) >= clock_to_day_fraction(self.window_end):
-            raise ValueError(
-                f"window_start: must be before window_end "
-                f"(got {self.window_start}-{self.window_end})"
-            )
-        return self
+    def limits(self, first_party: bool = False) -> ContactLimits:
+        """The rules binding the bank's own collectors (``first_party``) or its agencies."""
+        if first_party:
+            return self.first_party
+        return ContactLimits(**{name: getattr(self, name) for name in ContactLimits.model_fields})
+
+    def reference_limits(self) -> ContactLimits:
+        """The reference standard's rules (third-party rules of ``reference``)."""
+        return ContactLimits(**regime_data(self.reference)["third_party"])

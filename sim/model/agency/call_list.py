@@ -3,11 +3,12 @@
 The agency keeps its accounts in its priority order (score, balance, days past due or random),
 computed at hand-over. At the start of each pacing interval the dialler asks for the accounts
 it may dial (:meth:`CallList.candidates`): workable, worth the agency's effort (expected fee at
-least ``min_expected_fee``), not under a promise, number not known to be wrong, attempts today
-below the agency's cap, last attempt at least ``retry_hours`` ago, inside the contact window on
-the cardholder's local clock, and allowed by the rules — or defied by the agency on one of its
-defiant days. A cardholder who paid of their own accord stays on the list until the payment
-reaches the agency (``[bank] posting_lag_days``). The order depends on the agency's ``strategy``:
+least ``min_expected_fee``), not under a promise, number not known to be wrong, attempts today below
+the agency's cap, last attempt at least ``retry_hours`` ago, inside the contact window on the
+cardholder's local clock (as the agency's records have it), and allowed by the rules — or let
+through by one of the agency's slips (:mod:`sim.model.agency.conduct`). A cardholder who paid of
+their own accord stays on the list until the payment reaches the agency (``[bank]
+posting_lag_days``). The order depends on the agency's ``strategy``:
 
 * ``static`` — the priority order as computed at hand-over, from the top every interval: the
   best accounts are called again and again while the rest wait;
@@ -16,7 +17,7 @@ reaches the agency (``[bank] posting_lag_days``). The order depends on the agenc
   standing falling by ``attempt_decay`` with every unanswered attempt since its last
   conversation and doubled where the cardholder answered before at this time of the week
   (:mod:`sim.model.agency.reach`); nobody is called during the cool-off after a refusal or a
-  broken promise.
+  broken promise — except on the day a cardholder asked to be called back.
 
 Contact pressure (calls in the last 7 days) is what the cardholder feels at each call: it is
 read from the rule book's ring of call times.
@@ -28,12 +29,14 @@ import numpy as np
 import numpy.typing as npt
 
 from sim.config.schema import Agency
+from sim.model.agency.conduct import Conduct
 from sim.model.agency.fees import expected_fee
 from sim.model.agency.reach import day_part, part_bits
 from sim.model.codes import Rule, Status
 from sim.model.portfolio.accounts import Accounts
 from sim.model.rules.book import RuleBook
-from sim.model.rules.table import CLOCK_TOLERANCE
+from sim.model.rules.history import local_day
+from sim.model.rules.table import CLOCK_TOLERANCE, Contact
 from sim.model.units import CENTS_PER_UNIT, HOURS_PER_DAY, PRESSURE_WINDOW_DAYS
 
 ALLOWED, ACTIVE = int(Rule.ALLOWED), int(Status.ACTIVE)
@@ -45,15 +48,16 @@ BoolArray = npt.NDArray[np.bool_]
 
 
 class CallList:
-    """Membership, priority order, the day's defiance and the call list of agency ``index``.
+    """Membership, priority order and the call list of agency ``index``, which ``rules``
+    bind and whose ``conduct`` may let a forbidden call through.
 
     ``score`` is the agency's own score of every account; ``priority_rng`` orders accounts
-    under ``priority = "random"``; ``defiance_rng`` draws each day's defiant accounts.
+    under ``priority = "random"``.
     """
 
     def __init__(self, index: int, profile: Agency, accounts: Accounts, rules: RuleBook,
-                 horizon_days: int, score: np.ndarray, priority_rng: np.random.Generator,
-                 defiance_rng: np.random.Generator, start_weekday: int = 0,
+                 conduct: Conduct, horizon_days: int, score: np.ndarray,
+                 priority_rng: np.random.Generator, start_weekday: int = 0,
                  posting_lag: float = 0.0) -> None:
         self.index = index
         self.profile = profile
@@ -62,14 +66,14 @@ class CallList:
         self.horizon_days = horizon_days
         self.score = score
         self.priority_key = priority_keys(profile, accounts, score, priority_rng)
-        self._defiance_rng = defiance_rng
+        self.conduct = conduct
+        self.history = rules.history
         self.members = np.zeros(0, dtype=np.int64)
         self.order = self.members
         self.today = self.members
         """The accounts workable at the start of the day, in priority order (see
         :meth:`new_day`)."""
         self.worked = np.ones(accounts.n, dtype=np.bool_)
-        self.defiant = np.zeros(accounts.n, dtype=np.bool_)
         self.standing = np.zeros(accounts.n)
         """Each member's place in the priority order: 1 for the best, towards 0 for the worst."""
         self.adaptive = profile.strategy == "adaptive"
@@ -84,6 +88,7 @@ class CallList:
         if len(idx) == 0:
             return
         self.members = np.concatenate([self.members, idx])
+        self.conduct.take_on(idx)
         self.order = self.members[np.argsort(self.priority_key[self.members], kind="stable")]
         self.standing[self.order] = 1.0 - np.arange(len(self.order)) / len(self.order)
         profile = self.profile
@@ -95,14 +100,9 @@ class CallList:
 
     def new_day(self, day: int) -> None:
         """List the accounts workable today (accounts only become workable at midnight: at
-        hand-over, when a promise breaks), and decide today's defiance (and whether the agency
-        is behind its target pace).
-
-        For each of its accounts, the agency ignores the rules today with probability
-        ``1 − compliance`` (``1 − compliance_when_behind`` while it is behind its target pace):
-        if a rule blocks a call to such an account, the call is made anyway and counted as a
-        violation of that rule.
-        """
+        hand-over, when a promise breaks), and start the day's conduct: the agency's controls
+        catch slips with chance ``compliance`` (``compliance_when_behind`` while it is behind
+        its target pace)."""
         acc, order = self.acc, self.order
         self.today = order[(acc.agency[order] == self.index)
                            & ((acc.status[order] == ACTIVE) | self.unposted(order, day))
@@ -115,11 +115,7 @@ class CallList:
             if self.profile.compliance_when_behind is not None:
                 compliance = self.profile.compliance_when_behind
         self.compliance_today = compliance
-        if compliance < 1.0:
-            draws = self._defiance_rng.random(len(self.members))
-            self.defiant[self.members] = draws >= compliance
-        else:
-            self.defiant[self.members] = False
+        self.conduct.new_day(self.members, compliance)
 
     def behind_target(self, day: int) -> bool:
         """Whether recovery so far trails ``target_recovery`` pro rata to the accounts' age."""
@@ -134,8 +130,7 @@ class CallList:
         pace = profile.target_recovery * float((placed * age).sum() / placed.sum())
         return float(acc.collected[members].sum() / placed.sum()) < pace
 
-    def candidates(self, start: float, end: float, keeps_window: bool,
-                   limit: int) -> tuple[IntArray, IntArray]:
+    def candidates(self, start: float, end: float, limit: int) -> tuple[IntArray, IntArray]:
         """Up to ``limit`` accounts to dial in the pacing interval ``[start, end)``, best first,
         with the rule each call would break (``ALLOWED`` if none).
 
@@ -143,11 +138,9 @@ class CallList:
         recalled, not screened out once it has had its first call, number not known to be
         wrong), it is under the agency's
         daily attempt cap, its last attempt is ``retry_hours`` old, it is out of any cool-off
-        (adaptive strategy), and the rules allow a call — or the agency defies them today for
-        it. The contact window is read on each cardholder's local clock over the whole
-        interval: on a day the agency keeps to it, accounts whose window does not cover the
-        interval wait for a later one; on a day it does not, they are candidates too (the
-        dialler flags each call it places outside the window).
+        (adaptive strategy; a cardholder who asked to be called today is not), its contact
+        window covers the whole interval on the clock the agency believes the cardholder keeps,
+        and the rules allow a call — or one of the agency's slips lets it through.
         """
         acc, profile = self.acc, self.profile
         # accounts leave the day's list (a promise, a wrong number found, the one call an
@@ -159,14 +152,16 @@ class CallList:
         live = ((acc.attempts_today[order] < profile.max_attempts_per_day)
                 & (start - acc.last_attempt[order] >= self.retry))
         if self.adaptive:
+            asked = self.history.consent_day[order] == local_day(start, acc.local_offset[order])
             live &= ((start - acc.last_refusal[order] >= profile.cool_off_days_after_refusal)
                      & (start - acc.last_broken[order]
-                        >= profile.cool_off_days_after_broken_promise))
+                        >= profile.cool_off_days_after_broken_promise)) | asked
         chosen = order[live]
-        if keeps_window and len(chosen):
+        if len(chosen):
             chosen = chosen[self.window_covers(chosen, start, end)]
-        blocks = self.rules.call_block_reasons(chosen, start)
-        allowed = (blocks == ALLOWED) | self.defiant[chosen]
+        blocks = self.rules.account_block_reasons(chosen, start)
+        allowed = (blocks == ALLOWED) | self.conduct.overlooked(chosen, blocks, start,
+                                                                 Contact.CALL)
         chosen, blocks = chosen[allowed], blocks[allowed]
         if self.adaptive:
             rank = self.adaptive_rank(chosen, start)
@@ -187,9 +182,9 @@ class CallList:
         return (acc.paid_day[idx] + self.posting_lag > now) & (acc.status[idx] != ACTIVE)
 
     def window_covers(self, idx: IntArray, start: float, end: float) -> BoolArray:
-        """Whether the contact window, on each cardholder's local clock, covers the whole
-        interval ``[start, end)``."""
-        first = np.mod(start + self.acc.local_offset[idx], 1.0) + CLOCK_TOLERANCE
+        """Whether the contact window, on each cardholder's local clock as the agency's records
+        have it, covers the whole interval ``[start, end)``."""
+        first = np.mod(start + self.conduct.believed_offset[idx], 1.0) + CLOCK_TOLERANCE
         last = first + (end - start) - 2 * CLOCK_TOLERANCE
         window = self.rules
         return (first >= window.window_start) & (last <= window.window_end)
@@ -197,7 +192,8 @@ class CallList:
     def adaptive_rank(self, idx: IntArray, now: float) -> FloatArray:
         """Sort keys of ``idx`` under the adaptive strategy (smaller is dialled first).
 
-        Accounts never attempted come first, oldest hand-over first; the rest by their standing
+        Cardholders who asked to be called today come first (the collector said they would
+        call), then accounts never attempted, oldest hand-over first; the rest by their standing
         in the agency's priority order (1 for the best, towards 0 for the worst) times
         ``attempt_decay`` per unanswered attempt since the last conversation, doubled where the
         cardholder answered before in the part of the week the interval falls in.
@@ -207,11 +203,13 @@ class CallList:
         value = self.standing[idx] * self.profile.attempt_decay ** acc.unanswered_since_talk[idx]
         bits = part_bits(day_part(now + acc.local_offset[idx], self.start_weekday))
         value = np.where((acc.answered_parts[idx] & bits) != 0, 2.0 * value, value)
-        return np.where(fresh, acc.workable_day[idx] - FRESH_FIRST, -value)
+        asked = self.history.consent_day[idx] == local_day(now, acc.local_offset[idx])
+        return np.where(asked, -2.0 * FRESH_FIRST,
+                        np.where(fresh, acc.workable_day[idx] - FRESH_FIRST, -value))
 
     def pressure(self, idx: IntArray, now: float) -> IntArray:
         """Calls placed to each of ``idx`` in the 7 days before ``now`` (contact pressure)."""
-        return (self.rules.call_times[idx] > now - PRESSURE_WINDOW_DAYS).sum(axis=1)
+        return (self.history.call_times[idx] > now - PRESSURE_WINDOW_DAYS).sum(axis=1)
 
 
 def priority_keys(profile: Agency, acc: Accounts, score: np.ndarray,

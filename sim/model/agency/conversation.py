@@ -9,10 +9,13 @@ collector makes up to ``offers_per_conversation`` in turn: before charge-off fro
 conversation asks again for the past-due amount first, as early-stage scripts do), after it
 from below the last offer the cardholder refused in an earlier conversation (a settlement
 discount once offered is not withdrawn). The behaviour model decides the outcome, which
-changes the account: a promise or plan (on the offer accepted), a dispute hold, a cease
-request, a breathing space, a complaint (and perhaps a lawsuit), or a refusal, which starts the
-adaptive strategy's cool-off. Either way the agency learns when in the week the cardholder
-answers (:mod:`sim.model.agency.reach`).
+changes the account: a promise or plan (on the offer accepted), a dispute, a request to stop contact
+(each of them spoken, and with chance ``written_request_share`` put in writing too, arriving
+``mail_days`` later), a referral to a debt adviser for breathing space (which starts
+``breathing_space_referral_days`` later), a complaint (and perhaps a lawsuit), or a refusal, which
+starts the adaptive strategy's cool-off — unless the cardholder asks to be called back the next day
+(``callback_request_share``), a call they consent to. Either way the agency learns when in the week
+the cardholder answers (:mod:`sim.model.agency.reach`).
 """
 
 from __future__ import annotations
@@ -41,7 +44,7 @@ ACTIVE = int(Status.ACTIVE)
 PROMISE, DISPUTE, REFUSAL = int(Outcome.PROMISE), int(Outcome.DISPUTE), int(Outcome.REFUSAL)
 CEASE_REQUEST = int(Outcome.CEASE_REQUEST)
 BREATHING_SPACE_REQUEST = int(Outcome.BREATHING_SPACE_REQUEST)
-DISCOVERY = int(Draw.DISCOVERY)
+DISCOVERY, WRITTEN, CALLBACK = int(Draw.DISCOVERY), int(Draw.WRITTEN), int(Draw.CALLBACK)
 STANDARD_NORMAL = NormalDist()
 
 
@@ -55,7 +58,8 @@ class Conversations:
         self.profile = profile
         self.world = world
         self.acc = world.accounts
-        self.rules = world.rules
+        self.history = world.history
+        self.rules = world.scenario.rules
         self.behaviour = behaviour
         self.counters = counters
         self.legal = legal
@@ -79,7 +83,7 @@ class Conversations:
             return False
         if math.isnan(acc.first_rpc[i]):
             acc.first_rpc[i] = now
-        outcome = self.converse(i, now, day, self.rules.pressure(i, now), False, part_bit, draws)
+        outcome = self.converse(i, now, day, self.history.pressure(i, now), False, part_bit, draws)
         self.world.log(now, i, self.index, "inbound", outcome, ALLOWED)
         return True
 
@@ -101,7 +105,7 @@ class Conversations:
         """A conversation with account ``i`` at ``now``, decided with ``draws`` (see
         :meth:`draws`); returns its outcome's label."""
         acc = self.acc
-        self.rules.record_conversation(i, now)
+        self.history.record_conversation(i, now)
         self.behaviour.contacted(i, now)
         acc.conversations[i] += 1
         acc.unanswered_since_talk[i] = 0
@@ -121,13 +125,24 @@ class Conversations:
         elif outcome == REFUSAL:
             acc.last_refusal[i] = now
             acc.offers_refused[i] += len(offers)
+            if draws[CALLBACK] < self.rules.callback_request_share:  # "call me tomorrow"
+                self.history.record_consent(i, math.floor(now + acc.local_offset[i]) + 1)
         elif outcome == DISPUTE:
             acc.disputes[i] += 1
             acc.misunderstanding[i] = False  # the verification explains the terms
-            self.rules.record_dispute(i, now)
+            self.history.record_dispute(i, now, self.letter(now, draws))
         elif outcome == CEASE_REQUEST:
-            self.rules.record_cease(i)
-        elif outcome == BREATHING_SPACE_REQUEST:
-            self.rules.record_breathing_space(i, now)
+            self.history.record_cease(i, now, self.letter(now, draws))
+        elif outcome == BREATHING_SPACE_REQUEST:  # referred to a debt adviser, who applies
+            start = math.ceil(now + self.rules.breathing_space_referral_days)
+            self.history.record_breathing_space(i, start, self.rules.breathing_space_days)
             acc.breathing_spaces[i] += 1
         return OUTCOME_LABELS[outcome]
+
+    def letter(self, now: float, draws: Sequence[float]) -> float | None:
+        """The day a request made at ``now`` arrives in writing too (from the next midnight
+        after ``mail_days``), or ``None`` if the cardholder only said it."""
+        rules = self.rules
+        if draws[WRITTEN] >= rules.written_request_share:
+            return None
+        return float(math.ceil(now + rules.mail_days))

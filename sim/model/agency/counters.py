@@ -4,9 +4,11 @@
   promises, complaints, violations, messages, inbound calls), collector busy time by day,
   message cost, lawsuits and violations by rule: the one place the desk's parts add to and the
   KPIs and daily series read from;
-* :class:`LegalRecord` — each contact a rule forbade and each complaint, counted on the account,
-  on the day and by rule; each may become a lawsuit (``[rules] lawsuit_per_violation``,
-  ``lawsuit_per_complaint``);
+* :class:`LegalRecord` — each contact the regime in force forbade (a violation) or the reference
+  standard would forbid (a conduct breach), and each complaint, counted on the account, on the
+  day and by rule; a complaint is taken to a regulator with chance
+  ``[rules] regulator_complaint_share``; violations and complaints may become lawsuits
+  (``lawsuit_per_violation``, ``lawsuit_per_complaint``);
 * :class:`Shifts` — the days the agency works and its collectors' shift on those days.
 """
 
@@ -21,7 +23,7 @@ from sim.model.portfolio.accounts import Accounts
 
 # Per-agency daily counters kept by the desks (the rest of the daily series is derived).
 DAILY_SERIES = ("calls", "rpcs", "conversations", "promises", "complaints", "violations",
-                "messages", "inbound", "answered_calls", "abandoned_calls")
+                "breaches", "messages", "inbound", "answered_calls", "abandoned_calls")
 
 
 @dataclass
@@ -34,6 +36,7 @@ class DeskCounters:
     busy_by_day: list[float] = field(init=False)
     """Collector busy time (days) of the calls begun each day."""
     violations_by_rule: dict[str, int] = field(init=False)
+    breaches_by_rule: dict[str, int] = field(init=False)
     message_cost: float = 0.0
     trace_cost: float = 0.0
     lawsuits: int = 0
@@ -42,6 +45,7 @@ class DeskCounters:
         self.daily = {name: [0] * (self.horizon + 1) for name in DAILY_SERIES}
         self.busy_by_day = [0.0] * (self.horizon + 1)
         self.violations_by_rule = {rule.label: 0 for rule in RULES_BROKEN}
+        self.breaches_by_rule = {rule.label: 0 for rule in RULES_BROKEN}
 
     @property
     def calls(self) -> int:
@@ -50,7 +54,7 @@ class DeskCounters:
 
 
 class LegalRecord:
-    """Violations and complaints of one desk, each drawn for a lawsuit with ``draw()``."""
+    """Violations, conduct breaches and complaints of one desk, drawn with ``draw()``."""
 
     def __init__(self, accounts: Accounts, counters: DeskCounters, rules: Rules,
                  draw: Callable[[], float]) -> None:
@@ -60,6 +64,7 @@ class LegalRecord:
         self.draw = draw
         self._violations_by_day = counters.daily["violations"]
         self._complaints_by_day = counters.daily["complaints"]
+        self._breaches_by_day = counters.daily["breaches"]
 
     def violation(self, i: int, rule: int, day: int) -> None:
         """Count a contact with account ``i`` on ``day`` that ``rule`` forbade."""
@@ -69,10 +74,20 @@ class LegalRecord:
         if self.draw() < self.rules.lawsuit_per_violation:
             self.counters.lawsuits += 1
 
+    def breach(self, i: int, rule: int, day: int) -> None:
+        """Count a contact with account ``i`` on ``day`` that the reference standard's ``rule``
+        forbids."""
+        self.acc.breaches[i] += 1
+        self.counters.breaches_by_rule[RULE_LABELS[rule]] += 1
+        self._breaches_by_day[day] += 1
+
     def complaint(self, i: int, day: int) -> None:
-        """Count a complaint by account ``i`` on ``day``."""
+        """Count a complaint by account ``i`` on ``day`` (to the agency or the bank, and
+        perhaps taken on to a regulator)."""
         self.acc.complaints[i] += 1
         self._complaints_by_day[day] += 1
+        if self.draw() < self.rules.regulator_complaint_share:
+            self.acc.regulator_complaints[i] += 1
         if self.draw() < self.rules.lawsuit_per_complaint:
             self.counters.lawsuits += 1
 

@@ -4,8 +4,9 @@
 of parts, each with what it needs passed in:
 
 * the **call list** (:class:`~sim.model.agency.call_list.CallList`): the agency's accounts in
-  priority order, the accounts it may dial in each pacing interval under its strategy, and
-  each day's defiance;
+  priority order, and the accounts it may dial in each pacing interval under its strategy;
+* its **conduct** (:class:`~sim.model.agency.conduct.Conduct`): the slips by which its work
+  breaks rules, and the controls that catch them;
 * the **dialler** (:class:`~sim.model.agency.dialler.Dialler`): batches of dials each pacing
   interval of the shifts, the collectors who take the answered calls and the cardholders who
   phone in (:class:`~sim.model.agency.inbound.InboundLine`), and the **conversations**
@@ -16,13 +17,12 @@ of parts, each with what it needs passed in:
   ``skip_trace_days`` turns up a working number with chance ``skip_trace_success`` (each
   trace costs ``skip_trace_cost``);
 * the **counters** (:class:`~sim.model.agency.counters.DeskCounters`) they all add to, and the
-  **legal record** of violations and complaints.
+  **legal record** of violations, conduct breaches and complaints.
 
-Compliance: each day, for each of its accounts, the agency ignores the rules with probability
-``1 − compliance`` (``1 − compliance_when_behind`` while behind its target pace); the contact
-window is obeyed or not for the whole agency each day, with the same chance; every call or
-message a rule forbids but the agency makes anyway is counted as a violation of that rule,
-never silent. Accounts screened out as not worth the fee get only the first call the
+The desk is bound by its party's rules: the regime's third-party rules for an agency, its
+first-party rules (and the bank's policy) for the bank's own team (``kind = "in_house"``).
+Every contact is read against them (a violation) and against the reference standard (a conduct
+breach), never silently. Accounts screened out as not worth the fee get only the first call the
 placement contract asks for, but still get the agency's messages.
 """
 
@@ -34,6 +34,7 @@ import numpy as np
 
 from sim.config.schema import Agency
 from sim.model.agency.call_list import CallList
+from sim.model.agency.conduct import Conduct
 from sim.model.agency.conversation import Conversations
 from sim.model.agency.counters import DeskCounters, LegalRecord, Shifts
 from sim.model.agency.dialler import Dialler
@@ -60,13 +61,16 @@ class AgencyDesk:
         self.queue = InboundLine()
         self.legal = LegalRecord(world.accounts, self.counters, world.scenario.rules,
                                  uniform_draws(streams.get("legal", sub)))
-        self.call_list = CallList(index, profile, world.accounts, world.rules,
+        book = world.books.of(in_house=profile.kind == "in_house")
+        self.conduct = Conduct(profile, world.accounts, book, streams.get("compliance", sub, 2),
+                               key=streams.key("compliance", 3))
+        self.call_list = CallList(index, profile, world.accounts, book, self.conduct,
                                   world.scenario.scenario.horizon_days, score,
                                   priority_rng=streams.get("scores", sub, 1),
-                                  defiance_rng=streams.get("compliance", sub, 2),
                                   start_weekday=world.start_weekday,
                                   posting_lag=world.scenario.bank.posting_lag_days)
-        self.messenger = Messenger(index, profile, world.accounts, world.rules, self.call_list,
+        self.messenger = Messenger(index, profile, world.accounts, book, world.books.reference,
+                                   self.call_list,
                                    self.shifts, self.queue, self.counters, self.legal,
                                    inbound_rng=streams.get("inbound", sub))
         conversations = Conversations(index, profile, world, behaviour, self.counters,
@@ -75,7 +79,7 @@ class AgencyDesk:
                                self.queue, self.shifts, self.counters, self.legal,
                                keys=(streams.key("calls"), streams.key("durations", 1),
                                      streams.key("calls", 1)),
-                               window_draw=uniform_draws(streams.get("compliance", sub)),
+                               book=book, conduct=self.conduct,
                                talk_draw=exponential_draws(streams.get("durations", sub)))
         self.start = self.dialler.start
         self.add_members = self.call_list.add_members

@@ -27,9 +27,15 @@ depends on the agency's ``dialler``:
   abandoned calls (over answered calls, smoothed over intervals) under ``abandon_target``
   (:mod:`sim.model.agency.pacing`).
 
-The dials of the batch are then recorded at once: attempts, the rules' call ring, wrong numbers
-found, right-party contacts, violations (each call a rule forbade, the contact window read on
-the cardholder's local clock) and the collectors' busy time.
+The dials of the batch are then recorded at once: attempts, the call history, wrong numbers
+found, right-party contacts, the collectors' busy time, and conduct. Each call is read against
+the agency's rule book (a **violation** of the regime in force) and the reference standard (a
+**conduct breach**): the account's rules as they stood at the start of the interval (nothing
+but the call itself changes them within it: requests take effect at midnight, and each account
+is dialled once an interval), the contact window at the moment of the dial on the cardholder's
+own clock; a wrong party who was told about the debt,
+or a voicemail that said too much (:mod:`sim.model.agency.conduct`), discloses the debt to a
+third party.
 """
 
 from __future__ import annotations
@@ -45,6 +51,7 @@ import simpy
 
 from sim.config.schema import Agency
 from sim.model.agency.call_list import CallList
+from sim.model.agency.conduct import Conduct
 from sim.model.agency.conversation import Conversations
 from sim.model.agency.counters import DeskCounters, LegalRecord, Shifts
 from sim.model.agency.inbound import Callers, InboundLine
@@ -53,37 +60,45 @@ from sim.model.agency.reach import answer_factor, day_part, part_bit_at, part_bi
 from sim.model.behaviour.base import BehaviourModel
 from sim.model.codes import NO_ANSWER, WRONG_NUMBER, Rule
 from sim.model.rng import counter_uniforms
-from sim.model.rules.table import CLOCK_TOLERANCE
+from sim.model.rules.book import RuleBook
+from sim.model.rules.table import CLOCK_TOLERANCE, outside_window
 from sim.model.units import MINUTES_PER_DAY
 from sim.model.world import World
 
 ALLOWED, CONTACT_WINDOW = int(Rule.ALLOWED), int(Rule.CONTACT_WINDOW)
+THIRD_PARTY_DISCLOSURE = int(Rule.THIRD_PARTY_DISCLOSURE)
 CONNECT_WITHIN = 2.0 / 86_400.0
 """Days an answered call may wait for a collector before it counts as abandoned (2 seconds
 after the greeting: Ofcom's persistent-misuse policy)."""
 ABANDONED = "abandoned"
 WRONG_PARTY = "wrong_party"
+WRONG_PARTY_DISCLOSED = "wrong_party_disclosed"
+"""A wrong party who picked up and was told what the call was about."""
+VOICEMAIL_DISCLOSED = "voicemail_disclosed"
+"""An unanswered dial on which a voicemail said more than a limited-content message."""
 
 
 class Dialler:
     """The dialler and collectors of agency ``index`` (see the module docstring).
 
-    ``keys`` are the :func:`~sim.model.rng.counter_uniforms` keys of the answer, the talk time
-    and the party who picks up of each (account, attempt), the same for every agency;
-    ``window_draw`` decides each day whether the agency keeps the contact window;
-    ``talk_draw`` gives inbound conversations their length, in mean talk times.
+    ``keys`` are the :func:`~sim.model.rng.counter_uniforms` keys of the answer, the talk time and
+    the party who picks up of each (account, attempt), the same for every agency; ``book`` is the
+    rule book binding the agency, ``conduct`` its slips; ``talk_draw`` gives inbound conversations
+    their length, in mean talk times.
     """
 
     def __init__(self, index: int, profile: Agency, world: World, behaviour: BehaviourModel,
                  call_list: CallList, conversations: Conversations, inbound: InboundLine,
                  shifts: Shifts, counters: DeskCounters, legal: LegalRecord,
-                 keys: tuple[int, int, int], window_draw: Callable[[], float],
+                 keys: tuple[int, int, int], book: RuleBook, conduct: Conduct,
                  talk_draw: Callable[[], float]) -> None:
         self.index = index
         self.profile = profile
         self.world = world
         self.acc = world.accounts
-        self.rules = world.rules
+        self.book = book
+        self.reference = world.books.reference
+        self.conduct = conduct
         self.behaviour = behaviour
         self.call_list = call_list
         self.conversations = conversations
@@ -92,7 +107,6 @@ class Dialler:
         self.counters = counters
         self.legal = legal
         self._answer_key, self._talk_key, self._party_key = keys
-        self._window_draw = window_draw
         self._talk_draw = talk_draw
         self.free_at = [0.0] * profile.collectors
         self.pace = profile.pacing_minutes / MINUTES_PER_DAY
@@ -123,28 +137,23 @@ class Dialler:
         if self.profile.collectors > 0:
             self.world.env.process(self.run())
 
-    def keeps_window(self, day: int) -> bool:
-        """Whether the agency keeps to the contact window on ``day`` (drawn once a day)."""
-        return self._window_draw() < self.call_list.compliance_today
-
     def run(self) -> Generator[simpy.Event, Any, None]:
         """Every pacing interval of every shift of the program."""
         env, shifts = self.world.env, self.shifts
         for day in range(self.world.horizon):
             if not shifts.workdays[day]:
                 continue
-            keeps = self.keeps_window(day)
             start, end = day + shifts.start, day + shifts.end
             while start < end - CLOCK_TOLERANCE:
                 stop = min(start + self.pace, end)
                 if env.now < start:
                     yield env.timeout(start - env.now)
-                self.interval(start, stop, day, keeps)
+                self.interval(start, stop, day)
                 start = stop
 
     # ------------------------------------------------------------------ one interval
 
-    def interval(self, start: float, end: float, day: int, keeps_window: bool) -> None:
+    def interval(self, start: float, end: float, day: int) -> None:
         """Plan, place and record the dials of the interval ``[start, end)``."""
         acc = self.acc
         callers = self.inbound.take(end)
@@ -154,7 +163,7 @@ class Dialler:
         free = [max(f, start) for f in self.free_at]
         capacity = sum(max(0.0, end - f) for f in free)
         limit = self.dial_limit(capacity, start)
-        candidates, blocks = self.call_list.candidates(start, end, keeps_window, limit)
+        candidates, blocks = self.call_list.candidates(start, end, limit)
         if callers.accounts and len(candidates):  # a cardholder on the line is not dialled
             phoning = np.isin(candidates, np.array(callers.accounts))
             candidates, blocks = candidates[~phoning], blocks[~phoning]
@@ -171,6 +180,7 @@ class Dialler:
         talk = -np.log(counter_uniforms(self._talk_key, candidates, attempt)) * self.talk
         bits = part_bits(parts)
         batch = Batch(candidates, pressure, blocks, answered, talk + self.wrap, bits, day)
+        batch.breaches = self.reference.account_block_reasons(candidates, start)
         batch.wrong_party = wrong_party
         batch.draws = dict(zip(np.flatnonzero(answered).tolist(),
                                self.conversations.draws(candidates[answered]).tolist(),
@@ -182,7 +192,7 @@ class Dialler:
                             np.where(wrong_party, self.answer_lead + self.verify,
                                      np.where(valid, self.no_answer_lead, self.wrong_lead)))
             placed, times = self.work_through(batch, lead, free, callers, start, end)
-        self.record(batch, placed, times, keeps_window)
+        self.record(batch, placed, times)
 
     def dial_limit(self, capacity: float, start: float) -> int:
         """The most dials the interval can use: the collectors' free time over the shortest
@@ -320,13 +330,13 @@ class Dialler:
 
     def converse(self, batch: Batch, k: int, dialled: float, now: float) -> None:
         """The conversation of the batch's ``k``-th dial, placed at ``dialled`` and begun at
-        ``now``. A rule that forbade the call at the start of the interval is read again at
-        the dial's time (it may have lapsed since), before the conversation changes the
-        account's history."""
+        ``now``; the cardholder feels a call any rule forbids (in force or of the reference
+        standard) as one."""
         i = int(batch.accounts[k])
-        if batch.blocks[k] != ALLOWED:
-            batch.blocks[k] = self.rules.call_block_reasons(batch.accounts[k:k + 1], dialled)[0]
-        violated = int(batch.blocks[k]) != ALLOWED
+        clock = (dialled + float(self.acc.local_offset[i])) % 1.0 + CLOCK_TOLERANCE
+        violated = (batch.blocks[k] != ALLOWED or batch.breaches[k] != ALLOWED
+                    or not self.book.window_start <= clock < self.book.window_end
+                    or not self.reference.window_start <= clock < self.reference.window_end)
         # the conversation is dated by its call (the event log's time): the rules count the
         # quiet days after a conversation from the call, never seconds later
         label = self.conversations.converse(i, dialled, batch.day, int(batch.pressure[k]),
@@ -338,32 +348,40 @@ class Dialler:
 
     # ------------------------------------------------------------------ the record
 
-    def record(self, batch: Batch, placed: int, times: np.ndarray, keeps_window: bool) -> None:
+    def record(self, batch: Batch, placed: int, times: np.ndarray) -> None:
         """Record the first ``placed`` dials of ``batch``, made at ``times``."""
         if placed == 0:
             return
         acc, day = self.acc, batch.day
         idx = batch.accounts[:placed]
-        blocks = batch.blocks[:placed].copy()
         talked = np.zeros(placed, dtype=np.bool_)
         talked[batch.connected] = True
-        for k in np.flatnonzero((blocks != ALLOWED) & ~talked).tolist():
-            blocks[k] = self.rules.call_block_reasons(idx[k:k + 1], float(times[k]))[0]
-        if not keeps_window:
-            clock = np.mod(times + acc.local_offset[idx], 1.0) + CLOCK_TOLERANCE
-            outside = (clock < self.rules.window_start) | (clock >= self.rules.window_end)
-            blocks[outside] = CONTACT_WINDOW  # the act is outside the window, whatever else
+        local = times + acc.local_offset[idx]
+        blocks = np.where(outside_window(self.book.limits, local), CONTACT_WINDOW,
+                          batch.blocks[:placed])
+        breaches = np.where(outside_window(self.reference.limits, local), CONTACT_WINDOW,
+                            batch.breaches[:placed])
+        wrong = ~acc.phone_valid[idx]
+        answered = batch.answered[:placed] | batch.wrong_party[:placed]  # somebody picked up
+        dropped = np.zeros(placed, dtype=np.bool_)
+        dropped[batch.abandoned] = True
+        told = batch.wrong_party[:placed] & ~dropped
+        disclosed = self.conduct.disclosures(idx, acc.attempts[idx], told, ~answered & ~wrong)
+        if self.book.forbids_disclosure:
+            blocks[disclosed & (blocks == ALLOWED)] = THIRD_PARTY_DISCLOSURE
+        if self.reference.forbids_disclosure:
+            breaches[disclosed & (breaches == ALLOWED)] = THIRD_PARTY_DISCLOSURE
         for k in np.flatnonzero(blocks != ALLOWED).tolist():
             self.legal.violation(int(idx[k]), int(blocks[k]), day)
+        for k in np.flatnonzero(breaches != ALLOWED).tolist():
+            self.legal.breach(int(idx[k]), int(breaches[k]), day)
         first = acc.attempts[idx] == 0
         acc.first_attempt[idx[first]] = times[first]
         acc.attempts[idx] += 1
         acc.attempts_today[idx] += 1
         acc.last_attempt[idx] = times
         acc.max_pressure[idx] = np.maximum(acc.max_pressure[idx], batch.pressure[:placed] + 1)
-        answered = batch.answered[:placed] | batch.wrong_party[:placed]  # somebody picked up
-        self.rules.record_attempts(idx, times, answered)
-        wrong = ~acc.phone_valid[idx]
+        self.book.history.record_attempts(idx, times, answered)
         found = idx[wrong]
         acc.phone_known_bad[found] = True
         if self.profile.skip_trace_success > 0 and len(found):  # sent for tracing
@@ -385,18 +403,18 @@ class Dialler:
         daily["answered_calls"][day] += int(answered.sum())
         daily["abandoned_calls"][day] += len(batch.abandoned)
         if self.world.record_events:
-            self.log(batch, idx, times, wrong, answered, blocks)
+            self.log(batch, idx, times, wrong, answered, blocks, disclosed)
 
     def log(self, batch: Batch, idx: np.ndarray, times: np.ndarray, wrong: np.ndarray,
-            answered: np.ndarray, blocks: np.ndarray) -> None:
+            answered: np.ndarray, blocks: np.ndarray, disclosed: np.ndarray) -> None:
         """Add the batch's dials to the event log."""
         for k in range(len(idx)):
             if wrong[k]:
                 outcome = WRONG_NUMBER
             elif not answered[k]:
-                outcome = NO_ANSWER
+                outcome = VOICEMAIL_DISCLOSED if disclosed[k] else NO_ANSWER
             elif batch.wrong_party[k] and k not in batch.abandoned:
-                outcome = WRONG_PARTY
+                outcome = WRONG_PARTY_DISCLOSED if disclosed[k] else WRONG_PARTY
             else:
                 outcome = batch.labels.get(k, ABANDONED)
             self.world.log(float(times[k]), int(idx[k]), self.index, "call", outcome,
@@ -415,6 +433,9 @@ class Batch:
         self.handle = handle.tolist()
         self.bits = bits
         self.day = day
+        self.breaches = np.zeros(len(accounts), dtype=np.int64)
+        """The reference standard's rule forbidding each dial, the window apart (``blocks``:
+        the agency's rule book's)."""
         self.connected: list[int] = []
         self.greeted: list[float] = []
         self.abandoned: list[int] = []

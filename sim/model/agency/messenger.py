@@ -3,18 +3,20 @@
 Message cadences are daily batches over the agency's accounts, one per channel of
 :data:`sim.model.agency.channels.CHANNELS`: a channel sends every ``every_days`` from
 ``first_day`` after hand-over, to accounts that are being worked or are under a promise or
-plan, subject to the rules that govern messages (cease requests, dispute holds, breathing
-space, message caps — defied only on the agency's defiant days, and then counted). A message
-reaches the accounts its channel can deliver to. A delivered message may make the cardholder
-phone the agency: callers are booked on the inbound line at uniform times in the next working
-shift, each with an exponential patience. Batches go out at the start of the agency's shift on
-its working days; a message falling due on a day the agency does not work goes out on its next
-working day. The quiet days after a conversation govern calls, not messages.
+plan, subject to the rules that govern messages (the contact window, requests to stop, dispute
+holds, breathing space, message caps). A message reaches the accounts its channel can deliver
+to. A delivered message may make the cardholder phone the agency: callers are booked on the
+inbound line at uniform times in the next working shift, each with an exponential patience.
+Batches go out on the agency's working days, to each cardholder at the start of the shift or,
+if later, when the contact window opens on their clock as the agency's records have it; a
+message falling due on a day the agency does not work goes out on its next working day. The
+quiet days after a conversation govern calls, not messages (12 CFR 1006.14(b)(2) counts
+telephone calls). Each message is read against the agency's rule book (a violation) and the
+reference standard (a conduct breach) at the time it goes out; one the rules forbid goes out
+only through one of the agency's slips (a letter not yet posted, a wrong time zone).
 """
 
 from __future__ import annotations
-
-import math
 
 import numpy as np
 
@@ -26,25 +28,27 @@ from sim.model.agency.inbound import InboundLine
 from sim.model.codes import Rule, Status
 from sim.model.portfolio.accounts import Accounts
 from sim.model.rules.book import RuleBook
+from sim.model.rules.table import Contact, outside_window
 from sim.model.units import MINUTES_PER_DAY
 
 
 class Messenger:
     """Message batches and callbacks of agency ``index``.
 
-    It messages the members of ``call_list`` and defies the rules for the accounts the call
-    list marks defiant today; callbacks are booked on ``line`` in the next of ``shifts``, at
+    It messages the members of ``call_list``, under the rule book ``rules`` and the reference
+    standard ``reference``; callbacks are booked on ``line`` in the next of ``shifts``, at
     times and with patience drawn from ``inbound_rng``.
     """
 
     def __init__(self, index: int, profile: Agency, accounts: Accounts, rules: RuleBook,
-                 call_list: CallList, shifts: Shifts, line: InboundLine,
+                 reference: RuleBook, call_list: CallList, shifts: Shifts, line: InboundLine,
                  counters: DeskCounters, legal: LegalRecord,
                  inbound_rng: np.random.Generator) -> None:
         self.index = index
         self.profile = profile
         self.acc = accounts
         self.rules = rules
+        self.reference = reference
         self.call_list = call_list
         self.shifts = shifts
         self.line = line
@@ -61,7 +65,6 @@ class Messenger:
             return np.zeros(0, dtype=np.int64)
         previous = next((d for d in range(day - 1, -1, -1) if workdays[d]), -1)
         gap = day - previous  # the days since the last working day, this one included
-        now = day + self.shifts.start
         members = self.call_list.members
         status = acc.status[members]
         live = members[((status == Status.ACTIVE) | (status == Status.PROMISE)
@@ -78,8 +81,10 @@ class Messenger:
             due = live[(since >= 0) & (np.mod(since, cadence.every_days) < gap)]
             if len(due) == 0:
                 continue
-            due = self.obey_message_rules(due, now)
-            self.rules.record_messages(due, now)
+            now = self.send_times(due, day)
+            keep = self.obey_message_rules(due, now, day)
+            due, now = due[keep], now[keep]
+            self.rules.history.record_messages(due, now)
             acc.messages[due] += 1
             self.counters.message_cost += cadence.cost * len(due)
             self._messages_by_day[day] += len(due)
@@ -89,19 +94,29 @@ class Messenger:
             return np.zeros(0, dtype=np.int64)
         return np.unique(np.concatenate(reached))
 
-    def obey_message_rules(self, due: np.ndarray, now: float) -> np.ndarray:
-        """Of accounts ``due`` a message at ``now``, those it goes to: the rules allow it, or
-        the agency defies them today (each such message counted as a violation)."""
+    def send_times(self, due: np.ndarray, day: int) -> np.ndarray:
+        """When each of ``due`` gets today's message: at the start of the shift, or when the
+        contact window opens on the cardholder's clock as the agency has it, if later."""
+        opens = self.rules.window_start - self.call_list.conduct.believed_offset[due]
+        return day + np.maximum(self.shifts.start, opens)
+
+    def obey_message_rules(self, due: np.ndarray, now: np.ndarray, day: int) -> np.ndarray:
+        """Which of the messages to ``due`` at ``now`` go out: those the rules allow, and those
+        one of the agency's slips lets through; each is read against the rule book (a
+        violation) and the reference standard (a conduct breach)."""
+        conduct = self.call_list.conduct
         reasons = self.rules.message_block_reasons(due, now)
-        blocked = np.flatnonzero(reasons != Rule.ALLOWED)
-        if len(blocked) == 0:
-            return due
-        defy = self.call_list.defiant[due[blocked]]
-        for position in blocked[defy]:
-            self.legal.violation(int(due[position]), int(reasons[position]), math.floor(now))
-        keep = np.ones(len(due), dtype=np.bool_)
-        keep[blocked[~defy]] = False
-        return due[keep]
+        agency_sees = self.rules.message_block_reasons(due, now, window=False)
+        sent = (agency_sees == Rule.ALLOWED) | conduct.overlooked(due, agency_sees, now,
+                                                                  Contact.MESSAGE)
+        in_window = ~outside_window(self.rules.limits, now + conduct.believed_offset[due])
+        sent &= in_window & (now < day + self.shifts.end)
+        breaches = self.reference.message_block_reasons(due, now)
+        for position in np.flatnonzero(sent & (reasons != Rule.ALLOWED)).tolist():
+            self.legal.violation(int(due[position]), int(reasons[position]), day)
+        for position in np.flatnonzero(sent & (breaches != Rule.ALLOWED)).tolist():
+            self.legal.breach(int(due[position]), int(breaches[position]), day)
+        return sent
 
     def schedule_callbacks(self, callers: np.ndarray, day: int) -> None:
         """Book callers on the next working day's shift, at uniform times within it."""

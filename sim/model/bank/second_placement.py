@@ -17,12 +17,12 @@ import numpy as np
 
 from sim.model.codes import Status
 from sim.model.portfolio.accounts import NOT_YET, Accounts
-from sim.model.rules.book import RuleBook
+from sim.model.rules.history import ContactHistory
 
 # Counters that add up over placements: the second placement's share is final − copy.
 ADDITIVE = ("collected", "waived", "accrued", "attempts", "rpcs", "conversations", "promises",
-            "promises_kept", "promises_broken", "complaints", "disputes", "violations",
-            "messages", "breathing_spaces", "collected_after_charge_off")
+            "promises_kept", "promises_broken", "complaints", "disputes", "violations", "breaches",
+            "regulator_complaints", "messages", "breathing_spaces", "collected_after_charge_off")
 # State read at the end of a placement: the first placement's is the copy.
 STATE = ("status", "outstanding", "first_attempt", "first_rpc", "max_pressure",
          "ever_paid_instalment", "redefaulted", "self_cured", "plan_at_recall", "placed_day",
@@ -33,7 +33,7 @@ STATE = ("status", "outstanding", "first_attempt", "first_rpc", "max_pressure",
 Kind = Literal["all", "first", "second"]
 
 
-def start_copies(acc: Accounts, rules: RuleBook) -> None:
+def start_copies(acc: Accounts, rules: ContactHistory) -> None:
     """Prepare the arrays that hold each account's first placement."""
     acc.first = {name: np.zeros_like(getattr(acc, name)) for name in (*ADDITIVE, *STATE)}
     acc.first["ceased"] = np.zeros_like(rules.ceased)
@@ -49,7 +49,7 @@ def eligible(acc: Accounts, recalled: np.ndarray) -> np.ndarray:
     return recalled[owing]
 
 
-def replace_accounts(acc: Accounts, rules: RuleBook, idx: np.ndarray, agency: int, day: int,
+def replace_accounts(acc: Accounts, rules: ContactHistory, idx: np.ndarray, agency: int, day: int,
                      transfer_days: int, horizon_days: int) -> None:
     """Copy the first placement of ``idx`` and place them again with ``agency`` on ``day``."""
     copy = acc.first
@@ -80,7 +80,8 @@ class PlacementView:
     over members).
     """
 
-    def __init__(self, acc: Accounts, rules: RuleBook, members: np.ndarray, kind: Kind) -> None:
+    def __init__(self, acc: Accounts, rules: ContactHistory, members: np.ndarray,
+                 kind: Kind) -> None:
         self._acc = acc
         self._rules = rules
         self.members = members

@@ -87,6 +87,8 @@ class Draw(IntEnum):
     SECOND_PROMISE = 6
     THIRD_PROMISE = 7
     DISCOVERY = 8  # the collector's error in learning what the cardholder can pay
+    WRITTEN = 9  # whether a request or dispute is put in writing too
+    CALLBACK = 10  # whether a cardholder who refuses asks to be called back
 
 
 CONVERSATION_DRAWS = len(Draw)

@@ -194,7 +194,9 @@ class Accounts:
         self.complaints = np.zeros(n, dtype=np.int32)
         self.disputes = np.zeros(n, dtype=np.int32)
         self.breathing_spaces = np.zeros(n, dtype=np.int32)
-        self.violations = np.zeros(n, dtype=np.int32)
+        self.violations = np.zeros(n, dtype=np.int32)  # against the regime in force
+        self.breaches = np.zeros(n, dtype=np.int32)  # against the reference standard
+        self.regulator_complaints = np.zeros(n, dtype=np.int32)
         self.messages = np.zeros(n, dtype=np.int32)
         # what the call strategy remembers (sim.model.agency.call_list): unanswered dials since
         # the last conversation, the times of the last refusal and broken promise, and the

@@ -1,92 +1,141 @@
 """The per-account contact history the contact rules read, and how contacts are recorded.
 
-:class:`ContactHistory` keeps, for every account: the times of its last calls (a ring, enough to
-apply the calls-per-7-days cap and to measure contact pressure), of its last messages, of its
-last telephone conversation, the end of any dispute hold or breathing space, whether it asked
-for contact to cease, and today's conversations and unanswered dials. The rules themselves are
-in :mod:`sim.model.rules.table`; :class:`~sim.model.rules.book.RuleBook` answers from both.
+:class:`ContactHistory` keeps, for every account, what happened — never what a rule makes of it,
+so one history serves every rule book of a replication (the regime's rules for agencies and for
+the bank's own collectors, and the reference standard; see :mod:`sim.model.rules.book`):
 
-The fields every call reads sit in one record per account (see
-:func:`sim.model.portfolio.accounts.record_table`), so a call touches one cache line of them;
-``views`` gives the per-call path one-element access to all of them as plain Python numbers.
+* the times of its last calls (a ring, with whether each was a call the cardholder asked for)
+  and of its last messages, and of its last telephone conversation;
+* its requests, each with its form and date: a request to stop contact, spoken or received in
+  writing; a dispute, spoken or received in writing; a callback the cardholder asked for (the
+  local calendar day agreed); a breathing space (when it starts and ends);
+* the local calendar day's conversations and unanswered dials.
+
+Times are program days on the agencies' clock; each account's ``local_offset`` turns them into
+its cardholder's clock, on which calendar days are counted. A time ``NOT_YET`` (+inf) marks a
+request never made; ``NEVER`` (far in the past) a contact that never happened.
 """
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import numpy.typing as npt
 
-from sim.config.schema import Rules
+from sim.config.schema import ContactLimits
 from sim.model.portfolio.accounts import ScalarViews, record_table
-from sim.model.units import PRESSURE_WINDOW_DAYS
+from sim.model.units import PRESSURE_WINDOW_DAYS, ROLLING_WEEK_DAYS
 
 NEVER = -1e9  # the time of a contact that never happened
-
-# Per-account contact history read on every call; the ring of call times is kept beside it as
-# an (accounts, ring) array.
-CALL_HISTORY_FIELDS: list[tuple[str, str]] = [
-    ("dispute_until", "f8"), ("breathing_until", "f8"), ("last_conversation", "f8"),
-    ("call_slot", "i8"), ("conversations_today", "i4"), ("unanswered_today", "i4"),
-    ("ceased", "?"),
-]
+NOT_YET = np.inf  # the time of a request never made
 
 IntArray = npt.NDArray[np.int64]
 FloatArray = npt.NDArray[np.float64]
 BoolArray = npt.NDArray[np.bool_]
 
+# Per-account contact history, one record per account (see record_table).
+HISTORY_FIELDS: list[tuple[str, str]] = [
+    ("last_conversation", "f8"), ("cease_spoken_at", "f8"), ("cease_written_at", "f8"),
+    ("dispute_spoken_at", "f8"), ("dispute_written_at", "f8"), ("breathing_from", "f8"),
+    ("breathing_until", "f8"), ("call_slot", "i8"), ("consent_day", "i8"), ("count_day", "i8"),
+    ("conversations_today", "i4"), ("unanswered_today", "i4"),
+]
+REQUEST_TIMES = ("cease_spoken_at", "cease_written_at", "dispute_spoken_at",
+                 "dispute_written_at", "breathing_from", "breathing_until")
+
+
+def local_day(times: FloatArray | float, offset: FloatArray | float) -> IntArray:
+    """The cardholder's calendar day (program day on their clock) of ``times``."""
+    return np.floor(np.asarray(times) + offset).astype(np.int64)
+
 
 class ContactHistory:
-    """What happened to each of ``accounts`` accounts that the rules of ``rules`` need."""
+    """What happened to each account that any of ``books`` (the rules of each rule book of
+    the replication) needs; ``local_offset`` (days) is each cardholder's clock's lead on the
+    agencies', ``placed_day`` each account's day of placement."""
 
-    def __init__(self, rules: Rules, accounts: int) -> None:
-        self.rules = rules
-        # The ring keeps the last `ring` call times: enough to apply the cap (a call is allowed
-        # when the cap-th most recent call is at least 7 days old) and to measure contact
-        # pressure over the last 7 days.
-        self.ring = max(rules.max_calls_per_7_days, 7)
+    def __init__(self, books: list[ContactLimits], local_offset: FloatArray,
+                 placed_day: FloatArray) -> None:
+        accounts = len(local_offset)
+        self.local_offset = local_offset
+        self.placed_day = placed_day
+        # Enough calls to apply the largest cap over 7 calendar days even with a callback a
+        # day among them, and to measure contact pressure over the last 7 days.
+        self.ring = max(max(b.max_calls_per_7_days for b in books), 7) + 7
         self.call_times = np.full((accounts, self.ring), NEVER)
-        self.message_ring = max(rules.max_messages_per_7_days, 1)
+        self.call_consented = np.zeros((accounts, self.ring), dtype=np.bool_)
+        self.message_ring = max(max(b.max_messages_per_7_days for b in books), 1)
         self.message_times = np.full((accounts, self.message_ring), NEVER)
         self.message_slot = np.zeros(accounts, dtype=np.int64)
-        history = self.call_history = record_table(accounts, CALL_HISTORY_FIELDS)
-        self.dispute_until: FloatArray = history["dispute_until"]
-        self.breathing_until: FloatArray = history["breathing_until"]
-        self.last_conversation: FloatArray = history["last_conversation"]
-        self.call_slot: IntArray = history["call_slot"]
-        self.conversations_today: npt.NDArray[np.int32] = history["conversations_today"]
-        self.unanswered_today: npt.NDArray[np.int32] = history["unanswered_today"]
-        self.ceased: BoolArray = history["ceased"]
-        self.dispute_until[:] = self.breathing_until[:] = self.last_conversation[:] = NEVER
+        record = self.table = record_table(accounts, HISTORY_FIELDS)
+        self.last_conversation: FloatArray = record["last_conversation"]
+        self.cease_spoken_at: FloatArray = record["cease_spoken_at"]
+        self.cease_written_at: FloatArray = record["cease_written_at"]
+        self.dispute_spoken_at: FloatArray = record["dispute_spoken_at"]
+        self.dispute_written_at: FloatArray = record["dispute_written_at"]
+        self.breathing_from: FloatArray = record["breathing_from"]
+        self.breathing_until: FloatArray = record["breathing_until"]
+        self.call_slot: IntArray = record["call_slot"]
+        self.consent_day: IntArray = record["consent_day"]
+        self.count_day: IntArray = record["count_day"]
+        self.conversations_today: npt.NDArray[np.int32] = record["conversations_today"]
+        self.unanswered_today: npt.NDArray[np.int32] = record["unanswered_today"]
+        self.last_conversation[:] = NEVER
+        for name in REQUEST_TIMES:
+            record[name] = NOT_YET
+        self.consent_day[:] = self.count_day[:] = -1
         self.views = ScalarViews(self)  # one-account access on the hot path
+
+    @property
+    def ceased(self) -> BoolArray:
+        """Accounts that asked, in any form, for contact to stop."""
+        return np.isfinite(self.cease_spoken_at) | np.isfinite(self.cease_written_at)
 
     # ------------------------------------------------------------------ one contact
 
-    def record_attempt(self, i: int, now: float, answered: bool) -> None:
-        """Note a call placed to account ``i`` at ``now``."""
+    def _today(self, i: int, now: float) -> None:
+        """Start account ``i``'s daily counts afresh on a new local calendar day."""
         v = self.views
-        slot = v.call_slot[i]
-        v.call_times[i, slot] = now
-        v.call_slot[i] = (slot + 1) % self.ring
-        if not answered:
-            v.unanswered_today[i] += 1
+        day = math.floor(now + v.local_offset[i])
+        if v.count_day[i] != day:
+            v.count_day[i] = day
+            v.conversations_today[i] = v.unanswered_today[i] = 0
 
     def record_conversation(self, i: int, now: float) -> None:
         """Note a telephone conversation (outbound or inbound) with account ``i``."""
+        self._today(i, now)
         v = self.views
         v.last_conversation[i] = now
         v.conversations_today[i] += 1
 
-    def record_cease(self, i: int) -> None:
-        """Note that account ``i`` asked for contact to cease."""
-        self.ceased[i] = True
+    def record_cease(self, i: int, now: float, received: float | None) -> None:
+        """Note a request to stop contact: spoken at ``now``, and with a letter ``received``
+        on that date when it is also put in writing (``None``: spoken only)."""
+        v = self.views
+        v.cease_spoken_at[i] = min(v.cease_spoken_at[i], now)
+        if received is not None:
+            v.cease_written_at[i] = min(v.cease_written_at[i], received)
 
-    def record_dispute(self, i: int, now: float) -> None:
-        """Note a dispute: collection pauses for ``dispute_hold_days`` while it is verified."""
-        self.dispute_until[i] = now + self.rules.dispute_hold_days
+    def record_dispute(self, i: int, now: float, received: float | None) -> None:
+        """Note a dispute: spoken at ``now``, and ``received`` in writing (or ``None``). The
+        latest of each form is kept: a hold runs from the latest dispute."""
+        v = self.views
+        v.dispute_spoken_at[i] = now
+        if received is not None:
+            v.dispute_written_at[i] = received
 
-    def record_breathing_space(self, i: int, now: float) -> None:
-        """Grant a breathing space: no contact and no interest until it ends."""
-        self.breathing_until[i] = now + self.rules.breathing_space_days
+    def record_breathing_space(self, i: int, start: float, days: float) -> None:
+        """Note a breathing space for account ``i`` from ``start`` for ``days``."""
+        v = self.views
+        if v.breathing_until[i] > start and math.isfinite(v.breathing_until[i]):
+            return  # already in one (or about to be)
+        v.breathing_from[i] = start
+        v.breathing_until[i] = start + days
+
+    def record_consent(self, i: int, day: int) -> None:
+        """Note that account ``i``'s cardholder asked to be called on local day ``day``."""
+        self.views.consent_day[i] = day
 
     def pressure(self, i: int, now: float) -> int:
         """Calls placed to account ``i`` in the last 7 days (contact pressure)."""
@@ -96,11 +145,21 @@ class ContactHistory:
     # ------------------------------------------------------------------ many accounts
 
     def record_attempts(self, idx: IntArray, times: FloatArray, answered: BoolArray) -> None:
-        """Note calls placed to each of ``idx`` (distinct accounts) at ``times``."""
+        """Note calls placed to each of ``idx`` (distinct accounts) at ``times``; a call on the
+        local day a cardholder asked to be called is a call they asked for."""
         slots = self.call_slot[idx]
+        days = local_day(times, self.local_offset[idx])
         self.call_times[idx, slots] = times
+        self.call_consented[idx, slots] = self.consent_day[idx] == days
         self.call_slot[idx] = (slots + 1) % self.ring
-        self.unanswered_today[idx[~answered]] += 1
+        missed = ~answered
+        if missed.any():
+            quiet, quiet_days = idx[missed], days[missed]
+            stale = self.count_day[quiet] != quiet_days
+            self.count_day[quiet] = quiet_days
+            self.conversations_today[quiet[stale]] = 0
+            self.unanswered_today[quiet[stale]] = 0
+            self.unanswered_today[quiet] += 1
 
     def record_messages(self, idx: IntArray, now: float) -> None:
         """Note a message sent to each of ``idx`` (distinct accounts) at ``now``."""
@@ -110,9 +169,22 @@ class ContactHistory:
 
     def in_breathing_space(self, day: float) -> BoolArray:
         """Accounts whose breathing space covers ``day`` (interest and fees pause)."""
-        return self.breathing_until > day
+        return (self.breathing_from <= day) & (self.breathing_until > day)
 
-    def new_day(self) -> None:
-        """Reset the per-calendar-day counters."""
-        self.conversations_today[:] = 0
-        self.unanswered_today[:] = 0
+    def calls_in_week(self, idx: IntArray, now: FloatArray | float,
+                      consent_exempt: bool) -> IntArray:
+        """Calls to each of ``idx`` on the local calendar day of ``now`` and the 6 before it
+        (with ``consent_exempt``, not counting calls the cardholder asked for)."""
+        offset = self.local_offset[idx][:, None]
+        today = local_day(now, self.local_offset[idx])[:, None]
+        counted = local_day(self.call_times[idx], offset) > today - ROLLING_WEEK_DAYS
+        if consent_exempt:
+            counted &= ~self.call_consented[idx]
+        return np.asarray(counted.sum(axis=1), dtype=np.int64)
+
+    def messages_in_week(self, idx: IntArray, now: float) -> IntArray:
+        """Messages to each of ``idx`` on the local calendar day of ``now`` and the 6 before."""
+        offset = self.local_offset[idx][:, None]
+        today = local_day(now, self.local_offset[idx])[:, None]
+        recent = local_day(self.message_times[idx], offset) > today - ROLLING_WEEK_DAYS
+        return np.asarray(recent.sum(axis=1), dtype=np.int64)

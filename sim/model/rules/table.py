@@ -1,31 +1,41 @@
-"""Every contact rule, defined once: what it governs, what switches it on, and its test.
+"""Every contact rule, defined once: whom it binds, what it governs, what switches it on, and
+its test.
 
 :data:`RULES` is the table :class:`~sim.model.rules.book.RuleBook` answers from. Each
 :class:`RuleSpec` holds
 
 * ``code`` — its :class:`~sim.model.codes.Rule` (the label the outputs show);
 * ``governs`` — the contacts it applies to: calls, messages, or both;
-* ``switches`` — the ``[rules]`` fields that set it, and ``on(rules)``, whether a scenario
-  switches it on (a rule that is off never blocks, so the rule book leaves it out);
-* ``one(history)`` — its test for one account, bound to a history: ``test(i, now)`` is true
-  when the rule forbids contacting account ``i`` at ``now`` (the per-call path calls it);
-* ``many(history, idx, now)`` — the same test over many accounts at once.
+* ``switches`` — the ``[rules]`` fields that set it, and ``on(limits)``, whether a set of
+  :class:`~sim.config.schema.ContactLimits` switches it on (a rule that is off never binds);
+* ``test(history, limits, idx, now, contact)`` — for each account of ``idx``, whether the rule
+  forbids that contact at ``now`` (a time, or one time per account).
+
+Whom a rule binds is not in the table: a regime states, in its data file
+(:mod:`sim.config.rules`), its rules for third-party collectors and for first-party creditors,
+and each desk is given the rule book of its party.
 
 The table's order is the one precedence order: when several rules forbid a contact, the first
-of them is the one it breaks. The contact window comes first because it is a rule of the clock
-(``clock``), not of the account: a call placed outside it is unlawful whoever it is to. The
-agency decides each day whether to keep to the window (see :mod:`sim.model.agency.desk`);
-the other rules it decides account by account.
+of them is the one it breaks. The contact window comes first: a contact outside it is unlawful
+whoever it is to. Third-party disclosure forbids no contact: it is broken by what is said (to a
+wrong party, in a voicemail), which the dialler records as it happens.
 
-Rules implemented (a cap of 0 means no cap):
+Rules (a cap of 0 means no cap; days are the cardholder's local calendar days):
 
-* the local contact window (Regulation F, 12 CFR 1006.6(b)(1): 08:00-21:00);
-* cease-contact requests (12 CFR 1006.6(c)), the dispute verification hold and breathing space
-  (the UK Debt Respite Scheme: no contact, and no interest, while it lasts);
-* calls per rolling 7 days per account (12 CFR 1006.14(b)(2): at most 7);
-* quiet days after a telephone conversation (12 CFR 1006.14(b)(2): 7);
+* the local contact window (Regulation F, 12 CFR 1006.6(b)(1): 08:00-21:00), for calls and
+  messages;
+* requests to stop contact: in writing, all contact from the day the letter is received
+  (FDCPA §805(c)); spoken, calls only (12 CFR 1006.14(h)) — or all contact at once where the
+  regime does not ask for writing;
+* the dispute hold: from a written dispute received within the validation period, until it
+  is verified (FDCPA §809(b)) — or from any dispute where the regime does not ask for writing;
+* breathing space (the UK Debt Respite Scheme: no contact, and no interest, while it lasts);
+* calls per 7 calendar days per account and quiet days after a telephone conversation (12 CFR
+  1006.14(b)(2): 7 and 7), neither counting a call the cardholder asked for that day where the
+  regime has the consent exception (12 CFR 1006.14(b)(3));
 * conversations and unanswered dials per calendar day (China: 3 and 6);
-* messages per rolling 7 days.
+* messages per 7 calendar days;
+* no disclosure of the debt to third parties (FDCPA §805(b), 12 CFR 1006.6(d)).
 """
 
 from __future__ import annotations
@@ -36,12 +46,13 @@ from enum import Enum
 
 import numpy as np
 
-from sim.config.schema import Rules, clock_to_day_fraction
+from sim.config.schema import ContactLimits, clock_to_day_fraction
 from sim.model.codes import Rule
-from sim.model.rules.history import BoolArray, ContactHistory, IntArray
-from sim.model.units import ROLLING_WEEK_DAYS
+from sim.model.rules.history import BoolArray, ContactHistory, FloatArray, IntArray, local_day
 
 CLOCK_TOLERANCE = 1e-9  # days (under a millisecond): day + 08:00 in floating point is 08:00
+
+Times = FloatArray | float
 
 
 class Contact(Enum):
@@ -55,7 +66,7 @@ CALLS = frozenset({Contact.CALL})
 MESSAGES = frozenset({Contact.MESSAGE})
 ALL_CONTACTS = CALLS | MESSAGES
 
-OneTest = Callable[[int, float], bool]
+Test = Callable[[ContactHistory, ContactLimits, IntArray, Times, Contact], BoolArray]
 
 
 @dataclass(frozen=True)
@@ -65,134 +76,123 @@ class RuleSpec:
     code: Rule
     governs: frozenset[Contact]
     switches: tuple[str, ...]
-    on: Callable[[Rules], bool]
-    one: Callable[[ContactHistory], OneTest]
-    many: Callable[[ContactHistory, IntArray, float], BoolArray]
-    clock: bool = False
+    on: Callable[[ContactLimits], bool]
+    test: Test
 
 
-class ContactWindow:
-    """The daily window in which calls are allowed, in the cardholder's local time."""
+def outside_window(limits: ContactLimits, local_times: Times) -> BoolArray:
+    """Whether each local clock time lies outside the contact window of ``limits``."""
+    clock = np.mod(local_times, 1.0) + CLOCK_TOLERANCE
+    start = clock_to_day_fraction(limits.window_start)
+    end = clock_to_day_fraction(limits.window_end)
+    return np.asarray((clock < start) | (clock >= end))
 
-    def __init__(self, rules: Rules) -> None:
-        self.start = clock_to_day_fraction(rules.window_start)
-        self.end = clock_to_day_fraction(rules.window_end)
 
-    def contains(self, now: float) -> bool:
-        """Whether the clock time of ``now`` lies inside the window."""
-        clock = now - int(now) + CLOCK_TOLERANCE
-        return self.start <= clock < self.end
+def _broadcast(flags: BoolArray, idx: IntArray) -> BoolArray:
+    return np.broadcast_to(flags, idx.shape).copy()
 
 
 # ---------------------------------------------------------------------------- the tests
 
 
-def _outside_window(h: ContactHistory) -> OneTest:
-    contains = ContactWindow(h.rules).contains
-    return lambda i, now: not contains(now)
+def _window(h: ContactHistory, r: ContactLimits, idx: IntArray, now: Times,
+            contact: Contact) -> BoolArray:
+    return _broadcast(outside_window(r, now + h.local_offset[idx]), idx)
 
 
-def _outside_window_many(h: ContactHistory, idx: IntArray, now: float) -> BoolArray:
-    return np.full(len(idx), not ContactWindow(h.rules).contains(now))
+def _ceased(h: ContactHistory, r: ContactLimits, idx: IntArray, now: Times,
+            contact: Contact) -> BoolArray:
+    written = h.cease_written_at[idx] <= now
+    spoken = h.cease_spoken_at[idx] <= now
+    if r.cease_needs_writing and contact is Contact.MESSAGE:
+        return written  # a spoken request not to be called leaves letters and messages
+    return written | spoken
 
 
-def _ceased(h: ContactHistory) -> OneTest:
-    ceased = h.views.ceased
-    return lambda i, now: ceased[i]
+def _disputed(h: ContactHistory, r: ContactLimits, idx: IntArray, now: Times,
+              contact: Contact) -> BoolArray:
+    written = h.dispute_written_at[idx]
+    if r.validation_days > 0:
+        late = written > h.placed_day[idx] + r.validation_days
+        written = np.where(late, np.inf, written)
+    since = written if r.dispute_needs_writing else np.minimum(written,
+                                                               h.dispute_spoken_at[idx])
+    return (since <= now) & (now < np.ceil(since + r.dispute_hold_days))
 
 
-def _ceased_many(h: ContactHistory, idx: IntArray, now: float) -> BoolArray:
-    return h.ceased[idx]
+def _breathing(h: ContactHistory, r: ContactLimits, idx: IntArray, now: Times,
+               contact: Contact) -> BoolArray:
+    return (h.breathing_from[idx] <= now) & (now < h.breathing_until[idx])
 
 
-def _disputed(h: ContactHistory) -> OneTest:
-    until = h.views.dispute_until
-    return lambda i, now: until[i] > now
+def _asked_for_today(h: ContactHistory, r: ContactLimits, idx: IntArray,
+                     now: Times) -> BoolArray:
+    if not r.consent_exception:
+        return np.zeros(len(idx), dtype=np.bool_)
+    return h.consent_day[idx] == local_day(now, h.local_offset[idx])
 
 
-def _disputed_many(h: ContactHistory, idx: IntArray, now: float) -> BoolArray:
-    return h.dispute_until[idx] > now
+def _calls_capped(h: ContactHistory, r: ContactLimits, idx: IntArray, now: Times,
+                  contact: Contact) -> BoolArray:
+    capped = h.calls_in_week(idx, now, r.consent_exception) >= r.max_calls_per_7_days
+    return capped & ~_asked_for_today(h, r, idx, now)
 
 
-def _breathing(h: ContactHistory) -> OneTest:
-    until = h.views.breathing_until
-    return lambda i, now: until[i] > now
+def _quiet(h: ContactHistory, r: ContactLimits, idx: IntArray, now: Times,
+           contact: Contact) -> BoolArray:
+    offset = h.local_offset[idx]
+    since = local_day(now, offset) - local_day(h.last_conversation[idx], offset)
+    return (since < r.quiet_days_after_conversation) & ~_asked_for_today(h, r, idx, now)
 
 
-def _breathing_many(h: ContactHistory, idx: IntArray, now: float) -> BoolArray:
-    return h.breathing_until[idx] > now
+def _counted_today(h: ContactHistory, idx: IntArray, now: Times) -> BoolArray:
+    return h.count_day[idx] == local_day(now, h.local_offset[idx])
 
 
-def _calls_capped(h: ContactHistory) -> OneTest:
-    # Blocked while the cap-th most recent call is less than 7 days old.
-    times, slot, cap, ring = h.views.call_times, h.views.call_slot, \
-        h.rules.max_calls_per_7_days, h.ring
-    return lambda i, now: times[i, (slot[i] - cap) % ring] > now - ROLLING_WEEK_DAYS
+def _conversations_capped(h: ContactHistory, r: ContactLimits, idx: IntArray, now: Times,
+                          contact: Contact) -> BoolArray:
+    return _counted_today(h, idx, now) & (
+        h.conversations_today[idx] >= r.max_conversations_per_day)
 
 
-def _calls_capped_many(h: ContactHistory, idx: IntArray, now: float) -> BoolArray:
-    capth_last = h.call_times[idx, (h.call_slot[idx] - h.rules.max_calls_per_7_days) % h.ring]
-    return capth_last > now - ROLLING_WEEK_DAYS
+def _unanswered_capped(h: ContactHistory, r: ContactLimits, idx: IntArray, now: Times,
+                       contact: Contact) -> BoolArray:
+    return _counted_today(h, idx, now) & (h.unanswered_today[idx] >= r.max_unanswered_per_day)
 
 
-def _quiet(h: ContactHistory) -> OneTest:
-    last, quiet = h.views.last_conversation, h.rules.quiet_days_after_conversation
-    return lambda i, now: now - last[i] < quiet
+def _messages_capped(h: ContactHistory, r: ContactLimits, idx: IntArray, now: Times,
+                     contact: Contact) -> BoolArray:
+    return h.messages_in_week(idx, float(np.max(now))) >= r.max_messages_per_7_days
 
 
-def _quiet_many(h: ContactHistory, idx: IntArray, now: float) -> BoolArray:
-    return (now - h.last_conversation[idx]) < h.rules.quiet_days_after_conversation
-
-
-def _conversations_capped(h: ContactHistory) -> OneTest:
-    today, cap = h.views.conversations_today, h.rules.max_conversations_per_day
-    return lambda i, now: today[i] >= cap
-
-
-def _conversations_capped_many(h: ContactHistory, idx: IntArray, now: float) -> BoolArray:
-    return h.conversations_today[idx] >= h.rules.max_conversations_per_day
-
-
-def _unanswered_capped(h: ContactHistory) -> OneTest:
-    today, cap = h.views.unanswered_today, h.rules.max_unanswered_per_day
-    return lambda i, now: today[i] >= cap
-
-
-def _unanswered_capped_many(h: ContactHistory, idx: IntArray, now: float) -> BoolArray:
-    return h.unanswered_today[idx] >= h.rules.max_unanswered_per_day
-
-
-def _messages_capped(h: ContactHistory) -> OneTest:
-    # The ring holds exactly `cap` messages: blocked while its oldest is less than 7 days old.
-    times, slot = h.views.message_times, h.views.message_slot
-    return lambda i, now: times[i, slot[i]] > now - ROLLING_WEEK_DAYS
-
-
-def _messages_capped_many(h: ContactHistory, idx: IntArray, now: float) -> BoolArray:
-    return h.message_times[idx, h.message_slot[idx]] > now - ROLLING_WEEK_DAYS
+def _forbids_no_contact(h: ContactHistory, r: ContactLimits, idx: IntArray, now: Times,
+                        contact: Contact) -> BoolArray:
+    return np.zeros(len(idx), dtype=np.bool_)
 
 
 # ---------------------------------------------------------------------------- the table
 
 RULES: tuple[RuleSpec, ...] = (
-    RuleSpec(Rule.CONTACT_WINDOW, CALLS, ("window_start", "window_end"),
-             lambda r: True, _outside_window, _outside_window_many, clock=True),
-    RuleSpec(Rule.CEASED, ALL_CONTACTS, ("honour_cease_requests",),
-             lambda r: r.honour_cease_requests, _ceased, _ceased_many),
-    RuleSpec(Rule.DISPUTE_HOLD, ALL_CONTACTS, ("dispute_hold_days",),
-             lambda r: r.dispute_hold_days > 0, _disputed, _disputed_many),
+    RuleSpec(Rule.CONTACT_WINDOW, ALL_CONTACTS, ("window_start", "window_end"),
+             lambda r: (r.window_start, r.window_end) != ("00:00", "24:00"), _window),
+    RuleSpec(Rule.CEASED, ALL_CONTACTS, ("honour_cease_requests", "cease_needs_writing"),
+             lambda r: r.honour_cease_requests, _ceased),
+    RuleSpec(Rule.DISPUTE_HOLD, ALL_CONTACTS,
+             ("dispute_hold_days", "dispute_needs_writing", "validation_days"),
+             lambda r: r.dispute_hold_days > 0, _disputed),
     RuleSpec(Rule.BREATHING_SPACE, ALL_CONTACTS, ("breathing_space_days",),
-             lambda r: r.breathing_space_days > 0, _breathing, _breathing_many),
-    RuleSpec(Rule.CALLS_PER_7_DAYS, CALLS, ("max_calls_per_7_days",),
-             lambda r: r.max_calls_per_7_days > 0, _calls_capped, _calls_capped_many),
-    RuleSpec(Rule.QUIET_AFTER_CONVERSATION, CALLS, ("quiet_days_after_conversation",),
-             lambda r: r.quiet_days_after_conversation > 0, _quiet, _quiet_many),
+             lambda r: r.breathing_space_days > 0, _breathing),
+    RuleSpec(Rule.CALLS_PER_7_DAYS, CALLS, ("max_calls_per_7_days", "consent_exception"),
+             lambda r: r.max_calls_per_7_days > 0, _calls_capped),
+    RuleSpec(Rule.QUIET_AFTER_CONVERSATION, CALLS,
+             ("quiet_days_after_conversation", "consent_exception"),
+             lambda r: r.quiet_days_after_conversation > 0, _quiet),
     RuleSpec(Rule.CONVERSATIONS_PER_DAY, CALLS, ("max_conversations_per_day",),
-             lambda r: r.max_conversations_per_day > 0, _conversations_capped,
-             _conversations_capped_many),
+             lambda r: r.max_conversations_per_day > 0, _conversations_capped),
     RuleSpec(Rule.UNANSWERED_PER_DAY, CALLS, ("max_unanswered_per_day",),
-             lambda r: r.max_unanswered_per_day > 0, _unanswered_capped,
-             _unanswered_capped_many),
+             lambda r: r.max_unanswered_per_day > 0, _unanswered_capped),
     RuleSpec(Rule.MESSAGES_PER_7_DAYS, MESSAGES, ("max_messages_per_7_days",),
-             lambda r: r.max_messages_per_7_days > 0, _messages_capped, _messages_capped_many),
+             lambda r: r.max_messages_per_7_days > 0, _messages_capped),
+    RuleSpec(Rule.THIRD_PARTY_DISCLOSURE, ALL_CONTACTS, ("third_party_disclosure",),
+             lambda r: r.third_party_disclosure, _forbids_no_contact),
 )
