@@ -34,8 +34,9 @@ from sim.config.schema import Agency, Portfolio, Rules, Scenario
 
 PORTFOLIO_FIELDS = ("accounts",)
 AGENCY_FIELDS = ("share", "collectors", "commission", "tone", "dialler", "dialler.mode")
-RULE_PREFIXES = ("regime", "max_", "window_", "quiet_")
-"""Rule fields offered: the regime, every cap (``max_…``), the call window and the quiet days."""
+RULE_PREFIXES = ("regime", "reference", "max_", "window_", "quiet_")
+"""Rule fields offered: the regime and the reference standard, every cap (``max_…``), the call
+window and the quiet days, in that order."""
 
 
 class LeverKind(StrEnum):
@@ -150,6 +151,11 @@ def _value(data: Mapping[str, Any], dotted: str) -> Any:
     return node
 
 
+def _rule_rank(field: str) -> int:
+    """The place of a rule field among the levers: by its prefix in :data:`RULE_PREFIXES`."""
+    return next(k for k, prefix in enumerate(RULE_PREFIXES) if field.startswith(prefix))
+
+
 def scenario_levers(scenario: Scenario) -> list[Lever]:
     """The levers of ``scenario``, grouped: portfolio, each agency, rules; values as loaded."""
     data = scenario.model_dump(mode="json")
@@ -171,9 +177,9 @@ def scenario_levers(scenario: Scenario) -> list[Lever]:
         for field in AGENCY_FIELDS:
             add(Agency, field, f"agencies.{agency['name']}", f"Agency {agency['name']}",
                 agency)
-    for field in Rules.model_fields:
-        if field.startswith(RULE_PREFIXES):
-            add(Rules, field, "rules", "Contact rules", data["rules"])
+    offered = [field for field in Rules.model_fields if field.startswith(RULE_PREFIXES)]
+    for field in sorted(offered, key=_rule_rank):
+        add(Rules, field, "rules", "Contact rules", data["rules"])
     return levers
 
 

@@ -8,11 +8,13 @@ only a desk counts (fees by each desk's rate on what the segment paid it, an in-
 costs by the segment's share of its calls) and leaving out what only a desk has (collector
 utilisation, inbound queues, lawsuits, days behind target).
 
-``cx_index`` (0-100) is ``100·exp(−(10·c + 2·b + d + s + h/2))`` where, per account placed, ``c`` is
-complaints, ``b`` conduct breaches (against the reference standard, so that a regime with fewer
-rules can never look kinder for having fewer to break), ``d`` disputes, ``s`` the share that asked
-collectors to stop, and ``h`` the share contacted four or more times within seven days (a pressure
-level 40% of consumers reported in the CFPB 2017 survey). Its weights are a documented assumption.
+``cx_index`` (0-100) is ``100·exp(−(10·c + d + 2·b + s + h/2))`` where, per account placed,
+``c`` is complaints and ``d`` disputes; ``b`` is the share of accounts contacted at least once in
+breach of the reference standard (``[rules] reference``, whatever regime is in force, so a regime
+with fewer rules can never look kinder for having fewer to break), ``s`` the share that asked
+collectors to stop, and ``h`` the share contacted four or more times within seven days (a
+pressure level 40% of consumers reported in the CFPB 2017 survey). Its weights are a documented
+assumption.
 """
 
 from __future__ import annotations
@@ -150,6 +152,7 @@ def group_kpis(world: World, v: PlacementView, desks: list[AgencyDesk],
     disputes = int(v.disputes.sum())
     violations = int(sum(sum(d.violations_by_rule.values()) for d in desks))
     breaches = int(v.breaches.sum())
+    breached = float((v.breaches > 0).mean()) if n else 0.0
     ceased = float(v.ceased.mean()) if n else 0.0
     pressured = float((v.max_pressure >= 4).mean()) if n else 0.0
     arrivals = sum(d.queue.arrivals for d in desks)
@@ -159,7 +162,7 @@ def group_kpis(world: World, v: PlacementView, desks: list[AgencyDesk],
     follow_days = world.scenario.bank.follow_up_days
     still_cured = ~v.delinquent_at_recall & ~np.isfinite(redefault_day[members])
     per = max(n, 1)
-    strain = (10 * complaints + 2 * breaches + disputes) / per + ceased + pressured / 2
+    strain = (10 * complaints + disputes) / per + 2 * breached + ceased + pressured / 2
     net = collected - commission - contact_cost
     rules = world.scenario.rules
     lawsuits = sum(d.lawsuits for d in desks)
