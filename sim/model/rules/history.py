@@ -4,8 +4,9 @@
 so one history serves every rule book of a replication (the regime's rules for agencies and for
 the bank's own collectors, and the reference standard; see :mod:`sim.model.rules.book`):
 
-* the times of its last calls (a ring, with whether each was a call the cardholder asked for)
-  and of its last messages, and of its last telephone conversation;
+* the times of its last calls (a ring), of its last calls other than those the cardholder asked
+  for (a second ring: the calls a cap counts under the consent exception) and of its last
+  messages, and of its last telephone conversation;
 * its requests, each with its form and date: a request to stop contact, spoken or received in
   writing; a dispute, spoken or received in writing; a callback the cardholder asked for (the
   local calendar day agreed); a breathing space (when it starts and ends);
@@ -38,7 +39,8 @@ BoolArray = npt.NDArray[np.bool_]
 HISTORY_FIELDS: list[tuple[str, str]] = [
     ("last_conversation", "f8"), ("cease_spoken_at", "f8"), ("cease_written_at", "f8"),
     ("dispute_spoken_at", "f8"), ("dispute_written_at", "f8"), ("breathing_from", "f8"),
-    ("breathing_until", "f8"), ("call_slot", "i8"), ("consent_day", "i8"), ("count_day", "i8"),
+    ("breathing_until", "f8"), ("call_slot", "i8"), ("counted_slot", "i8"),
+    ("consent_day", "i8"), ("count_day", "i8"),
     ("conversations_today", "i4"), ("unanswered_today", "i4"),
 ]
 REQUEST_TIMES = ("cease_spoken_at", "cease_written_at", "dispute_spoken_at",
@@ -60,11 +62,13 @@ class ContactHistory:
         accounts = len(local_offset)
         self.local_offset = local_offset
         self.placed_day = placed_day
-        # Enough calls to apply the largest cap over 7 calendar days even with a callback a
-        # day among them, and to measure contact pressure over the last 7 days.
-        self.ring = max(max(b.max_calls_per_7_days for b in books), 7) + 7
+        # Enough calls to apply the largest cap (a call is allowed when the cap-th most recent
+        # is on a local day 7 or more days back) and to measure contact pressure over 7 days.
+        cap = max(b.max_calls_per_7_days for b in books)
+        self.ring = max(cap, 7)
         self.call_times = np.full((accounts, self.ring), NEVER)
-        self.call_consented = np.zeros((accounts, self.ring), dtype=np.bool_)
+        self.counted_ring = max(cap, 1)
+        self.counted_times = np.full((accounts, self.counted_ring), NEVER)
         self.message_ring = max(max(b.max_messages_per_7_days for b in books), 1)
         self.message_times = np.full((accounts, self.message_ring), NEVER)
         self.message_slot = np.zeros(accounts, dtype=np.int64)
@@ -77,6 +81,7 @@ class ContactHistory:
         self.breathing_from: FloatArray = record["breathing_from"]
         self.breathing_until: FloatArray = record["breathing_until"]
         self.call_slot: IntArray = record["call_slot"]
+        self.counted_slot: IntArray = record["counted_slot"]
         self.consent_day: IntArray = record["consent_day"]
         self.count_day: IntArray = record["count_day"]
         self.conversations_today: npt.NDArray[np.int32] = record["conversations_today"]
@@ -150,8 +155,13 @@ class ContactHistory:
         slots = self.call_slot[idx]
         days = local_day(times, self.local_offset[idx])
         self.call_times[idx, slots] = times
-        self.call_consented[idx, slots] = self.consent_day[idx] == days
         self.call_slot[idx] = (slots + 1) % self.ring
+        counted = self.consent_day[idx] != days
+        if counted.any():
+            ids = idx[counted]
+            slots = self.counted_slot[ids]
+            self.counted_times[ids, slots] = times[counted]
+            self.counted_slot[ids] = (slots + 1) % self.counted_ring
         missed = ~answered
         if missed.any():
             quiet, quiet_days = idx[missed], days[missed]
@@ -171,16 +181,18 @@ class ContactHistory:
         """Accounts whose breathing space covers ``day`` (interest and fees pause)."""
         return (self.breathing_from <= day) & (self.breathing_until > day)
 
-    def calls_in_week(self, idx: IntArray, now: FloatArray | float,
-                      consent_exempt: bool) -> IntArray:
-        """Calls to each of ``idx`` on the local calendar day of ``now`` and the 6 before it
-        (with ``consent_exempt``, not counting calls the cardholder asked for)."""
-        offset = self.local_offset[idx][:, None]
-        today = local_day(now, self.local_offset[idx])[:, None]
-        counted = local_day(self.call_times[idx], offset) > today - ROLLING_WEEK_DAYS
+    def calls_capped(self, idx: IntArray, now: FloatArray | float, cap: int,
+                     consent_exempt: bool) -> BoolArray:
+        """Whether each of ``idx`` has had ``cap`` calls on the local calendar day of ``now``
+        and the 6 before it (with ``consent_exempt``, not counting calls the cardholder asked
+        for): its ``cap``-th most recent such call falls within those 7 days."""
         if consent_exempt:
-            counted &= ~self.call_consented[idx]
-        return np.asarray(counted.sum(axis=1), dtype=np.int64)
+            times, slots, ring = self.counted_times, self.counted_slot, self.counted_ring
+        else:
+            times, slots, ring = self.call_times, self.call_slot, self.ring
+        offset = self.local_offset[idx]
+        capth = times[idx, (slots[idx] - cap) % ring]
+        return np.asarray(local_day(capth, offset) > local_day(now, offset) - ROLLING_WEEK_DAYS)
 
     def messages_in_week(self, idx: IntArray, now: float) -> IntArray:
         """Messages to each of ``idx`` on the local calendar day of ``now`` and the 6 before."""

@@ -134,7 +134,7 @@ def _asked_for_today(h: ContactHistory, r: ContactLimits, idx: IntArray,
 
 def _calls_capped(h: ContactHistory, r: ContactLimits, idx: IntArray, now: Times,
                   contact: Contact) -> BoolArray:
-    capped = h.calls_in_week(idx, now, r.consent_exception) >= r.max_calls_per_7_days
+    capped = h.calls_capped(idx, now, r.max_calls_per_7_days, r.consent_exception)
     return capped & ~_asked_for_today(h, r, idx, now)
 
 
