@@ -56,3 +56,4 @@ def test_every_shipped_scenario_calls_its_open_accounts(path):
     expected = json.loads((EXPECTED / f"{path.stem}.json").read_text())
     never = expected["kpis"]["total"]["never_attempted_share"]
     assert never is not None and never <= 0.05, f"{path.name}: {never:.1%} never called"
+
