@@ -34,7 +34,7 @@ from sim.model.behaviour import make_behaviour
 from sim.model.portfolio.accounts import draw_portfolio
 from sim.model.results import build_results
 from sim.model.rng import Streams
-from sim.model.rules.book import RuleBook
+from sim.model.rules.book import RuleBooks
 from sim.model.world import CountingEnvironment, World
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -365,7 +365,8 @@ def test_practitioner_netback_example_through_kpi_code():
     # every account placed with $1,000 so that 30% and 18% are whole cents
     acc.balance[:] = acc.placed[:] = acc.outstanding[:] = 100_000
     world = World(env=CountingEnvironment(), scenario=scenario, accounts=acc,
-                  rules=RuleBook(scenario.rules, acc.n), streams=streams, horizon=90,
+                  books=RuleBooks(scenario.rules, acc.local_offset, acc.placed_day),
+                  streams=streams, horizon=90,
                   start_weekday=0)
     behaviour = make_behaviour(scenario.behaviour, acc, streams)
     scores = agency_scores(scenario, acc, streams)

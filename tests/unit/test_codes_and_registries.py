@@ -32,7 +32,8 @@ def test_labels_are_the_ones_the_outputs_show():
                               "already_paid")
     assert RULE_LABELS[Rule.ALLOWED] == ""
     assert Rule.CEASED.label == "cease_request"
-    assert [Rule(code).label for code in range(1, 10)] == list(RULE_LABELS[1:])
+    assert [Rule(code).label for code in range(1, len(Rule))] == list(RULE_LABELS[1:])
+    assert Rule.THIRD_PARTY_DISCLOSURE.label == "third_party_disclosure"
     assert int(Status.PROMISE) == 2 and int(Outcome.PROMISE) == 0  # two codes, one word
     assert [kind.label for kind in OfferKind] == ["full", "settlement", "instalments", "cure",
                                                   "reage", "hardship"]

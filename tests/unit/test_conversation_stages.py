@@ -22,7 +22,7 @@ from sim.model.codes import OfferKind, Outcome
 from sim.model.portfolio import lifecycle
 from sim.model.portfolio.accounts import Accounts, draw_portfolio
 from sim.model.rng import Streams
-from sim.model.rules.book import RuleBook
+from sim.model.rules.book import RuleBooks
 from sim.model.world import CountingEnvironment, World
 
 
@@ -75,7 +75,8 @@ def test_the_stage_model_steps_down_until_an_offer_is_accepted():
 def talks(acc: Accounts, profile: Agency) -> Conversations:
     scenario_stub = type("S", (), {"rules": Rules()})()
     world = World(env=CountingEnvironment(), scenario=scenario_stub, accounts=acc,  # type: ignore[arg-type]
-                  rules=RuleBook(Rules(), acc.n), streams=Streams(1, 0), horizon=10,
+                  books=RuleBooks(Rules(), acc.local_offset, acc.placed_day),
+                  streams=Streams(1, 0), horizon=10,
                   start_weekday=0)
     counters = DeskCounters(10)
     legal = LegalRecord(acc, counters, Rules(), lambda: 0.5)
