@@ -10,7 +10,13 @@ import pytest
 from sim.config.schema import Rules
 from sim.model.portfolio.accounts import CACHE_LINE, CALL_STATE_FIELDS, ScalarViews, record_table
 from sim.model.rules.book import RuleBook
-from sim.model.rules.history import HISTORY_FIELDS
+from sim.model.rules.history import (
+    HISTORY_FIELDS,
+    NEVER,
+    NOT_YET,
+    REQUEST_TIMES,
+    ContactHistory,
+)
 
 
 @pytest.mark.parametrize("fields", [CALL_STATE_FIELDS, HISTORY_FIELDS,
@@ -57,17 +63,21 @@ def test_scalar_views_read_and_write_the_arrays_as_python_scalars():
     assert views.plain[1] == 2.5 and math.isnan(views.plain[2])
 
 
-def test_rulebook_history_starts_as_never_and_blocks_like_its_vectorised_twin():
-    rules = RuleBook(Rules(), 50)
-    assert (rules.dispute_until < 0).all() and (rules.last_conversation < 0).all()
+def test_contact_history_starts_empty_and_blocks_like_its_vectorised_twin():
+    limits = Rules().limits()
+    history = ContactHistory([limits], np.zeros(50), np.zeros(50))
+    rules = RuleBook(limits, history)
+    assert (history.last_conversation == NEVER).all() and (history.call_times == NEVER).all()
+    for name in REQUEST_TIMES:
+        assert (history.table[name] == NOT_YET).all(), name
     rng = np.random.default_rng(4)
     for i in rng.choice(50, 20, replace=False).tolist():
-        rules.record_attempt(i, 3.0, answered=bool(i % 2))
+        history.record_attempts(np.array([i]), np.array([3.4]), np.array([bool(i % 2)]))
         if i % 3 == 0:
-            rules.record_conversation(i, 3.1)
+            history.record_conversation(i, 3.45)
         if i % 5 == 0:
-            rules.record_dispute(i, 3.2)
+            history.record_dispute(i, 3.5, received=3.5)
     idx = np.arange(50)
-    scalar = np.array([rules.call_block(i, 4.0) == 0 for i in idx])
-    np.testing.assert_array_equal(scalar, rules.call_allowed(idx, 4.0))
+    scalar = np.array([rules.call_block(i, 4.5) == 0 for i in idx])
+    np.testing.assert_array_equal(scalar, rules.call_block_reasons(idx, 4.5) == 0)
     assert not scalar.all() and scalar.any()
