@@ -1,14 +1,16 @@
 """The parts of an agency desk on a few hand-set accounts, without a whole replication.
 
 * :class:`~sim.model.agency.call_list.CallList` — order under each strategy, filters, cool-offs,
-  the window on the local clock, defiance, and contact pressure against
-  :meth:`RuleBook.pressure`;
+  the window on the cardholder's clock as the agency's records have it, calls a manual redial
+  lets through with the rule they break, and contact pressure against
+  :meth:`ContactHistory.pressure`;
 * :class:`~sim.model.agency.messenger.Messenger` — channel cadences, deliverability, message
-  rules and the violations counted when they are defied, callbacks in the next shift;
+  rules, and the violations and breaches counted when a late-posted letter lets a message
+  through; callbacks in the next shift;
 * :class:`~sim.model.agency.dialler.Dialler` — callers are answered before dials, collectors
-  work through the list one call at a time (preview, progressive), calls outside the window
-  are flagged on a day the window is defied, and the predictive dialler holds its
-  abandonment target.
+  work through the list one call at a time (preview, progressive), calls are kept inside the
+  window unless a wrong time zone on file puts them outside it, where each is flagged, and the
+  predictive dialler holds its abandonment target.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from hypothesis import strategies as st
 
 from sim.config.schema import Agency, Rules
 from sim.model.agency.call_list import CallList
+from sim.model.agency.conduct import Conduct
 from sim.model.agency.conversation import Conversations
 from sim.model.agency.counters import DeskCounters, LegalRecord, Shifts
 from sim.model.agency.dialler import Dialler
@@ -30,7 +33,7 @@ from sim.model.behaviour.base import AgencyStyle, Conversation, Offer
 from sim.model.codes import Outcome, Rule, Status
 from sim.model.portfolio.accounts import Accounts, draw_portfolio
 from sim.model.rng import Streams
-from sim.model.rules.book import RuleBook
+from sim.model.rules.book import RuleBook, RuleBooks
 from sim.model.world import CountingEnvironment, World
 
 HORIZON = 60
@@ -54,22 +57,28 @@ def agency(**fields) -> Agency:
     return Agency(name="alpha", **fields)
 
 
+def books(acc: Accounts, **rules) -> RuleBooks:
+    """The rule books of ``Rules(**rules)`` over a fresh contact history of ``acc``."""
+    return RuleBooks(Rules(**rules), acc.local_offset, acc.placed_day)
+
+
 def call_list(acc: Accounts, rules: RuleBook, profile: Agency,
               score: np.ndarray | None = None) -> CallList:
     score = np.linspace(0.9, 0.1, acc.n) if score is None else score
-    rng = np.random.default_rng(3)
-    listed = CallList(0, profile, acc, rules, HORIZON, score, rng, np.random.default_rng(4))
+    conduct = Conduct(profile, acc, rules, np.random.default_rng(3), key=9)
+    listed = CallList(0, profile, acc, rules, conduct, HORIZON, score,
+                      np.random.default_rng(4))
     listed.add_members(np.arange(acc.n))
     listed.new_day(0)
     return listed
 
 
-def dial(acc: Accounts, rules: RuleBook, i: int, now: float) -> None:
-    """What a collector's dial records (see ``Collectors.dial``)."""
+def dial(acc: Accounts, rules: RuleBook, i: int, now: float, answered: bool = False) -> None:
+    """What the dialler records of a dial (see ``Dialler.record``)."""
     acc.attempts[i] += 1
     acc.attempts_today[i] += 1
     acc.last_attempt[i] = now
-    rules.record_attempt(i, now, answered=False)
+    rules.history.record_attempts(np.array([i]), np.array([now]), np.array([answered]))
 
 
 # --------------------------------------------------------------------------- call list
@@ -80,25 +89,31 @@ def test_call_list_goes_by_priority_and_skips_what_it_must(small_scenario):
     acc.status[1] = Status.PROMISE
     acc.phone_known_bad[2] = True
     acc.recalled[3] = True
-    rules = RuleBook(Rules(), acc.n)
-    rules.record_cease(4)
+    rules = books(acc).third_party
+    rules.history.record_cease(4, 9.5, received=None)  # spoken: no more calls
     listed = call_list(acc, rules, agency(compliance=1.0, strategy="static"))
-    chosen, blocks = listed.candidates(10.5, 10.5 + 1 / 24, True, limit=10)
+    chosen, blocks = listed.candidates(10.5, 10.5 + 1 / 24, limit=10)
     assert chosen.tolist() == [0, 5] and blocks.tolist() == [Rule.ALLOWED] * 2
-    assert listed.candidates(10.5, 10.6, True, limit=1)[0].tolist() == [0]
+    assert listed.candidates(10.5, 10.6, limit=1)[0].tolist() == [0]
     dial(acc, rules, 0, 10.5)
-    assert listed.candidates(10.55, 10.6, True, limit=10)[0].tolist() == [5]  # retry 3 hours
+    assert listed.candidates(10.55, 10.6, limit=10)[0].tolist() == [5]  # retry 3 hours
 
 
-def test_call_list_defiant_accounts_come_with_the_rule_they_break(small_scenario):
+@pytest.mark.parametrize("compliance", [0.0, 1.0])
+def test_a_manual_redial_lets_a_frequency_rule_through_with_the_rule_it_breaks(
+        small_scenario, compliance):
+    """An account in its quiet days is listed, with that rule, only when a manual redial gets
+    past the agency's controls; one that asked not to be called never is."""
     acc = accounts(small_scenario(), 3)
-    rules = RuleBook(Rules(), acc.n)
-    rules.record_dispute(1, 10.0)
-    listed = call_list(acc, rules, agency(compliance=0.0, strategy="static"))
-    assert listed.defiant[:3].all()
-    chosen, blocks = listed.candidates(10.5, 10.54, True, limit=10)
-    assert list(zip(chosen.tolist(), blocks.tolist(), strict=True)) == [
-        (0, Rule.ALLOWED), (1, Rule.DISPUTE_HOLD), (2, Rule.ALLOWED)]
+    rules = books(acc).third_party
+    rules.history.record_conversation(1, 9.5)
+    rules.history.record_cease(2, 9.5, received=None)
+    profile = agency(compliance=compliance, strategy="static",
+                     conduct={"manual_redial": 1.0, "posting_days": 0.0})
+    listed = call_list(acc, rules, profile)
+    chosen, blocks = listed.candidates(10.5, 10.54, limit=10)
+    expected = [(0, Rule.ALLOWED)] + [(1, Rule.QUIET_AFTER_CONVERSATION)] * (compliance == 0)
+    assert list(zip(chosen.tolist(), blocks.tolist(), strict=True)) == expected
 
 
 def test_adaptive_strategy_fresh_first_then_decayed_standing(small_scenario):
@@ -108,11 +123,11 @@ def test_adaptive_strategy_fresh_first_then_decayed_standing(small_scenario):
     acc.workable_day[:] = [0.0, 0.0, 0.0, 2.0, 1.0]
     acc.attempts[:3] = 1
     acc.unanswered_since_talk[:3] = [3, 0, 1]
-    rules = RuleBook(Rules(), acc.n)
+    rules = books(acc).third_party
     listed = call_list(acc, rules, agency(compliance=1.0, attempt_decay=0.5))
-    chosen, _ = listed.candidates(10.5, 10.54, True, limit=10)
+    chosen, _ = listed.candidates(10.5, 10.54, limit=10)
     assert chosen.tolist() == [4, 3, 1, 2, 0]
-    assert listed.candidates(10.5, 10.54, True, limit=3)[0].tolist() == [4, 3, 1]
+    assert listed.candidates(10.5, 10.54, limit=3)[0].tolist() == [4, 3, 1]
 
 
 def test_adaptive_strategy_cools_off_and_remembers_when_cardholders_answer(small_scenario):
@@ -121,30 +136,50 @@ def test_adaptive_strategy_cools_off_and_remembers_when_cardholders_answer(small
     acc.last_refusal[0] = 9.0  # refused a day and a half ago: cool-off of 3 days
     acc.last_broken[1] = 10.0  # broke a promise this morning: cool-off of 1 day
     acc.unanswered_since_talk[2] = 1
-    rules = RuleBook(Rules(), acc.n)
+    rules = books(acc).third_party
     listed = call_list(acc, rules, agency(compliance=1.0))
-    assert listed.candidates(10.5, 10.54, True, limit=10)[0].tolist() == [2, 3]
+    assert listed.candidates(10.5, 10.54, limit=10)[0].tolist() == [2, 3]
     # day 10 of a program starting on a Monday is a Thursday: 19:00 is a weekday evening
     acc.answered_parts[3] = int(part_bits(np.array([DayPart.WEEKDAY_EVENING]))[0])
     evening = 10 + 19 / 24
-    assert listed.candidates(evening, evening + 1 / 24, True, limit=10)[0].tolist() == [3, 2]
-    assert listed.candidates(10.5, 10.54, True, limit=10)[0].tolist() == [2, 3]
-    assert listed.candidates(12.5, 12.54, True, limit=10)[0].tolist() == [0, 1, 2, 3]
+    assert listed.candidates(evening, evening + 1 / 24, limit=10)[0].tolist() == [3, 2]
+    assert listed.candidates(10.5, 10.54, limit=10)[0].tolist() == [2, 3]
+    assert listed.candidates(12.5, 12.54, limit=10)[0].tolist() == [0, 1, 2, 3]
+
+
+def test_a_cardholder_who_asked_to_be_called_today_is_called_first_despite_a_cool_off(
+        small_scenario):
+    acc = accounts(small_scenario(), 3)
+    acc.attempts[:] = 1
+    acc.last_refusal[:] = 9.5  # all three refused yesterday: cool-off of 3 days
+    rules = books(acc).third_party
+    rules.history.record_consent(1, 10)
+    listed = call_list(acc, rules, agency(compliance=1.0))
+    assert listed.candidates(10.5, 10.54, limit=10)[0].tolist() == [1]
 
 
 def test_the_window_is_read_on_each_cardholders_local_clock(small_scenario):
-    """At 09:00 on the agency's clock the window (08:00-21:00) is open for Eastern cardholders
-    only; at 20:30 for Pacific ones only until 21:00 local, i.e. all of them."""
+    """At 09:00 on the agency's clock the window (08:00-21:00) is open for Eastern and Central
+    cardholders only; from 20:30 to 21:30 for the three zones west of Eastern."""
     acc = accounts(small_scenario(), 4)
     acc.local_offset[:] = np.array([0, -1, -2, -3]) / 24
-    listed = call_list(acc, RuleBook(Rules(), acc.n), agency(compliance=1.0))
-    assert listed.candidates(10 + 9 / 24, 10 + 10 / 24, True, limit=10)[0].tolist() == [0, 1]
-    assert sorted(listed.candidates(10 + 11 / 24, 10 + 12 / 24, True, 10)[0].tolist()) == [
+    listed = call_list(acc, books(acc).third_party, agency(compliance=1.0))
+    assert listed.candidates(10 + 9 / 24, 10 + 10 / 24, limit=10)[0].tolist() == [0, 1]
+    assert sorted(listed.candidates(10 + 11 / 24, 10 + 12 / 24, 10)[0].tolist()) == [
         0, 1, 2, 3]
-    late = listed.candidates(10 + 20.5 / 24, 10 + 21.5 / 24, True, limit=10)[0]
+    late = listed.candidates(10 + 20.5 / 24, 10 + 21.5 / 24, limit=10)[0]
     assert sorted(late.tolist()) == [1, 2, 3]
-    # on a day the agency does not keep the window, everyone is a candidate
-    assert len(listed.candidates(10 + 9 / 24, 10 + 10 / 24, False, limit=10)[0]) == 4
+
+
+def test_the_window_is_read_on_the_clock_the_agencys_records_give(small_scenario):
+    """A Pacific cardholder on file as Eastern is listed at 09:00 Eastern (06:00 where they
+    are): the list reads the window on the believed clock, not the true one."""
+    acc = accounts(small_scenario(), 2)
+    acc.local_offset[:] = np.array([0, -3]) / 24
+    listed = call_list(acc, books(acc).third_party, agency(compliance=1.0))
+    assert listed.candidates(10 + 9 / 24, 10 + 10 / 24, limit=10)[0].tolist() == [0]
+    listed.conduct.believed_offset[1] = 0.0
+    assert listed.candidates(10 + 9 / 24, 10 + 10 / 24, limit=10)[0].tolist() == [0, 1]
 
 
 @settings(max_examples=40, deadline=None)
@@ -152,27 +187,28 @@ def test_the_window_is_read_on_each_cardholders_local_clock(small_scenario):
 def test_call_list_pressure_is_the_rings_count_of_calls_in_the_last_7_days(small_scenario,
                                                                            steps):
     acc = accounts(small_scenario(), 5)
-    rules = RuleBook(Rules(regime="none"), acc.n)
+    rules = books(acc, regime="none").third_party
     listed = call_list(acc, rules, agency(retry_hours=0.0, max_attempts_per_day=50))
     now = 0.0
     for k, step in enumerate(steps):
         now += step
         dial(acc, rules, k % acc.n, now)
         idx = np.arange(acc.n)
-        assert listed.pressure(idx, now).tolist() == [rules.pressure(i, now) for i in idx]
+        assert listed.pressure(idx, now).tolist() == [rules.history.pressure(i, now)
+                                                      for i in idx]
 
 
 # --------------------------------------------------------------------------- messenger
 
 
-def messenger(scenario, acc: Accounts, rules: RuleBook, profile: Agency):
+def messenger(scenario, acc: Accounts, rules: RuleBooks, profile: Agency):
     counters = DeskCounters(HORIZON)
     legal = LegalRecord(acc, counters, Rules(lawsuit_per_violation=0.0), lambda: 0.5)
-    listed = call_list(acc, rules, profile)
+    listed = call_list(acc, rules.third_party, profile)
     shifts = Shifts.of(profile.shift, 0, HORIZON)  # day 0 is a Monday
     line = InboundLine()
-    sender = Messenger(0, profile, acc, rules, listed, shifts, line, counters, legal,
-                       np.random.default_rng(5))
+    sender = Messenger(0, profile, acc, rules.third_party, rules.reference, listed, shifts,
+                       line, counters, legal, np.random.default_rng(5))
     return sender, counters, line
 
 
@@ -182,7 +218,7 @@ def test_messages_follow_each_channels_cadence_and_reach_whom_it_can(small_scena
     acc.workable_day[:] = [0.0, 0.0, 1.0, 1.0]
     profile = agency(sms={"every_days": 3, "first_day": 1, "cost": 0.02},
                      letter={"every_days": 10, "first_day": 0, "cost": 0.5})
-    sender, counters, _ = messenger(small_scenario(), acc, RuleBook(Rules(), acc.n), profile)
+    sender, counters, _ = messenger(small_scenario(), acc, books(acc), profile)
     reached = {day: sender.send_messages(day).tolist() for day in range(12)}
     assert reached[0] == [0, 1]  # letters on hand-over, delivered to all
     assert reached[1] == [0, 2, 3]  # SMS to 0 (phone valid); letters to 2 and 3
@@ -197,32 +233,38 @@ def test_messages_follow_each_channels_cadence_and_reach_whom_it_can(small_scena
     assert counters.message_cost == pytest.approx(16 * 0.02 + 8 * 0.5)
 
 
-def test_messages_obey_the_rules_unless_the_agency_defies_them(small_scenario):
+def test_messages_obey_the_rules_unless_a_letter_is_posted_late(small_scenario):
+    """Written requests received on day 0 stop letters; a letter posted late lets the messages
+    they forbid through for ``posting_days``, each counted against the regime (a violation)
+    and the reference standard (a breach). No slip gets a message past a message cap."""
     acc = accounts(small_scenario(), 4)
-    rules = RuleBook(Rules(max_messages_per_7_days=1, breathing_space_days=30.0), acc.n)
-    rules.record_cease(0)
-    rules.record_dispute(1, 0.5)
-    rules.record_breathing_space(1, 0.5)  # under both: the dispute hold comes first
-    rules.record_messages(np.array([2]), 0.0)  # capped until day 7
+    rules = books(acc, max_messages_per_7_days=1, breathing_space_days=30.0)
+    history = rules.history
+    history.record_cease(0, 0.5, received=0.5)
+    history.record_dispute(1, 0.5, received=0.5)
+    history.record_breathing_space(1, 0.5, 30.0)  # under both: the dispute hold comes first
+    history.record_messages(np.array([2]), 0.5)  # capped until day 7
     profile = agency(letter={"every_days": 1, "first_day": 0}, compliance=1.0)
     sender, counters, _ = messenger(small_scenario(), acc, rules, profile)
     assert sender.send_messages(1).tolist() == [3]
     assert counters.violations_by_rule == {rule.label: 0 for rule in Rule if rule}
 
-    sender.call_list.defiant[:] = True  # the agency defies the rules today
-    assert sender.send_messages(2).tolist() == [0, 1, 2, 3]
+    sender.call_list.conduct.late_posting[:] = True  # the mailroom sits on every letter
+    assert sender.send_messages(2).tolist() == [0, 1]  # 3 had its one message yesterday
     broken = {label: count for label, count in counters.violations_by_rule.items() if count}
-    # account 3 had its one message of the week yesterday
-    assert broken == {"cease_request": 1, "dispute_hold": 1, "messages_per_7_days": 2}
-    assert acc.violations.tolist() == [1, 1, 1, 1]
-    assert counters.daily["violations"][2] == 4
+    assert broken == {"cease_request": 1, "dispute_hold": 1}
+    breached = {label: count for label, count in counters.breaches_by_rule.items() if count}
+    assert breached == {"cease_request": 1, "dispute_hold": 1}
+    assert acc.violations.tolist() == [1, 1, 0, 0] and acc.breaches.tolist() == [1, 1, 0, 0]
+    assert counters.daily["violations"][2] == 2
+    assert sender.send_messages(8).tolist() == [2, 3]  # posted by day 5.5: stopped again
 
 
 def test_callbacks_are_booked_in_the_next_working_shift(small_scenario):
     acc = accounts(small_scenario(), 6)
     profile = agency(shift={"start": "09:00", "end": "17:00", "days": ["mon", "tue"]},
                      inbound_patience_minutes=1e6)
-    sender, _, line = messenger(small_scenario(), acc, RuleBook(Rules(), acc.n), profile)
+    sender, _, line = messenger(small_scenario(), acc, books(acc), profile)
     sender.schedule_callbacks(np.arange(6), day=2)  # a Wednesday: next shift on Monday, day 7
     assert line.take(7.0).accounts == []
     callers = line.take(8.0)
@@ -252,21 +294,21 @@ class Refuses:
         pass
 
 
-def dialler(scenario, acc: Accounts, profile: Agency, window_kept: bool = True,
-            chance: float = 1.0, horizon: int = 3):
+def dialler(scenario, acc: Accounts, profile: Agency, chance: float = 1.0, horizon: int = 3,
+            regime: str = "us_reg_f"):
     env = CountingEnvironment()
-    world = World(env=env, scenario=scenario, accounts=acc, rules=RuleBook(Rules(), acc.n),
+    world = World(env=env, scenario=scenario, accounts=acc, books=books(acc, regime=regime),
                   streams=Streams(1, 0), horizon=horizon, start_weekday=0, record_events=True)
     counters = DeskCounters(world.horizon)
     legal = LegalRecord(acc, counters, Rules(), lambda: 0.5)
-    listed = call_list(acc, world.rules, profile)
+    book = world.books.third_party
+    listed = call_list(acc, book, profile)
     behaviour = Refuses(chance)
     talks = Conversations(0, profile, world, behaviour, counters, legal, key=7)
     line = InboundLine()
     team = Dialler(0, profile, world, behaviour, listed, talks, line,
                    Shifts.of(profile.shift, 0, world.horizon), counters, legal,
-                   keys=(11, 12, 13), window_draw=lambda: 0.0 if window_kept else 1.0,
-                   talk_draw=lambda: 1.0)
+                   keys=(11, 12, 13), book=book, conduct=listed.conduct, talk_draw=lambda: 1.0)
     return team, world, line, counters
 
 
@@ -307,22 +349,29 @@ def test_one_collector_works_through_the_list_one_call_at_a_time(small_scenario,
     assert max(times) < 11 / 24
 
 
-@pytest.mark.parametrize("kept", [True, False])
-def test_the_dialler_keeps_the_window_or_flags_every_call_outside_it(small_scenario, kept):
+@pytest.mark.parametrize("zone_on_file", ["right", "wrong"])
+def test_the_dialler_keeps_the_window_or_flags_every_call_outside_it(small_scenario,
+                                                                     zone_on_file):
+    """With the right time zone on file no call goes out before 08:00 local; with one three
+    hours ahead on file, calls go out from 06:00 and each before 08:00 local is flagged as a
+    violation and a conduct breach of the window."""
     acc = accounts(small_scenario(), 200)
-    profile = agency(collectors=1, shift={"start": "06:00", "end": "09:00"}, compliance=0.5,
+    profile = agency(collectors=1, shift={"start": "06:00", "end": "09:00"}, compliance=1.0,
                      max_attempts_per_day=1)
-    team, world, _, counters = dialler(small_scenario(), acc, profile, window_kept=kept,
-                                       chance=0.0)
+    team, world, _, counters = dialler(small_scenario(), acc, profile, chance=0.0)
+    if zone_on_file == "wrong":
+        team.conduct.believed_offset[:] = 3 / 24
     team.start()
     world.env.run(until=1.0)
     calls = [(t, rule) for t, _, _, _, kind, _, rule in world.events if kind == "call"]
     early = [rule for t, rule in calls if t < 8 / 24 - 1e-9]
-    if kept:
-        assert not early and calls
+    assert calls
+    if zone_on_file == "right":
+        assert not early
     else:
         assert early and all(rule == "contact_window" for rule in early)
         assert counters.violations_by_rule["contact_window"] == len(early)
+        assert counters.breaches_by_rule["contact_window"] == len(early)
 
 
 @pytest.mark.slow
@@ -342,9 +391,7 @@ def test_the_predictive_dialler_holds_its_abandonment_target(small_scenario):
                          dialler=mode, retry_hours=24.0, abandon_target=0.03,
                          max_attempts_per_day=50)
         team, world, _, counters = dialler(small_scenario(), acc, profile, chance=0.3,
-                                           horizon=14)
-        world.rules = RuleBook(Rules(regime="none"), acc.n)
-        team.rules = team.call_list.rules = world.rules
+                                           horizon=14, regime="none")
         team.start()
         world.env.run(until=14.0)
         answered = sum(counters.daily["answered_calls"])
