@@ -329,6 +329,14 @@ action = st.tuples(st.sampled_from(["call", "answered", "conversation", "cease_s
                                     "cease_written", "dispute_spoken", "dispute_written",
                                     "breathing", "consent", "message"]),
                    st.integers(0, 4), st.floats(0.0, 0.5))
+# The oracle's histories: mostly calls, mostly to the first accounts, over a few weeks, so caps
+# fill and periods end near the probes.
+busy_action = st.tuples(
+    st.sampled_from(["call"] * 5 + ["answered"] * 2 + ["conversation", "cease_spoken",
+                                                       "cease_written", "dispute_spoken",
+                                                       "dispute_written", "breathing",
+                                                       "consent", "consent", "message"]),
+    st.sampled_from([0, 0, 0, 1, 1, 2, 3, 4]), st.floats(0.0, 1.2))
 OFFSETS = np.array([0.0, -1 * HOUR, -3 * HOUR, 2 * HOUR, -0.5 * HOUR])
 PLACED = np.array([0.0, 0.0, 2.0, 5.0, 1.0])
 every_rule_on = {
@@ -421,15 +429,26 @@ def test_rule_book_answers_with_the_first_rule_in_table_order(
                                               reasons[::-1])
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=400, deadline=None)
 @given(cap=st.sampled_from([0, 2, 7, 9]), quiet=st.sampled_from([0.0, 2.0, 7.0]),
        conv_cap=st.sampled_from([0, 1, 3]), unanswered_cap=st.sampled_from([0, 2, 6]),
        honour=st.booleans(), writing=st.booleans(), consent=st.booleans(),
-       actions=st.lists(action, max_size=60), probe=st.floats(0.0, 20.0))
+       actions=st.one_of(st.lists(action, max_size=60), st.lists(busy_action, max_size=60)),
+       probes=st.lists(st.one_of(st.floats(0.0, 1.5), st.floats(0.0, 20.0),
+                                 st.sampled_from([0.0, 1.0, 2.0, 3.0, 7.0])),
+                       min_size=1, max_size=6))
 def test_call_block_agrees_with_a_naive_oracle(cap, quiet, conv_cap, unanswered_cap, honour,
-                                              writing, consent, actions, probe):
+                                              writing, consent, actions, probes):
     """RuleBook against a direct reading of the rules over the full history, on each
-    cardholder's local calendar (the window is left to the window tests)."""
+    cardholder's local calendar (the window is left to the window tests), at times after the
+    last action."""
+    for probe in probes:
+        assert_oracle_agrees(cap, quiet, conv_cap, unanswered_cap, honour, writing, consent,
+                             actions, probe)
+
+
+def assert_oracle_agrees(cap, quiet, conv_cap, unanswered_cap, honour, writing, consent,
+                         actions, probe) -> None:
     rules = dict(max_calls_per_7_days=cap, quiet_days_after_conversation=quiet,
                  max_conversations_per_day=conv_cap, max_unanswered_per_day=unanswered_cap,
                  honour_cease_requests=honour, cease_needs_writing=writing,
