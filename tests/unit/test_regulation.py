@@ -24,12 +24,16 @@ from sim.config.schema import Agency, ContactLimits, Rules
 from sim.config.schema.conduct import Conduct as ConductRates
 from sim.config.schema.rules import Regime, regime_data
 from sim.model.agency.conduct import FREQUENCY_RULES, Conduct
+from sim.model.agency.desk import AgencyDesk
+from sim.model.bank.placement import agency_scores
+from sim.model.behaviour import make_behaviour
 from sim.model.codes import Rule
 from sim.model.portfolio.accounts import Accounts, draw_portfolio
 from sim.model.rng import Streams
 from sim.model.rules.book import RuleBook, RuleBooks
 from sim.model.rules.history import ContactHistory
 from sim.model.rules.table import Contact
+from sim.model.world import CountingEnvironment, World
 
 HOUR = 1 / 24
 BEHIND = -3 * HOUR  # a cardholder three hours behind the agency's clock
@@ -300,6 +304,23 @@ def test_the_in_house_desk_gets_the_first_party_book():
     assert both.of(in_house=True) is both.first_party
     assert both.of(in_house=False) is both.third_party
     assert both.first_party.history is both.third_party.history is both.reference.history
+
+
+@pytest.mark.parametrize("kind", ["contingency", "in_house"])
+def test_each_desk_works_under_its_partys_book_and_the_reference(small_scenario, kind):
+    scenario = small_scenario(f'agencies.alpha.kind="{kind}"', accounts=50)
+    streams = Streams(1, 0)
+    acc = draw_portfolio(scenario.portfolio, scenario.bank, streams)
+    world = World(env=CountingEnvironment(), scenario=scenario, accounts=acc,
+                  books=RuleBooks(scenario.rules, acc.local_offset, acc.placed_day),
+                  streams=streams, horizon=10, start_weekday=0)
+    desk = AgencyDesk(0, scenario.agencies[0], world, make_behaviour(scenario.behaviour, acc,
+                                                                     streams),
+                      streams, agency_scores(scenario, acc, streams)[0])
+    book = world.books.first_party if kind == "in_house" else world.books.third_party
+    assert desk.call_list.rules is book and desk.dialler.book is book
+    assert desk.messenger.rules is book and desk.conduct.book is book
+    assert desk.dialler.reference is desk.messenger.reference is world.books.reference
 
 
 def test_regulation_f_caps_agencies_not_the_banks_own_collectors():
