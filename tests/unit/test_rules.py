@@ -469,7 +469,6 @@ def assert_oracle_agrees(cap, quiet, conv_cap, unanswered_cap, honour, writing, 
                  breathing_space_days=2.0, consent_exception=consent)
     rb, times = replayed(actions, **rules)
     t = times[-1] + probe
-    ring = rb.history.ring
 
     def day(time: float, i: int) -> int:
         return math.floor(time + OFFSETS[i])
@@ -484,7 +483,6 @@ def assert_oracle_agrees(cap, quiet, conv_cap, unanswered_cap, honour, writing, 
                 consent_day = day(when, i) + 1
             elif kind in ("call", "answered"):
                 calls.append((when, consent_day == day(when, i)))
-        calls = calls[-ring:]  # the history keeps the last `ring` calls
         asked_today = consent and consent_day == today
         ceases = [(kind, when) for kind, when in mine if kind.startswith("cease")]
         ceased = any(when <= t for _, when in ceases) or any(
