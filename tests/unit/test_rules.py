@@ -239,8 +239,6 @@ def test_message_cap_per_7_calendar_days():
     assert allowed(rb, 0, 4.5)  # calls are not limited by messages
 
 
-@pytest.mark.xfail(strict=True, reason="the message cap reads every account's seven days at the "
-                   "latest of the times given (table._messages_capped: float(np.max(now)))")
 def test_message_cap_reads_each_accounts_own_time():
     """With one time per account, each account's messages are counted up to its own time, as
     every other rule does: account 0's day-1 message still caps it on day 7, whatever the time

@@ -8,8 +8,9 @@ and each is stopped by the agency's controls with chance ``compliance`` (``[[age
   it (the control: checking the address's time zone as well, 12 CFR 1006.6(b)(1) commentary);
 * a **manual redial** of an account whose calls a frequency rule has stopped for the day (the
   control: a dialler that locks capped accounts);
-* a **written request posted late** (a cease letter or written dispute left in the mailroom),
-  so contact goes on after the law says it must stop (the control: same-day posting);
+* a **written request posted late** (a cease letter or written dispute left in the mailroom for
+  ``posting_days``), so contact goes on after the law says it must stop; every letter is at
+  risk, and the control (same-day posting) is the only thing that stops it;
 * a **disclosure to a wrong party** who picks up (the control: verifying identity before saying
   what the call is about, 12 CFR 1006.6(d));
 * a **voicemail that says too much** (the control: a limited-content message script, 12 CFR

@@ -171,8 +171,9 @@ class ContactHistory:
             self.unanswered_today[quiet[stale]] = 0
             self.unanswered_today[quiet] += 1
 
-    def record_messages(self, idx: IntArray, now: float) -> None:
-        """Note a message sent to each of ``idx`` (distinct accounts) at ``now``."""
+    def record_messages(self, idx: IntArray, now: FloatArray | float) -> None:
+        """Note a message sent to each of ``idx`` (distinct accounts) at ``now`` (one time, or
+        one per account)."""
         slots = self.message_slot[idx]
         self.message_times[idx, slots] = now
         self.message_slot[idx] = (slots + 1) % self.message_ring
@@ -194,7 +195,7 @@ class ContactHistory:
         capth = times[idx, (slots[idx] - cap) % ring]
         return np.asarray(local_day(capth, offset) > local_day(now, offset) - ROLLING_WEEK_DAYS)
 
-    def messages_in_week(self, idx: IntArray, now: float) -> IntArray:
+    def messages_in_week(self, idx: IntArray, now: FloatArray | float) -> IntArray:
         """Messages to each of ``idx`` on the local calendar day of ``now`` and the 6 before."""
         offset = self.local_offset[idx][:, None]
         today = local_day(now, self.local_offset[idx])[:, None]

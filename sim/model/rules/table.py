@@ -162,7 +162,7 @@ def _unanswered_capped(h: ContactHistory, r: ContactLimits, idx: IntArray, now: 
 
 def _messages_capped(h: ContactHistory, r: ContactLimits, idx: IntArray, now: Times,
                      contact: Contact) -> BoolArray:
-    return h.messages_in_week(idx, float(np.max(now))) >= r.max_messages_per_7_days
+    return h.messages_in_week(idx, now) >= r.max_messages_per_7_days
 
 
 def _forbids_no_contact(h: ContactHistory, r: ContactLimits, idx: IntArray, now: Times,
