@@ -33,7 +33,7 @@ from sim.cli.options import (
     FORMAT_HELP,
     add_backend_options,
     add_override_options,
-    cap_workers,
+    choose_backend,
     print_json,
     require,
 )
@@ -41,7 +41,7 @@ from sim.config.loading import ScenarioError, load_scenario, scenario_hash
 from sim.config.notes import print_notes
 from sim.config.plain import json_ready
 from sim.experiment import preflight
-from sim.experiment.backends import open_backend, resolve
+from sim.experiment.backends import open_backend
 from sim.experiment.files import (
     atomic_folder,
     atomic_write,
@@ -110,7 +110,7 @@ def add_parsers(sub: Any) -> None:
                         help=FORMAT_HELP)
     parser.add_argument("--out", type=Path, default=None,
                         help="also write runs.csv, summary.csv and manifest.json")
-    add_backend_options(parser, parallel_default=True)
+    add_backend_options(parser)
     parser.add_argument("--quiet", action="store_true", help="no progress on stderr")
     optimise_parser(sub)
 
@@ -135,8 +135,7 @@ def select_command(args: argparse.Namespace) -> int:
             "only applies with --method ocba", args.budget)
     check_settings(len(args.scenarios), args.kpi, args.delta, args.pcs, method=args.method,
                    budget=args.budget, n0=args.n0, max_reps=args.max_reps)
-    cap_workers(args)
-    backend, workers = resolve(args.backend, args.workers, args.scheduler)
+    backend, workers = choose_backend(args)
     scenarios = [load_scenario(path, args.overrides, scale_collectors=args.scale_collectors)
                  for path in args.scenarios]
     names = [s.scenario.name for s in scenarios]
@@ -314,7 +313,7 @@ def optimise_parser(sub: Any) -> None:
                              "the study (study.sqlite)")
     parser.add_argument("--resume", action="store_true",
                         help="continue the study stored in --out up to --budget trials")
-    add_backend_options(parser, parallel_default=True)
+    add_backend_options(parser)
     parser.add_argument("--quiet", action="store_true", help="no progress on stderr")
 
 
@@ -358,8 +357,7 @@ def _study_storage(args: argparse.Namespace) -> str | None:
 def optimise_command(args: argparse.Namespace) -> int:
     """``collectsim optimise``."""
     problem = _check_optimise(args)
-    cap_workers(args)
-    backend, workers = resolve(args.backend, args.workers, args.scheduler)
+    backend, workers = choose_backend(args)
     base = load_scenario(args.scenario, args.overrides, scale_collectors=args.scale_collectors)
     check_lever_paths(base, problem.levers)
     seed = base.scenario.seed if args.seed is None else args.seed

@@ -20,8 +20,9 @@ import pandas as pd
 
 from sim.cli.options import (
     FORMAT_HELP,
+    add_backend_options,
     add_override_options,
-    cap_workers,
+    choose_backend,
     print_json,
     require,
     with_legend,
@@ -30,7 +31,6 @@ from sim.config.loading import load_scenario
 from sim.config.notes import print_notes
 from sim.config.plain import json_ready
 from sim.experiment import preflight
-from sim.experiment.backends import resolve
 from sim.experiment.files import check_out_folder
 from sim.experiment.kpi_rows import write_run_outputs
 from sim.experiment.marker import FolderKind
@@ -68,12 +68,7 @@ def add_parsers(sub: Any) -> None:
     run.add_argument("--quiet", action="store_true", help="no progress on stderr")
     run.add_argument("--no-figures", action="store_true",
                      help="write no PNG figures (faster; `collectsim report` draws them later)")
-    run.add_argument("--workers", type=int, default=None, metavar="W",
-                     help="replications in parallel (default 1; with --backend, all CPUs)")
-    run.add_argument("--backend", choices=("serial", "process", "dask"), default=None,
-                     help="where replications run (default serial, process if --workers > 1)")
-    run.add_argument("--scheduler", default=None, metavar="ADDR",
-                     help="dask scheduler address (implies --backend dask)")
+    add_backend_options(run)
     run.add_argument("--target-ci", dest="targets", action="append", default=[],
                      metavar="METRIC=HALF_WIDTH",
                      help="add replications until the 95%% half-width of a total KPI (or "
@@ -102,12 +97,10 @@ def run_command(args: argparse.Namespace) -> int:
     targets = [parse_target(text) for text in args.targets]
     require(args.max_reps is None or bool(targets), "--max-reps",
             "only applies with --target-ci", args.max_reps)
-    cap_workers(args)
-    backend, workers = resolve(args.backend, args.workers, args.scheduler,
-                               parallel_default=False)
+    reps = max(args.reps, args.max_reps or DEFAULT_MAX_REPS) if targets else args.reps
+    backend, workers = choose_backend(args, reps)
     scenario = load_scenario(args.scenario, args.overrides,
                              scale_collectors=args.scale_collectors)
-    reps = max(args.reps, args.max_reps or DEFAULT_MAX_REPS) if targets else args.reps
     preflight.check_replications([(str(args.scenario), scenario)], reps, workers, backend,
                                  reps_flag="--max-reps" if reps > args.reps else "--reps",
                                  keep_accounts=args.accounts, keep_results=True,

@@ -37,7 +37,8 @@ from sim.model.results import KPI_NAMES
 
 
 def _run_json(out: Path, *extra: str) -> tuple[int, str, str]:
-    return call(["run", BASELINE, *SMALL, "--out", out, "--format", "json", *extra])
+    return call(["run", BASELINE, *SMALL, "--out", out, "--format", "json", "--workers", "1",
+                 *extra])
 
 
 @pytest.fixture(scope="module")

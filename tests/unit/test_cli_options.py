@@ -1,0 +1,87 @@
+"""The command line is one vocabulary: every option of every command explains itself, an
+option name means one thing wherever it appears, and ``--workers`` has one default."""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Iterator
+
+import pytest
+
+import sim.cli.options
+import sim.experiment.backends
+from sim.cli.main import parser
+from sim.cli.options import WORKERS_DEFAULT, choose_backend
+
+COMMANDS_THAT_RUN_THE_MODEL = {"run", "compare", "table", "sweep", "sensitivity", "select",
+                               "optimise", "calibrate", "robust", "app"}
+
+
+def commands(top: argparse.ArgumentParser | None = None,
+             name: str = "") -> Iterator[tuple[str, argparse.ArgumentParser]]:
+    """Every command that takes options (``check queue`` as one), with its parser."""
+    top = parser() if top is None else top
+    found = [a for a in top._actions if isinstance(a, argparse._SubParsersAction)]
+    if not found:
+        yield name, top
+    for action in found:
+        for sub_name, sub in action.choices.items():
+            yield from commands(sub, f"{name} {sub_name}".strip())
+
+
+def options(command: argparse.ArgumentParser) -> list[argparse.Action]:
+    return [a for a in command._actions if not isinstance(a, argparse._HelpAction)]
+
+
+def flag(command: argparse.ArgumentParser, name: str) -> argparse.Action | None:
+    return next((a for a in options(command) if name in a.option_strings), None)
+
+
+def test_every_command_that_runs_the_model_has_workers_with_one_default() -> None:
+    having = {name: flag(command, "--workers") for name, command in commands()}
+    having = {name: action for name, action in having.items() if action is not None}
+    assert set(having) == COMMANDS_THAT_RUN_THE_MODEL
+    for name, action in having.items():
+        assert action.default is None, name
+        assert action.help is not None and f"(default: {WORKERS_DEFAULT})" in action.help, \
+            (name, action.help)
+    helps = {flag(c, "--backend").help for n, c in commands() if n in having}  # type: ignore
+    assert len(helps) == 1, helps
+
+
+def _args(**given: object) -> argparse.Namespace:
+    return argparse.Namespace(**{"workers": None, "backend": None, "scheduler": None, **given})
+
+
+@pytest.fixture
+def four_cpus(monkeypatch: pytest.MonkeyPatch) -> None:
+    for module in (sim.cli.options, sim.experiment.backends):
+        monkeypatch.setattr(module, "default_workers", lambda: 4)
+
+
+@pytest.mark.usefixtures("four_cpus")
+@pytest.mark.parametrize(("runs", "expected"), [
+    (1, ("serial", 1)),        # one run: in this process, no pool to start
+    (3, ("process", 3)),       # never more workers than runs
+    (20, ("process", 4)),      # run --reps 20: every CPU
+    (None, ("process", 4)),    # runs not known up front: every CPU
+])
+def test_the_default_is_every_cpu_at_most_one_per_run(runs: int | None,
+                                                      expected: tuple[str, int]) -> None:
+    args = _args()
+    assert choose_backend(args, runs) == expected
+    assert args.workers == expected[1]   # carried to whatever runs the work
+
+
+@pytest.mark.usefixtures("four_cpus")
+def test_explicit_values_are_kept(capsys: pytest.CaptureFixture[str]) -> None:
+    assert choose_backend(_args(workers=1), 20) == ("serial", 1)
+    assert choose_backend(_args(workers=2), 1) == ("process", 2)
+    assert choose_backend(_args(backend="serial"), 20) == ("serial", 1)
+    assert choose_backend(_args(backend="process"), 1) == ("process", 4)
+    assert capsys.readouterr().err == ""
+    args = _args(workers=9)
+    assert choose_backend(args, 20) == ("process", 4)
+    assert capsys.readouterr().err == \
+        "note: --workers 9 is more than the 4 CPUs available; using 4\n"
+    assert choose_backend(_args(scheduler="tcp://h:8786", workers=9), 2) == ("dask", 9)
