@@ -32,6 +32,23 @@ class Parser(argparse.ArgumentParser):
         raise SystemExit(EXIT_BAD_INPUT)
 
 
+class DeprecatedFlag(argparse.Action):
+    """A flag's old spelling, kept working for one release: it sets what ``replacement`` sets
+    and prints one ``note:`` line on stderr saying what to write instead."""
+
+    def __init__(self, option_strings: Sequence[str], dest: str, *, replacement: str,
+                 help: str | None = None) -> None:
+        super().__init__(option_strings, dest, nargs=0, default=argparse.SUPPRESS,
+                         help=help)
+        self.replacement = replacement
+
+    def __call__(self, parser: argparse.ArgumentParser, namespace: argparse.Namespace,
+                 values: Any, option_string: str | None = None) -> None:
+        print(f"note: {option_string} is deprecated and will be removed in the next release; "
+              f"write {self.replacement}", file=sys.stderr)
+        setattr(namespace, self.dest, True)
+
+
 def require(condition: bool, flag: str, problem: str, got: Any) -> None:
     """Raise the one-line input error ``flag: problem (got ...)`` unless ``condition``."""
     if not condition:

@@ -20,6 +20,7 @@ import pandas as pd
 
 from sim.cli.options import (
     FORMAT_HELP,
+    DeprecatedFlag,
     add_backend_options,
     add_override_options,
     choose_backend,
@@ -63,8 +64,13 @@ def add_parsers(sub: Any) -> None:
     run.add_argument("--by", choices=("agency", "segment"), default="agency",
                      help="columns of the table: agencies (default) or segments, then the "
                           "total and the control group")
-    run.add_argument("--accounts", action="store_true",
-                     help="also write per-account outcomes (accounts.parquet)")
+    run.add_argument("--write-accounts", action="store_true",
+                     help="also write per-account outcomes, accounts.parquet (default: not "
+                          "written)")
+    run.add_argument("--accounts", action=DeprecatedFlag, dest="write_accounts",
+                     replacement="--write-accounts",
+                     help="deprecated spelling of --write-accounts (elsewhere --accounts is a "
+                          "number of accounts)")
     run.add_argument("--quiet", action="store_true", help="no progress on stderr")
     run.add_argument("--no-figures", action="store_true",
                      help="write no PNG figures (faster; `collectsim report` draws them later)")
@@ -103,7 +109,7 @@ def run_command(args: argparse.Namespace) -> int:
                              scale_collectors=args.scale_collectors)
     preflight.check_replications([(str(args.scenario), scenario)], reps, workers, backend,
                                  reps_flag="--max-reps" if reps > args.reps else "--reps",
-                                 keep_accounts=args.accounts, keep_results=True,
+                                 keep_accounts=args.write_accounts, keep_results=True,
                                  remote=args.scheduler is not None)
     seed = scenario.scenario.seed if args.seed is None else args.seed
     out = args.out if args.out is not None else Path("results") / scenario.scenario.name
@@ -116,7 +122,7 @@ def run_command(args: argparse.Namespace) -> int:
                                workers=args.workers, scheduler=args.scheduler,
                                targets=targets,
                                max_reps=args.max_reps or DEFAULT_MAX_REPS,
-                               keep_accounts=args.accounts,
+                               keep_accounts=args.write_accounts,
                                progress=lambda done, total: progress.update(done, 0, total))
     finally:
         progress.close()

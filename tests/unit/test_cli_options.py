@@ -11,7 +11,7 @@ import pytest
 import sim.cli.options
 import sim.experiment.backends
 from sim.cli.main import parser
-from sim.cli.options import WORKERS_DEFAULT, choose_backend
+from sim.cli.options import WORKERS_DEFAULT, DeprecatedFlag, choose_backend
 
 COMMANDS_THAT_RUN_THE_MODEL = {"run", "compare", "table", "sweep", "sensitivity", "select",
                                "optimise", "calibrate", "robust", "app"}
@@ -85,3 +85,25 @@ def test_explicit_values_are_kept(capsys: pytest.CaptureFixture[str]) -> None:
     assert capsys.readouterr().err == \
         "note: --workers 9 is more than the 4 CPUs available; using 4\n"
     assert choose_backend(_args(scheduler="tcp://h:8786", workers=9), 2) == ("dask", 9)
+
+
+def test_accounts_is_a_number_of_accounts_wherever_it_is_not_deprecated() -> None:
+    for name, command in commands():
+        action = flag(command, "--accounts")
+        if action is None:
+            continue
+        if name == "run":  # the old spelling of --write-accounts, kept for one release
+            assert isinstance(action, DeprecatedFlag) and action.dest == "write_accounts"
+            continue
+        assert action.type is int and action.nargs is None, name
+
+
+def test_run_accounts_still_writes_the_accounts_with_a_note(
+        capsys: pytest.CaptureFixture[str]) -> None:
+    old = parser().parse_args(["run", "scenario.toml", "--accounts"])
+    assert old.write_accounts is True
+    assert capsys.readouterr().err == ("note: --accounts is deprecated and will be removed in "
+                                       "the next release; write --write-accounts\n")
+    new = parser().parse_args(["run", "scenario.toml", "--write-accounts"])
+    assert new.write_accounts is True and capsys.readouterr().err == ""
+    assert parser().parse_args(["run", "scenario.toml"]).write_accounts is False
