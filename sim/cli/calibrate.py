@@ -91,7 +91,7 @@ def add_parsers(sub: Any) -> None:
                         help=FORMAT_HELP)
     parser.add_argument("--out", type=Path, default=None,
                         help="also write a results folder: posterior, calibrated.toml, "
-                             "report.html and pyabc's record")
+                             "report.html and pyabc's record (default: none, the table only)")
     parser.add_argument("--quiet", action="store_true", help="no progress on stderr")
 
 

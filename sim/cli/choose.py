@@ -92,12 +92,13 @@ def add_parsers(sub: Any) -> None:
                         help="indifference zone in the KPI's unit (a share as a fraction: "
                              "0.005 is half a percentage point)")
     parser.add_argument("--pcs", type=float, default=None, metavar="P",
-                        help="probability of correct selection, between 1/k and 1 "
-                             "(Kim–Nelson)")
+                        help="probability of correct selection, between 1/k and 1 for k "
+                             "scenarios (needed with --method kn, Kim–Nelson)")
     parser.add_argument("--method", choices=METHODS, default="kn",
                         help="kn: Kim–Nelson fully sequential (default); ocba: a fixed budget")
     parser.add_argument("--budget", type=int, default=None, metavar="N",
-                        help="replications in all with --method ocba")
+                        help="replications of all the scenarios together (needed with "
+                             "--method ocba)")
     parser.add_argument("--n0", type=int, default=DEFAULT_N0,
                         help=f"first-stage replications of every scenario (default "
                              f"{DEFAULT_N0})")
@@ -109,7 +110,8 @@ def add_parsers(sub: Any) -> None:
     parser.add_argument("--format", choices=("table", "json"), default="table",
                         help=FORMAT_HELP)
     parser.add_argument("--out", type=Path, default=None,
-                        help="also write runs.csv, summary.csv and manifest.json")
+                        help="also write runs.csv, summary.csv and manifest.json to this "
+                             "folder (default: none, the table only)")
     add_backend_options(parser)
     parser.add_argument("--quiet", action="store_true", help="no progress on stderr")
     optimise_parser(sub)
@@ -310,7 +312,8 @@ def optimise_parser(sub: Any) -> None:
                         help=FORMAT_HELP)
     parser.add_argument("--out", type=Path, default=None,
                         help="write trials.csv, runs.csv, manifest.json, optimisation.png and "
-                             "the study (study.sqlite)")
+                             "the study (study.sqlite) to this folder (default: none; the "
+                             "study is kept in memory and cannot be resumed)")
     parser.add_argument("--resume", action="store_true",
                         help="continue the study stored in --out up to --budget trials")
     add_backend_options(parser)

@@ -74,14 +74,17 @@ def add_parsers(sub: Any) -> None:
                                 help="seed for every scenario (default: the first scenario's)")
     add_override_options(compare_parser, " in every scenario")
     compare_parser.add_argument("--metric", dest="metrics", action="append", default=None,
-                                metavar="KPI", help="KPIs to compare (repeatable; default all)")
+                                metavar="KPI", help="KPI to compare, by name as `collectsim kpis` "
+                                                  "lists them (repeatable; default: every KPI)")
     compare_parser.add_argument("--agency", default="total",
-                                help="agency compared (default total)")
+                                help="the agency whose KPIs are compared, by name (default "
+                                     "total: the whole program)")
     compare_parser.add_argument("--format", choices=("table", "json"), default="table",
                                 help=FORMAT_HELP)
     compare_parser.add_argument("--out", type=Path, default=None,
-                                help="also write comparison.csv, summary.csv, runs.csv, "
-                                     "manifest.json")
+                                help="also write comparison.csv, summary.csv, runs.csv and "
+                                     "manifest.json to this folder (default: none, the "
+                                     "table only)")
     add_backend_options(compare_parser)
     compare_parser.add_argument("--quiet", action="store_true", help="no progress on stderr")
 
@@ -108,7 +111,8 @@ def add_parsers(sub: Any) -> None:
         if name == "sweep":
             parser.add_argument("--shard", default=None, metavar="i/N",
                                 help="run only slice i of N of the runs (a job of a job "
-                                     "array); `collectsim merge` combines the folders")
+                                     "array; default: every run); `collectsim merge` "
+                                     "combines the folders")
 
     merge_parser = sub.add_parser("merge", help="combine the shard folders of a sweep into "
                                                 "one results folder")

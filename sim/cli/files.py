@@ -62,15 +62,19 @@ def add_parsers(sub: Any) -> None:
     table = sub.add_parser("table", help="run scenarios side by side and tabulate their KPIs")
     table.add_argument("scenarios", type=Path, nargs="+", metavar="SCENARIO",
                        help="scenario files (TOML), one row each")
-    table.add_argument("--reps", type=int, default=5, help="replications (default 5)")
+    table.add_argument("--reps", type=int, default=5,
+                       help="replications of each scenario (default 5)")
     table.add_argument("--seed", type=int, default=None,
                        help="seed for every scenario (default: each scenario's)")
     add_override_options(table, " in every scenario")
     table.add_argument("--metric", dest="metrics", action="append", default=None,
-                       help="KPI to show (repeatable; default a standard set)")
+                       metavar="KPI",
+                       help="KPI to show, by name as `collectsim kpis` lists them (repeatable; "
+                            f"default: {', '.join(DEFAULT_METRICS)})")
     add_backend_options(table)
     table.add_argument("--format", choices=("markdown", "csv", "json"), default="markdown",
-                       help="markdown (default), csv or json")
+                       help="markdown (default): the README's table; csv or json: one row per "
+                            "scenario and KPI, mean and 95%% half-width at full precision")
     table.add_argument("--quiet", action="store_true", help="no progress on stderr")
 
     report = sub.add_parser("report", help="write RESULTS_DIR/report.html: one self-contained "

@@ -103,11 +103,11 @@ def print_json(value: Any) -> None:
     print(json.dumps(json_ready(value), indent=2))
 
 
-WORKERS_DEFAULT = "every CPU available, at most one per run; one runs in this process"
+WORKERS_DEFAULT = "every CPU available, at most one per run"
 """The default of ``--workers``, the same for every command that runs the model: replications
 give bit-identical results whatever the number of workers, so nothing is gained by leaving CPUs
 idle, and more worker processes than CPUs only share them (:func:`cap_workers`)."""
-WORKERS_HELP = f"worker processes (default: {WORKERS_DEFAULT})"
+WORKERS_HELP = f"worker processes (default: {WORKERS_DEFAULT}; 1: serially, in this process)"
 BACKEND_HELP = ("where runs execute: serial in this process, a process pool, or dask "
                 "(default: process with more than one worker, else serial; dask with "
                 "--scheduler)")

@@ -11,7 +11,7 @@ import pytest
 import sim.cli.options
 import sim.experiment.backends
 from sim.cli.main import parser
-from sim.cli.options import WORKERS_DEFAULT, DeprecatedFlag, choose_backend
+from sim.cli.options import WORKERS_DEFAULT, WORKERS_HELP, DeprecatedFlag, choose_backend
 
 COMMANDS_THAT_RUN_THE_MODEL = {"run", "compare", "table", "sweep", "sensitivity", "select",
                                "optimise", "calibrate", "robust", "app"}
@@ -37,14 +37,35 @@ def flag(command: argparse.ArgumentParser, name: str) -> argparse.Action | None:
     return next((a for a in options(command) if name in a.option_strings), None)
 
 
+def _says_its_default(action: argparse.Action) -> bool:
+    """Whether an option's help says what happens without it: its default, that it adds
+    to a list (repeatable, empty by default), or when it is needed."""
+    text = action.help or ""
+    return any(word in text for word in ("default", "repeatable", "needed with"))
+
+
+def test_every_option_of_every_command_has_help_that_states_its_default() -> None:
+    seen = 0
+    for name, command in commands():
+        for action in options(command):
+            seen += 1
+            label = f"collectsim {name} {'/'.join(action.option_strings) or action.dest}"
+            assert action.help and action.help != argparse.SUPPRESS and \
+                len(action.help.split()) >= 2, f"{label}: no help text"
+            if action.option_strings and not action.required and action.nargs != 0:
+                assert _says_its_default(action), f"{label}: help states no default"
+    assert seen > 150  # the walk reached every sub-command, `check`'s included
+
+
 def test_every_command_that_runs_the_model_has_workers_with_one_default() -> None:
     having = {name: flag(command, "--workers") for name, command in commands()}
     having = {name: action for name, action in having.items() if action is not None}
     assert set(having) == COMMANDS_THAT_RUN_THE_MODEL
     for name, action in having.items():
         assert action.default is None, name
-        assert action.help is not None and f"(default: {WORKERS_DEFAULT})" in action.help, \
+        assert action.help is not None and action.help.startswith(WORKERS_HELP), \
             (name, action.help)
+        assert f"(default: {WORKERS_DEFAULT};" in action.help
     helps = {flag(c, "--backend").help for n, c in commands() if n in having}  # type: ignore
     assert len(helps) == 1, helps
 
