@@ -57,6 +57,13 @@ def test_every_option_of_every_command_has_help_that_states_its_default() -> Non
     assert seen > 150  # the walk reached every sub-command, `check`'s included
 
 
+def test_every_command_prints_its_help() -> None:
+    for name, command in commands():
+        text = " ".join(command.format_help().split())  # argparse's %-formatting succeeds
+        if name in COMMANDS_THAT_RUN_THE_MODEL:
+            assert f"--workers W {WORKERS_HELP}" in text, name
+
+
 def test_every_command_that_runs_the_model_has_workers_with_one_default() -> None:
     having = {name: flag(command, "--workers") for name, command in commands()}
     having = {name: action for name, action in having.items() if action is not None}
