@@ -109,8 +109,7 @@ give bit-identical results whatever the number of workers, so nothing is gained 
 idle, and more worker processes than CPUs only share them (:func:`cap_workers`)."""
 WORKERS_HELP = f"worker processes (default: {WORKERS_DEFAULT}; 1: serially, in this process)"
 BACKEND_HELP = ("where runs execute: serial in this process, a process pool, or dask "
-                "(default: process with more than one worker, else serial; dask with "
-                "--scheduler)")
+                "(default: process with more than one worker, else serial)")
 SCHEDULER_HELP = ("dask scheduler address, e.g. tcp://host:8786 (implies dask; default: a "
                   "local cluster)")
 
