@@ -13,9 +13,8 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from sim.cli.options import add_override_options, cap_workers, require
+from sim.cli.options import add_backend_options, add_override_options, cap_workers, require
 from sim.config.loading import load_scenario
-from sim.experiment.backends import BACKENDS
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8050
@@ -35,10 +34,7 @@ def add_parsers(sub: Any) -> None:
     add_override_options(app, " in the file the page starts from")
     app.add_argument("--reps", type=int, default=DEFAULT_REPS,
                      help=f"replications a Run starts with (default {DEFAULT_REPS})")
-    app.add_argument("--workers", type=int, default=None, metavar="W",
-                     help="replications in parallel (default: every CPU)")
-    app.add_argument("--backend", choices=BACKENDS, default=None,
-                     help="where replications run (default: process on every CPU)")
+    add_backend_options(app, scheduler=False)
 
 
 def app_command(args: argparse.Namespace) -> int:

@@ -39,11 +39,13 @@ def add_parsers(sub: Any) -> None:
                            "side by side with another revision (--queue: the inbound queue "
                            "against Ciw)")
     bench.add_argument("--accounts", type=int, default=None,
-                       help="default: the scenario's own (20,000 for the baseline); with "
-                            f"--scaling {SCALING_ACCOUNTS:,}")
+                       help="accounts in the timed portfolio, every agency's collectors scaled "
+                            "in proportion (default: the scenario's own, 20,000 for the "
+                            f"baseline; with --scaling {SCALING_ACCOUNTS:,})")
     bench.add_argument("--scenario", type=Path, default=None,
-                       help="time this scenario instead of the baseline (its collectors scale "
-                            "with --accounts)")
+                       metavar="FILE",
+                       help="time this scenario instead of the baseline (default: "
+                            "scenarios/baseline.toml; its collectors scale with --accounts)")
     bench.add_argument("--scaling", type=int, nargs="?", const=SCALING_FACTOR, default=None,
                        metavar="FACTOR",
                        help="time --accounts and FACTOR times as many (default "
@@ -53,18 +55,21 @@ def add_parsers(sub: Any) -> None:
                        help="time the baseline of this revision too (a commit of the "
                             "repository the package is installed from; checked out with its "
                             "own virtual environment in the user cache, once), alternating "
-                            "with this revision's")
+                            "with this revision's (default: none, this revision alone)")
     bench.add_argument("--repeats", type=int, default=None, metavar="R",
                        help=f"with --against: runs of each revision (default {DEFAULT_REPEATS})")
     bench.add_argument("--queue", action="store_true",
                        help="time the inbound queue against Ciw on an M/M/c+M workload, both "
                             "beside Erlang A (needs the bench extra)")
-    for flag, kind, default in (("--servers", int, "10"), ("--arrival-rate", float, "9"),
-                                ("--service-rate", float, "1"),
-                                ("--patience-rate", float, "0.5"),
-                                ("--customers", int, "100,000")):
+    for flag, kind, meaning, default in (
+            ("--servers", int, "agents answering the queue (c)", "10"),
+            ("--arrival-rate", float, "callers per unit of time (lambda)", "9"),
+            ("--service-rate", float, "calls one agent completes per unit of time (mu)", "1"),
+            ("--patience-rate", float, "rate at which a waiting caller hangs up (theta)",
+             "0.5"),
+            ("--customers", int, "callers simulated", "100,000")):
         bench.add_argument(flag, type=kind, default=None,
-                           help=f"with --queue (default {default})")
+                           help=f"with --queue: {meaning} (default {default})")
     bench.add_argument("--format", choices=("table", "json"), default="table",
                        help=FORMAT_HELP)
 

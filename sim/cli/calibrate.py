@@ -24,12 +24,12 @@ from sim.cli.options import (
     FORMAT_HELP,
     add_backend_options,
     add_override_options,
-    cap_workers,
+    choose_backend,
     print_json,
     require,
 )
 from sim.config.loading import ScenarioError, load_scenario
-from sim.experiment.backends import open_backend, resolve
+from sim.experiment.backends import open_backend
 from sim.experiment.calibrate import (
     IDENTIFIABLE_SHARE,
     RIDGE_CORRELATION,
@@ -85,12 +85,13 @@ def add_parsers(sub: Any) -> None:
     parser.add_argument("--seed", type=int, default=None,
                         help="seed of every simulation (default: the scenario's)")
     add_override_options(parser, " in the scenario")
-    add_backend_options(parser, parallel_default=False)
+    add_backend_options(parser, workers_note="; parallel samplers draw their own seeds, "
+                        "so only --workers 1 repeats a fit draw for draw")
     parser.add_argument("--format", choices=("table", "json"), default="table",
                         help=FORMAT_HELP)
     parser.add_argument("--out", type=Path, default=None,
                         help="also write a results folder: posterior, calibrated.toml, "
-                             "report.html and pyabc's record")
+                             "report.html and pyabc's record (default: none, the table only)")
     parser.add_argument("--quiet", action="store_true", help="no progress on stderr")
 
 
@@ -134,11 +135,7 @@ def calibrate_command(args: argparse.Namespace) -> int:
     priors = [parse_param(text) for text in args.params]
     paths = [p.path for p in priors]
     require(len(set(paths)) == len(paths), "--param", "each path at most once", paths)
-    backend, workers = resolve(args.backend, args.workers, args.scheduler,
-                               parallel_default=False)
-    cap_workers(args)
-    if args.workers is not None and args.scheduler is None:
-        workers = min(workers, args.workers)
+    backend, workers = choose_backend(args)
     targets = load_targets(args.targets)
     scenario = load_scenario(args.scenario, args.overrides,
                              scale_collectors=args.scale_collectors)

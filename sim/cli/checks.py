@@ -51,16 +51,18 @@ def add_parsers(sub: Any) -> None:
     checks = check.add_subparsers(dest="check", required=True, parser_class=Parser)
     queue = checks.add_parser("queue", help="inbound queue vs Erlang C / Erlang A")
     queue.add_argument("--servers", type=int, required=True,
-                       help="agents answering the queue (C)")
+                       help="agents answering the queue (c)")
     queue.add_argument("--arrival-rate", type=float, required=True,
-                       help="callers per unit of time (lambda; any unit, the same for every rate)")
+                       help="callers per unit of time (lambda; any unit of time, the same for "
+                            "every rate)")
     queue.add_argument("--service-rate", type=float, required=True,
                        help="calls one agent completes per unit of time (mu)")
     queue.add_argument("--patience-rate", type=float, default=None,
                        help="rate at which a waiting caller hangs up (theta: Erlang A; "
                             "default none: Erlang C, nobody hangs up)")
     queue.add_argument("--horizon", type=float, default=None,
-                       help="simulated time in the rates' unit (default: long enough)")
+                       help="simulated time in the rates' unit (default: the time in which "
+                            "200,000 callers are expected; the first tenth is warm-up)")
     queue.add_argument("--seed", type=int, default=0, help=SEED_HELP)
     queue.add_argument("--format", choices=("table", "json"), default="table",
                        help=FORMAT_HELP)
@@ -69,7 +71,8 @@ def add_parsers(sub: Any) -> None:
     hawkes = checks.add_parser("hawkes", help="Hawkes repayments vs Chehrazi & Weber")
     for name, meaning in HAWKES_PARAMETERS.items():
         hawkes.add_argument(f"--{name}", type=float, required=True, help=meaning)
-    hawkes.add_argument("--horizon", type=int, required=True, help="days")
+    hawkes.add_argument("--horizon", type=int, required=True, metavar="DAYS",
+                        help="days simulated from placement")
     hawkes.add_argument("--accounts", type=int, default=20_000,
                         help="accounts simulated (default 20,000)")
     hawkes.add_argument("--seed", type=int, default=0, help=SEED_HELP)

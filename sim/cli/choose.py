@@ -33,7 +33,7 @@ from sim.cli.options import (
     FORMAT_HELP,
     add_backend_options,
     add_override_options,
-    cap_workers,
+    choose_backend,
     print_json,
     require,
 )
@@ -41,7 +41,7 @@ from sim.config.loading import ScenarioError, load_scenario, scenario_hash
 from sim.config.notes import print_notes
 from sim.config.plain import json_ready
 from sim.experiment import preflight
-from sim.experiment.backends import open_backend, resolve
+from sim.experiment.backends import open_backend
 from sim.experiment.files import (
     atomic_folder,
     atomic_write,
@@ -92,12 +92,13 @@ def add_parsers(sub: Any) -> None:
                         help="indifference zone in the KPI's unit (a share as a fraction: "
                              "0.005 is half a percentage point)")
     parser.add_argument("--pcs", type=float, default=None, metavar="P",
-                        help="probability of correct selection, between 1/k and 1 "
-                             "(Kim–Nelson)")
+                        help="probability of correct selection, between 1/k and 1 for k "
+                             "scenarios (needed with --method kn, Kim–Nelson)")
     parser.add_argument("--method", choices=METHODS, default="kn",
                         help="kn: Kim–Nelson fully sequential (default); ocba: a fixed budget")
     parser.add_argument("--budget", type=int, default=None, metavar="N",
-                        help="replications in all with --method ocba")
+                        help="replications of all the scenarios together (needed with "
+                             "--method ocba)")
     parser.add_argument("--n0", type=int, default=DEFAULT_N0,
                         help=f"first-stage replications of every scenario (default "
                              f"{DEFAULT_N0})")
@@ -109,8 +110,9 @@ def add_parsers(sub: Any) -> None:
     parser.add_argument("--format", choices=("table", "json"), default="table",
                         help=FORMAT_HELP)
     parser.add_argument("--out", type=Path, default=None,
-                        help="also write runs.csv, summary.csv and manifest.json")
-    add_backend_options(parser, parallel_default=True)
+                        help="also write runs.csv, summary.csv and manifest.json to this "
+                             "folder (default: none, the table only)")
+    add_backend_options(parser)
     parser.add_argument("--quiet", action="store_true", help="no progress on stderr")
     optimise_parser(sub)
 
@@ -135,8 +137,7 @@ def select_command(args: argparse.Namespace) -> int:
             "only applies with --method ocba", args.budget)
     check_settings(len(args.scenarios), args.kpi, args.delta, args.pcs, method=args.method,
                    budget=args.budget, n0=args.n0, max_reps=args.max_reps)
-    cap_workers(args)
-    backend, workers = resolve(args.backend, args.workers, args.scheduler)
+    backend, workers = choose_backend(args)
     scenarios = [load_scenario(path, args.overrides, scale_collectors=args.scale_collectors)
                  for path in args.scenarios]
     names = [s.scenario.name for s in scenarios]
@@ -311,10 +312,11 @@ def optimise_parser(sub: Any) -> None:
                         help=FORMAT_HELP)
     parser.add_argument("--out", type=Path, default=None,
                         help="write trials.csv, runs.csv, manifest.json, optimisation.png and "
-                             "the study (study.sqlite)")
+                             "the study (study.sqlite) to this folder (default: none; the "
+                             "study is kept in memory and cannot be resumed)")
     parser.add_argument("--resume", action="store_true",
                         help="continue the study stored in --out up to --budget trials")
-    add_backend_options(parser, parallel_default=True)
+    add_backend_options(parser)
     parser.add_argument("--quiet", action="store_true", help="no progress on stderr")
 
 
@@ -358,8 +360,7 @@ def _study_storage(args: argparse.Namespace) -> str | None:
 def optimise_command(args: argparse.Namespace) -> int:
     """``collectsim optimise``."""
     problem = _check_optimise(args)
-    cap_workers(args)
-    backend, workers = resolve(args.backend, args.workers, args.scheduler)
+    backend, workers = choose_backend(args)
     base = load_scenario(args.scenario, args.overrides, scale_collectors=args.scale_collectors)
     check_lever_paths(base, problem.levers)
     seed = base.scenario.seed if args.seed is None else args.seed

@@ -26,7 +26,7 @@ from sim.cli.options import (
     FORMAT_HELP,
     add_backend_options,
     add_override_options,
-    cap_workers,
+    choose_backend,
     load_scenarios,
     print_json,
     require,
@@ -35,7 +35,6 @@ from sim.cli.options import (
 from sim.config.loading import ScenarioError, scenario_hash
 from sim.config.notes import print_notes
 from sim.experiment import preflight
-from sim.experiment.backends import resolve
 from sim.experiment.compare import (
     Comparison,
     compare,
@@ -75,15 +74,18 @@ def add_parsers(sub: Any) -> None:
                                 help="seed for every scenario (default: the first scenario's)")
     add_override_options(compare_parser, " in every scenario")
     compare_parser.add_argument("--metric", dest="metrics", action="append", default=None,
-                                metavar="KPI", help="KPIs to compare (repeatable; default all)")
+                                metavar="KPI", help="KPI to compare, by name as `collectsim kpis` "
+                                                  "lists them (repeatable; default: every KPI)")
     compare_parser.add_argument("--agency", default="total",
-                                help="agency compared (default total)")
+                                help="the agency whose KPIs are compared, by name (default "
+                                     "total: the whole program)")
     compare_parser.add_argument("--format", choices=("table", "json"), default="table",
                                 help=FORMAT_HELP)
     compare_parser.add_argument("--out", type=Path, default=None,
-                                help="also write comparison.csv, summary.csv, runs.csv, "
-                                     "manifest.json")
-    add_backend_options(compare_parser, parallel_default=True)
+                                help="also write comparison.csv, summary.csv, runs.csv and "
+                                     "manifest.json to this folder (default: none, the "
+                                     "table only)")
+    add_backend_options(compare_parser)
     compare_parser.add_argument("--quiet", action="store_true", help="no progress on stderr")
 
     for name, text in (("sweep", "run an experiment file's design points × replications"),
@@ -96,7 +98,7 @@ def add_parsers(sub: Any) -> None:
                             help="replications per design point (default: the experiment's "
                                  "replications)")
         add_override_options(parser, " in the base scenario, after [overrides]")
-        add_backend_options(parser, parallel_default=True)
+        add_backend_options(parser)
         parser.add_argument("--out", type=Path, default=None,
                             help="results folder (default results/<experiment name>/)")
         parser.add_argument("--resume", action="store_true",
@@ -109,7 +111,8 @@ def add_parsers(sub: Any) -> None:
         if name == "sweep":
             parser.add_argument("--shard", default=None, metavar="i/N",
                                 help="run only slice i of N of the runs (a job of a job "
-                                     "array); `collectsim merge` combines the folders")
+                                     "array; default: every run); `collectsim merge` "
+                                     "combines the folders")
 
     merge_parser = sub.add_parser("merge", help="combine the shard folders of a sweep into "
                                                 "one results folder")
@@ -144,8 +147,7 @@ def compare_command(args: argparse.Namespace) -> int:
     require(args.reps >= 2, "--reps", "a paired comparison needs at least 2", args.reps)
     require(args.seed is None or 0 <= args.seed < 2**63, "--seed",
             "must be a non-negative integer", args.seed)
-    cap_workers(args)
-    backend, workers = resolve(args.backend, args.workers, args.scheduler)
+    backend, workers = choose_backend(args, len(args.scenarios) * args.reps)
     scenarios = load_scenarios(args.scenarios, args.overrides,
                                scale_collectors=args.scale_collectors)
     preflight.check_replications([(str(p), s) for p, s in zip(args.scenarios, scenarios,
@@ -207,12 +209,12 @@ def _write_comparison(args: argparse.Namespace, scenarios: list[Any], result: Co
 
 
 def _sweep_inputs(args: argparse.Namespace) -> tuple[Experiment, Path]:
-    cap_workers(args)
-    backend, workers = resolve(args.backend, args.workers, args.scheduler)
     args.shard = parse_shard(args.shard) if getattr(args, "shard", None) else WHOLE
     require(args.reps is None or args.reps >= 1, "--reps", "must be at least 1", args.reps)
     experiment = load_experiment(args.experiment, CommandLine(
         tuple(args.overrides), args.reps, args.scale_collectors))
+    backend, workers = choose_backend(
+        args, len(experiment.assignments) * experiment.replications)
     preflight.check_sweep(experiment, workers, backend, remote=args.scheduler is not None)
     out = args.out if args.out is not None else default_out(experiment)
     if args.command == "sensitivity" and experiment.spec.design.kind not in ("sobol", "morris"):

@@ -15,8 +15,9 @@ from pathlib import Path
 from typing import Any
 
 from sim.cli.options import (
+    add_backend_options,
     add_override_options,
-    cap_workers,
+    choose_backend,
     load_scenarios,
     print_json,
     require,
@@ -61,16 +62,19 @@ def add_parsers(sub: Any) -> None:
     table = sub.add_parser("table", help="run scenarios side by side and tabulate their KPIs")
     table.add_argument("scenarios", type=Path, nargs="+", metavar="SCENARIO",
                        help="scenario files (TOML), one row each")
-    table.add_argument("--reps", type=int, default=5, help="replications (default 5)")
+    table.add_argument("--reps", type=int, default=5,
+                       help="replications of each scenario (default 5)")
     table.add_argument("--seed", type=int, default=None,
                        help="seed for every scenario (default: each scenario's)")
     add_override_options(table, " in every scenario")
     table.add_argument("--metric", dest="metrics", action="append", default=None,
-                       help="KPI to show (repeatable; default a standard set)")
-    table.add_argument("--workers", type=int, default=None, metavar="W",
-                       help="worker processes (default 1)")
+                       metavar="KPI",
+                       help="KPI to show, by name as `collectsim kpis` lists them (repeatable; "
+                            f"default: {', '.join(DEFAULT_METRICS)})")
+    add_backend_options(table)
     table.add_argument("--format", choices=("markdown", "csv", "json"), default="markdown",
-                       help="markdown (default), csv or json")
+                       help="markdown (default): the README's table; csv or json: one row per "
+                            "scenario and KPI, mean and 95%% half-width at full precision")
     table.add_argument("--quiet", action="store_true", help="no progress on stderr")
 
     report = sub.add_parser("report", help="write RESULTS_DIR/report.html: one self-contained "
@@ -173,16 +177,15 @@ def table_command(args: argparse.Namespace) -> int:
                          load_scenarios(args.scenarios, args.overrides,
                                         scale_collectors=args.scale_collectors),
                          strict=True))
-    cap_workers(args)
-    workers = args.workers
-    preflight.check_replications(scenarios, args.reps, workers or 1,
-                                 "process" if workers and workers > 1 else "serial")
+    backend, workers = choose_backend(args, len(scenarios) * args.reps)
+    preflight.check_replications(scenarios, args.reps, workers, backend,
+                                 remote=args.scheduler is not None)
     progress = Progress(len(scenarios) * args.reps, label="replications", quiet=args.quiet)
     try:
         table = scenario_table([scenario for _, scenario in scenarios], args.reps, metrics,
                                args.seed,
-                               backend="process" if workers and workers > 1 else "serial",
-                               workers=workers, files=args.scenarios,
+                               backend=backend, workers=workers,
+                               scheduler=args.scheduler, files=args.scenarios,
                                progress=lambda done, total: progress.update(done, 0, total))
     finally:
         progress.close()

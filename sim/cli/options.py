@@ -18,7 +18,7 @@ from typing import Any, NoReturn
 from sim.config.loading import ScenarioError, load_scenario
 from sim.config.plain import json_ready
 from sim.config.schema import Scenario
-from sim.experiment.backends import BACKENDS, default_workers
+from sim.experiment.backends import BACKENDS, default_workers, resolve
 from sim.model.kpis import MISSING
 
 EXIT_BAD_INPUT = 2
@@ -30,6 +30,23 @@ class Parser(argparse.ArgumentParser):
     def error(self, message: str) -> NoReturn:
         print(f"error: {self.prog}: {message}", file=sys.stderr)
         raise SystemExit(EXIT_BAD_INPUT)
+
+
+class DeprecatedFlag(argparse.Action):
+    """A flag's old spelling, kept working for one release: it sets what ``replacement`` sets
+    and prints one ``note:`` line on stderr saying what to write instead."""
+
+    def __init__(self, option_strings: Sequence[str], dest: str, *, replacement: str,
+                 help: str | None = None) -> None:
+        super().__init__(option_strings, dest, nargs=0, default=argparse.SUPPRESS,
+                         help=help)
+        self.replacement = replacement
+
+    def __call__(self, parser: argparse.ArgumentParser, namespace: argparse.Namespace,
+                 values: Any, option_string: str | None = None) -> None:
+        print(f"note: {option_string} is deprecated and will be removed in the next release; "
+              f"write {self.replacement}", file=sys.stderr)
+        setattr(namespace, self.dest, True)
 
 
 def require(condition: bool, flag: str, problem: str, got: Any) -> None:
@@ -86,16 +103,47 @@ def print_json(value: Any) -> None:
     print(json.dumps(json_ready(value), indent=2))
 
 
-def add_backend_options(parser: argparse.ArgumentParser, *, parallel_default: bool) -> None:
-    """``--backend``, ``--workers`` and ``--scheduler``."""
-    default = "process on every CPU" if parallel_default else "serial; process if --workers > 1"
-    parser.add_argument("--backend", choices=BACKENDS, default=None,
-                        help=f"where runs execute (default: {default})")
+WORKERS_DEFAULT = "every CPU available, at most one per run"
+"""The default of ``--workers``, the same for every command that runs the model: replications
+give bit-identical results whatever the number of workers, so nothing is gained by leaving CPUs
+idle, and more worker processes than CPUs only share them (:func:`cap_workers`)."""
+WORKERS_HELP = f"worker processes (default: {WORKERS_DEFAULT}; 1: serially, in this process)"
+BACKEND_HELP = ("where runs execute: serial in this process, a process pool, or dask "
+                "(default: process with more than one worker, else serial)")
+SCHEDULER_HELP = ("dask scheduler address, e.g. tcp://host:8786 (implies dask; default: a "
+                  "local cluster)")
+
+
+def add_backend_options(parser: argparse.ArgumentParser, *, scheduler: bool = True,
+                        workers_note: str = "") -> None:
+    """``--backend``, ``--workers`` (default :data:`WORKERS_DEFAULT`, with ``workers_note``
+    after it) and, unless ``scheduler`` is false, ``--scheduler``."""
+    parser.add_argument("--backend", choices=BACKENDS, default=None, help=BACKEND_HELP)
     parser.add_argument("--workers", type=int, default=None, metavar="W",
-                        help="worker processes (default: CPUs available)")
-    parser.add_argument("--scheduler", default=None, metavar="ADDR",
-                        help="dask scheduler address, e.g. tcp://host:8786 (implies dask; "
-                             "default: a local cluster)")
+                        help=WORKERS_HELP + workers_note)
+    if scheduler:
+        parser.add_argument("--scheduler", default=None, metavar="ADDR", help=SCHEDULER_HELP)
+
+
+def default_worker_count(runs: int | None) -> int:
+    """Workers when ``--workers`` is not given: every CPU available, at most one per run
+    (``runs`` when the command knows it up front)."""
+    cpus = default_workers()
+    return cpus if runs is None else max(1, min(cpus, runs))
+
+
+def choose_backend(args: argparse.Namespace, runs: int | None = None) -> tuple[str, int]:
+    """The backend name and worker count of a command that runs the model, from ``--backend``,
+    ``--workers`` and ``--scheduler``: ``--workers`` is capped at the CPUs available
+    (:func:`cap_workers`) and, with none of the three given, set to
+    :func:`default_worker_count` of ``runs``, so ``args`` carries the choice to whatever runs
+    the work. An explicit value is kept as given."""
+    cap_workers(args)
+    backend = getattr(args, "backend", None)
+    scheduler = getattr(args, "scheduler", None)
+    if args.workers is None and backend is None and scheduler is None:
+        args.workers = default_worker_count(runs)
+    return resolve(backend, args.workers, scheduler)
 
 
 def cap_workers(args: argparse.Namespace) -> None:

@@ -25,13 +25,12 @@ from typing import Any
 from sim.cli.options import (
     add_backend_options,
     add_override_options,
-    cap_workers,
+    choose_backend,
     print_json,
     require,
 )
 from sim.config.plain import json_ready
 from sim.experiment import preflight
-from sim.experiment.backends import resolve
 from sim.experiment.files import atomic_write, atomic_write_text, mark_folder
 from sim.experiment.finding import CommandLine, Finding, load_finding
 from sim.experiment.marker import FolderKind
@@ -61,7 +60,7 @@ def add_parsers(sub: Any) -> None:
                         help="replications of each scenario per point (default: the "
                              "file's [design] reps)")
     add_override_options(parser, " in both scenarios")
-    add_backend_options(parser, parallel_default=True)
+    add_backend_options(parser)
     parser.add_argument("--out", type=Path, default=None,
                         help="results folder (default results/robust/<finding file name>/)")
     parser.add_argument("--resume", action="store_true",
@@ -85,8 +84,6 @@ def robust_command(args: argparse.Namespace) -> int:
     require(args.reps is None or args.reps >= 1, "--reps", "must be at least 1", args.reps)
     require(importlib.util.find_spec("ema_workbench") is not None, "robust",
             "needs the EMA Workbench for PRIM: pip install -e '.[robust]'", "not installed")
-    cap_workers(args)
-    backend, workers = resolve(args.backend, args.workers, args.scheduler)
     finding = load_finding(args.finding, CommandLine(tuple(args.overrides),
                                                      args.scale_collectors, args.points,
                                                      args.reps))
@@ -94,6 +91,7 @@ def robust_command(args: argparse.Namespace) -> int:
     scenarios = [(finding.a_file, finding.a)]
     if finding.b is not None and finding.b_file is not None:
         scenarios.append((finding.b_file, finding.b))
+    backend, workers = choose_backend(args, len(scenarios) * design.points * design.reps)
     preflight.check_replications(scenarios, design.points * design.reps, workers, backend,
                                  reps_flag=finding.source, remote=args.scheduler is not None)
     out = args.out if args.out is not None else default_out(args.finding)

@@ -20,8 +20,10 @@ import pandas as pd
 
 from sim.cli.options import (
     FORMAT_HELP,
+    DeprecatedFlag,
+    add_backend_options,
     add_override_options,
-    cap_workers,
+    choose_backend,
     print_json,
     require,
     with_legend,
@@ -30,7 +32,6 @@ from sim.config.loading import load_scenario
 from sim.config.notes import print_notes
 from sim.config.plain import json_ready
 from sim.experiment import preflight
-from sim.experiment.backends import resolve
 from sim.experiment.files import check_out_folder
 from sim.experiment.kpi_rows import write_run_outputs
 from sim.experiment.marker import FolderKind
@@ -63,17 +64,17 @@ def add_parsers(sub: Any) -> None:
     run.add_argument("--by", choices=("agency", "segment"), default="agency",
                      help="columns of the table: agencies (default) or segments, then the "
                           "total and the control group")
-    run.add_argument("--accounts", action="store_true",
-                     help="also write per-account outcomes (accounts.parquet)")
+    run.add_argument("--write-accounts", action="store_true",
+                     help="also write per-account outcomes, accounts.parquet (default: not "
+                          "written)")
+    run.add_argument("--accounts", action=DeprecatedFlag, dest="write_accounts",
+                     replacement="--write-accounts",
+                     help="deprecated spelling of --write-accounts (elsewhere --accounts is a "
+                          "number of accounts)")
     run.add_argument("--quiet", action="store_true", help="no progress on stderr")
     run.add_argument("--no-figures", action="store_true",
                      help="write no PNG figures (faster; `collectsim report` draws them later)")
-    run.add_argument("--workers", type=int, default=None, metavar="W",
-                     help="replications in parallel (default 1; with --backend, all CPUs)")
-    run.add_argument("--backend", choices=("serial", "process", "dask"), default=None,
-                     help="where replications run (default serial, process if --workers > 1)")
-    run.add_argument("--scheduler", default=None, metavar="ADDR",
-                     help="dask scheduler address (implies --backend dask)")
+    add_backend_options(run)
     run.add_argument("--target-ci", dest="targets", action="append", default=[],
                      metavar="METRIC=HALF_WIDTH",
                      help="add replications until the 95%% half-width of a total KPI (or "
@@ -102,15 +103,13 @@ def run_command(args: argparse.Namespace) -> int:
     targets = [parse_target(text) for text in args.targets]
     require(args.max_reps is None or bool(targets), "--max-reps",
             "only applies with --target-ci", args.max_reps)
-    cap_workers(args)
-    backend, workers = resolve(args.backend, args.workers, args.scheduler,
-                               parallel_default=False)
+    reps = max(args.reps, args.max_reps or DEFAULT_MAX_REPS) if targets else args.reps
+    backend, workers = choose_backend(args, reps)
     scenario = load_scenario(args.scenario, args.overrides,
                              scale_collectors=args.scale_collectors)
-    reps = max(args.reps, args.max_reps or DEFAULT_MAX_REPS) if targets else args.reps
     preflight.check_replications([(str(args.scenario), scenario)], reps, workers, backend,
                                  reps_flag="--max-reps" if reps > args.reps else "--reps",
-                                 keep_accounts=args.accounts, keep_results=True,
+                                 keep_accounts=args.write_accounts, keep_results=True,
                                  remote=args.scheduler is not None)
     seed = scenario.scenario.seed if args.seed is None else args.seed
     out = args.out if args.out is not None else Path("results") / scenario.scenario.name
@@ -123,7 +122,7 @@ def run_command(args: argparse.Namespace) -> int:
                                workers=args.workers, scheduler=args.scheduler,
                                targets=targets,
                                max_reps=args.max_reps or DEFAULT_MAX_REPS,
-                               keep_accounts=args.accounts,
+                               keep_accounts=args.write_accounts,
                                progress=lambda done, total: progress.update(done, 0, total))
     finally:
         progress.close()

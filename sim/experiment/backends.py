@@ -312,9 +312,10 @@ def resolve(backend: str | None, workers: int | None, scheduler: str | None = No
             parallel_default: bool = True) -> tuple[str, int]:
     """Choose a backend name and worker count from what the user gave.
 
-    With nothing given, ``parallel_default`` picks a process pool on every CPU (``sweep``,
-    ``compare``) or runs serially (``run``). ``--workers 1`` means serial unless a backend is
-    named; ``--scheduler`` implies dask.
+    With nothing given, ``parallel_default`` picks a process pool on every CPU or runs
+    serially (the library's :func:`~sim.experiment.replicate.replicate` and scenario table; the
+    commands give a worker count of their own: :func:`sim.cli.options.choose_backend`).
+    ``--workers 1`` means serial unless a backend is named; ``--scheduler`` implies dask.
     """
     if workers is not None and workers < 1:
         raise ScenarioError("--workers", None, "must be at least 1", workers)

@@ -14,7 +14,7 @@ up, so the estimate errs on the large side:
 * a replication holds about 1.6 kB per account (``collectsim bench``: peak resident memory over
   accounts, baseline scenario), 3 kB per collector (a SimPy process and its shift state), 3 kB
   per agency-day of daily series while it runs (1 kB per vintage, agency and day with vintages)
-  and 1 kB per agency-day once finished; ``--accounts`` keeps 0.5 kB per account more;
+  and 1 kB per agency-day once finished; ``run --write-accounts`` keeps 0.5 kB per account more;
 * every worker process costs 200 MiB (the interpreter with numpy, pandas and SimPy);
 * a replication computes for 0.3 µs per account-day, 2 ms per collector-day (every collector
   busy all day: about 200 events of 10 µs), and 0.5 µs per Hawkes repayment;

@@ -16,6 +16,7 @@ import pandas as pd
 
 from sim.config.loading import load_scenario
 from sim.config.schema import Scenario
+from sim.experiment.backends import Backend, open_backend
 from sim.experiment.replicate import replicate, summarise
 from sim.model.kpis import format_interval
 from sim.model.results import TOTAL
@@ -29,13 +30,21 @@ DEFAULT_METRICS = ("recovery_rate", "netback_rate", "cure_rate", "roll_forward_r
 def scenario_table(scenarios: Sequence[Path | Scenario], reps: int = 5,
                    metrics: Sequence[str] = DEFAULT_METRICS, seed: int | None = None,
                    backend: str = "serial", workers: int | None = None,
-                   files: Sequence[Path] | None = None,
+                   scheduler: str | None = None, files: Sequence[Path] | None = None,
                    progress: Callable[[int, int], None] | None = None) -> pd.DataFrame:
     """One row per scenario and metric: mean, 95% half-width and replications.
 
     ``scenarios`` are files or scenarios already loaded (then ``files`` names their files).
     ``progress(done, total)`` is called as replications finish, counted over every scenario
-    (``total`` = scenarios × ``reps``)."""
+    (``total`` = scenarios × ``reps``). One backend (``backend``, ``workers``, ``scheduler``,
+    as :func:`~sim.experiment.backends.open_backend` takes them) serves every scenario."""
+    with open_backend(backend, workers, scheduler, parallel_default=False) as engine:
+        return _table(scenarios, reps, metrics, seed, engine, files, progress)
+
+
+def _table(scenarios: Sequence[Path | Scenario], reps: int, metrics: Sequence[str],
+           seed: int | None, engine: Backend, files: Sequence[Path] | None,
+           progress: Callable[[int, int], None] | None) -> pd.DataFrame:
     rows = []
     every = len(scenarios) * reps
     for k, item in enumerate(scenarios):
@@ -46,8 +55,7 @@ def scenario_table(scenarios: Sequence[Path | Scenario], reps: int = 5,
             if progress is not None:
                 progress(before + done, every)
 
-        runs = replicate(scenario, reps, seed, backend=backend, workers=workers,
-                         progress=report)
+        runs = replicate(scenario, reps, seed, backend=engine, progress=report)
         summary = summarise(runs.kpis, metrics)
         total = summary[summary["agency"] == TOTAL].set_index("metric")
         for metric in metrics:

@@ -37,7 +37,7 @@ def test_calibrate_writes_posterior_and_folder(tmp_path: Path) -> None:
         "--set", "scenario.horizon_days=30",
         "--targets", targets, "--param", f"{PATH}=0.05:0.6", "--budget", "60",
         "--predictive", "4", "--holdout-budget", "30", "--format", "json", "--out", out,
-        "--quiet", "--seed", "5"])
+        "--quiet", "--seed", "5", "--workers", "1"])
     assert status == 0, stderr
     result = json.loads(stdout)
     post = result["posterior"][PATH]

@@ -37,7 +37,8 @@ from sim.model.results import KPI_NAMES
 
 
 def _run_json(out: Path, *extra: str) -> tuple[int, str, str]:
-    return call(["run", BASELINE, *SMALL, "--out", out, "--format", "json", *extra])
+    return call(["run", BASELINE, *SMALL, "--out", out, "--format", "json", "--workers", "1",
+                 *extra])
 
 
 @pytest.fixture(scope="module")
@@ -217,8 +218,9 @@ def test_run_three_reps_files(three_reps: dict[str, Any]) -> None:
 @pytest.mark.slow
 def test_run_accounts_file(tmp_path: Path) -> None:
     out = tmp_path / "res"
-    status, _, stderr = _run_json(out, "--accounts")
+    status, _, stderr = _run_json(out, "--write-accounts")
     assert status == 0, stderr
+    assert "deprecated" not in stderr
     accounts = pd.read_parquet(out / "accounts.parquet")
     assert len(accounts) == 300
     assert set(accounts["replication"]) == {0}
@@ -227,8 +229,11 @@ def test_run_accounts_file(tmp_path: Path) -> None:
 @pytest.mark.slow
 def test_rerun_replaces_the_folder_completely(tmp_path: Path) -> None:
     out = tmp_path / "res"
+    # the old spelling still writes the file, with a note saying what to write instead
     status, first_stdout, stderr = _run_json(out, "--accounts")
     assert status == 0, stderr
+    assert "note: --accounts is deprecated and will be removed in the next release; write " \
+        "--write-accounts\n" in stderr
     assert (out / "accounts.parquet").exists()
     first_entries = set(entries(out))
     first_kpis = (out / "kpis.csv").read_text()

@@ -34,8 +34,8 @@ def _same(book: pd.DataFrame, csv: pd.DataFrame) -> None:
 @pytest.fixture(scope="module")
 def run_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("export") / "run"
-    status, _, err = call(["run", BASELINE, *TINY, "--reps", "2", "--out", out, "--quiet",
-                           "--no-figures"])
+    status, _, err = call(["run", BASELINE, *TINY, "--reps", "2", "--workers", "1", "--out", out,
+                           "--quiet", "--no-figures"])
     assert status == 0, err
     return out
 

@@ -90,7 +90,8 @@ def test_calibrate_counts_its_simulations_on_a_terminal_unless_quiet(
     status, out, err = call([
         "calibrate", BASELINE, *TINY, "--targets", targets, "--param",
         "portfolio.segments.money_management.answer_rate=0.05:0.6", "--budget", "40",
-        "--format", "json", "--seed", "5", *(["--quiet"] if quiet else [])])
+        "--format", "json", "--seed", "5", "--workers", "1",
+        *(["--quiet"] if quiet else [])])
     assert status == 0, err
     assert out.startswith("{")
     if quiet:

@@ -135,8 +135,8 @@ def read(path: Path) -> pd.DataFrame:
 @pytest.fixture(scope="module")
 def run_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("run") / "res"
-    status = main(["run", str(BASELINE), *sets(TINY), "--reps", "3", "--out", str(out),
-                   "--quiet", "--format", "json"])
+    status = main(["run", str(BASELINE), *sets(TINY), "--reps", "3", "--workers", "1",
+                   "--out", str(out), "--quiet", "--format", "json"])
     assert status == 0
     return out
 
@@ -164,8 +164,8 @@ def test_run_writes_figures_and_summary(run_folder: Path) -> None:
 def test_run_without_figures_writes_the_data_and_the_report_draws_them(
         tmp_path: Path, run_folder: Path, capsys: pytest.CaptureFixture[str]) -> None:
     out = tmp_path / "bare"
-    status = main(["run", str(BASELINE), *sets(TINY), "--reps", "3", "--out", str(out),
-                   "--quiet", "--format", "json", "--no-figures"])
+    status = main(["run", str(BASELINE), *sets(TINY), "--reps", "3", "--workers", "1",
+                   "--out", str(out), "--quiet", "--format", "json", "--no-figures"])
     assert status == 0
     capsys.readouterr()
     assert not list(out.glob("*.png"))

@@ -83,7 +83,8 @@ def folders(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     base = tmp_path_factory.mktemp("report-escaping")
     made = {"run": base / "run", "compare": base / "compare", "sweep": base / "sweep"}
     runs = [
-        ["run", BASELINE, *TINY, "--reps", "2", "--out", made["run"], "--quiet"],
+        ["run", BASELINE, *TINY, "--reps", "2", "--workers", "1", "--out", made["run"],
+         "--quiet"],
         ["compare", BASELINE, ROOT / "scenarios" / "aggressive_tone.toml", *TINY, "--reps",
          "2", "--backend", "serial", "--out", made["compare"], "--quiet"],
     ]

@@ -32,7 +32,8 @@ SECRET = b"AKIA-very-secret-key"
 @pytest.fixture(scope="module")
 def run_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("report-figures") / "run"
-    status, _, err = call(["run", BASELINE, *TINY, "--reps", "2", "--out", out, "--quiet"])
+    status, _, err = call(["run", BASELINE, *TINY, "--reps", "2", "--workers", "1", "--out", out,
+                           "--quiet"])
     assert status == 0, err
     return out
 

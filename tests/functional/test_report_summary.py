@@ -56,7 +56,7 @@ def section(html: str, ident: str) -> str:
 def run(tmp: Path, name: str, *extra: str) -> Path:
     out = tmp / name
     assert main(["run", str(BASELINE), *SMALL, *extra, "--out", str(out), "--quiet",
-                 "--format", "json", "--no-figures"]) == 0
+                 "--workers", "1", "--format", "json", "--no-figures"]) == 0
     return out
 
 

@@ -49,7 +49,8 @@ def test_validate_and_compare_take_the_option(tmp_path: Path) -> None:
 
 
 def test_table_takes_set_and_reps() -> None:
-    status, out, err = call(["table", BASELINE, "--reps", "2", "--set", "portfolio.accounts=120",
+    status, out, err = call(["table", BASELINE, "--reps", "2", "--workers", "1",
+                             "--set", "portfolio.accounts=120",
                              *SHORT, "--scale-collectors", "--metric", "recovery_rate",
                              "--format", "json"])
     assert status == 0, err

@@ -48,7 +48,7 @@ def test_each_segment_is_compared_with_its_own_control(result):
 def test_segments_reach_the_folder_the_json_and_the_table(tmp_path):
     sets = ["--set", "portfolio.accounts=400", "--set", "scenario.horizon_days=20",
             "--scale-collectors"]
-    status, stdout, stderr = call(["run", BASELINE, *sets, "--reps", "2",
+    status, stdout, stderr = call(["run", BASELINE, *sets, "--reps", "2", "--workers", "1",
                                    "--out", tmp_path / "r", "--quiet", "--no-figures",
                                    "--format", "json"])
     assert status == 0, stderr

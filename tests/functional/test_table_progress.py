@@ -38,7 +38,7 @@ def test_table_prints_progress_on_a_terminal_unless_quiet(monkeypatch: pytest.Mo
             self.enabled = not kwargs.get("quiet")  # stderr is taken to be a terminal
 
     monkeypatch.setattr(files, "Progress", Terminal)
-    status, out, err = call(["table", BASELINE, SINGLE, *TINY, "--reps", "2",
+    status, out, err = call(["table", BASELINE, SINGLE, *TINY, "--reps", "2", "--workers", "1",
                              "--metric", "recovery_rate", *(["--quiet"] if quiet else [])])
     assert status == 0 and "| baseline |" in out and "| single_agency |" in out
     if quiet:
