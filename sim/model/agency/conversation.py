@@ -46,6 +46,7 @@ CEASE_REQUEST = int(Outcome.CEASE_REQUEST)
 BREATHING_SPACE_REQUEST = int(Outcome.BREATHING_SPACE_REQUEST)
 DISCOVERY, WRITTEN, CALLBACK = int(Draw.DISCOVERY), int(Draw.WRITTEN), int(Draw.CALLBACK)
 STANDARD_NORMAL = NormalDist()
+REFUSALS_KEPT = 100  # offers refused remembered, at most (the count is one byte)
 
 
 class Conversations:
@@ -120,11 +121,11 @@ class Conversations:
         if outcome == PROMISE:
             record_promise(acc, self.profile, i, now, offers[result.accepted],
                            result.keep_probability)
-            acc.offers_refused[i] += result.accepted
+            self.refused(i, result.accepted)
             self._daily["promises"][day] += 1
         elif outcome == REFUSAL:
             acc.last_refusal[i] = now
-            acc.offers_refused[i] += len(offers)
+            self.refused(i, len(offers))
             if draws[CALLBACK] < self.rules.callback_request_share:  # "call me tomorrow"
                 self.history.record_consent(i, math.floor(now + acc.local_offset[i]) + 1)
         elif outcome == DISPUTE:
@@ -138,6 +139,12 @@ class Conversations:
             self.history.record_breathing_space(i, start, self.rules.breathing_space_days)
             acc.breathing_spaces[i] += 1
         return OUTCOME_LABELS[outcome]
+
+    def refused(self, i: int, offers: int) -> None:
+        """Count ``offers`` more offers refused by account ``i`` (saturating: only the first
+        few rungs of a ladder are ever skipped)."""
+        acc = self.acc
+        acc.offers_refused[i] = min(int(acc.offers_refused[i]) + offers, REFUSALS_KEPT)
 
     def letter(self, now: float, draws: Sequence[float]) -> float | None:
         """The day a request made at ``now`` arrives in writing too (from the next midnight
