@@ -9,7 +9,11 @@ whose average drifts out of the range fails, and so does one too noisy to say.
   credit-card primary placements (median 14.7%, mean 20.0%). A placement before charge-off
   (the baseline) collects past-due amounts, not balances: its yardstick is the cure rate;
 * right-party contact on 15-30% of outbound dials — practitioner sources;
-* 70-200 dials per collector per working day — practitioner sources.
+* 70-200 dials per collector per working day — practitioner sources;
+* 5-25 complaints to the agency or bank per 1,000 accounts in 90 days — the CFPB's
+  debt-collection complaints over the consumers in collections (0.8 per 1,000 in 90 days; FDCPA
+  Annual Report 2025, Urban Institute 2021) over the share of complaints to firms that reach a
+  regulator (7.6%; FCA and Financial Ombudsman Service, 2024), about 11.
 
 The figures are outputs of the simulation (contacts, conversations and payments as they
 happened), never values read from the scenario file.
@@ -62,6 +66,7 @@ def test_right_party_contact_rate_in_practitioner_range(baseline):
     """Right-party contact on 15-30% of dials (practitioner sources)."""
     _, runs = baseline
     assert_interval_within([r.kpi("rpc_rate") for r in runs], 0.15, 0.30)
+    assert_interval_within([r.kpi("complaints_per_1000") for r in runs], 5.0, 25.0)
 
 
 def test_calls_per_collector_day_in_practitioner_range(baseline):
@@ -103,7 +108,8 @@ collectors = 40
 def test_a_scenario_with_only_shares_and_reasons_lands_in_the_published_range(tmp_path):
     """Written from scratch — segment shares and reasons, one agency on the schema's defaults
     but its head-count (the baseline's 40 collectors), a recovery placement — the reasons'
-    sourced profiles give a liquidation inside 11-21%."""
+    sourced profiles give a liquidation inside 11-21% and complaints inside the sourced 5-25 per
+    1,000."""
     path = tmp_path / "scratch.toml"
     path.write_text(FROM_SCRATCH)
     scenario = load_scenario(path)
