@@ -30,12 +30,12 @@ depends on the agency's ``dialler``:
 The dials of the batch are then recorded at once: attempts, the call history, wrong numbers
 found, right-party contacts, the collectors' busy time, and conduct. Each call is read against
 the agency's rule book (a **violation** of the regime in force) and the reference standard (a
-**conduct breach**): the account's rules as they stood at the start of the interval (nothing
-but the call itself changes them within it: requests take effect at midnight, and each account
-is dialled once an interval), the contact window at the moment of the dial on the cardholder's
-own clock; a wrong party who was told about the debt,
-or a voicemail that said too much (:mod:`sim.model.agency.conduct`), discloses the debt to a
-third party.
+**conduct breach**): the account's rules as they stood at the start of the interval (within an
+interval only the account's own call changes them: each account is dialled once an interval,
+written requests, holds and breathing spaces start and end at midnight, and a spoken request is
+made in the call itself), the contact window at the moment of the dial on the cardholder's own
+clock. A wrong party who was told about the debt, or a voicemail that said too much
+(:mod:`sim.model.agency.conduct`), discloses the debt to a third party.
 """
 
 from __future__ import annotations
