@@ -152,10 +152,10 @@ class CallList:
         live = ((acc.attempts_today[order] < profile.max_attempts_per_day)
                 & (start - acc.last_attempt[order] >= self.retry))
         if self.adaptive:
-            asked = self.history.consent_day[order] == local_day(start, acc.local_offset[order])
-            live &= ((start - acc.last_refusal[order] >= profile.cool_off_days_after_refusal)
-                     & (start - acc.last_broken[order]
-                        >= profile.cool_off_days_after_broken_promise)) | asked
+            cooling = np.flatnonzero(
+                (start - acc.last_refusal[order] < profile.cool_off_days_after_refusal)
+                | (start - acc.last_broken[order] < profile.cool_off_days_after_broken_promise))
+            live[cooling] &= self.asked_today(order[cooling], start)
         chosen = order[live]
         if len(chosen):
             chosen = chosen[self.window_covers(chosen, start, end)]
@@ -203,9 +203,12 @@ class CallList:
         value = self.standing[idx] * self.profile.attempt_decay ** acc.unanswered_since_talk[idx]
         bits = part_bits(day_part(now + acc.local_offset[idx], self.start_weekday))
         value = np.where((acc.answered_parts[idx] & bits) != 0, 2.0 * value, value)
-        asked = self.history.consent_day[idx] == local_day(now, acc.local_offset[idx])
-        return np.where(asked, -2.0 * FRESH_FIRST,
+        return np.where(self.asked_today(idx, now), -2.0 * FRESH_FIRST,
                         np.where(fresh, acc.workable_day[idx] - FRESH_FIRST, -value))
+
+    def asked_today(self, idx: IntArray, now: float) -> BoolArray:
+        """Which cardholders of ``idx`` asked to be called back on the local day of ``now``."""
+        return self.history.consent_day[idx] == local_day(now, self.acc.local_offset[idx])
 
     def pressure(self, idx: IntArray, now: float) -> IntArray:
         """Calls placed to each of ``idx`` in the 7 days before ``now`` (contact pressure)."""
