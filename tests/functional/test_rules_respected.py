@@ -1,457 +1,329 @@
-"""Rules are never broken silently.
+"""Rules are never broken silently, under every regime, by agencies and the bank's own team.
 
-A replication's event log, and the messages it sent, are replayed account by account against
-the scenario's ``[rules]`` by an independent checker (:func:`broken_rules`), which says, for
-every outbound call and every message, which rules it broke. Which rules to check comes from
-the rule table (:data:`sim.model.rules.table.RULES`): each rule the scenario switches on, for
-each kind of contact it governs, is read here again from the replayed history
-(:data:`REPLAY_CHECKS`), and a table rule without a replay check fails
-:func:`test_every_rule_in_the_table_has_a_replay_check`. A call that breaks a rule must carry
-a non-empty ``rule_broken``, and a call that carries one must really have broken that rule; a
-message sent against a rule is a violation of the account it went to. With ``compliance = 1``
-nothing is ever broken; with low compliance the violations appear in the log and in the KPI.
+Each replication here runs a contingency agency (``alpha``, bound by the regime's third-party
+rules) and the bank's own team (``beta``, ``kind = "in_house"``, bound by its first-party rules)
+side by side, pushy (up to 8 dials a day, half an hour apart, from the top of a static list, on a
+07:00-23:00 shift, a daily SMS), and the independent checker of :mod:`rule_replay` replays its
+event log and messages against the rules of each desk and the reference standard. For every
+regime of the schema (``typing.get_args(Regime)``), with perfect compliance and with a lax
+agency (compliance 0.3 and high slip rates in ``[agencies.conduct]``), and with every request
+spoken only or also written (consent, a cardholder asking to be called, apart):
+
+* a contact that breaks a rule of its desk is flagged (a call's ``rule_broken``) and counted
+  as one violation of its account; a flagged call broke the rule it names; the KPI is the sum;
+* a contact the reference standard forbids is one conduct breach, whatever the desk;
+* a dial that told a third party about the debt carries ``third_party_disclosure`` exactly when
+  its desk's rules forbid disclosure (and no rule before it in precedence was broken);
+* with compliance 1 nothing is a violation; with lax conduct every rule each preset switches on
+  is broken somewhere — except the ones no slip of the model can reach (:data:`UNREACHABLE`).
 """
 
 from __future__ import annotations
 
-import bisect
 import functools
-import math
-from collections import defaultdict
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from unittest import mock
+from typing import get_args
 
 import numpy as np
 import pandas as pd
 import pytest
+from rule_replay import (
+    CALL,
+    CONVERSATIONS,
+    MESSAGE,
+    NO_CONVERSATION,
+    REPLAY_CHECKS,
+    UNANSWERED,
+    broken_rules,
+    run_recording_messages,
+)
 
-from sim.config.schema import Rules, clock_to_day_fraction
+from sim.config.schema import ContactLimits, Rules, Scenario
+from sim.config.schema.rules import Regime
 from sim.model.codes import Rule
-from sim.model.replication import run_replication
 from sim.model.results import TOTAL
-from sim.model.rules.history import ContactHistory
-from sim.model.rules.table import RULES, Contact
+from sim.model.rules.table import RULES
 
-UNANSWERED = ("no_answer", "wrong_number")
-# picked up, but no conversation with the cardholder: neither unanswered nor a conversation
-NO_CONVERSATION = ("wrong_party", "abandoned")
-CALL, MESSAGE = Contact.CALL, Contact.MESSAGE
-
-# Collectors may dial the same account up to 6 times a day, half an hour apart, from the top of
-# a static list, so the 7-in-7 cap and the quiet period bind often.
-PUSHY = {"max_attempts_per_day": 6, "retry_hours": 0.5, "pacing_minutes": 15,
-         "strategy": "static"}
-
-
-def clock_minutes(t):
-    """Minutes since midnight of time ``t`` (days), to a microsecond or so: ``day + 08:00`` in
-    floating point lands a hair before 08:00 and is read as 08:00."""
-    return np.round((t - np.floor(t)) * 1440.0, 3)
+REGIMES: tuple[str, ...] = get_args(Regime)
+AGENCY, BANK_TEAM = 0, 1  # alpha (contingency), beta (in-house) in the baseline's order
+LAX_CONDUCT = {"wrong_time_zone": 0.5, "manual_redial": 0.5, "posting_days": 10.0,
+               "wrong_party_disclosure": 0.5, "voicemail_share": 0.5,
+               "voicemail_disclosure": 0.5}
+PUSHY = {"max_attempts_per_day": 8, "retry_hours": 0.5, "pacing_minutes": 15,
+         "strategy": "static", "shift.start": "07:00", "shift.end": "23:00",
+         "sms.every_days": 1}
+SIZE = {"accounts": 300, "collectors": 2, "horizon": 30}
+SEED = 11
 
 
-def outside_window(t, rules: Rules):
-    minutes = clock_minutes(t)
-    start = round(clock_to_day_fraction(rules.window_start) * 1440.0, 3)
-    end = round(clock_to_day_fraction(rules.window_end) * 1440.0, 3)
-    return (minutes < start) | (minutes >= end)
-
-
-@dataclass
-class Replayed:
-    """One account's contact history as its event log and messages tell it."""
-
-    calls: list[float] = field(default_factory=list)
-    messages: list[float] = field(default_factory=list)
-    last_conversation: float = -math.inf
-    ceased: bool = False
-    dispute_until: float = -math.inf
-    breathing_until: float = -math.inf
-    conversations_today: int = 0
-    unanswered_today: int = 0
-    local_offset: float = 0.0  # the cardholder's clock's lead on the agency's, days
-
-
-def in_last_7_days(times: list[float], t: float) -> int:
-    return len(times) - bisect.bisect_right(times, t - 7.0)
-
-
-ReplayCheck = Callable[[Replayed, float, Rules], bool]
-
-# Each rule, for each contact it governs, read directly from the replayed history: does a
-# contact at time t break it?
-REPLAY_CHECKS: dict[tuple[Rule, Contact], ReplayCheck] = {
-    (Rule.CONTACT_WINDOW, CALL): lambda h, t, r: bool(outside_window(t + h.local_offset, r)),
-    (Rule.CEASED, CALL): lambda h, t, r: h.ceased,
-    (Rule.CEASED, MESSAGE): lambda h, t, r: h.ceased,
-    (Rule.DISPUTE_HOLD, CALL): lambda h, t, r: t < h.dispute_until,
-    (Rule.DISPUTE_HOLD, MESSAGE): lambda h, t, r: t < h.dispute_until,
-    (Rule.BREATHING_SPACE, CALL): lambda h, t, r: t < h.breathing_until,
-    (Rule.BREATHING_SPACE, MESSAGE): lambda h, t, r: t < h.breathing_until,
-    (Rule.CALLS_PER_7_DAYS, CALL):
-        lambda h, t, r: in_last_7_days(h.calls, t) >= r.max_calls_per_7_days,
-    (Rule.QUIET_AFTER_CONVERSATION, CALL):
-        lambda h, t, r: t - h.last_conversation < r.quiet_days_after_conversation,
-    (Rule.CONVERSATIONS_PER_DAY, CALL):
-        lambda h, t, r: h.conversations_today >= r.max_conversations_per_day,
-    (Rule.UNANSWERED_PER_DAY, CALL):
-        lambda h, t, r: h.unanswered_today >= r.max_unanswered_per_day,
-    (Rule.MESSAGES_PER_7_DAYS, MESSAGE):
-        lambda h, t, r: in_last_7_days(h.messages, t) >= r.max_messages_per_7_days,
-}
-
-
-def checks_for(rules: Rules, contact: Contact) -> list[tuple[str, ReplayCheck]]:
-    """The replay checks of every rule of the table that ``rules`` switch on for ``contact``."""
-    return [(spec.code.label, REPLAY_CHECKS[spec.code, contact]) for spec in RULES
-            if contact in spec.governs and spec.on(rules)]
-
-
-def broken_rules(events: pd.DataFrame, rules: Rules,
-                 messages: pd.DataFrame | None = None) -> pd.DataFrame:
-    """The outbound calls of ``events`` and the ``messages`` (time, account) sent, each with
-    the set of rules it broke (column ``broken``; ``rule_broken`` is ``None`` for messages,
-    which the event log does not show).
-
-    Replays every account's contacts in time order: calls and messages placed in the 7 days
-    before, the last telephone conversation (an answered outbound call or an inbound call),
-    cease requests, dispute holds, breathing spaces, and the calendar day's conversations and
-    unanswered dials.
-    """
-    call_checks, message_checks = checks_for(rules, CALL), checks_for(rules, MESSAGE)
-    by_account: dict[int, list[tuple]] = defaultdict(list)
-    if messages is not None:  # sent at 00:00, before any call of the day
-        for row in messages.itertuples(index=False):
-            by_account[row.account].append((row.time, 0, None))
-    for row in events.itertuples(index=False):
-        by_account[row.account].append((row.time, 1, row))
-    rows = []
-    for account, log in by_account.items():
-        log.sort(key=lambda item: item[:2])
-        h = Replayed()
-        day = None
-        for t, _, event in log:
-            if math.floor(t) != day:
-                day = math.floor(t)
-                h.conversations_today = h.unanswered_today = 0
-            if event is None:
-                broken = frozenset(name for name, check in message_checks if check(h, t, rules))
-                rows.append((account, t, "message", "", None, broken))
-                h.messages.append(t)
-                continue
-            h.local_offset = event.local_time - event.time
-            conversation = event.kind == "inbound" or (
-                event.outcome not in UNANSWERED and event.outcome not in NO_CONVERSATION)
-            if event.kind == "call":
-                broken = frozenset(name for name, check in call_checks if check(h, t, rules))
-                rows.append((account, t, "call", event.outcome, event.rule_broken, broken))
-                h.calls.append(t)
-                if event.outcome in UNANSWERED:
-                    h.unanswered_today += 1
-            if conversation:
-                h.last_conversation = t
-                h.conversations_today += 1
-            if event.outcome == "cease_request":
-                h.ceased = True
-            if event.outcome == "dispute":
-                h.dispute_until = t + rules.dispute_hold_days
-            if event.outcome == "breathing_space":
-                h.breathing_until = t + rules.breathing_space_days
-    return pd.DataFrame(rows, columns=["account", "time", "kind", "outcome", "rule_broken",
-                                       "broken"])
-
-
-def run_recording_messages(scenario, seed: int):
-    """:func:`run_replication` with the event log, and the messages it sent (time, account)."""
-    sent: list[tuple[float, np.ndarray]] = []
-    record = ContactHistory.record_messages
-
-    def recording(history: ContactHistory, idx: np.ndarray, now: float) -> None:
-        sent.append((now, np.array(idx)))
-        record(history, idx, now)
-
-    with mock.patch.object(ContactHistory, "record_messages", recording):
-        results = run_replication(scenario, seed=seed, record_events=True, keep_accounts=True)
-    messages = pd.DataFrame({"time": np.concatenate([np.full(len(i), t) for t, i in sent]
-                                                    or [np.zeros(0)]),
-                             "account": np.concatenate([i for _, i in sent]
-                                                       or [np.zeros(0, np.int64)])})
-    return results, messages
-
-
-def max_calls_in_7_days(events: pd.DataFrame) -> int:
-    """Most outbound calls any account received within a 7-day window (t − 7, t]."""
-    calls = events[events.kind == "call"]
-    most = 0
-    for _, group in calls.groupby("account"):
-        times = np.sort(group.time.to_numpy())
-        first_inside = np.searchsorted(times, times - 7.0, side="right")
-        most = max(most, int((np.arange(len(times)) - first_inside + 1).max()))
-    return most
+def scenario_for(small_scenario: Callable[..., Scenario], regime: str, lax: bool, written: bool,
+                 *overrides: str, **size: int) -> Scenario:
+    """The two desks under ``regime``, lax or fully compliant; every request written too
+    (``written``) or none; no cardholder asks to be called back unless ``overrides`` say so."""
+    each: dict[str, object] = {**PUSHY, "compliance": 0.3 if lax else 1.0}
+    each.update({f"conduct.{name}": rate for name, rate in LAX_CONDUCT.items()})
+    return small_scenario(f'rules.regime="{regime}"', 'agencies.beta.kind="in_house"',
+                          f"rules.written_request_share={1.0 if written else 0.0}",
+                          "rules.callback_request_share=0.0",
+                          "portfolio.segments.income_shock.breathing_space_request=0.5",
+                          *overrides, each=each, **{**SIZE, **size})
 
 
 @functools.cache
-def _run_logged(small_scenario, *overrides: str, compliance: float | None = None,
-                each: tuple[tuple[str, float], ...] = (), **sizes):
-    """A small scenario with pushy collectors, run with its event log and messages."""
-    settings = {**PUSHY, **dict(each)}
-    if compliance is not None:
-        settings["compliance"] = compliance
-    scenario = small_scenario(*overrides, each=settings, **sizes)
-    results, messages = run_recording_messages(scenario, seed=11)
-    return scenario, results, messages
+def replayed(small_scenario: Callable[..., Scenario], regime: str, lax: bool, written: bool,
+             *overrides: str, **size: int):
+    scenario = scenario_for(small_scenario, regime, lax, written, *overrides, **size)
+    results, messages = run_recording_messages(scenario, seed=SEED)
+    return scenario, results, broken_rules(scenario, results, messages)
 
 
-def _run(small_scenario, *overrides: str, **settings):
-    scenario, results, _ = _run_logged(small_scenario, *overrides, **settings)
-    return scenario, results
+def _setting_id(regime: str, lax: bool, written: bool) -> str:
+    return f"{regime}-{'lax' if lax else 'compliant'}-{'written' if written else 'spoken'}"
 
 
-@functools.cache
-def _replayed(small_scenario, name: str):
-    """The scenario, results and replayed contacts of one of the ``LAX`` runs (or the
-    baseline's own compliance, ``default``, or perfect compliance, ``strict``)."""
-    overrides, each, accounts = LAX.get(name, ((), (), 1500))
-    compliance = {"default": None, "strict": 1.0}.get(name, 0.5)
-    horizon = 60 if accounts == 1500 else 40
-    scenario, results, messages = _run_logged(small_scenario, *overrides, compliance=compliance,
-                                              each=each, collectors=4, accounts=accounts,
-                                              horizon=horizon)
-    return scenario, results, broken_rules(results.events, scenario.rules, messages)
-
-
-# Lax agencies under each regime, with caps that bind: between them every rule of the table is
-# broken (see test_every_rule_of_the_table_is_exercised).
-LAX = {
-    "lax": ((), (), 1500),
-    "uk": (('rules.regime="uk"', "rules.max_messages_per_7_days=1"), (), 800),
-    "china": (('rules.regime="china"', "rules.max_messages_per_7_days=1"),
-              (("max_attempts_per_day", 20), ("retry_hours", 0.1)), 400),
-}
+SETTINGS = [(regime, lax, written) for regime in REGIMES for lax in (False, True)
+            for written in (False, True)]
+FAST = ("us_reg_f", True, True)
 
 
 @pytest.fixture(scope="module", params=[
-    "default", *(pytest.param(name, marks=pytest.mark.slow)
-                 for name in ("strict", "lax", "uk", "china"))])
-def logged(request, small_scenario):
-    """Replications with the baseline's compliance, with perfect and with poor compliance
-    (under Regulation F, and under the UK and Chinese regimes with a message cap)."""
-    return (request.param, *_replayed(small_scenario, request.param))
+    pytest.param(setting, id=_setting_id(*setting),
+                 marks=() if setting == FAST else pytest.mark.slow) for setting in SETTINGS])
+def run(request, small_scenario):
+    """(regime, lax, written, scenario, results, contacts) of one setting."""
+    regime, lax, written = request.param
+    if request.param == FAST:  # small enough for the fast suite
+        return (*request.param, *replayed(small_scenario, regime, lax, written, accounts=150,
+                                          horizon=20))
+    return (*request.param, *replayed(small_scenario, regime, lax, written))
+
+
+# ----------------------------------------------------------------------------- the checker
 
 
 def test_every_rule_in_the_table_has_a_replay_check():
-    governed = {(spec.code, contact) for spec in RULES for contact in spec.governs}
+    governed = {(spec.code, contact.value) for spec in RULES for contact in spec.governs}
     assert governed == set(REPLAY_CHECKS)
 
 
-def test_event_log_is_well_formed(logged):
-    _, _, results, _ = logged
+@pytest.mark.parametrize("regime", REGIMES)
+@pytest.mark.parametrize("first_party", [False, True], ids=["agencies", "bank_team"])
+def test_the_replay_switches_rules_as_the_table_does(regime, first_party):
+    """What switches each rule on is read again here from the fields; it agrees with the
+    table for every party of every preset, and for a bank policy on top of one."""
+    for rules in (Rules(regime=regime), Rules(regime=regime, max_messages_per_7_days=3,
+                                              first_party={"max_messages_per_7_days": 3})):
+        limits = rules.limits(first_party)
+        for spec in RULES:
+            for contact in spec.governs:
+                assert REPLAY_CHECKS[spec.code, contact.value].on(limits) == spec.on(limits), (
+                    regime, spec.code, contact)
+
+
+def test_the_replay_needs_known_request_forms(small_scenario):
+    scenario = small_scenario("rules.written_request_share=0.5", accounts=50, horizon=3)
+    with pytest.raises(ValueError, match="written_request_share"):
+        broken_rules(scenario, None)  # type: ignore[arg-type]
+
+
+# ----------------------------------------------------------------------------- every setting
+
+
+def test_event_log_is_well_formed(run):
+    *_, results, contacts = run
     events = results.events
     assert list(events.columns) == ["time", "local_time", "account", "agency", "kind", "outcome",
                                     "rule_broken"]
     assert len(events) > 1000
     assert set(events.kind) <= {"call", "inbound"}
+    calls = events[events.kind == "call"]
+    assert set(calls.outcome) <= CONVERSATIONS | UNANSWERED | NO_CONVERSATION
+    assert set(events[events.kind == "inbound"].outcome) <= CONVERSATIONS
     assert set(events.rule_broken) <= {rule.label for rule in Rule}
     assert (np.diff(events.time.to_numpy()) >= 0).all()
     assert (events[events.kind == "inbound"].rule_broken == "").all()
-    # every outbound call in the log is a call attempt in the KPIs
-    assert (events.kind == "call").sum() == results.kpi("call_attempts")
+    # every outbound call in the log is a call attempt in the KPIs, from both desks
+    assert len(calls) == results.kpi("call_attempts")
+    assert set(calls.agency) == {AGENCY, BANK_TEAM}
+    assert set(contacts[contacts.kind == MESSAGE].agency) == {AGENCY, BANK_TEAM}
 
 
-def test_no_call_breaks_a_rule_silently(logged):
-    _, _, _, contacts = logged
-    calls = contacts[contacts.kind == "call"]
+def test_no_call_breaks_a_rule_silently(run):
+    *_, contacts = run
+    calls = contacts[contacts.kind == CALL]
     silent = calls[(calls.rule_broken == "") & (calls.broken.map(len) > 0)]
     assert silent.empty, f"{len(silent)} silent violations, e.g.\n{silent.head(10)}"
 
 
-def test_flagged_calls_really_broke_the_rule_named(logged):
-    _, _, _, contacts = logged
-    flagged = contacts[(contacts.kind == "call") & (contacts.rule_broken != "")]
+def test_flagged_calls_really_broke_the_rule_named(run):
+    *_, contacts = run
+    flagged = contacts[(contacts.kind == CALL) & (contacts.rule_broken != "")]
     wrong = flagged[[rule not in broken
                      for rule, broken in zip(flagged.rule_broken, flagged.broken, strict=True)]]
     assert wrong.empty, f"{len(wrong)} calls flagged with a rule they did not break\n{wrong.head()}"
 
 
-def test_every_contact_against_the_rules_is_one_violation(logged):
-    """Account by account: flagged calls plus messages sent against the rules, no more."""
-    name, _, results, contacts = logged
-    calls = contacts[contacts.kind == "call"]
-    messages = contacts[contacts.kind == "message"]
+def test_disclosures_are_flagged_exactly_where_the_desk_may_not_disclose(run):
+    _, _, _, scenario, _, contacts = run
+    tpd = Rule.THIRD_PARTY_DISCLOSURE.label
+    told = contacts.outcome.isin(["wrong_party_disclosed", "voicemail_disclosed"])
+    assert told.sum() > 0 or not run[1]
+    carries = contacts.broken.map(lambda rules: tpd in rules)
+    assert not (carries & ~told).any()
+    assert not (contacts.rule_broken[~told] == tpd).any()
+    for desk, in_house in ((AGENCY, False), (BANK_TEAM, True)):
+        mine = told & (contacts.agency == desk)
+        if scenario.rules.limits(first_party=in_house).third_party_disclosure:
+            assert carries[mine].all()
+            only = mine & (contacts.broken.map(len) == 1)
+            assert (contacts.rule_broken[only] == tpd).all()
+        else:
+            assert not carries[mine].any()
+            assert not (contacts.rule_broken[mine] == tpd).any()
+
+
+def test_every_contact_against_the_rules_is_one_violation(run):
+    """Account by account: flagged calls plus messages sent against the desk's rules are its
+    violations, and contacts against the reference standard its conduct breaches."""
+    _, lax, _, _, results, contacts = run
+    calls = contacts[contacts.kind == CALL]
+    messages = contacts[contacts.kind == MESSAGE]
     daily = results.daily[results.daily.agency == TOTAL]
     assert len(messages) == daily.messages.sum() > 0
-    expected = (calls.rule_broken != "").groupby(calls.account).sum().add(
-        (messages.broken.map(len) > 0).groupby(messages.account).sum(), fill_value=0)
-    counted = results.accounts.set_index("account").violations
-    pd.testing.assert_series_equal(
-        expected.reindex(counted.index, fill_value=0).astype(np.int64),
-        counted.astype(np.int64), check_names=False)
+    accounts = results.accounts.set_index("account")
+    for column, counted_here in (
+            ("violations", (calls.rule_broken != "").groupby(calls.account).sum().add(
+                (messages.broken.map(len) > 0).groupby(messages.account).sum(), fill_value=0)),
+            ("breaches", (contacts.breached.map(len) > 0).groupby(contacts.account).sum())):
+        pd.testing.assert_series_equal(
+            counted_here.reindex(accounts.index, fill_value=0).astype(np.int64),
+            accounts[column].astype(np.int64), check_names=False, obj=column)
     violations = results.kpi("rule_violations")
-    assert counted.sum() == violations
-    assert daily.violations.sum() == violations
-    if name == "strict":
+    assert accounts.violations.sum() == violations == daily.violations.sum()
+    assert accounts.breaches.sum() == results.kpi("conduct_breaches") == daily.breaches.sum()
+    if not lax:
         assert violations == 0
-    elif name in LAX:
-        assert (calls.rule_broken != "").any() and (messages.broken.map(len) > 0).any()
+
+
+def test_lax_desks_break_rules_and_compliant_ones_do_not(run):
+    regime, lax, _, scenario, _, contacts = run
+    for desk, in_house in ((AGENCY, False), (BANK_TEAM, True)):
+        broken = int((contacts[contacts.agency == desk].broken.map(len) > 0).sum())
+        if lax and reachable(scenario.rules.limits(in_house)):
+            assert broken > 0, (regime, desk)
+        else:
+            assert broken == 0, (regime, desk)
+
+
+# ----------------------------------------------------------------------------- coverage
+
+UNREACHABLE: dict[tuple[Rule, str], str] = {
+    (Rule.CEASED, CALL): "a spoken request stops calls at once under every preset, and no slip "
+                         "lets a call through one (a late posting only delays the letter)",
+    (Rule.BREATHING_SPACE, CALL): "no slip lets a contact through a breathing space",
+    (Rule.BREATHING_SPACE, MESSAGE): "no slip lets a contact through a breathing space",
+    (Rule.THIRD_PARTY_DISCLOSURE, MESSAGE): "no message reaches a third party in the model",
+}
+"""Rules no slip of an agency can break, and why."""
+
+
+def reachable(limits: ContactLimits) -> set[tuple[str, str]]:
+    """The (rule, contact) pairs ``limits`` switch on that a lax desk can break: a written
+    request posted late breaks only a rule that waits for the letter."""
+    pairs = {(rule, contact) for (rule, contact), check in REPLAY_CHECKS.items()
+             if check.on(limits) and (rule, contact) not in UNREACHABLE}
+    if not limits.cease_needs_writing:  # the spoken request binds all contact at once
+        pairs.discard((Rule.CEASED, MESSAGE))
+    if not limits.dispute_needs_writing:
+        pairs -= {(Rule.DISPUTE_HOLD, CALL), (Rule.DISPUTE_HOLD, MESSAGE)}
+    return {(rule.label, contact) for rule, contact in pairs}
 
 
 @pytest.mark.slow
-def test_every_rule_of_the_table_is_exercised(small_scenario, window_breakers):
-    """Between the lax runs, every rule is broken for every contact it governs, so the checks
-    above are not empty."""
-    seen: set[tuple[str, Contact]] = set()
-    for name in LAX:
-        _, _, contacts = _replayed(small_scenario, name)
-        for kind, broken in zip(contacts.kind, contacts.broken, strict=True):
-            seen |= {(rule, Contact(kind)) for rule in broken}
-    scenario, results = window_breakers
-    contacts = broken_rules(results.events, scenario.rules)
-    seen |= {(rule, CALL) for broken in contacts.broken for rule in broken}
-    governed = {(spec.code.label, contact) for spec in RULES for contact in spec.governs}
-    assert governed - seen == set()
+@pytest.mark.parametrize("regime", REGIMES)
+def test_every_rule_a_preset_switches_on_is_broken_by_a_lax_desk(small_scenario, regime):
+    """Across the lax runs of a regime, each desk breaks every rule of its party that a slip
+    can reach, and none other."""
+    for desk, in_house in ((AGENCY, False), (BANK_TEAM, True)):
+        seen: set[tuple[str, str]] = set()
+        for written in (False, True):
+            scenario, _, contacts = replayed(small_scenario, regime, True, written)
+            mine = contacts[contacts.agency == desk]
+            seen |= {(rule, kind) for kind, broken in zip(mine.kind, mine.broken, strict=True)
+                     for rule in broken}
+        assert seen == reachable(scenario.rules.limits(in_house)), (regime, desk)
 
 
-def test_lax_agencies_break_the_binding_rules(logged):
-    name, _, _, contacts = logged
-    if name == "lax":
-        # with half the account-days defiant, each rule that binds is broken
-        flagged = set(contacts.rule_broken.dropna())
-        assert {"calls_per_7_days", "quiet_after_conversation"} <= flagged
+@pytest.mark.slow
+def test_every_rule_of_the_table_is_exercised(small_scenario):
+    """Between the lax runs of all regimes, and one with a message cap (which no preset sets),
+    every rule of the table is broken for every contact it governs that a slip can reach."""
+    seen: set[tuple[str, str]] = set()
+    runs = [replayed(small_scenario, regime, True, written) for regime in REGIMES
+            for written in (False, True)]
+    runs.append(replayed(small_scenario, "us_reg_f", True, True,
+                         "rules.max_messages_per_7_days=2"))
+    for _, _, contacts in runs:
+        seen |= {(rule, kind) for kind, broken in zip(contacts.kind, contacts.broken,
+                                                      strict=True) for rule in broken}
+    governed = {(rule.label, contact) for rule, contact in REPLAY_CHECKS}
+    assert governed - seen == {(rule.label, contact) for rule, contact in UNREACHABLE}
 
 
-def test_regulation_f_holds_under_full_compliance(small_scenario):
-    _, results = _run(small_scenario, accounts=1500, collectors=4, horizon=60, compliance=1.0)
-    assert max_calls_in_7_days(results.events) <= 7
+# ----------------------------------------------------------------------------- consent
+
+CONSENT = "rules.callback_request_share=1.0"
+"""Every cardholder who refuses asks to be called the next (local) day."""
 
 
-@pytest.mark.parametrize("cap", [2, 3, 5, 7])
-def test_calls_per_7_days_cap_holds(small_scenario, cap):
-    """With compliance 1 no account gets more than ``cap`` calls in any 7 days."""
-    _, results = _run(small_scenario, f"rules.max_calls_per_7_days={cap}", accounts=600,
-                      collectors=3, horizon=30, compliance=1.0)
+def without_consent_exception(scenario: Scenario) -> Scenario:
+    rules = scenario.rules.model_copy(update={"consent_exception": False})
+    return scenario.model_copy(update={"rules": rules})
+
+
+@pytest.mark.slow
+def test_calls_the_cardholder_asked_for_are_exempt_from_the_caps(small_scenario):
+    """Under Regulation F a compliant agency calls a cardholder on the day they asked to be
+    called, within the quiet days and past the cap (12 CFR 1006.14(b)(3)); none of it is a
+    violation, and the replay, which exempts those calls, agrees call by call."""
+    scenario, results, contacts = replayed(small_scenario, "us_reg_f", False, False, CONSENT)
     assert results.kpi("rule_violations") == 0
-    assert max_calls_in_7_days(results.events) <= cap
+    assert (contacts.broken.map(len) == 0).all()
+    # read without the exception, the same calls break the cap or the quiet days
+    strict = broken_rules(without_consent_exception(scenario), results)
+    strict = strict[(strict.kind == CALL) & (strict.agency == AGENCY)]
+    asked_for = strict.broken.map(lambda rules: bool({"calls_per_7_days",
+                                                      "quiet_after_conversation"} & set(rules)))
+    assert asked_for.sum() > 50
 
 
-def test_china_style_daily_caps(small_scenario):
-    """At most 3 conversations and 6 unanswered dials per account per calendar day."""
-    scenario, results = _run(
-        small_scenario, "rules.max_conversations_per_day=3", "rules.max_unanswered_per_day=6",
-        "rules.max_calls_per_7_days=0", "rules.quiet_days_after_conversation=0",
-        "agencies.alpha.max_attempts_per_day=20", "agencies.beta.max_attempts_per_day=20",
-        "agencies.alpha.retry_hours=0.1", "agencies.beta.retry_hours=0.1",
-        accounts=400, collectors=3, horizon=21, compliance=1.0)
-    events = results.events
-    calls = events[events.kind == "call"].assign(day=lambda e: np.floor(e.time).astype(int))
-    calls = calls.assign(conversation=~calls.outcome.isin(UNANSWERED + NO_CONVERSATION),
-                         unanswered=calls.outcome.isin(UNANSWERED))
-    per_day = calls.groupby(["account", "day"])[["conversation", "unanswered"]].sum()
-    conversations = per_day["conversation"]
-    unanswered = per_day["unanswered"]
-    assert conversations.max() <= 3
-    assert unanswered.max() <= 6
-    # the caps bind (else this test shows nothing)
-    assert (conversations == 3).any()
-    assert (unanswered == 6).any()
-    assert results.kpi("rule_violations") == 0
-    checked = broken_rules(events, scenario.rules)
-    assert (checked.broken.map(len) == 0).all()
+@pytest.mark.slow
+@pytest.mark.xfail(strict=True, reason=(
+    "model bug: a call placed on the day the cardholder asked for, in which they refuse and ask "
+    "again, is recorded as not asked for: Conversations.converse records the new consent day "
+    "(history.record_consent) before Dialler.record stores the call "
+    "(ContactHistory.record_attempts sets call_consented = consent_day == today), so the call "
+    "counts towards the 7-in-7 cap and later calls are flagged calls_per_7_days (or blocked) "
+    "although fewer than 7 calls without consent were placed"))
+def test_a_call_on_the_day_asked_for_stays_exempt_when_the_cardholder_asks_again(
+        small_scenario):
+    _, _, contacts = replayed(small_scenario, "us_reg_f", True, False, CONSENT)
+    flagged = contacts[(contacts.kind == CALL) & (contacts.rule_broken != "")]
+    wrong = flagged[[rule not in broken
+                     for rule, broken in zip(flagged.rule_broken, flagged.broken, strict=True)]]
+    assert wrong.empty, f"{len(wrong)} calls flagged with a rule they did not break\n{wrong}"
 
 
-def _outside(calls: pd.DataFrame, rules: Rules) -> pd.DataFrame:
-    return calls[outside_window(calls.local_time, rules)]
-
-
-def test_no_call_outside_the_window_under_full_compliance(small_scenario):
-    """Collectors on a 06:00-23:00 shift only dial between 08:00 and 21:00 on each
-    cardholder's local clock."""
-    scenario, results = _run(small_scenario, 'agencies.alpha.shift.start="06:00"',
-                             'agencies.alpha.shift.end="23:00"', accounts=1000, collectors=3,
-                             horizon=21, compliance=1.0)
-    events = results.events
-    outbound = events[events.kind == "call"]
-    assert len(_outside(outbound, scenario.rules)) == 0
-    # ... but they do dial right up to the window's edges
-    hours = clock_minutes(outbound.local_time) / 60.0
-    assert hours.min() < 8.5
-    assert hours.max() > 20.5
-
-
-@pytest.fixture(scope="module")
-def window_breakers(small_scenario):
-    """A 06:00-23:00 shift at an agency that ignores the rules on half its account-days."""
-    return _run(small_scenario, 'agencies.alpha.shift.start="06:00"',
-                'agencies.alpha.shift.end="23:00"', accounts=1000, collectors=3, horizon=30,
-                compliance=0.5)
-
-
-def test_calls_outside_the_window_are_flagged(window_breakers):
-    scenario, results = window_breakers
-    outside = _outside(results.events[results.events.kind == "call"], scenario.rules)
-    assert len(outside) > 0
-    assert (outside.rule_broken != "").all()
-
-
-def test_calls_outside_the_window_are_flagged_contact_window(window_breakers):
-    """A call outside 08:00-21:00 is a contact-window violation, whatever else it breaks.
-
-    (If a call breaks several rules the log may name them all; it must name the window.)
-    """
-    scenario, results = window_breakers
-    outside = _outside(results.events[results.events.kind == "call"], scenario.rules)
-    mislabelled = outside[~outside.rule_broken.str.contains("contact_window")]
-    assert mislabelled.empty, (
-        f"{len(mislabelled)} of {len(outside)} calls outside the contact window are not "
-        f"flagged contact_window: {mislabelled.rule_broken.value_counts().to_dict()}")
-
-
-def test_collectors_starting_before_the_window_call_once_it_opens(small_scenario):
-    """A shift starting at 07:00 under an 08:00 window still dials on every working day."""
-    scenario, results = _run(small_scenario, 'agencies.alpha.shift.start="07:00"',
-                             'agencies.beta.shift.start="07:00"', accounts=1500, collectors=3,
-                             horizon=30, compliance=1.0,
-                             each=(("strategy", "adaptive"), ("max_attempts_per_day", 2),
-                                   ("retry_hours", 3.0)))
-    daily = results.daily[results.daily.agency == TOTAL].set_index("day")
-    start = scenario.scenario.start_date
-    delay = scenario.bank.transfer_delay_days
-    working = [d for d in range(delay, scenario.scenario.horizon_days)
-               if (start.weekday() + d) % 7 < 5]
-    idle = [d for d in working if daily.loc[d, "calls"] == 0]
-    assert not idle, f"no calls at all on working days {idle}"
-
-
-@pytest.mark.parametrize("compliance", [1.0, 0.5])
-def test_message_cap_and_message_violations(small_scenario, compliance):
-    """Daily SMS under a cap of 2 messages per 7 days, with no collectors at all."""
-    scenario = small_scenario("rules.max_messages_per_7_days=2", accounts=1000, horizon=30,
-                              each={"collectors": 0, "sms.every_days": 1,
-                                    "compliance": compliance})
-    results = run_replication(scenario, seed=2, record_events=True, keep_accounts=True)
-    assert len(results.events) == 0  # no calls: every violation is a message
-    daily = results.daily[results.daily.agency == TOTAL].set_index("day")
-    violations = results.kpi("rule_violations")
-    assert daily.violations.sum() == violations
-    assert results.accounts.violations.sum() == violations
-    weekly = daily.messages.rolling(7, min_periods=1).sum()
-    n = scenario.portfolio.accounts
-    if compliance == 1.0:
-        assert violations == 0
-        assert weekly.max() <= 2 * n
-        assert weekly.max() > n  # the cap binds
-    else:
-        assert violations > 0
-        assert weekly.max() > 2 * n
-
-
-def test_without_messages_every_violation_is_a_flagged_call(small_scenario, no_messages):
-    scenario = small_scenario(accounts=1000, collectors=3, horizon=30,
-                              each={**PUSHY, **no_messages, "compliance": 0.5})
-    results = run_replication(scenario, seed=4, record_events=True)
-    calls = results.events[results.events.kind == "call"]
-    flagged = int((calls.rule_broken != "").sum())
-    assert flagged > 0
-    assert results.kpi("rule_violations") == flagged
-    for index, agency in enumerate(scenario.agencies):
-        mine = calls[calls.agency == index]
-        assert results.kpi("rule_violations", agency.name) == (mine.rule_broken != "").sum()
+@pytest.mark.slow
+@pytest.mark.xfail(strict=True, reason=(
+    "model bug: ContactHistory keeps max(cap) + 7 call times per account (its ring), but with "
+    "the consent exception every call on a day the cardholder asked for is left out of the count, "
+    "up to max_attempts_per_day a day; once such calls fill the ring the calls without consent "
+    "fall out of it, calls_in_week undercounts and calls past the 7-in-7 cap go out unflagged "
+    "(seen with no quiet days, where nothing else stops them)"))
+def test_calls_asked_for_do_not_hide_the_calls_counted_towards_the_cap(small_scenario):
+    _, _, contacts = replayed(small_scenario, "us_reg_f", False, False, CONSENT,
+                              "rules.quiet_days_after_conversation=0")
+    calls = contacts[contacts.kind == CALL]
+    silent = calls[(calls.rule_broken == "") & (calls.broken.map(len) > 0)]
+    assert silent.empty, f"{len(silent)} silent violations, e.g.\n{silent.head()}"
