@@ -19,8 +19,10 @@ from the model's rule tests (:data:`REPLAY_CHECKS`):
 * the dispute hold: from a written dispute received within ``validation_days`` of placement
   (or from any dispute where the regime does not ask for writing) until the midnight
   ``dispute_hold_days`` later (FDCPA §809(b));
-* breathing space, from the day the debt adviser's application takes effect,
-  ``breathing_space_referral_days`` after the request, for ``breathing_space_days``;
+* breathing space, from the day the debt adviser's application takes effect (the first
+  midnight ``breathing_space_referral_days`` after the request), for ``breathing_space_days``
+  (the scheme's length, whoever the creditor); a request while one is pending or running starts
+  none;
 * calls per 7 calendar days (a call on local day ``d`` counts for days ``d`` to ``d + 6``) and
   quiet days after a telephone conversation (the day of the conversation is the first), neither
   counting a call on the local day the cardholder asked to be called where the regime has the
@@ -313,8 +315,8 @@ def broken_rules(scenario: Scenario, results: Results, messages: pd.DataFrame | 
                     h.dispute_written = letter
             elif outcome == "breathing_space":
                 start = math.ceil(t + rules.breathing_space_referral_days)
-                if not (math.isfinite(h.breathing_until) and h.breathing_until > start):
-                    h.breathing_from = start
+                if not (math.isfinite(h.breathing_until) and h.breathing_until > t):
+                    h.breathing_from = start  # none pending or running: a new one
                     h.breathing_until = start + rules.breathing_space_days
             elif outcome == "refusal" and callback:
                 h.consent_day = h.day(t) + 1

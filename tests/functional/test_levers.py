@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 import pytest
 from pydantic import ValidationError
+from rule_replay import run_recording_messages
 
 from sim.config.loading import ScenarioError, load_scenario
 from sim.config.schema import REGIMES, Bank, Portfolio, Rules, Segment
@@ -27,20 +28,22 @@ from sim.model.portfolio.accounts import Accounts, draw_portfolio
 from sim.model.replication import run_replication
 from sim.model.results import TOTAL
 from sim.model.rng import Streams
-from sim.model.rules.book import RuleBook
+from sim.model.rules.book import RuleBooks
+from sim.model.rules.history import ContactHistory
 from sim.validation.anchors import POST_CHARGE_OFF
 
 REPO = Path(__file__).resolve().parents[2]
 SCENARIO_FILES = sorted((REPO / "scenarios").glob("*.toml"))
-UNANSWERED = ("no_answer", "wrong_number")
+UNANSWERED = ("no_answer", "wrong_number", "voicemail_disclosed")
 # picked up, but no conversation with the cardholder: neither unanswered nor a conversation
-NO_CONVERSATION = ("wrong_party", "abandoned")
+NO_CONVERSATION = ("wrong_party", "wrong_party_disclosed", "abandoned")
 SEGMENTS = ("money_management", "income_shock", "misunderstanding")
 # Collectors who would dial an account many times a day, from the top of a static list, from
 # before the window opens until after it closes, if the rules let them.
 PUSHY = {"max_attempts_per_day": 20, "retry_hours": 0.25, "shift.start": "06:00",
          "shift.end": "23:30", "pacing_minutes": 15, "strategy": "static"}
 BREATHING_REQUEST = "portfolio.segments.income_shock.breathing_space_request=0.5"
+SLIPS = {"conduct.wrong_time_zone": 0.3, "conduct.manual_redial": 0.5}
 
 
 def minutes_of_day(t) -> np.ndarray:
@@ -51,9 +54,10 @@ def minutes_of_day(t) -> np.ndarray:
 
 
 def outbound_calls(events: pd.DataFrame) -> pd.DataFrame:
-    """Outbound calls with their calendar day and whether they reached the cardholder."""
+    """Outbound calls with the cardholder's local calendar day and whether they reached the
+    cardholder."""
     calls = events[events.kind == "call"].copy()
-    calls["day"] = np.floor(calls.time).astype(int)
+    calls["day"] = np.floor(calls.local_time).astype(int)
     calls["conversation"] = ~calls.outcome.isin(UNANSWERED + NO_CONVERSATION)
     calls["unanswered"] = calls.outcome.isin(UNANSWERED)
     return calls
@@ -134,27 +138,32 @@ def test_none_regime_has_no_caps_and_nothing_blocks():
     assert rules.dispute_hold_days == 0.0
     assert rules.breathing_space_days == 0.0
 
-    book = RuleBook(rules, 4)
-    reg_f = RuleBook(Rules(regime="us_reg_f"), 4)
+    books = RuleBooks(rules, local_offset=np.zeros(4), placed_day=np.zeros(4))
+    reg_f_books = RuleBooks(Rules(regime="us_reg_f"), local_offset=np.zeros(4),
+                            placed_day=np.zeros(4))
     now = 10.0 + 3.0 / 24.0  # 03:00
-    for b in (book, reg_f):
-        b.record_cease(0)
-        b.record_dispute(1, now - 0.1)
+    for history in (books.history, reg_f_books.history):
+        history.record_cease(0, now - 1.0, received=None)  # said on the phone yesterday
+        history.record_dispute(1, now - 2.0, received=10.0)  # in writing, received today
         for k in range(30):  # a barrage: 30 calls, 10 conversations today
-            b.record_attempt(2, now - 0.5 + k / 100.0, answered=k % 3 == 0)
+            t = now - 0.1 + k / 1000.0
+            history.record_attempts(np.array([2]), np.array([t]), np.array([k % 3 == 0]))
             if k % 3 == 0:
-                b.record_conversation(2, now - 0.5 + k / 100.0)
+                history.record_conversation(2, t)
     idx = np.arange(4)
-    assert [book.call_block(i, now) for i in idx] == [Rule.ALLOWED] * 4
-    assert book.call_allowed(idx, now).all()
-    assert (book.message_block_reasons(idx, now) == Rule.ALLOWED).all()
-    for clock in (0.0, 3.0, 7.99, 21.5, 23.99):
-        assert book.in_window(10.0 + clock / 24.0)
+    for book in (books.third_party, books.first_party):
+        assert [book.call_block(int(i), now) for i in idx] == [Rule.ALLOWED] * 4
+        assert (book.call_block_reasons(idx, now) == Rule.ALLOWED).all()
+        assert (book.message_block_reasons(idx, now) == Rule.ALLOWED).all()
+        for clock in (0.0, 3.0, 7.99, 21.5, 23.99):  # any hour of the day
+            assert book.call_block(3, 10.0 + clock / 24.0) == Rule.ALLOWED
     # the same history under Regulation F is blocked: the check above has teeth
-    assert reg_f.call_block(0, now) == Rule.CEASED
-    assert reg_f.call_block(1, now) == Rule.DISPUTE_HOLD
-    assert reg_f.call_block(2, now) != Rule.ALLOWED
-    assert not reg_f.in_window(now)
+    reg_f = reg_f_books.third_party
+    noon = 10.5
+    assert reg_f.call_block(0, noon) == Rule.CEASED
+    assert reg_f.call_block(1, noon) == Rule.DISPUTE_HOLD
+    assert reg_f.call_block(2, noon) != Rule.ALLOWED
+    assert reg_f.call_block(3, now) == Rule.CONTACT_WINDOW
 
 
 def test_uk_preset_offers_a_sixty_day_breathing_space(small_scenario):
@@ -183,11 +192,12 @@ def test_unknown_regime_rejected_by_the_schema():
 
 @pytest.fixture(scope="module")
 def china_runs(small_scenario):
-    """China rules, pushy collectors on a 06:00-23:30 shift; full and half compliance."""
+    """China rules, pushy collectors on a 06:00-23:30 shift; full compliance, and half with
+    frequent slips (wrong time zones on file, manual redials past the daily caps)."""
     runs = {}
     for compliance in (1.0, 0.5):
         scenario = small_scenario('rules.regime="china"', accounts=600, collectors=3,
-                                  horizon=20, each={**PUSHY, "compliance": compliance})
+                                  horizon=20, each={**PUSHY, **SLIPS, "compliance": compliance})
         results = run_replication(scenario, seed=3, record_events=True)
         runs[compliance] = (scenario, results, outbound_calls(results.events))
     return runs
@@ -239,36 +249,60 @@ def test_china_breaches_at_half_compliance_are_all_flagged(china_runs):
 
 
 def test_none_regime_contacts_after_cease_and_dispute_without_violation(small_scenario):
-    """Under ``none`` a fully compliant agency still calls after a cease request or a dispute:
-    nothing blocks it, so nothing is a violation; under Regulation F it does not."""
+    """Under ``none`` a fully compliant agency still calls after a request to stop or during a
+    dispute's verification: nothing blocks it, so nothing is a violation; under Regulation F it
+    does neither (every request here is put in writing too: a spoken request stops the calls at
+    once, a written dispute received within the validation period holds them 30 days)."""
+    reg_f = Rules(regime="us_reg_f")
     found = {}
     for regime in ("none", "us_reg_f"):
-        scenario = small_scenario(f'rules.regime="{regime}"', accounts=800, collectors=3,
-                                  horizon=30, each={"compliance": 1.0, "max_attempts_per_day": 4,
-                                                    "retry_hours": 1.0})
-        results = run_replication(scenario, seed=4, record_events=True)
+        scenario = small_scenario(f'rules.regime="{regime}"', "rules.written_request_share=1.0",
+                                  accounts=800, collectors=3, horizon=30,
+                                  each={"compliance": 1.0, "max_attempts_per_day": 4,
+                                        "retry_hours": 1.0})
+        results = run_replication(scenario, seed=4, record_events=True, keep_accounts=True)
         events = results.events
         calls = events[events.kind == "call"]
-        after = 0
-        for outcome in ("cease_request", "dispute"):
-            first = events[events.outcome == outcome].groupby("account").time.min()
-            later = calls.merge(first.rename("since"), left_on="account", right_index=True)
-            after += int((later.time > later.since).sum())
+        ceased = events[events.outcome == "cease_request"].groupby("account").time.min()
+        later = calls.merge(ceased.rename("since"), left_on="account", right_index=True)
+        after_cease = int((later.time > later.since).sum())
+        disputes = events[events.outcome == "dispute"]
+        received = np.ceil(disputes.time + reg_f.mail_days)
+        placed = results.accounts.set_index("account").placed_day
+        holds = pd.DataFrame({"account": disputes.account, "since": received,
+                              "until": np.ceil(received + reg_f.dispute_hold_days)})
+        holds = holds[received <= disputes.account.map(placed) + reg_f.validation_days]
+        held = calls.merge(holds, on="account")
+        during_hold = int(((held.time >= held.since) & (held.time < held.until)).sum())
         assert results.kpi("rule_violations") == 0, regime
-        found[regime] = after
-    assert found["none"] > 0
-    assert found["us_reg_f"] == 0
+        found[regime] = (after_cease, during_hold)
+    assert found["none"][0] > 0 and found["none"][1] > 0
+    assert found["us_reg_f"] == (0, 0)
 
 
 # =========================================================================== 2. breathing space
 
 
-def breathing_windows(events: pd.DataFrame, days: float) -> dict[int, list[tuple[float, float]]]:
-    """Per account, the (start, end) of each breathing space granted in the event log."""
+def breathing_windows(events: pd.DataFrame, rules: Rules,
+                      as_the_law_reads: bool = False) -> dict[int, list[tuple[float, float]]]:
+    """Per account, the (start, end) of each breathing space the event log's requests led to:
+    the debt adviser's application takes effect at the first midnight
+    ``breathing_space_referral_days`` after the request, for ``breathing_space_days``. A request
+    while a space runs, or is pending, into the day the new one would start, starts none; one
+    made earlier replaces the space pending or running from the time it is made (the model's
+    reading), or, ``as_the_law_reads``, leaves it to run its course."""
     windows: dict[int, list[tuple[float, float]]] = defaultdict(list)
     granted = events[events.outcome == "breathing_space"]
     for account, t in zip(granted.account, granted.time, strict=True):
-        windows[int(account)].append((float(t), float(t) + days))
+        start = float(np.ceil(t + rules.breathing_space_referral_days))
+        spans = windows[int(account)]
+        if spans and spans[-1][1] > start:
+            continue
+        if spans and spans[-1][1] > t and not as_the_law_reads:
+            begun, _ = spans.pop()
+            if begun < t:
+                spans.append((begun, float(t)))
+        spans.append((start, start + rules.breathing_space_days))
     return windows
 
 
@@ -284,36 +318,23 @@ def inside(frame: pd.DataFrame, windows, time_column: str = "time") -> np.ndarra
     return mask
 
 
-def run_recording_messages(scenario, seed: int):
-    """A replication that also records every message batch (accounts, day) sent."""
-    sent: list[pd.DataFrame] = []
-    original = RuleBook.record_messages
-
-    def recording(self, idx, now):
-        sent.append(pd.DataFrame({"account": np.asarray(idx).copy(), "time": float(now)}))
-        original(self, idx, now)
-
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(RuleBook, "record_messages", recording)
-        results = run_replication(scenario, seed=seed, record_events=True, keep_accounts=True)
-    messages = pd.concat(sent, ignore_index=True) if sent else pd.DataFrame(
-        columns=["account", "time"])
-    return results, messages
-
-
 UK_EACH = {"max_attempts_per_day": 6, "retry_hours": 1.0, "sms.every_days": 1,
            "sms.first_day": 0}
+# The bank's own team (beta) under a policy that ignores breathing space, measured against the
+# UK's rules as the reference standard.
+BANK_IGNORES_BREATHING_SPACE = ['agencies.beta.kind="in_house"',
+                                "rules.first_party.breathing_space_days=0",
+                                'rules.reference="uk"']
 
 
 @pytest.fixture(scope="module")
 def uk_runs(small_scenario):
     runs = {}
-    for label, extra, compliance in (("uk", [], 1.0),
-                                     ("uk_short", ["rules.breathing_space_days=12"], 1.0),
-                                     ("uk_lax", [], 0.3)):
+    for label, extra in (("uk", []), ("uk_short", ["rules.breathing_space_days=12"]),
+                         ("uk_bank_policy", BANK_IGNORES_BREATHING_SPACE)):
         scenario = small_scenario('rules.regime="uk"', BREATHING_REQUEST, *extra,
                                   accounts=1000, collectors=3, horizon=60,
-                                  each={**UK_EACH, "compliance": compliance})
+                                  each={**UK_EACH, "compliance": 1.0})
         runs[label] = (scenario, *run_recording_messages(scenario, seed=3))
     return runs
 
@@ -341,8 +362,7 @@ def test_breathing_space_is_granted_and_counted(uk_runs):
 @pytest.mark.parametrize("label", ["uk", "uk_short"])
 def test_no_contact_during_breathing_space_under_full_compliance(uk_runs, label):
     scenario, results, messages = uk_runs[label]
-    days = scenario.rules.breathing_space_days
-    windows = breathing_windows(results.events, days)
+    windows = breathing_windows(results.events, scenario.rules)
     assert len(windows) > 50
     calls = results.events[results.events.kind == "call"]
     called_inside = calls[inside(calls, windows)]
@@ -361,7 +381,7 @@ def test_no_contact_during_breathing_space_under_full_compliance(uk_runs, label)
 
 def test_contact_resumes_when_a_short_breathing_space_ends(uk_runs):
     scenario, results, messages = uk_runs["uk_short"]
-    windows = breathing_windows(results.events, scenario.rules.breathing_space_days)
+    windows = breathing_windows(results.events, scenario.rules)
     last_end = {a: max(e for _, e in spans) for a, spans in windows.items()}
     calls = results.events[results.events.kind == "call"]
     after = calls[calls.account.isin(list(last_end))]
@@ -372,37 +392,48 @@ def test_contact_resumes_when_a_short_breathing_space_ends(uk_runs):
     assert resumed.account.nunique() > 0
 
 
-def test_calls_during_breathing_space_are_flagged_when_compliance_is_low(uk_runs):
-    scenario, results, _ = uk_runs["uk_lax"]
-    windows = breathing_windows(results.events, scenario.rules.breathing_space_days)
+def test_calls_through_a_breathing_space_are_conduct_breaches(uk_runs):
+    """No slip of an agency reaches a breathing space, so only a desk whose own rules leave it
+    out calls through one: the bank's team under a policy that ignores it breaks none of its
+    rules, but each such contact breaches the reference standard (here the UK's)."""
+    scenario, results, messages = uk_runs["uk_bank_policy"]
+    windows = breathing_windows(results.events, scenario.rules)
     calls = results.events[results.events.kind == "call"]
     during = calls[inside(calls, windows)]
-    assert len(during) > 0  # a lax agency does call through the breathing space ...
-    assert (during.rule_broken != "").all()  # ... and every such call is a violation
-    assert (during.rule_broken == "breathing_space").any()
+    messaged = messages[inside(messages, windows)]
+    bank_team = [a.name for a in scenario.agencies].index("beta")
+    assert len(during) > 0 and (during.agency == bank_team).all()
+    assert (messaged.agency == bank_team).all()
+    assert (during.rule_broken == "").all()
+    assert results.kpi("rule_violations") == 0
+    through = pd.concat([during.account, messaged.account]).value_counts()
+    breaches = results.accounts.set_index("account").breaches
+    assert (breaches[through.index] >= through).all()
+    assert results.kpi("conduct_breaches") >= len(during) + len(messaged)
 
 
 def test_breathing_space_pauses_interest():
     """Interest is not charged on accounts in breathing space while it lasts, and resumes."""
     acc = tiny(6)
     acc.status[5] = Status.PENDING  # pending accounts accrue too (they are placed)
-    book = RuleBook(Rules(regime="uk"), acc.n)
+    rules = Rules(regime="uk")
+    history = ContactHistory([rules.limits()], np.zeros(acc.n), np.zeros(acc.n))
     paused = np.array([0, 2, 5])
-    for i in paused:
-        book.record_breathing_space(int(i), 0.5)  # granted during day 0: until day 60.5
+    for i in paused:  # from day 1 (the adviser's application) to the end of day 60
+        history.record_breathing_space(int(i), 1.0, rules.breathing_space_days)
     apr = 0.2499
-    history = []
+    accrued = []
     for day in range(1, 71):
-        accrue_interest(acc, apr, 0, day, paused=book.in_breathing_space(float(day)))
-        history.append(acc.accrued.copy())
+        accrue_interest(acc, apr, 0, day, paused=history.in_breathing_space(float(day)))
+        accrued.append(acc.accrued.copy())
     others = np.setdiff1d(np.arange(acc.n), paused)
-    at_day = {day: history[day - 1] for day in (1, 60, 61, 70)}
+    at_day = {day: accrued[day - 1] for day in (1, 60, 61, 70)}
     assert (at_day[60][paused] == 0).all()
     assert (at_day[60][others] > 0).all()
     assert (at_day[1][others] == round(100_000 * apr / 365)).all()
     # from day 61 the paused accounts accrue exactly as the others did from day 1
     np.testing.assert_array_equal(at_day[70][paused],
-                                  np.full(len(paused), history[9][others[0]]))
+                                  np.full(len(paused), accrued[9][others[0]]))
     acc.check_ledger()
 
 
@@ -746,3 +777,18 @@ def test_scenario_file_runs_small_with_money_conserved(path):
         (accounts.collected + accounts.waived + accounts.outstanding).sum(), abs=0.005)
     assert results.kpi("collected") == pytest.approx(accounts.collected.sum(), abs=0.005)
     assert 0.0 <= results.kpi("recovery_rate") <= 1.0
+
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    "model bug: ContactHistory.record_breathing_space keeps a space only while it ends after the "
+    "new one would start; otherwise a second request (a cardholder referred again, here with "
+    "12-day spaces and 14 days' referral) moves breathing_from to the new start at once, so a "
+    "pending space is cancelled and a running one ends the moment the cardholder asks again, "
+    "and contact resumes inside what SI 2020/1311 makes a moratorium until its end date"))
+def test_a_second_request_for_breathing_space_leaves_the_first_to_run(uk_runs):
+    scenario, results, _ = uk_runs["uk_short"]
+    windows = breathing_windows(results.events, scenario.rules, as_the_law_reads=True)
+    calls = results.events[results.events.kind == "call"]
+    called_inside = calls[inside(calls, windows)]
+    assert called_inside.empty, f"{len(called_inside)} calls inside a breathing space"
