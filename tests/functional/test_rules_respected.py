@@ -70,10 +70,19 @@ def scenario_for(small_scenario: Callable[..., Scenario], regime: str, lax: bool
 
 
 @functools.cache
+def recorded(small_scenario: Callable[..., Scenario], regime: str, lax: bool, written: bool,
+             *overrides: str, **size: int):
+    """The scenario of :func:`scenario_for`, its results and the messages it sent."""
+    scenario = scenario_for(small_scenario, regime, lax, written, *overrides, **size)
+    return scenario, *run_recording_messages(scenario, seed=SEED)
+
+
+@functools.cache
 def replayed(small_scenario: Callable[..., Scenario], regime: str, lax: bool, written: bool,
              *overrides: str, **size: int):
-    scenario = scenario_for(small_scenario, regime, lax, written, *overrides, **size)
-    results, messages = run_recording_messages(scenario, seed=SEED)
+    """The scenario, its results and every contact with the rules it broke."""
+    scenario, results, messages = recorded(small_scenario, regime, lax, written, *overrides,
+                                           **size)
     return scenario, results, broken_rules(scenario, results, messages)
 
 
@@ -327,3 +336,21 @@ def test_calls_asked_for_do_not_hide_the_calls_counted_towards_the_cap(small_sce
     calls = contacts[contacts.kind == CALL]
     silent = calls[(calls.rule_broken == "") & (calls.broken.map(len) > 0)]
     assert silent.empty, f"{len(silent)} silent violations, e.g.\n{silent.head()}"
+
+
+# ----------------------------------------------------------------------------- messages
+
+
+@pytest.mark.slow
+@pytest.mark.xfail(strict=True, reason=(
+    "model bug: Messenger.send_messages decides the day's messages at the agency's midnight "
+    "and dates each at the shift's start or when the window opens on the cardholder's clock, "
+    "hours later; a request made on the phone in between (a dispute or a request to stop, which "
+    "under the uk, china and taiwan presets stop all contact at once) does not stop that "
+    "message, and it is not counted as a violation"))
+@pytest.mark.parametrize("regime", ["uk", "china"])
+def test_a_message_respects_a_request_made_earlier_the_same_day(small_scenario, regime):
+    scenario, results, messages = recorded(small_scenario, regime, False, False)
+    contacts = broken_rules(scenario, results, messages, message_state="sent")
+    sent = contacts[contacts.kind == MESSAGE]
+    assert (sent.broken.map(len) == 0).all(), sent[sent.broken.map(len) > 0]
