@@ -172,6 +172,16 @@ def test_flagged_calls_really_broke_the_rule_named(run):
     assert wrong.empty, f"{len(wrong)} calls flagged with a rule they did not break\n{wrong.head()}"
 
 
+def test_flagged_calls_name_the_first_rule_they_broke(run):
+    """Where a call breaks several rules, the log names the first in precedence order: the
+    window, requests, breathing space, the frequency caps, disclosure last."""
+    *_, contacts = run
+    flagged = contacts[(contacts.kind == CALL) & (contacts.rule_broken != "")]
+    first = flagged.broken.map(lambda rules: rules[0] if rules else "")
+    wrong = flagged[flagged.rule_broken != first]
+    assert wrong.empty, f"{len(wrong)} calls not named by their first rule\n{wrong.head()}"
+
+
 def test_disclosures_are_flagged_exactly_where_the_desk_may_not_disclose(run):
     _, _, _, scenario, _, contacts = run
     tpd = Rule.THIRD_PARTY_DISCLOSURE.label
