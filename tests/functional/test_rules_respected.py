@@ -321,9 +321,9 @@ def test_calls_the_cardholder_asked_for_are_exempt_from_the_caps(small_scenario)
     "model bug: a call placed on the day the cardholder asked for, in which they refuse and ask "
     "again, is recorded as not asked for: Conversations.converse records the new consent day "
     "(history.record_consent) before Dialler.record stores the call "
-    "(ContactHistory.record_attempts sets call_consented = consent_day == today), so the call "
-    "counts towards the 7-in-7 cap and later calls are flagged calls_per_7_days (or blocked) "
-    "although fewer than 7 calls without consent were placed"))
+    "(ContactHistory.record_attempts counts it when consent_day != today), so the call counts "
+    "towards the 7-in-7 cap and later calls are flagged calls_per_7_days (or blocked) although "
+    "fewer than 7 calls without consent were placed"))
 def test_a_call_on_the_day_asked_for_stays_exempt_when_the_cardholder_asks_again(
         small_scenario):
     _, _, contacts = replayed(small_scenario, "us_reg_f", True, False, CONSENT)
@@ -334,13 +334,9 @@ def test_a_call_on_the_day_asked_for_stays_exempt_when_the_cardholder_asks_again
 
 
 @pytest.mark.slow
-@pytest.mark.xfail(strict=True, reason=(
-    "model bug: ContactHistory keeps max(cap) + 7 call times per account (its ring), but with "
-    "the consent exception every call on a day the cardholder asked for is left out of the count, "
-    "up to max_attempts_per_day a day; once such calls fill the ring the calls without consent "
-    "fall out of it, calls_in_week undercounts and calls past the 7-in-7 cap go out unflagged "
-    "(seen with no quiet days, where nothing else stops them)"))
 def test_calls_asked_for_do_not_hide_the_calls_counted_towards_the_cap(small_scenario):
+    """Calls on days the cardholder asked for, many a day, leave the cap counting every other
+    call of the seven days (seen with no quiet days, where nothing else stops the calls)."""
     _, _, contacts = replayed(small_scenario, "us_reg_f", False, False, CONSENT,
                               "rules.quiet_days_after_conversation=0")
     calls = contacts[contacts.kind == CALL]
@@ -366,13 +362,10 @@ def test_a_message_respects_a_request_made_earlier_the_same_day(small_scenario, 
     assert (sent.broken.map(len) == 0).all(), sent[sent.broken.map(len) > 0]
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "model bug: the message cap's calendar days (table._messages_capped) are read at the latest "
-    "send time of the whole batch, float(np.max(now)), not at each message's own time; for a "
-    "cardholder ten hours ahead of the agency, whose message goes out at 09:00 while another "
-    "zone's goes out at 18:00, that is already the next local day, so a message six days "
-    "earlier drops out of the seven and a second message goes out unflagged"))
 def test_the_message_cap_counts_each_cardholders_own_calendar_days(small_scenario):
+    """A cardholder ten hours ahead of the agency gets the day's message at 09:00 (19:00 their
+    time) while one ten hours behind gets it at 18:00: each is counted on its own calendar days,
+    so a message six days after the last one is held back under a cap of one a week."""
     scenario = small_scenario(
         "rules.max_messages_per_7_days=1", "rules.written_request_share=0",
         "rules.callback_request_share=0",
