@@ -173,11 +173,11 @@ def _days(world: World, desks: list[AgencyDesk], behaviour: BehaviourModel,
     second = next((d for d in desks if d.profile.name == scenario.bank.second_placement), None)
     charge_off_days = scenario.portfolio.charge_off_days
     lifecycle_rng = world.streams.get("lifecycle")
-    reminded = np.zeros(acc.n, dtype=np.bool_)
     for day in range(world.horizon + 1):
         worked = acc.status == Status.ACTIVE  # the payments below reach the agency later
         if day > 0:
-            payments.self_cure(acc, behaviour, day - 1, reminded)
+            payments.self_cure(acc, behaviour, day - 1, acc.reminded)
+            acc.reminded[:] = False  # the messengers mark today's from the start of the shift
         payments.resolve_promises(acc, behaviour, day)
         payments.resolve_instalments(acc, behaviour, day)
         if day > 0:
@@ -203,14 +203,8 @@ def _days(world: World, desks: list[AgencyDesk], behaviour: BehaviourModel,
         lifecycle.advance(acc, day, charge_off_days, lifecycle_rng, rolls)
         acc.paid_day[worked & np.isin(acc.status, PAID_UP)] = day
         acc.attempts_today[:] = 0
-        reminded = np.zeros(acc.n, dtype=np.bool_)
         for desk in desks:
             desk.new_day(day)
-            reached = desk.send_messages(day)
-            reminded[reached] = True
-            if len(reached):
-                callers = reached[behaviour.calls_back(reached, day)]
-                desk.schedule_callbacks(callers, day)
         if audit:
             acc.check_ledger()
         yield world.env.timeout(1.0)

@@ -283,25 +283,21 @@ def test_none_regime_contacts_after_cease_and_dispute_without_violation(small_sc
 # =========================================================================== 2. breathing space
 
 
-def breathing_windows(events: pd.DataFrame, rules: Rules,
-                      as_the_law_reads: bool = False) -> dict[int, list[tuple[float, float]]]:
+def breathing_windows(events: pd.DataFrame,
+                      rules: Rules) -> dict[int, list[tuple[float, float]]]:
     """Per account, the (start, end) of each breathing space the event log's requests led to:
     the debt adviser's application takes effect at the first midnight
-    ``breathing_space_referral_days`` after the request, for ``breathing_space_days``. A request
-    while a space runs, or is pending, into the day the new one would start, starts none; one
-    made earlier replaces the space pending or running from the time it is made (the model's
-    reading), or, ``as_the_law_reads``, leaves it to run its course."""
+    ``breathing_space_referral_days`` after the request, for ``breathing_space_days``; a
+    request for a space that would start within 12 months of the last one's start starts none
+    (SI 2020/1311: one standard breathing space in 12 months), so a space pending or running
+    always runs its course."""
     windows: dict[int, list[tuple[float, float]]] = defaultdict(list)
     granted = events[events.outcome == "breathing_space"]
     for account, t in zip(granted.account, granted.time, strict=True):
         start = float(np.ceil(t + rules.breathing_space_referral_days))
         spans = windows[int(account)]
-        if spans and spans[-1][1] > start:
+        if spans and start < spans[-1][0] + 365.0:
             continue
-        if spans and spans[-1][1] > t and not as_the_law_reads:
-            begun, _ = spans.pop()
-            if begun < t:
-                spans.append((begun, float(t)))
         spans.append((start, start + rules.breathing_space_days))
     return windows
 
@@ -780,15 +776,9 @@ def test_scenario_file_runs_small_with_money_conserved(path):
 
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "model bug: ContactHistory.record_breathing_space keeps a space only while it ends after the "
-    "new one would start; otherwise a second request (a cardholder referred again, here with "
-    "12-day spaces and 14 days' referral) moves breathing_from to the new start at once, so a "
-    "pending space is cancelled and a running one ends the moment the cardholder asks again, "
-    "and contact resumes inside what SI 2020/1311 makes a moratorium until its end date"))
 def test_a_second_request_for_breathing_space_leaves_the_first_to_run(uk_runs):
     scenario, results, _ = uk_runs["uk_short"]
-    windows = breathing_windows(results.events, scenario.rules, as_the_law_reads=True)
+    windows = breathing_windows(results.events, scenario.rules)
     calls = results.events[results.events.kind == "call"]
     called_inside = calls[inside(calls, windows)]
     assert called_inside.empty, f"{len(called_inside)} calls inside a breathing space"

@@ -317,13 +317,6 @@ def test_calls_the_cardholder_asked_for_are_exempt_from_the_caps(small_scenario)
 
 
 @pytest.mark.slow
-@pytest.mark.xfail(strict=True, reason=(
-    "model bug: a call placed on the day the cardholder asked for, in which they refuse and ask "
-    "again, is recorded as not asked for: Conversations.converse records the new consent day "
-    "(history.record_consent) before Dialler.record stores the call "
-    "(ContactHistory.record_attempts counts it when consent_day != today), so the call counts "
-    "towards the 7-in-7 cap and later calls are flagged calls_per_7_days (or blocked) although "
-    "fewer than 7 calls without consent were placed"))
 def test_a_call_on_the_day_asked_for_stays_exempt_when_the_cardholder_asks_again(
         small_scenario):
     _, _, contacts = replayed(small_scenario, "us_reg_f", True, False, CONSENT)
@@ -348,12 +341,6 @@ def test_calls_asked_for_do_not_hide_the_calls_counted_towards_the_cap(small_sce
 
 
 @pytest.mark.slow
-@pytest.mark.xfail(strict=True, reason=(
-    "model bug: Messenger.send_messages decides the day's messages at the agency's midnight "
-    "and dates each at the shift's start or when the window opens on the cardholder's clock, "
-    "hours later; a request made on the phone in between (a dispute or a request to stop, which "
-    "under the uk, china and taiwan presets stop all contact at once) does not stop that "
-    "message, and it is not counted as a violation"))
 @pytest.mark.parametrize("regime", ["uk", "china"])
 def test_a_message_respects_a_request_made_earlier_the_same_day(small_scenario, regime):
     scenario, results, messages = recorded(small_scenario, regime, False, False)

@@ -201,6 +201,13 @@ def test_call_list_pressure_is_the_rings_count_of_calls_in_the_last_7_days(small
 # --------------------------------------------------------------------------- messenger
 
 
+class NobodyPhonesBack:
+    """A behaviour model in which no message makes a cardholder phone the agency."""
+
+    def calls_back(self, idx: np.ndarray, day: int) -> np.ndarray:
+        return np.zeros(len(idx), dtype=np.bool_)
+
+
 def messenger(scenario, acc: Accounts, rules: RuleBooks, profile: Agency):
     counters = DeskCounters(HORIZON)
     legal = LegalRecord(acc, counters, Rules(lawsuit_per_violation=0.0), lambda: 0.5)
@@ -208,8 +215,19 @@ def messenger(scenario, acc: Accounts, rules: RuleBooks, profile: Agency):
     shifts = Shifts.of(profile.shift, 0, HORIZON)  # day 0 is a Monday
     line = InboundLine()
     sender = Messenger(0, profile, acc, rules.third_party, rules.reference, listed, shifts,
-                       line, counters, legal, np.random.default_rng(5))
+                       line, counters, legal, np.random.default_rng(5), env=CountingEnvironment(),
+                       horizon=HORIZON, behaviour=NobodyPhonesBack())
+    sender.start()
     return sender, counters, line
+
+
+def send_day(sender: Messenger, day: int) -> list[int]:
+    """Run the messenger through ``day`` (from where it stands); the accounts it reached that
+    day."""
+    sender.env.run(until=day + 1)
+    reached = np.flatnonzero(sender.acc.reminded).tolist()
+    sender.acc.reminded[:] = False
+    return reached
 
 
 def test_messages_follow_each_channels_cadence_and_reach_whom_it_can(small_scenario):
@@ -219,7 +237,7 @@ def test_messages_follow_each_channels_cadence_and_reach_whom_it_can(small_scena
     profile = agency(sms={"every_days": 3, "first_day": 1, "cost": 0.02},
                      letter={"every_days": 10, "first_day": 0, "cost": 0.5})
     sender, counters, _ = messenger(small_scenario(), acc, books(acc), profile)
-    reached = {day: sender.send_messages(day).tolist() for day in range(12)}
+    reached = {day: send_day(sender, day) for day in range(12)}
     assert reached[0] == [0, 1]  # letters on hand-over, delivered to all
     assert reached[1] == [0, 2, 3]  # SMS to 0 (phone valid); letters to 2 and 3
     assert reached[2] == [2]  # SMS to 2 and 3, delivered to 2 only
@@ -233,31 +251,50 @@ def test_messages_follow_each_channels_cadence_and_reach_whom_it_can(small_scena
     assert counters.message_cost == pytest.approx(16 * 0.02 + 8 * 0.5)
 
 
+def test_messages_go_out_when_the_window_opens_on_the_cardholders_clock(small_scenario):
+    """With the shift from 07:00, a message reaches an Eastern cardholder at 08:00 and a
+    Pacific one at 11:00 on the agency's clock (08:00 theirs), none after the shift ends."""
+    acc = accounts(small_scenario(), 3)
+    acc.local_offset[:] = np.array([0, -3, -12]) / 24
+    profile = agency(letter={"every_days": 1, "first_day": 0},
+                     shift={"start": "07:00", "end": "17:00"}, compliance=1.0)
+    rules = books(acc, max_messages_per_7_days=0)
+    sender, _, _ = messenger(small_scenario(), acc, rules, profile)
+    sender.call_list.conduct.believed_offset[:] = acc.local_offset
+    assert send_day(sender, 0) == [0, 1]  # 08:00 for the third is 20:00 here: after the shift
+    times = sorted(rules.history.message_times[:2, 0].tolist())
+    assert times == pytest.approx([8 / 24, 11 / 24])
+
+
 def test_messages_obey_the_rules_unless_a_letter_is_posted_late(small_scenario):
     """Written requests received on day 0 stop letters; a letter posted late lets the messages
     they forbid through for ``posting_days``, each counted against the regime (a violation)
     and the reference standard (a breach). No slip gets a message past a message cap."""
     acc = accounts(small_scenario(), 4)
+    acc.workable_day[:] = 1.0  # the first letters go out on day 1
     rules = books(acc, max_messages_per_7_days=1, breathing_space_days=30.0)
     history = rules.history
     history.record_cease(0, 0.5, received=0.5)
     history.record_dispute(1, 0.5, received=0.5)
     history.record_breathing_space(1, 0.5, 30.0)  # under both: the dispute hold comes first
-    history.record_messages(np.array([2]), 0.5)  # capped until day 7
+    history.record_messages(np.array([2]), 0.5)  # capped through day 6
     profile = agency(letter={"every_days": 1, "first_day": 0}, compliance=1.0)
     sender, counters, _ = messenger(small_scenario(), acc, rules, profile)
-    assert sender.send_messages(1).tolist() == [3]
+    assert send_day(sender, 0) == [] and send_day(sender, 1) == [3]
     assert counters.violations_by_rule == {rule.label: 0 for rule in Rule if rule}
 
     sender.call_list.conduct.late_posting[:] = True  # the mailroom sits on every letter
-    assert sender.send_messages(2).tolist() == [0, 1]  # 3 had its one message yesterday
+    assert send_day(sender, 2) == [0, 1]  # 3 had its one message yesterday
     broken = {label: count for label, count in counters.violations_by_rule.items() if count}
     assert broken == {"cease_request": 1, "dispute_hold": 1}
     breached = {label: count for label, count in counters.breaches_by_rule.items() if count}
     assert breached == {"cease_request": 1, "dispute_hold": 1}
     assert acc.violations.tolist() == [1, 1, 0, 0] and acc.breaches.tolist() == [1, 1, 0, 0]
     assert counters.daily["violations"][2] == 2
-    assert sender.send_messages(8).tolist() == [2, 3]  # posted by day 5.5: stopped again
+    # posted by day 5.5 (a Saturday): from Monday, day 7, the letters stop again; 2 and 3 get
+    # one each once seven days have passed since their last
+    later = {day: send_day(sender, day) for day in range(3, 9)}
+    assert later == {3: [0, 1], 4: [0, 1], 5: [], 6: [], 7: [2], 8: [3]}
 
 
 def test_callbacks_are_booked_in_the_next_working_shift(small_scenario):
@@ -265,13 +302,23 @@ def test_callbacks_are_booked_in_the_next_working_shift(small_scenario):
     profile = agency(shift={"start": "09:00", "end": "17:00", "days": ["mon", "tue"]},
                      inbound_patience_minutes=1e6)
     sender, _, line = messenger(small_scenario(), acc, books(acc), profile)
-    sender.schedule_callbacks(np.arange(6), day=2)  # a Wednesday: next shift on Monday, day 7
+    sender.schedule_callbacks(np.arange(6), day=2, sent=2.5)  # a Wednesday: next shift Monday
     assert line.take(7.0).accounts == []
     callers = line.take(8.0)
     assert line.arrivals == 6
     assert all(7 + 9 / 24 <= t <= 7 + 17 / 24 for t in callers.times)
     assert callers.times == sorted(callers.times)
     assert sorted(callers.accounts) == list(range(6))
+
+
+def test_callbacks_to_a_message_come_after_it_in_the_same_shift(small_scenario):
+    acc = accounts(small_scenario(), 50)
+    profile = agency(inbound_patience_minutes=1e6)
+    sender, _, line = messenger(small_scenario(), acc, books(acc), profile)
+    sender.schedule_callbacks(np.arange(50), day=1, sent=1 + 13 / 24)  # Tuesday 13:00
+    callers = line.take(2.0)
+    assert len(callers.times) == 50
+    assert all(1 + 13 / 24 <= t <= 1 + sender.shifts.end for t in callers.times)
 
 
 # --------------------------------------------------------------------------- dialler

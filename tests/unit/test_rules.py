@@ -492,7 +492,8 @@ def assert_oracle_agrees(cap, quiet, conv_cap, unanswered_cap, honour, writing, 
             since = min(since, spoken[-1])
         breathing = None
         for kind, when in mine:
-            if kind == "breathing" and (breathing is None or breathing[1] <= when):
+            # one breathing space in 12 months (SI 2020/1311): a later request starts none
+            if kind == "breathing" and (breathing is None or when >= breathing[0] + 365.0):
                 breathing = (when, when + 2.0)
         conversations = [when for kind, when in mine if kind == "conversation"]
         week = [c for c, asked in calls

@@ -72,7 +72,8 @@ class AgencyDesk:
         self.messenger = Messenger(index, profile, world.accounts, book, world.books.reference,
                                    self.call_list,
                                    self.shifts, self.queue, self.counters, self.legal,
-                                   inbound_rng=streams.get("inbound", sub))
+                                   inbound_rng=streams.get("inbound", sub), env=world.env,
+                                   horizon=world.horizon, behaviour=behaviour)
         conversations = Conversations(index, profile, world, behaviour, self.counters,
                                       self.legal, key=streams.key("conversations"))
         self.dialler = Dialler(index, profile, world, behaviour, self.call_list, conversations,
@@ -81,11 +82,13 @@ class AgencyDesk:
                                      streams.key("calls", 1)),
                                book=book, conduct=self.conduct,
                                talk_draw=exponential_draws(streams.get("durations", sub)))
-        self.start = self.dialler.start
         self.add_members = self.call_list.add_members
         self._trace_key = streams.key("tracing")
-        self.send_messages = self.messenger.send_messages
-        self.schedule_callbacks = self.messenger.schedule_callbacks
+
+    def start(self) -> None:
+        """Start the dialler's and the messenger's processes."""
+        self.dialler.start()
+        self.messenger.start()
 
     def new_day(self, day: int) -> None:
         """Take in the traces answered overnight, then start the call list's day."""

@@ -181,6 +181,7 @@ class Dialler:
         bits = part_bits(parts)
         batch = Batch(candidates, pressure, blocks, answered, talk + self.wrap, bits, day)
         batch.breaches = self.reference.account_block_reasons(candidates, start)
+        batch.asked_for = self.book.history.asked_for(candidates, start)
         batch.wrong_party = wrong_party
         batch.draws = dict(zip(np.flatnonzero(answered).tolist(),
                                self.conversations.draws(candidates[answered]).tolist(),
@@ -381,7 +382,7 @@ class Dialler:
         acc.attempts_today[idx] += 1
         acc.last_attempt[idx] = times
         acc.max_pressure[idx] = np.maximum(acc.max_pressure[idx], batch.pressure[:placed] + 1)
-        self.book.history.record_attempts(idx, times, answered)
+        self.book.history.record_attempts(idx, times, answered, batch.asked_for[:placed])
         found = idx[wrong]
         acc.phone_known_bad[found] = True
         if self.profile.skip_trace_success > 0 and len(found):  # sent for tracing
@@ -433,6 +434,8 @@ class Batch:
         self.handle = handle.tolist()
         self.bits = bits
         self.day = day
+        self.asked_for = np.zeros(len(accounts), dtype=np.bool_)
+        """Whether each dial is one its cardholder asked for (read before its conversation)."""
         self.breaches = np.zeros(len(accounts), dtype=np.int64)
         """The reference standard's rule forbidding each dial, the window apart (``blocks``:
         the agency's rule book's)."""

@@ -7,9 +7,12 @@ plan, subject to the rules that govern messages (the contact window, requests to
 holds, breathing space, message caps). A message reaches the accounts its channel can deliver
 to. A delivered message may make the cardholder phone the agency: callers are booked on the
 inbound line at uniform times in the next working shift, each with an exponential patience.
-Batches go out on the agency's working days, to each cardholder at the start of the shift or,
-if later, when the contact window opens on their clock as the agency's records have it; a
-message falling due on a day the agency does not work goes out on its next working day. The
+The messenger is a SimPy process: on each working day it lists at the start of the shift the
+messages due, each going to its cardholder at the start of the shift or, if later, when the
+contact window opens on their clock as the agency's records have it (none after the shift
+ends), and sends them at those moments, reading the rules then; a message falling due on a day
+the agency does not work goes out on its next working day. Cardholders it reaches are reminded
+(for the self-cure hazard at the next midnight) and some phone back later in the shift. The
 quiet days after a conversation govern calls, not messages (12 CFR 1006.14(b)(2) counts
 telephone calls). Each message is read against the agency's rule book (a violation) and the
 reference standard (a conduct breach) at the time it goes out; one the rules forbid goes out
@@ -18,32 +21,51 @@ only through one of the agency's slips (a letter not yet posted, a wrong time zo
 
 from __future__ import annotations
 
+from collections.abc import Generator
+from typing import Any
+
 import numpy as np
+import simpy
 
 from sim.config.schema import Agency
 from sim.model.agency.call_list import CallList
-from sim.model.agency.channels import CHANNELS
+from sim.model.agency.channels import CHANNELS, MessageChannel
 from sim.model.agency.counters import DeskCounters, LegalRecord, Shifts
 from sim.model.agency.inbound import InboundLine
+from sim.model.behaviour.base import BehaviourModel
 from sim.model.codes import Rule, Status
 from sim.model.portfolio.accounts import Accounts
 from sim.model.rules.book import RuleBook
-from sim.model.rules.table import Contact, outside_window
+from sim.model.rules.table import CLOCK_TOLERANCE, Contact, outside_window
 from sim.model.units import MINUTES_PER_DAY
+
+
+def ahead_of_calls(env: simpy.Environment, moment: float) -> simpy.Event:
+    """A timeout that ends a hair (:data:`CLOCK_TOLERANCE`) before ``moment``.
+
+    The dialler plays out each pacing interval when it starts (its dials, conversations and
+    requests up to the interval's end), so a message due at an interval's start is sent just
+    before it, reading the history as it stood then; it is dated ``moment``.
+    """
+    return env.timeout(max(moment - CLOCK_TOLERANCE - env.now, 0.0))
 
 
 class Messenger:
     """Message batches and callbacks of agency ``index``.
 
-    It messages the members of ``call_list``, under the rule book ``rules`` and the reference
-    standard ``reference``; callbacks are booked on ``line`` in the next of ``shifts``, at
-    times and with patience drawn from ``inbound_rng``.
+    It messages the members of ``call_list`` in a process of ``env`` over ``horizon`` days,
+    under the rule book ``rules`` and the reference standard ``reference``; the cardholders
+    ``behaviour`` makes phone back are booked on ``line`` in ``shifts``, at times and with
+    patience drawn from ``inbound_rng``.
     """
 
     def __init__(self, index: int, profile: Agency, accounts: Accounts, rules: RuleBook,
                  reference: RuleBook, call_list: CallList, shifts: Shifts, line: InboundLine,
-                 counters: DeskCounters, legal: LegalRecord,
-                 inbound_rng: np.random.Generator) -> None:
+                 counters: DeskCounters, legal: LegalRecord, inbound_rng: np.random.Generator,
+                 env: simpy.Environment, horizon: int, behaviour: BehaviourModel) -> None:
+        self.env = env
+        self.horizon = horizon
+        self.behaviour = behaviour
         self.index = index
         self.profile = profile
         self.acc = accounts
@@ -57,12 +79,35 @@ class Messenger:
         self._inbound_rng = inbound_rng
         self._messages_by_day = counters.daily["messages"]
 
-    def send_messages(self, day: int) -> np.ndarray:
-        """Send today's batches on every channel; return the accounts reached."""
+    def start(self) -> None:
+        """Start the messenger's process."""
+        self.env.process(self.run())
+
+    def run(self) -> Generator[simpy.Event, Any, None]:
+        """Every working day: the day's messages, each sent at its time (see
+        :meth:`due_today`), the rules read at that moment."""
+        env = self.env
+        for day in range(self.horizon):
+            if not self.shifts.workdays[day]:
+                continue
+            first = day + self.shifts.start
+            if env.now < first:
+                yield ahead_of_calls(env, first)
+            batches = self.due_today(day)
+            if not batches:
+                continue
+            times = np.unique(np.concatenate([when for _, _, when in batches]))
+            for moment in times[times < day + self.shifts.end].tolist():
+                if env.now < moment - CLOCK_TOLERANCE:
+                    yield ahead_of_calls(env, moment)
+                self.send(day, moment, [(channel, due[when == moment])
+                                        for channel, due, when in batches])
+
+    def due_today(self, day: int) -> list[tuple[MessageChannel, np.ndarray, np.ndarray]]:
+        """Each channel's messages due ``day`` (or on a day since the last working day) and
+        the time each goes out, read at the start of the shift."""
         acc, profile = self.acc, self.profile
         workdays = self.shifts.workdays
-        if not workdays[day]:
-            return np.zeros(0, dtype=np.int64)
         previous = next((d for d in range(day - 1, -1, -1) if workdays[d]), -1)
         gap = day - previous  # the days since the last working day, this one included
         members = self.call_list.members
@@ -71,28 +116,38 @@ class Messenger:
                         | (status == Status.PLAN)) & ~acc.recalled[members]
                        & (acc.agency[members] == self.index)
                        & (acc.workable_day[members] <= day)]
-        reached: list[np.ndarray] = []
+        batches = []
         for channel in CHANNELS:
             cadence = channel.cadence(profile)
             if not cadence.enabled or len(live) == 0:
                 continue
-            # due today, or on a day since the last working day
             since = day - acc.workable_day[live] - cadence.first_day
             due = live[(since >= 0) & (np.mod(since, cadence.every_days) < gap)]
+            if len(due):
+                batches.append((channel, due, self.send_times(due, day)))
+        return batches
+
+    def send(self, day: int, now: float, batches: list[tuple[MessageChannel, np.ndarray]]) -> None:
+        """Send each channel's messages to its accounts at ``now`` where the rules (or a slip)
+        let them; mark the cardholders reached as reminded and book those who phone back."""
+        acc = self.acc
+        reached: list[np.ndarray] = []
+        for channel, due in batches:
             if len(due) == 0:
                 continue
-            now = self.send_times(due, day)
-            keep = self.obey_message_rules(due, now, day)
-            due, now = due[keep], now[keep]
+            when = np.full(len(due), now)
+            due = due[self.obey_message_rules(due, when, day)]
             self.rules.history.record_messages(due, now)
             acc.messages[due] += 1
-            self.counters.message_cost += cadence.cost * len(due)
+            self.counters.message_cost += channel.cadence(self.profile).cost * len(due)
             self._messages_by_day[day] += len(due)
             deliverable = channel.deliverable
             reached.append(due if deliverable is None else due[deliverable(acc)[due]])
         if not reached:
-            return np.zeros(0, dtype=np.int64)
-        return np.unique(np.concatenate(reached))
+            return
+        everyone = np.unique(np.concatenate(reached))
+        acc.reminded[everyone] = True
+        self.schedule_callbacks(everyone[self.behaviour.calls_back(everyone, day)], day, now)
 
     def send_times(self, due: np.ndarray, day: int) -> np.ndarray:
         """When each of ``due`` gets today's message: at the start of the shift, or when the
@@ -118,15 +173,19 @@ class Messenger:
             self.legal.breach(int(due[position]), int(breaches[position]), day)
         return sent
 
-    def schedule_callbacks(self, callers: np.ndarray, day: int) -> None:
-        """Book callers on the next working day's shift, at uniform times within it."""
+    def schedule_callbacks(self, callers: np.ndarray, day: int, sent: float) -> None:
+        """Book callers at uniform times in what is left of the shift after the message went
+        out at ``sent``, or in the next working day's shift."""
         if len(callers) == 0 or self.profile.collectors == 0:
             return
         shifts = self.shifts
         call_day = shifts.next_workday(day)
         if call_day is None:
             return
-        times = call_day + shifts.start + self._inbound_rng.random(len(callers)) * shifts.length
+        opens, closes = call_day + shifts.start, call_day + shifts.end
+        if call_day == day:
+            opens = max(opens, sent)
+        times = opens + self._inbound_rng.random(len(callers)) * (closes - opens)
         patience = self._inbound_rng.exponential(
             self.profile.inbound_patience_minutes / MINUTES_PER_DAY, len(callers))
         self.line.book(times, callers, patience)

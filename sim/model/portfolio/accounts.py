@@ -198,6 +198,7 @@ class Accounts:
         self.breaches = np.zeros(n, dtype=np.int32)  # against the reference standard
         self.regulator_complaints = np.zeros(n, dtype=np.int32)
         self.messages = np.zeros(n, dtype=np.int32)
+        self.reminded = np.zeros(n, dtype=np.bool_)  # reached by a message today
         # what the call strategy remembers (sim.model.agency.call_list): unanswered dials since
         # the last conversation, the times of the last refusal and broken promise, and the
         # parts of the week (sim.model.agency.reach.DayPart bits) the cardholder answered in

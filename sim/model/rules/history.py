@@ -26,7 +26,7 @@ import numpy.typing as npt
 
 from sim.config.schema import ContactLimits
 from sim.model.portfolio.accounts import ScalarViews, record_table
-from sim.model.units import PRESSURE_WINDOW_DAYS, ROLLING_WEEK_DAYS
+from sim.model.units import DAYS_PER_YEAR, PRESSURE_WINDOW_DAYS, ROLLING_WEEK_DAYS
 
 NEVER = -1e9  # the time of a contact that never happened
 NOT_YET = np.inf  # the time of a request never made
@@ -131,10 +131,12 @@ class ContactHistory:
             v.dispute_written_at[i] = received
 
     def record_breathing_space(self, i: int, start: float, days: float) -> None:
-        """Note a breathing space for account ``i`` from ``start`` for ``days``."""
+        """Note a breathing space for account ``i`` from ``start`` for ``days``, unless it has
+        had one (or has one pending) in the last 12 months, which the scheme does not allow
+        (Debt Respite Scheme regulations 2020, SI 2020/1311, reg. 5(3))."""
         v = self.views
-        if v.breathing_until[i] > start and math.isfinite(v.breathing_until[i]):
-            return  # already in one (or about to be)
+        if math.isfinite(v.breathing_from[i]) and start < v.breathing_from[i] + DAYS_PER_YEAR:
+            return
         v.breathing_from[i] = start
         v.breathing_until[i] = start + days
 
@@ -149,14 +151,21 @@ class ContactHistory:
 
     # ------------------------------------------------------------------ many accounts
 
-    def record_attempts(self, idx: IntArray, times: FloatArray, answered: BoolArray) -> None:
-        """Note calls placed to each of ``idx`` (distinct accounts) at ``times``; a call on the
-        local day a cardholder asked to be called is a call they asked for."""
+    def asked_for(self, idx: IntArray, times: FloatArray | float) -> BoolArray:
+        """Whether a call to each of ``idx`` at ``times`` falls on the local day its cardholder
+        asked to be called (read before the call's conversation, which may ask again)."""
+        return np.asarray(self.consent_day[idx] == local_day(times, self.local_offset[idx]))
+
+    def record_attempts(self, idx: IntArray, times: FloatArray, answered: BoolArray,
+                        asked_for: BoolArray | None = None) -> None:
+        """Note calls placed to each of ``idx`` (distinct accounts) at ``times``; ``asked_for``
+        marks the calls their cardholders asked for (default: read now, see :meth:`asked_for`),
+        which a cap under the consent exception does not count."""
         slots = self.call_slot[idx]
         days = local_day(times, self.local_offset[idx])
         self.call_times[idx, slots] = times
         self.call_slot[idx] = (slots + 1) % self.ring
-        counted = self.consent_day[idx] != days
+        counted = ~(self.asked_for(idx, times) if asked_for is None else asked_for)
         if counted.any():
             ids = idx[counted]
             slots = self.counted_slot[ids]
