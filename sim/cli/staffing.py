@@ -94,12 +94,14 @@ def staffing_command(args: argparse.Namespace) -> int:
     seed = scenario.scenario.seed if args.seed is None else args.seed
     if args.reps:
         backend, workers = choose_backend(args, args.reps)
-        at = scenarios_at(args.scenario, args.overrides, plans,
+        planned = {p.agency: p.collectors if p.collectors is not None
+                   else p.collectors_in_file for p in plans}
+        at = scenarios_at(args.scenario, args.overrides, planned,
                           scale_collectors=args.scale_collectors)
         preflight.check_replications([(str(args.scenario), s) for _, s in at], args.reps,
                                      workers, backend)
         with open_backend(backend, workers, parallel_default=False) as engine:
-            levels = simulate_plans(at, plans, args.reps, seed, engine)
+            levels = simulate_plans(at, list(planned), args.reps, seed, engine)
     report = _report(scenario.scenario.name, seed, args, plans, levels)
     if args.format == "json":
         print_json(report)

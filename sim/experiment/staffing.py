@@ -1,7 +1,8 @@
 """The analytic head-count beside the simulated answer: the scenario run at the plan and around it.
 
 :func:`simulate_plans` runs the scenario with every planned agency at ``factor`` times its
-analytic head-count (:mod:`sim.validation.staffing`), for each factor of :data:`FACTORS` (every
+analytic head-count (:mod:`sim.validation.staffing`; given here as a plain head-count per
+agency), for each factor of :data:`FACTORS` (every
 agency moves together: agencies share no collectors, so one run serves them all), and
 summarises the KPIs of :data:`METRICS` for each agency over the replications. Every head-count
 uses the same seed, so the same cardholders answer the same calls (common random numbers) and
@@ -10,17 +11,17 @@ the differences between head-counts are not sampling noise of the portfolio.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
 
+from sim.config.capacity import MAX_COLLECTORS
 from sim.config.loading import load_scenario
 from sim.config.schema import Scenario
 from sim.experiment.backends import Backend
 from sim.experiment.replicate import kpi_table, replicate, summarise
-from sim.validation.staffing import MAX_COLLECTORS, AgencyPlan
 
 FACTORS = (0.75, 1.0, 1.25)
 """Head-counts simulated, as multiples of the analytic answer."""
@@ -38,11 +39,10 @@ class SimulatedLevel:
     summary: pd.DataFrame
 
 
-def head_count(plan: AgencyPlan, factor: float) -> int:
-    """The collectors of ``plan`` at ``factor`` times its answer (the file's when it has none):
-    rounded, at least 1, and one away from the answer when rounding would land on it."""
-    base = plan.collectors if plan.collectors is not None else plan.collectors_in_file
-    if factor == 1.0 or plan.collectors is None:
+def head_count(base: int, factor: float) -> int:
+    """``factor`` times the head-count ``base``: rounded, at least 1, and one away from
+    ``base`` when rounding would land on it."""
+    if factor == 1.0:
         return base
     count = round(factor * base)
     if factor < 1.0:
@@ -50,25 +50,26 @@ def head_count(plan: AgencyPlan, factor: float) -> int:
     return min(MAX_COLLECTORS, max(count, base + 1))
 
 
-def overrides_at(plans: Sequence[AgencyPlan], factor: float) -> list[str]:
-    """``--set`` overrides putting every planned agency at ``factor`` times its head-count."""
-    return [f"agencies.{p.agency}.collectors={head_count(p, factor)}" for p in plans]
+def overrides_at(planned: Mapping[str, int], factor: float) -> list[str]:
+    """``--set`` overrides putting every agency of ``planned`` at ``factor`` times its
+    head-count."""
+    return [f"agencies.{name}.collectors={head_count(base, factor)}"
+            for name, base in planned.items()]
 
 
-def scenarios_at(path: Path, overrides: Sequence[str], plans: Sequence[AgencyPlan], *,
+def scenarios_at(path: Path, overrides: Sequence[str], planned: Mapping[str, int], *,
                  scale_collectors: bool = False) -> list[tuple[float, Scenario]]:
     """The scenario at each factor of :data:`FACTORS`, loaded with ``overrides`` and then the
     head-counts (which ``--scale-collectors`` keeps, as any collectors set explicitly)."""
-    return [(factor, load_scenario(path, [*overrides, *overrides_at(plans, factor)],
+    return [(factor, load_scenario(path, [*overrides, *overrides_at(planned, factor)],
                                    scale_collectors=scale_collectors))
             for factor in FACTORS]
 
 
-def simulate_plans(levels: Sequence[tuple[float, Scenario]], plans: Sequence[AgencyPlan],
+def simulate_plans(levels: Sequence[tuple[float, Scenario]], names: Sequence[str],
                    reps: int, seed: int | None, backend: Backend) -> list[SimulatedLevel]:
     """Run ``reps`` replications of each level's scenario on ``backend`` and summarise
-    :data:`METRICS` for the planned agencies."""
-    names = [p.agency for p in plans]
+    :data:`METRICS` for the agencies ``names``."""
     out = []
     for factor, scenario in levels:
         replicated = replicate(scenario, reps, seed, backend=backend)

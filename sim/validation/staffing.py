@@ -1,4 +1,4 @@
-"""How many collectors an agency needs: the first-attempt service level and abandonment, analytically.
+"""How many collectors an agency needs for its first-attempt service level and abandonment.
 
 A placement contract asks the agency to attempt every account within ``first_attempt_sla_days``
 of hand-over, and a predictive dialler must keep abandoned calls under ``abandon_target``. This
@@ -55,14 +55,12 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 
+from sim.config.capacity import MAX_COLLECTORS
 from sim.config.schema import Agency, Scenario
 from sim.config.schema.common import WEEKDAYS, clock_to_day_fraction
 from sim.model.agency.dialler import CONNECT_WITHIN
 from sim.validation.erlang import erlang_a
 
-MAX_COLLECTORS = 100_000
-"""The most collectors an agency may have (``[[agencies]] collectors``): no larger head-count is
-searched."""
 DEFAULT_UTILIZATION = 0.85
 """Share of shift time planned as busy (assumption: planners keep occupancy in the 80–90%
 range, leaving time for callers phoning in and follow-up dials)."""
