@@ -89,11 +89,16 @@ def staffing_command(args: argparse.Namespace) -> int:
     plans = [plan_agency(scenario, a, args.sla_share, args.abandon, args.utilization)
              for a in agencies]
     require(all(p.accounts_per_vintage > 0 for p in plans), "--agency",
-            "is placed no accounts in the first placement: nothing to plan", args.agency)
+            "receives no accounts in the first placement (no share, or it takes only accounts "
+            "returning from another agency): nothing to plan", args.agency)
     levels: list[SimulatedLevel] = []
     seed = scenario.scenario.seed if args.seed is None else args.seed
     if args.reps:
         backend, workers = choose_backend(args, args.reps)
+        for plan in plans:
+            if plan.collectors is None:
+                plan.notes.append(f"simulated around the file's {plan.collectors_in_file} "
+                                  "collectors instead")
         planned = {p.agency: p.collectors if p.collectors is not None
                    else p.collectors_in_file for p in plans}
         at = scenarios_at(args.scenario, args.overrides, planned,
