@@ -127,3 +127,22 @@ def _second_agency() -> str:
     name = load_scenario(BASELINE.parent / "second_placement.toml").bank.second_placement
     assert name is not None
     return name
+
+
+def test_the_planned_head_count_survives_scale_collectors() -> None:
+    """``--scale-collectors`` scales the file's head-counts, never the ones simulated."""
+    status, out, err = _staffing("--set", "portfolio.accounts=200", "--set",
+                                 "scenario.horizon_days=5", "--scale-collectors", "--reps", "1",
+                                 "--workers", "1", "--format", "json")
+    assert status == 0, err
+    report = json.loads(out)
+    assert all(p["collectors_in_file"] == 1 for p in report["analytic"].values())
+    for level in report["simulated"]:
+        for agency, count in level["collectors"].items():
+            planned = report["analytic"][agency]["collectors"]
+            if level["factor"] == 1.0:
+                assert count == planned
+            elif level["factor"] > 1.0:
+                assert count > planned
+            else:
+                assert 1 <= count <= planned
