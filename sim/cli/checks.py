@@ -3,7 +3,8 @@
 ``check queue`` compares the inbound queue with Erlang C / Erlang A, ``check hawkes`` the Hawkes
 repayment process with Chehrazi & Weber's closed form, ``check lifecycle`` the delinquency
 lifecycle with its absorbing Markov chain, ``check all`` runs every analytic check as a Markdown
-table (:mod:`sim.validation`).
+table (:mod:`sim.validation`); ``check staffing`` plans collectors for a first-attempt service
+level and abandonment and simulates the plan (:mod:`sim.cli.staffing`).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from typing import Any
 
 import numpy as np
 
+from sim.cli import staffing
 from sim.cli.options import FORMAT_HELP, SEED_HELP, Parser, print_json, require
 from sim.config.loading import ScenarioError, validate
 from sim.config.plain import python_value
@@ -66,6 +68,7 @@ def add_parsers(sub: Any) -> None:
     queue.add_argument("--seed", type=int, default=0, help=SEED_HELP)
     queue.add_argument("--format", choices=("table", "json"), default="table",
                        help=FORMAT_HELP)
+    staffing.add_parser(checks)
     everything = checks.add_parser("all", help="every analytic check, as a Markdown table")
     everything.add_argument("--seed", type=int, default=0, help=SEED_HELP)
     hawkes = checks.add_parser("hawkes", help="Hawkes repayments vs Chehrazi & Weber")
@@ -99,12 +102,14 @@ def add_parsers(sub: Any) -> None:
 
 
 def check_command(args: argparse.Namespace) -> int:
-    """``collectsim check all|queue|hawkes|lifecycle``."""
+    """``collectsim check all|queue|hawkes|lifecycle|staffing``."""
     if args.check == "all":
         print(markdown_table(validation_rows(args.seed)))
         return 0
     if args.check == "lifecycle":
         return _lifecycle_command(args)
+    if args.check == "staffing":
+        return staffing.staffing_command(args)
     report = _queue_report(args) if args.check == "queue" else _hawkes_report(args)
     if args.format == "json":
         print_json(report)

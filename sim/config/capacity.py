@@ -18,6 +18,9 @@ from sim.config.schema import Agency, Portfolio
 
 DEFAULT_ACCOUNTS = Portfolio.model_fields["accounts"].default
 DEFAULT_COLLECTORS = Agency.model_fields["collectors"].default
+MAX_COLLECTORS: int = next(m.le for m in Agency.model_fields["collectors"].metadata
+                           if hasattr(m, "le"))
+"""The most collectors an agency may have (the schema's bound on ``collectors``)."""
 
 
 def accounts_of(data: Mapping[str, Any]) -> Any:
