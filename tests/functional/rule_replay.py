@@ -256,6 +256,10 @@ def request_forms(rules: Rules) -> tuple[bool, bool]:
     return rules.written_request_share == 1.0, rules.callback_request_share == 1.0
 
 
+SAME_MOMENT_DIGITS = 8
+"""Times (days) equal to this many decimals (about a millisecond) are one moment."""
+
+
 def broken_rules(scenario: Scenario, results: Results, messages: pd.DataFrame | None = None,
                  message_state: Literal["day_start", "sent"] = "day_start") -> pd.DataFrame:
     """Every outbound call of the event log and every message (agency, account, time), with the
@@ -278,7 +282,10 @@ def broken_rules(scenario: Scenario, results: Results, messages: pd.DataFrame | 
         log[int(row.account)].append((row.time, 1, row.time, row, int(row.agency)))
     out = []
     for account, entries in log.items():
-        entries.sort(key=lambda entry: entry[:2])
+        # a message goes out just before any call of the same moment (the messenger reads the
+        # history before the dialler plays out the pacing interval starting then); the
+        # interval's start, a sum of pacing steps, may sit a rounding error either side
+        entries.sort(key=lambda entry: (round(entry[0], SAME_MOMENT_DIGITS), entry[1]))
         h = Replayed(offset=float(offsets[account]), placed_day=float(placed[account]))
         for _, _, t, event, agency in entries:
             book = books[in_house[agency]]

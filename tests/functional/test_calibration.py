@@ -66,7 +66,6 @@ def test_right_party_contact_rate_in_practitioner_range(baseline):
     """Right-party contact on 15-30% of dials (practitioner sources)."""
     _, runs = baseline
     assert_interval_within([r.kpi("rpc_rate") for r in runs], 0.15, 0.30)
-    assert_interval_within([r.kpi("complaints_per_1000") for r in runs], 5.0, 25.0)
 
 
 def test_calls_per_collector_day_in_practitioner_range(baseline):
@@ -116,3 +115,4 @@ def test_a_scenario_with_only_shares_and_reasons_lands_in_the_published_range(tm
     runs = [run_replication(scenario, r) for r in range(REPLICATIONS)]
     assert_interval_within([r.kpi("recovery_rate") for r in runs], 0.11, 0.21)
     assert_interval_within([r.kpi("rpc_rate") for r in runs], 0.15, 0.30)
+    assert_interval_within([r.kpi("complaints_per_1000") for r in runs], 5.0, 25.0)

@@ -288,8 +288,8 @@ def test_paired_intervals_narrower_on_a_shipped_comparison(tmp_path, capsys):
         assert row["ci95"] < row["ci95_unpaired"], metric
         assert row["paired_to_unpaired"] < 1
         assert row["low"] <= row["diff"] <= row["high"]
-    # aggressive tone raises complaints well beyond replication noise
-    assert kpis["complaints_per_1000"]["significant"] and kpis["complaints_per_1000"]["diff"] > 0
+    # the aggressive agencies' looser controls breach Regulation F well beyond replication noise
+    assert kpis["conduct_breaches"]["significant"] and kpis["conduct_breaches"]["diff"] > 0
     table = pd.read_csv(tmp_path / "cmp" / "comparison.csv")
     assert set(table["scenario"]) == {"aggressive_tone"}
     runs = pd.read_csv(tmp_path / "cmp" / "runs.csv")
