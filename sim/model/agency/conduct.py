@@ -5,9 +5,9 @@ Breaches are not drawn as a daily coin: each comes from something that happens
 controls with chance ``compliance`` (``compliance_when_behind`` while the agency is behind its
 target pace, for the slips drawn that day):
 
-* a wrong **time zone** on file, drawn once per account at hand-over: the agency reads the
-  contact window on the clock of another cardholder's zone, so it may call or message outside
-  the real one;
+* a wrong **time zone** on file, drawn once per account at hand-over: the number belongs to
+  another state, and the agency reads the contact window on the zone of a cardholder drawn
+  from the portfolio (often the same zone), so it may call or message outside the real one;
 * a **manual redial**, drawn per account and day: a call a frequency rule has stopped (calls
   in 7 days, quiet days, daily caps) goes out anyway;
 * a **late posting**, drawn per account at hand-over: a written cease request or dispute lies
@@ -69,8 +69,9 @@ class Conduct:
         return self.rng.random(n) < chance
 
     def take_on(self, idx: IntArray) -> None:
-        """Draw the records of newly placed accounts ``idx``: a wrong time zone (another
-        cardholder's), and whether a letter from them will be posted late."""
+        """Draw the records of newly placed accounts ``idx``: a number from another state (the
+        zone of a cardholder drawn from the portfolio), and whether a letter from them will be
+        posted late."""
         zone = self.slipped(len(idx), self.slips.wrong_time_zone)
         if zone.any():
             others = self.rng.integers(0, self.acc.n, int(zone.sum()))
