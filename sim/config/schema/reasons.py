@@ -39,13 +39,13 @@ _COMMON: dict[str, Any] = {
     "dispute_rate": 0.005,  # assumption; 27% of consumers disputed a debt (CFPB 2017 survey)
 }
 
-COMPLAINTS = """The complaint sensitivities are set so that a program like the baseline draws
-about 8 complaints to the agency or bank per 1,000 accounts in 90 days: the CFPB received about
-207,800 debt-collection complaints in 2024 (FDCPA Annual Report 2025) from some 64 million
-consumers with debt in collections (Urban Institute, Debt in America, 2021), 0.8 per 1,000 in 90
-days, and about 7.6% of complaints made to firms reach a regulator or ombudsman (FCA complaints
-data and Financial Ombudsman Service figures, 2024: 274,865 of 3.64 million), so about 11 per
-1,000 (range 5-25) are made to firms. Their ratio between reasons is an assumption."""
+# Complaints: the complaint sensitivities are set so that a program like the baseline draws about 8
+# complaints to the agency or bank per 1,000 accounts in 90 days: the CFPB received about 207,800
+# debt-collection complaints in 2024 (FDCPA Annual Report 2025) from some 64 million consumers with
+# debt in collections (Urban Institute, Debt in America, 2021), 0.8 per 1,000 in 90 days, and about
+# 7.6% of complaints made to firms reach a regulator or ombudsman (FCA complaints data and Financial
+# Ombudsman Service figures, 2024: 274,865 of 3.64 million), so about 11 per 1,000 (range 5-25) are
+# made to firms. Their ratio between reasons is an assumption.
 
 PROFILES: dict[str, dict[str, Any]] = {
     "money_management": {
@@ -62,7 +62,7 @@ PROFILES: dict[str, dict[str, Any]] = {
         "self_cure_rate": 0.0015,  # per day; assumption
         "reminder_lift": 1.5,  # small effect of reminders (Saulitis 2023)
         "misunderstanding": 0.05,
-        "complaint_sensitivity": 0.00036,  # see COMPLAINTS
+        "complaint_sensitivity": 0.00036,  # see Complaints above
         "cease_rate": 0.02,
         "callback_rate": 0.03,
         "minimum_miss": 0.15,  # assumption: the likeliest to fall behind again (0.05-0.3)
@@ -79,7 +79,7 @@ PROFILES: dict[str, dict[str, Any]] = {
         "self_cure_rate": 0.0004,
         "reminder_lift": 0.3,
         "misunderstanding": 0.02,
-        "complaint_sensitivity": 0.00054,  # see COMPLAINTS
+        "complaint_sensitivity": 0.00054,  # see Complaints above
         "cease_rate": 0.03,
         "callback_rate": 0.04,
         "hardship_response": 1.0,  # assumption: responds to hardship terms (logit lift)
@@ -103,7 +103,7 @@ PROFILES: dict[str, dict[str, Any]] = {
         "reminder_lift": 0.2,
         "misunderstanding": 0.85,  # disputes the amount until it is explained
         "dispute_rate": 0.015,
-        "complaint_sensitivity": 0.0018,  # complains easily (see COMPLAINTS)
+        "complaint_sensitivity": 0.0018,  # complains easily (see Complaints above)
         "cease_rate": 0.04,
         "callback_rate": 0.05,
         "minimum_miss": 0.05,

@@ -81,7 +81,6 @@ class CallList:
         self.retry = profile.retry_hours / HOURS_PER_DAY
         self.posting_lag = posting_lag
         self.days_behind = 0
-        self.compliance_today = profile.compliance
 
     def add_members(self, idx: np.ndarray) -> None:
         """Take on newly placed accounts ``idx`` and re-rank the call list."""
@@ -114,7 +113,6 @@ class CallList:
             self.days_behind += 1
             if self.profile.compliance_when_behind is not None:
                 compliance = self.profile.compliance_when_behind
-        self.compliance_today = compliance
         self.conduct.new_day(self.members, compliance)
 
     def behind_target(self, day: int) -> bool:

@@ -159,12 +159,15 @@ class Messenger:
         """Which of the messages to ``due`` at ``now`` go out: those the rules allow, and those
         one of the agency's slips lets through; each is read against the rule book (a
         violation) and the reference standard (a conduct breach)."""
-        conduct = self.call_list.conduct
-        reasons = self.rules.message_block_reasons(due, now)
+        conduct, limits = self.call_list.conduct, self.rules.limits
+        # the window comes first in precedence: the law reads it on the cardholder's clock,
+        # the agency on the clock its records give
         agency_sees = self.rules.message_block_reasons(due, now, window=False)
+        reasons = np.where(outside_window(limits, now + self.acc.local_offset[due]),
+                           int(Rule.CONTACT_WINDOW), agency_sees)
         sent = (agency_sees == Rule.ALLOWED) | conduct.overlooked(due, agency_sees, now,
                                                                   Contact.MESSAGE)
-        in_window = ~outside_window(self.rules.limits, now + conduct.believed_offset[due])
+        in_window = ~outside_window(limits, now + conduct.believed_offset[due])
         sent &= in_window & (now < day + self.shifts.end)
         breaches = self.reference.message_block_reasons(due, now)
         for position in np.flatnonzero(sent & (reasons != Rule.ALLOWED)).tolist():
