@@ -128,21 +128,23 @@ def resolve_instalments(acc: Accounts, behaviour: BehaviourModel, day: int) -> n
 
 
 def self_cure(acc: Accounts, behaviour: BehaviourModel, day: int,
-              reminded: np.ndarray) -> np.ndarray:
+              reminded: np.ndarray, linked: np.ndarray | None = None) -> np.ndarray:
     """Payments made without a promise during ``day``; returns the accounts they cured.
 
     The behaviour model says what share of the amount due each account being worked (pending,
     or active and not under a promise or plan; placed or in the control group) pays — the
     past-due amount before charge-off, the whole balance after. An account whose past-due
     amount is paid is cured (status ``CURED``), one whose balance reaches zero is paid in full
-    (``PAID``); both count as self-cured.
+    (``PAID``); both count as self-cured. ``reminded`` and ``linked`` mark the accounts a
+    message, and a message with a payment link, reached that day.
     """
     idx = np.flatnonzero(((acc.status == Status.ACTIVE) | (acc.status == Status.PENDING))
                          & (acc.is_placed | acc.in_control) & ~acc.recalled
                          & (acc.outstanding > 0))
     if len(idx) == 0:
         return idx
-    shares = behaviour.spontaneous(idx, day, reminded[idx])
+    shares = behaviour.spontaneous(idx, day, reminded[idx],
+                                   None if linked is None else linked[idx])
     paying = np.flatnonzero(shares > 0)
     payers = idx[paying]
     due = np.where(acc.charged_off[payers], acc.outstanding[payers],

@@ -176,8 +176,9 @@ def _days(world: World, desks: list[AgencyDesk], behaviour: BehaviourModel,
     for day in range(world.horizon + 1):
         worked = acc.status == Status.ACTIVE  # the payments below reach the agency later
         if day > 0:
-            payments.self_cure(acc, behaviour, day - 1, acc.reminded)
+            payments.self_cure(acc, behaviour, day - 1, acc.reminded, acc.linked)
             acc.reminded[:] = False  # the messengers mark today's from the start of the shift
+            acc.linked[:] = False
         payments.resolve_promises(acc, behaviour, day)
         payments.resolve_instalments(acc, behaviour, day)
         if day > 0:

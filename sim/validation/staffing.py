@@ -12,11 +12,12 @@ level ``s`` means dialling ``s·N`` accounts once each in the collectors' shift 
 fall between that moment and the deadline ``first_attempt_sla_days`` later: one dial per
 account, since a dial that rings out or reaches a wrong number is an attempt too. What a dial
 costs a collector follows the dialler (:mod:`sim.model.agency.dialler`). With ``v`` the share of
-valid numbers (``[bank] phone_valid``), ``q`` the mean answer rate (the segments'
-``answer_rate`` weighted by their shares; a weekday-day call at no contact pressure) and ``w``
-the share of pick-ups by a wrong party (``[bank] wrong_party_share``), a dial is a wrong number
-with chance ``1 − v``, rings out with ``v(1 − q)``, is picked up by a wrong party with ``vqw``
-and by the cardholder with ``vq(1 − w)``. Its collector time is
+valid numbers (each segment's ``phone_valid``, else ``[bank] phone_valid``, weighted by the
+segments' shares), ``q`` the mean answer rate (the segments' ``answer_rate`` weighted by
+their shares; a weekday-day call at no contact pressure) and ``w`` the share of pick-ups by
+a wrong party (``[bank] wrong_party_share``), a dial is a wrong number with chance ``1 − v``,
+rings out with ``v(1 − q)``, is picked up by a wrong party with ``vqw`` and by the
+cardholder with ``vq(1 − w)``. Its collector time is
 
 * ``preview`` — reading (``preview_seconds``) on every dial; ring and wrap-up on a dial that
   rings out; the wrong-number time and wrap-up on a wrong number; ring, then talk and wrap-up
@@ -121,7 +122,10 @@ def dial_outcomes(scenario: Scenario) -> DialOutcomes:
     """The chances of a first dial's outcomes (see the module docstring)."""
     segments = scenario.portfolio.segments.values()
     answer_rate = sum(s.share * s.answer_rate for s in segments) / sum(s.share for s in segments)
-    valid, wrong_party = scenario.bank.phone_valid, scenario.bank.wrong_party_share
+    bank = scenario.bank
+    valid = sum(s.share * (bank.phone_valid if s.phone_valid is None else s.phone_valid)
+                for s in segments) / sum(s.share for s in segments)
+    wrong_party = bank.wrong_party_share
     return DialOutcomes(wrong_number=1.0 - valid, no_answer=valid * (1.0 - answer_rate),
                         wrong_party=valid * answer_rate * wrong_party,
                         answered=valid * answer_rate * (1.0 - wrong_party))

@@ -29,7 +29,7 @@ from sim.model.agency.dialler import Dialler
 from sim.model.agency.inbound import InboundLine
 from sim.model.agency.messenger import Messenger
 from sim.model.agency.reach import DayPart, day_part, part_bit_at, part_bits
-from sim.model.behaviour.base import AgencyStyle, Conversation, Offer
+from sim.model.behaviour.base import AgencyStyle, Conversation, Offer, Outcomes
 from sim.model.codes import Outcome, Rule, Status
 from sim.model.portfolio.accounts import Accounts, draw_portfolio
 from sim.model.rng import Streams
@@ -336,6 +336,11 @@ class Refuses:
     def converse(self, i: int, now: float, style: AgencyStyle, offer: Offer, pressure: int,
                  violation: bool, draws) -> Conversation:
         return Conversation(Outcome.REFUSAL, complaint=False)
+
+    def converse_many(self, idx, now, style, offers, pressure, violation, draws) -> Outcomes:
+        n = len(idx)
+        return Outcomes(np.full(n, int(Outcome.REFUSAL)), np.zeros(n, dtype=np.bool_),
+                        np.zeros(n), np.full(n, -1))
 
     def contacted(self, i: int, now: float) -> None:
         pass

@@ -40,7 +40,7 @@ class Keeps:
     def keeps(self, idx, day, first):
         return np.ones(len(idx), dtype=np.bool_)
 
-    def spontaneous(self, idx, day, reminded):
+    def spontaneous(self, idx, day, reminded, linked=None):
         return np.ones(len(idx))
 
 

@@ -71,7 +71,7 @@ class Scripted:
         self.asked_keeps.append((idx.copy(), np.asarray(first).copy()))
         return np.isin(idx, self.keep)
 
-    def spontaneous(self, idx, day, reminded):
+    def spontaneous(self, idx, day, reminded, linked=None):
         self.asked_cure.append((idx.copy(), np.asarray(reminded).copy()))
         shares = np.isin(idx, self.cure).astype(np.float64)
         for position, i in enumerate(idx):
@@ -352,6 +352,23 @@ def test_stage_model_self_cure_accumulates_hazard_to_the_budget():
     # plain: 0.01 a day crosses 0.045 on the 5th day (day 4); reminded daily: 0.02 → day 2
     assert days == {0: 4, 1: 2}
     assert acc.cure_level[2] == pytest.approx(0.1)
+    assert_ledger(acc)
+
+
+def test_a_payment_link_adds_its_lift_to_the_reminder_on_the_day_it_arrives():
+    """Hazard per day 0.01 × (1 + reminder_lift·reminded + payment_link_lift·linked): plain 0.01,
+    reminded 0.02, reminded with a link 0.03; budgets of 0.045 are crossed on days 4, 2 and 1."""
+    acc = tiny(4, self_cure_rate=0.01, reminder_lift=1.0, payment_link_lift=1.0)
+    acc.cure_budget[:] = [0.045, 0.045, 0.045, 10.0]
+    model = StageModel(acc, StageParameters(cure_decay_per_week=0.0), Streams(1, 0))
+    reminded = np.array([False, True, True, True])
+    linked = np.array([False, False, True, True])
+    days = {}
+    for day in range(10):
+        for i in self_cure(acc, model, day, reminded, linked):
+            days[int(i)] = day
+    assert days == {0: 4, 1: 2, 2: 1}
+    assert acc.cure_level[3] == pytest.approx(0.3)
     assert_ledger(acc)
 
 

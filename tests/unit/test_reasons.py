@@ -13,7 +13,7 @@ from sim.config.schema import Agency, Bank, Portfolio, Segment, StageParameters
 from sim.config.schema.reasons import PROFILES
 from sim.model.agency.negotiation import make_offer
 from sim.model.behaviour.base import AgencyStyle
-from sim.model.behaviour.stage import StageModel
+from sim.model.behaviour.stage import NO_OBJECTION, StageModel
 from sim.model.codes import OfferKind
 from sim.model.portfolio import lifecycle, reasons
 from sim.model.portfolio.accounts import draw_portfolio
@@ -164,10 +164,35 @@ def test_an_unexplained_misunderstanding_raises_complaints_and_an_explained_one_
     acc.misunderstanding[:] = [True, False]
     model = StageModel(acc, StageParameters(clear_misunderstanding=1.0, clear_skill=0.0),
                        Streams(1, 0))
-    draws = [0.02] * 6  # below 0.01·e^1 ≈ 0.027, above 0.01
+    draws = np.full((2, 6), 0.02)  # below 0.01·e^1 ≈ 0.027, above 0.01
     style = AgencyStyle(skill=0.5, tone=0.0)
-    assert model.complains(0, style, 0, False, draws)
-    assert not model.complains(1, style, 0, False, draws)
-    assert model.objects(0, style, 0, [0.5] * 6) is None  # explained
+    both, calm = np.array([0, 1]), np.zeros(2, dtype=np.int64)
+    complaint = model.complains_many(both, style, calm, np.zeros(2, dtype=np.bool_), draws,
+                                     np.zeros(2))
+    assert list(complaint) == [True, False]
+    objection = model.objects_many(np.array([0]), style, calm[:1], np.full((1, 6), 0.5))
+    assert objection[0] == NO_OBJECTION  # explained
     assert not acc.misunderstanding[0]
     assert acc.self_cure_rate[0] == PROFILES["misunderstanding"]["cleared_cure_rate"]
+
+
+# --------------------------------------------------------------------------- contact data
+
+
+def test_a_segment_states_its_own_contact_data_quality():
+    """A segment's ``phone_valid``/``email_valid`` apply to its accounts; a segment that states
+    none has the bank's, and the draws of the others do not move (same stream, same order)."""
+    n = 40_000
+    segments = {"money_management": {"share": 0.5},
+                "income_shock": {"share": 0.5, "phone_valid": 0.6, "email_valid": 0.3}}
+    bank = Bank(phone_valid=0.9, email_valid=0.8)
+    acc = draw_portfolio(Portfolio(accounts=n, segments=segments), bank, Streams(7, 0))
+    shock = acc.segment == acc.segment_names.index("income_shock")
+    for column, ours, banks in ((acc.phone_valid, 0.6, 0.9), (acc.email_valid, 0.3, 0.8)):
+        for members, share in ((shock, ours), (~shock, banks)):
+            se = np.sqrt(share * (1 - share) / members.sum())
+            assert abs(column[members].mean() - share) < 4 * se
+    plain = {"money_management": {"share": 0.5}, "income_shock": {"share": 0.5}}
+    same = draw_portfolio(Portfolio(accounts=n, segments=plain), bank, Streams(7, 0))
+    assert (same.phone_valid[~shock] == acc.phone_valid[~shock]).all()
+    assert (same.balance == acc.balance).all()

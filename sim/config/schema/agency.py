@@ -47,6 +47,10 @@ class Channel(Strict):
     """Days after hand-over of the first message (0 = the hand-over day)."""
     cost: Money = 0.0
     """Cost per message sent, currency units (at most 1e9), whether or not it is delivered."""
+    payment_link: bool = False
+    """Messages carry a link to pay online (self-service): a cardholder they reach may pay that
+    day without talking to anyone (the segment's ``payment_link_lift``). SMS and e-mail only:
+    a letter cannot carry one."""
 
     @property
     def enabled(self) -> bool:
@@ -248,4 +252,7 @@ class Agency(Strict):
         if thresholds != sorted(set(thresholds)):
             raise ValueError(f"commission_tiers: must rise strictly in recovery_at_least "
                              f"(got {thresholds})")
+        if self.letter.payment_link:
+            raise ValueError("letter.payment_link: a letter cannot carry a payment link "
+                             "(got true)")
         return self

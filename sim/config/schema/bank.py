@@ -144,11 +144,12 @@ class Bank(Strict):
     relative, a new owner of the number): the collector verifies, finds out and wraps up, with
     no conversation (assumption, 0.05–0.2)."""
     phone_valid: Probability = 0.85
-    """Share 0–1 of accounts whose phone number on file is valid (drawn per account); calls to
-    the others are wrong numbers and their SMS are not delivered."""
+    """Share 0–1 of accounts whose phone number on file is valid (drawn per account), in every
+    segment that does not state its own; calls to the others are wrong numbers and their SMS
+    are not delivered."""
     email_valid: Probability = 0.7
-    """Share 0–1 of accounts whose e-mail address is valid; e-mails to the others are not
-    delivered (but still cost)."""
+    """Share 0–1 of accounts whose e-mail address is valid, in every segment that does not
+    state its own; e-mails to the others are not delivered (but still cost)."""
     report_every_days: int = Field(default=7, ge=1, le=365)
     """Period of the agencies' reports to the bank, days (rows of ``reports.csv``); it does
     not change the simulation."""

@@ -61,6 +61,9 @@ PROFILES: dict[str, dict[str, Any]] = {
         "monthly_capacity": 0.1,
         "self_cure_rate": 0.0015,  # per day; assumption
         "reminder_lift": 1.5,  # small effect of reminders (Saulitis 2023)
+        # can pay and forgets: the link removes the friction left (+30% on a reminded day;
+        # assumption, 0.25-1.25)
+        "payment_link_lift": 0.75,
         "misunderstanding": 0.05,
         "complaint_sensitivity": 0.00036,  # see Complaints above
         "cease_rate": 0.02,
@@ -78,6 +81,7 @@ PROFILES: dict[str, dict[str, Any]] = {
         "monthly_capacity": 0.04,
         "self_cure_rate": 0.0004,
         "reminder_lift": 0.3,
+        "payment_link_lift": 0.13,  # cannot pay: a link helps little (+10%; assumption, 0-0.4)
         "misunderstanding": 0.02,
         "complaint_sensitivity": 0.00054,  # see Complaints above
         "cease_rate": 0.03,
@@ -101,6 +105,7 @@ PROFILES: dict[str, dict[str, Any]] = {
         "monthly_capacity": 0.08,
         "self_cure_rate": 0.0006,
         "reminder_lift": 0.2,
+        "payment_link_lift": 0.24,  # +20% on a reminded day (assumption, 0-0.6)
         "misunderstanding": 0.85,  # disputes the amount until it is explained
         "dispute_rate": 0.015,
         "complaint_sensitivity": 0.0018,  # complains easily (see Complaints above)

@@ -22,18 +22,24 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from statistics import NormalDist
 
 import numpy as np
+from scipy.special import ndtri
 
 from sim.config.schema import Agency
 from sim.model.agency.counters import DeskCounters, LegalRecord
-from sim.model.agency.negotiation import offer_ladder, record_promise
+from sim.model.agency.negotiation import agree, offer_ladders
 from sim.model.behaviour.base import (
+    FIELDS,
+    NO_OFFER,
     AgencyStyle,
     BehaviourModel,
+    BoolArray,
     Draw,
+    FloatArray,
+    IntArray,
     Offer,
+    Offers,
     conversation_draws,
 )
 from sim.model.codes import OUTCOME_LABELS, Outcome, Rule, Status
@@ -45,8 +51,42 @@ PROMISE, DISPUTE, REFUSAL = int(Outcome.PROMISE), int(Outcome.DISPUTE), int(Outc
 CEASE_REQUEST = int(Outcome.CEASE_REQUEST)
 BREATHING_SPACE_REQUEST = int(Outcome.BREATHING_SPACE_REQUEST)
 DISCOVERY, WRITTEN, CALLBACK = int(Draw.DISCOVERY), int(Draw.WRITTEN), int(Draw.CALLBACK)
-STANDARD_NORMAL = NormalDist()
 REFUSALS_KEPT = 100  # offers refused remembered, at most (the count is one byte)
+
+
+class Talks:
+    """Conversations a pacing interval has placed with collectors, in the order they began, to
+    be decided together (:meth:`Conversations.hold`): the batch holds distinct accounts."""
+
+    def __init__(self) -> None:
+        self.accounts: list[int] = []
+        self.times: list[float] = []
+        self.pressure: list[int] = []
+        self.violated: list[bool] = []
+        self.bits: list[int] = []
+        self.draws: list[Sequence[float]] = []
+        self.places: list[int] = []
+        """Each outbound conversation's dial in its batch; -1 for a cardholder phoning in."""
+        self.waiting: set[int] = set()
+
+    def add(self, account: int, now: float, pressure: int, violated: bool, part_bit: int,
+            draws: Sequence[float], place: int) -> None:
+        """Place a conversation with ``account`` at ``now`` (see :meth:`Conversations.converse`
+        for the rest)."""
+        self.accounts.append(account)
+        self.times.append(now)
+        self.pressure.append(pressure)
+        self.violated.append(violated)
+        self.bits.append(part_bit)
+        self.draws.append(draws)
+        self.places.append(place)
+        self.waiting.add(account)
+
+    def clear(self) -> None:
+        for column in (self.accounts, self.times, self.pressure, self.violated, self.bits,
+                       self.draws, self.places):
+            column.clear()
+        self.waiting.clear()
 
 
 class Conversations:
@@ -74,79 +114,117 @@ class Conversations:
         """The draws of the next conversation with each of ``idx`` (one row each)."""
         return conversation_draws(self.key, idx, self.acc.conversations[idx])
 
-    def inbound(self, i: int, now: float, day: int, part_bit: int,
-                draws: Sequence[float]) -> bool:
-        """Talk to the cardholder of account ``i`` who phoned in, with the conversation
-        ``draws`` (see :meth:`draws`); ``False`` if the account is no longer this agency's to
-        work (the call is only wrapped up)."""
+    def can_talk(self, i: int) -> bool:
+        """Whether the cardholder of account ``i``, who phoned in, is this agency's to work
+        (else the call is only wrapped up)."""
         acc = self.acc
-        if acc.status[i] != ACTIVE or acc.recalled[i] or acc.agency[i] != self.index:
-            return False
-        if math.isnan(acc.first_rpc[i]):
-            acc.first_rpc[i] = now
-        outcome = self.converse(i, now, day, self.history.pressure(i, now), False, part_bit, draws)
-        self.world.log(now, i, self.index, "inbound", outcome, ALLOWED)
-        return True
+        return bool(acc.status[i] == ACTIVE and not acc.recalled[i]
+                    and acc.agency[i] == self.index)
 
-    def offers(self, i: int, draws: Sequence[float]) -> list[Offer]:
-        """The offers a collector makes to account ``i`` in this conversation, in turn."""
+    def offers_many(self, idx: IntArray, draws: FloatArray) -> Offers:
+        """The offers a collector makes to each account of ``idx`` in this conversation, in
+        turn (one row each; ``draws``: the conversations' draws)."""
         profile, acc = self.profile, self.acc
         # the conversation count already includes this one
         spread = profile.discovery_error * 2.0 * (1.0 - profile.skill) \
-            / math.sqrt(float(acc.conversations[i]))
-        belief = math.exp(spread * STANDARD_NORMAL.inv_cdf(draws[DISCOVERY])) if spread else 1.0
-        ladder = offer_ladder(acc, profile, i, belief)
+            / np.sqrt(acc.conversations[idx].astype(np.float64))
+        belief = np.exp(spread * ndtri(draws[:, DISCOVERY])) if profile.discovery_error \
+            and profile.skill < 1.0 else np.ones(len(idx))
         # after charge-off an offer refused is not made again (a discount once offered is not
         # withdrawn); before it, every conversation asks again for the past-due amount first
-        start = min(int(acc.offers_refused[i]), len(ladder) - 1) if acc.charged_off[i] else 0
-        return ladder[start:start + profile.offers_per_conversation]
+        skip = np.where(acc.charged_off[idx], acc.offers_refused[idx], 0).astype(np.int64)
+        return offer_ladders(acc, profile, idx, belief, skip, profile.offers_per_conversation)
+
+    def offers(self, i: int, draws: Sequence[float]) -> list[Offer]:
+        """The offers a collector makes to account ``i`` in this conversation, in turn."""
+        return self.offers_many(np.array([i]), np.array([draws], dtype=np.float64)).row(0)
 
     def converse(self, i: int, now: float, day: int, pressure: int, violated: bool,
                  part_bit: int, draws: Sequence[float]) -> str:
         """A conversation with account ``i`` at ``now``, decided with ``draws`` (see
         :meth:`draws`); returns its outcome's label."""
-        acc = self.acc
-        self.history.record_conversation(i, now)
-        self.behaviour.contacted(i, now)
-        acc.conversations[i] += 1
-        acc.unanswered_since_talk[i] = 0
-        acc.answered_parts[i] |= part_bit
-        self._daily["conversations"][day] += 1
+        outcome = self.converse_many(np.array([i]), np.array([now]), day, np.array([pressure]),
+                                     np.array([violated]), np.array([part_bit]),
+                                     np.array([draws], dtype=np.float64))
+        return OUTCOME_LABELS[int(outcome[0])]
+
+    def converse_many(self, idx: IntArray, now: FloatArray, day: int, pressure: IntArray,
+                      violated: BoolArray, part_bits: IntArray, draws: FloatArray) -> IntArray:
+        """Conversations on ``day`` with the distinct accounts ``idx`` at ``now``, decided with
+        ``draws`` (one row each, see :meth:`draws`), in the order given (which complaints go
+        further is drawn in that order); returns each one's :class:`~sim.model.codes.Outcome`."""
+        acc, history, profile = self.acc, self.history, self.profile
+        history.record_conversations(idx, now)
+        for i, t in zip(idx.tolist(), now.tolist(), strict=True):
+            self.behaviour.contacted(i, t)
+        acc.conversations[idx] += 1
+        acc.unanswered_since_talk[idx] = 0
+        acc.answered_parts[idx] |= part_bits.astype(acc.answered_parts.dtype)
+        self._daily["conversations"][day] += len(idx)
         # a cardholder who has already paid (the agency does not know yet) is offered nothing
-        offers = self.offers(i, draws) if acc.status[i] == ACTIVE else []
-        result = self.behaviour.converse(i, now, self.style, offers, pressure, violated, draws)
-        if result.complaint:
+        offers = Offers.empty((len(idx), profile.offers_per_conversation))
+        active = np.flatnonzero(acc.status[idx] == ACTIVE)
+        if len(active):
+            offers.put((active[:, None], np.arange(offers.kind.shape[1])[None, :]),
+                       self.offers_many(idx[active], draws[active]), None)
+        result = self.behaviour.converse_many(idx, now, self.style, offers, pressure, violated,
+                                              draws)
+        for i in idx[result.complaint].tolist():
             self.legal.complaint(i, day)
         outcome = result.outcome
-        if outcome == PROMISE:
-            record_promise(acc, self.profile, i, now, offers[result.accepted],
-                           result.keep_probability)
-            self.refused(i, result.accepted)
-            self._daily["promises"][day] += 1
-        elif outcome == REFUSAL:
-            acc.last_refusal[i] = now
-            self.refused(i, len(offers))
-            if draws[CALLBACK] < self.rules.callback_request_share:  # "call me tomorrow"
-                self.history.record_consent(i, math.floor(now + acc.local_offset[i]) + 1)
-        elif outcome == DISPUTE:
+        promised = np.flatnonzero(outcome == PROMISE)
+        if len(promised):
+            taken = result.accepted[promised]
+            agreed = Offers(*(getattr(offers, name)[promised, taken] for name in FIELDS))
+            agree(acc, profile, idx[promised], now[promised], agreed,
+                  result.keep_probability[promised])
+            self.refused(idx[promised], taken)
+            self._daily["promises"][day] += len(promised)
+        refusals = np.flatnonzero(outcome == REFUSAL)
+        if len(refusals):
+            acc.last_refusal[idx[refusals]] = now[refusals]
+            self.refused(idx[refusals], (offers.kind[refusals] != NO_OFFER).sum(axis=1))
+            back = refusals[draws[refusals, CALLBACK] < self.rules.callback_request_share]
+            for i, t in zip(idx[back].tolist(), now[back].tolist(), strict=True):
+                # "call me tomorrow"
+                history.record_consent(i, math.floor(t + acc.local_offset[i]) + 1)
+        for r in np.flatnonzero(outcome == DISPUTE).tolist():
+            i, t = int(idx[r]), float(now[r])
             acc.disputes[i] += 1
             acc.misunderstanding[i] = False  # the verification explains the terms
-            self.history.record_dispute(i, now, self.letter(now, draws))
-        elif outcome == CEASE_REQUEST:
-            self.history.record_cease(i, now, self.letter(now, draws))
-        elif outcome == BREATHING_SPACE_REQUEST:  # referred to a debt adviser, who applies
-            start = math.ceil(now + self.rules.breathing_space_referral_days)
-            self.history.record_breathing_space(i, start, self.rules.breathing_space_days)
+            history.record_dispute(i, t, self.letter(t, draws[r]))
+        for r in np.flatnonzero(outcome == CEASE_REQUEST).tolist():
+            t = float(now[r])
+            history.record_cease(int(idx[r]), t, self.letter(t, draws[r]))
+        for r in np.flatnonzero(outcome == BREATHING_SPACE_REQUEST).tolist():
+            # referred to a debt adviser, who applies
+            i = int(idx[r])
+            start = math.ceil(float(now[r]) + self.rules.breathing_space_referral_days)
+            history.record_breathing_space(i, start, self.rules.breathing_space_days)
             acc.breathing_spaces[i] += 1
-        return OUTCOME_LABELS[outcome]
+        return outcome
 
-    def refused(self, i: int, offers: int) -> None:
-        """Count ``offers`` more offers refused by account ``i`` (saturating: only the first
-        few rungs of a ladder are ever skipped)."""
+    def hold(self, talks: Talks, day: int) -> IntArray:
+        """Decide the conversations ``talks`` placed on ``day``; returns each one's
+        :class:`~sim.model.codes.Outcome`, in its order."""
+        if not talks.accounts:
+            return np.zeros(0, dtype=np.int64)
+        outcome = self.converse_many(np.array(talks.accounts, dtype=np.int64),
+                                     np.array(talks.times), day,
+                                     np.array(talks.pressure, dtype=np.int64),
+                                     np.array(talks.violated, dtype=np.bool_),
+                                     np.array(talks.bits, dtype=np.int64),
+                                     np.array(talks.draws, dtype=np.float64))
+        return outcome
+
+    def refused(self, idx: IntArray, offers: IntArray) -> None:
+        """Count ``offers`` more offers refused by each of the distinct accounts ``idx``
+        (saturating: only the first few rungs of a ladder are ever skipped)."""
         acc = self.acc
-        acc.offers_refused[i] = min(int(acc.offers_refused[i]) + offers, REFUSALS_KEPT)
+        total = acc.offers_refused[idx].astype(np.int64) + offers
+        acc.offers_refused[idx] = np.minimum(total, REFUSALS_KEPT)
 
-    def letter(self, now: float, draws: Sequence[float]) -> float | None:
+    def letter(self, now: float, draws: Sequence[float] | FloatArray) -> float | None:
         """The day a request made at ``now`` arrives in writing too (from the next midnight
         after ``mail_days``), or ``None`` if the cardholder only said it."""
         rules = self.rules

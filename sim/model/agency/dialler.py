@@ -20,12 +20,12 @@ depends on the agency's ``dialler``:
   (the preview dialler adds ``preview_seconds`` of reading and a wrap-up to every dial; the
   progressive dialler only the ring, and logs unanswered dials itself), so an answered call
   always has its collector and none is abandoned;
-* ``predictive`` — the dialler spreads its dials evenly over the interval, as many as its
-  ratio times the collectors' free time over the expected time per answered call; unanswered
-  dials take no collector time; an answered call that finds no collector free within
-  :data:`CONNECT_WITHIN` is abandoned. After each interval the ratio moves to hold
-  abandoned calls (over answered calls, smoothed over intervals) under ``abandon_target``
-  (:mod:`sim.model.agency.pacing`).
+* ``predictive`` — the dialler spreads its dials evenly over the interval, as many as the
+  load Erlang's loss formula allows the collectors free over the interval at its abandonment
+  aim, divided by its hit rate; unanswered dials take no collector time; an answered call that
+  finds no collector free within :data:`CONNECT_WITHIN` is abandoned. After each interval the
+  aim's correction moves to hold abandoned calls (over answered calls, smoothed over
+  intervals) at ``abandon_target`` (:mod:`sim.model.agency.pacing`).
 
 The dials of the batch are then recorded at once: attempts, the call history, wrong numbers
 found, right-party contacts, the collectors' busy time, and conduct. Each call is read against
@@ -52,13 +52,13 @@ import simpy
 from sim.config.schema import Agency
 from sim.model.agency.call_list import CallList
 from sim.model.agency.conduct import Conduct
-from sim.model.agency.conversation import Conversations
+from sim.model.agency.conversation import Conversations, Talks
 from sim.model.agency.counters import DeskCounters, LegalRecord, Shifts
 from sim.model.agency.inbound import Callers, InboundLine
 from sim.model.agency.pacing import Pacing
 from sim.model.agency.reach import answer_factor, day_part, part_bit_at, part_bits
 from sim.model.behaviour.base import BehaviourModel
-from sim.model.codes import NO_ANSWER, WRONG_NUMBER, Rule
+from sim.model.codes import NO_ANSWER, OUTCOME_LABELS, WRONG_NUMBER, Rule
 from sim.model.rng import counter_uniforms
 from sim.model.rules.book import RuleBook
 from sim.model.rules.table import CLOCK_TOLERANCE, outside_window
@@ -162,7 +162,7 @@ class Dialler:
             callers.draws = self.conversations.draws(np.array(callers.accounts)).tolist()
         free = [max(f, start) for f in self.free_at]
         capacity = sum(max(0.0, end - f) for f in free)
-        limit = self.dial_limit(capacity, start)
+        limit = self.dial_limit(capacity, end - start, self.slot(start, day))
         candidates, blocks = self.call_list.candidates(start, end, limit)
         if callers.accounts and len(candidates):  # a cardholder on the line is not dialled
             phoning = np.isin(candidates, np.array(callers.accounts))
@@ -187,17 +187,26 @@ class Dialler:
                                self.conversations.draws(candidates[answered]).tolist(),
                                strict=True))
         if self.predictive:
-            placed, times = self.predict(batch, free, callers, start, end)
+            placed, times = self.predict(batch, free, callers, start, end, limit)
         else:
             lead = np.where(answered, self.answer_lead,
                             np.where(wrong_party, self.answer_lead + self.verify,
                                      np.where(valid, self.no_answer_lead, self.wrong_lead)))
             placed, times = self.work_through(batch, lead, free, callers, start, end)
+        self.hold(batch)
         self.record(batch, placed, times)
 
-    def dial_limit(self, capacity: float, start: float) -> int:
-        """The most dials the interval can use: the collectors' free time over the shortest
-        dial (progressive, preview), or the predictive dialler's planned dials."""
+    def slot(self, start: float, day: int) -> int:
+        """The time of the shift of an interval starting at ``start`` on ``day``: its place in
+        the shift, weekend days apart (the predictive dialler learns its hit rate by it)."""
+        place = round((start - day - self.shifts.start) / self.pace)
+        weekend = (self.world.start_weekday + day) % 7 >= 5
+        return 2 * place + int(weekend)
+
+    def dial_limit(self, capacity: float, length: float, slot: int = 0) -> int:
+        """The most dials an interval of ``length`` days can use: the collectors' free time
+        over the shortest dial (progressive, preview), or the predictive dialler's planned
+        dials."""
         if not self.predictive:
             shortest = min(self.no_answer_lead, self.wrong_lead, self.answer_lead)
             return int(capacity / shortest) + 1
@@ -205,7 +214,7 @@ class Dialler:
         if math.isnan(pacing.hit_rate) and len(members):  # what the portfolio's figures promise
             pacing.hit_rate = float((self.acc.answer_rate[members]
                                      * self.acc.phone_valid[members]).mean())
-        return pacing.dials(capacity, self.talk + self.wrap)
+        return pacing.dials(capacity, self.talk + self.wrap, length, slot)
 
     def work_through(self, batch: Batch, lead: np.ndarray, free: list[float], callers: Callers,
                      start: float, end: float) -> tuple[int, np.ndarray]:
@@ -270,9 +279,10 @@ class Dialler:
         return pos, times[:pos]
 
     def predict(self, batch: Batch, free: list[float], callers: Callers, start: float,
-                end: float) -> tuple[int, np.ndarray]:
+                end: float, planned: int) -> tuple[int, np.ndarray]:
         """Predictive dialling: dials spread over the interval, answered calls connected to the
-        first collector free within :data:`CONNECT_WITHIN`, else abandoned."""
+        first collector free within :data:`CONNECT_WITHIN`, else abandoned (``planned``: the
+        dials the pacing wanted)."""
         n = len(batch.accounts)
         times = start + (np.arange(n) + 0.5) * ((end - start) / max(n, 1))
         greetings = (times + self.ring).tolist()
@@ -304,7 +314,8 @@ class Dialler:
             taken += 1
         for f, a in heap:
             self.free_at[a] = f
-        self.pacing.steer(len(answered), dropped, n)
+        self.pacing.steer(len(answered), dropped, n, planned, len(ctimes),
+                          self.slot(start, batch.day))
         return n, times
 
     def serve_caller(self, heap: list[tuple[float, int]], callers: Callers, k: int,
@@ -323,15 +334,23 @@ class Dialler:
         days."""
         self.inbound.served += 1
         account = callers.accounts[k]
-        bit = part_bit_at(now + float(self.acc.local_offset[account]), self.world.start_weekday)
-        talked = self.conversations.inbound(account, now, batch.day, bit, callers.draws[k])
+        if account in batch.talks.waiting:  # phoning again: the first call is decided first
+            self.hold(batch)
+        talked = self.conversations.can_talk(account)
+        if talked:
+            acc = self.acc
+            if math.isnan(acc.first_rpc[account]):
+                acc.first_rpc[account] = now
+            bit = part_bit_at(now + float(acc.local_offset[account]), self.world.start_weekday)
+            batch.talks.add(account, now, self.book.history.pressure(account, now), False, bit,
+                            callers.draws[k], -1)
         duration = self.wrap + (self.talk * self._talk_draw() if talked else 0.0)
         self.counters.busy_by_day[batch.day] += duration
         return max(duration, 1e-6)
 
     def converse(self, batch: Batch, k: int, dialled: float, now: float) -> None:
-        """The conversation of the batch's ``k``-th dial, placed at ``dialled`` and begun at
-        ``now``; the cardholder feels a call any rule forbids (in force or of the reference
+        """Place the conversation of the batch's ``k``-th dial, placed at ``dialled`` and begun
+        at ``now``; the cardholder feels a call any rule forbids (in force or of the reference
         standard) as one."""
         i = int(batch.accounts[k])
         clock = (dialled + float(self.acc.local_offset[i])) % 1.0 + CLOCK_TOLERANCE
@@ -340,12 +359,26 @@ class Dialler:
                     or not self.reference.window_start <= clock < self.reference.window_end)
         # the conversation is dated by its call (the event log's time): the rules count the
         # quiet days after a conversation from the call, never seconds later
-        label = self.conversations.converse(i, dialled, batch.day, int(batch.pressure[k]),
-                                            violated, int(batch.bits[k]), batch.draws[k])
+        batch.talks.add(i, dialled, int(batch.pressure[k]), violated, int(batch.bits[k]),
+                        batch.draws[k], k)
         batch.connected.append(k)
         batch.greeted.append(now)
-        batch.labels[k] = label
         self.counters.busy_by_day[batch.day] += float(batch.handle[k])
+
+    def hold(self, batch: Batch) -> None:
+        """Decide the conversations the interval has placed so far, all at once (each account
+        appears once: their order only decides which complaints go further)."""
+        talks = batch.talks
+        outcome = self.conversations.hold(talks, batch.day)
+        if self.world.record_events:
+            for code, place, account, time in zip(outcome.tolist(), talks.places, talks.accounts,
+                                                  talks.times, strict=True):
+                label = OUTCOME_LABELS[code]
+                if place >= 0:
+                    batch.labels[place] = label
+                else:
+                    self.world.log(time, account, self.index, "inbound", label, ALLOWED)
+        talks.clear()
 
     # ------------------------------------------------------------------ the record
 
@@ -447,3 +480,5 @@ class Batch:
         """Dials picked up by someone other than the cardholder."""
         self.draws: dict[int, list[float]] = {}
         """The conversation draws of each answered dial, by its place in the batch."""
+        self.talks = Talks()
+        """Conversations placed with collectors and not yet decided."""

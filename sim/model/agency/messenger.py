@@ -129,20 +129,25 @@ class Messenger:
 
     def send(self, day: int, now: float, batches: list[tuple[MessageChannel, np.ndarray]]) -> None:
         """Send each channel's messages to its accounts at ``now`` where the rules (or a slip)
-        let them; mark the cardholders reached as reminded and book those who phone back."""
+        let them; mark the cardholders reached as reminded (and those a payment link reached
+        as linked) and book those who phone back."""
         acc = self.acc
         reached: list[np.ndarray] = []
         for channel, due in batches:
+            cadence = channel.cadence(self.profile)
             if len(due) == 0:
                 continue
             when = np.full(len(due), now)
             due = due[self.obey_message_rules(due, when, day)]
             self.rules.history.record_messages(due, now)
             acc.messages[due] += 1
-            self.counters.message_cost += channel.cadence(self.profile).cost * len(due)
+            self.counters.message_cost += cadence.cost * len(due)
             self._messages_by_day[day] += len(due)
             deliverable = channel.deliverable
-            reached.append(due if deliverable is None else due[deliverable(acc)[due]])
+            delivered = due if deliverable is None else due[deliverable(acc)[due]]
+            reached.append(delivered)
+            if cadence.payment_link:
+                acc.linked[delivered] = True
         if not reached:
             return
         everyone = np.unique(np.concatenate(reached))

@@ -36,25 +36,40 @@ at ``settlement_max_discount``, or payment in full. The offer's *burden* — wha
 relative to what the cardholder can afford — is what makes promises less likely and less often
 kept; behaviour models read an offer's terms, never its kind.
 
-To add an offer kind: a member of :class:`~sim.model.codes.OfferKind`, an entry here, and the
-agency's authority for it in :class:`~sim.config.schema.Agency`.
+Every rule works on a batch of accounts at once — the conversations of one pacing interval —
+as numpy arrays (:class:`Offers`: one row per conversation, one column per offer made in turn);
+the one-account functions (:func:`offer_ladder`, :func:`make_offer`, :func:`record_promise`) are
+the same rules on a batch of one.
+
+To add an offer kind: a member of :class:`~sim.model.codes.OfferKind`, an entry here (what it
+proposes to a batch and what agreeing does), and the agency's authority for it in
+:class:`~sim.config.schema.Agency`.
 """
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+
+import numpy as np
+import numpy.typing as npt
 
 from sim.config.schema import Agency
-from sim.model.behaviour.base import Offer
+from sim.model.behaviour.base import (
+    FIELDS,
+    NO_OFFER,
+    BoolArray,
+    FloatArray,
+    IntArray,
+    Offer,
+    Offers,
+)
 from sim.model.codes import OfferKind, Status
 from sim.model.portfolio.accounts import Accounts
 from sim.model.portfolio.lifecycle import REAGE_PAYMENTS
 from sim.model.units import DAYS_PER_MONTH
 
-# Codes as plain ints, for the per-conversation path.
+# Codes as plain ints.
 FULL, SETTLEMENT, INSTALMENTS = int(OfferKind.FULL), int(OfferKind.SETTLEMENT), \
     int(OfferKind.INSTALMENTS)
 CURE, REAGE, HARDSHIP = int(OfferKind.CURE), int(OfferKind.REAGE), int(OfferKind.HARDSHIP)
@@ -68,141 +83,166 @@ PAY_IN_FULL_ABILITY = 0.9  # can raise 90% of the balance at once: asked to pay 
 class OfferTerms:
     """One kind of offer: when it is proposed, and what agreeing to it does.
 
-    ``propose(views, profile, i, belief)`` is the offer to account ``i`` (``views``: the
-    accounts' :class:`~sim.model.portfolio.accounts.ScalarViews`) or ``None`` if this kind
-    does not apply, when the collector believes the cardholder can pay ``belief`` times what
-    they really can (1: known exactly); what is asked follows the belief, its burden the truth.
-    ``agree(views, i, offer)`` puts the account under the agreed terms.
+    ``propose(acc, profile, idx, belief)`` is the offer to each account of ``idx`` and whether
+    this kind applies to it, when the collector believes each cardholder can pay ``belief``
+    times what they really can (1: known exactly); what is asked follows the belief, its burden
+    the truth. ``agree(acc, idx, offers)`` puts the accounts under the agreed terms.
     """
 
     kind: OfferKind
-    propose: Callable[[Any, Agency, int, float], Offer | None]
-    agree: Callable[[Any, int, Offer], None]
+    propose: Callable[[Accounts, Agency, IntArray, FloatArray], tuple[BoolArray, Offers]]
+    agree: Callable[[Accounts, IntArray, Offers], None]
 
 
-def _can_raise(v: Any, i: int) -> float:
-    """Cents the cardholder of ``i`` can raise at once."""
-    lump: float = v.lump_sum_share[i]
-    return max(1.0, lump * float(v.balance[i]))
+def _can_raise(acc: Accounts, idx: IntArray) -> FloatArray:
+    """Cents each cardholder of ``idx`` can raise at once."""
+    return np.maximum(1.0, acc.lump_sum_share[idx] * acc.balance[idx].astype(np.float64))
 
 
-def _capacity(v: Any, i: int) -> float:
-    """Cents the cardholder of ``i`` can pay a month."""
-    return max(1.0, v.monthly_capacity[i] * float(v.balance[i]))
+def _capacity(acc: Accounts, idx: IntArray) -> FloatArray:
+    """Cents each cardholder of ``idx`` can pay a month."""
+    return np.maximum(1.0, acc.monthly_capacity[idx] * acc.balance[idx].astype(np.float64))
 
 
-def _propose_cure(v: Any, profile: Agency, i: int, belief: float) -> Offer | None:
-    if v.charged_off[i]:
-        return None
-    past_due = float(min(v.past_due[i], v.outstanding[i]))
-    can_raise = _can_raise(v, i)
-    if past_due > can_raise * belief:
-        return None
-    return Offer(CURE, burden=past_due / can_raise)
+def _offers(kind: int, n: int, **fields: npt.NDArray[np.generic] | float | int | bool) -> Offers:
+    offers = Offers.empty((n,))
+    offers.kind[:] = kind
+    for name, value in fields.items():
+        getattr(offers, name)[:] = value
+    return offers
 
 
-def _propose_reage(v: Any, profile: Agency, i: int, belief: float) -> Offer | None:
+def _propose_cure(acc: Accounts, profile: Agency, idx: IntArray,
+                  belief: FloatArray) -> tuple[BoolArray, Offers]:
+    past_due = np.minimum(acc.past_due[idx], acc.outstanding[idx]).astype(np.float64)
+    can_raise = _can_raise(acc, idx)
+    applies = ~acc.charged_off[idx] & ~(past_due > can_raise * belief)
+    return applies, _offers(CURE, len(idx), burden=past_due / can_raise)
+
+
+def _propose_reage(acc: Accounts, profile: Agency, idx: IntArray,
+                   belief: FloatArray) -> tuple[BoolArray, Offers]:
     # one re-age per program: the policy's limit (lifecycle.can_reage) is once in twelve
     # months, and no account is assumed re-aged before its placement
-    if v.charged_off[i] or profile.plan_max_months <= 0 or v.reages[i] > 0:
-        return None
-    minimum: int = v.minimum_payment[i]
-    if profile.hardship_months > 0 and minimum > _capacity(v, i) * belief:
-        return None  # believed unable to pay the minimum: the hardship programme is the plan
-    return Offer(REAGE, months=REAGE_PAYMENTS, instalment=minimum,
-                 burden=minimum / _capacity(v, i),
-                 hardship_terms=profile.freeze_interest_on_plan)
+    minimum = acc.minimum_payment[idx]
+    capacity = _capacity(acc, idx)
+    applies = ~acc.charged_off[idx] & (acc.reages[idx] == 0)
+    if profile.plan_max_months <= 0:
+        applies[:] = False
+    if profile.hardship_months > 0:  # believed unable to pay the minimum: the programme is
+        applies &= ~(minimum > capacity * belief)
+    return applies, _offers(REAGE, len(idx), months=REAGE_PAYMENTS, instalment=minimum,
+                            burden=minimum / capacity,
+                            hardship_terms=profile.freeze_interest_on_plan)
 
 
-def _propose_hardship(v: Any, profile: Agency, i: int, belief: float) -> Offer | None:
-    if v.charged_off[i] or profile.hardship_months <= 0 or v.reages[i] > 0 \
-            or v.minimum_payment[i] <= v.monthly_capacity[i] * float(v.balance[i]) * belief:
-        return None  # only for a cardholder believed unable to pay the minimum
-    reduced = max(1, math.ceil(v.minimum_payment[i] * profile.hardship_payment_share))
-    return Offer(HARDSHIP, months=profile.hardship_months, instalment=reduced,
-                 burden=reduced / _capacity(v, i), hardship_terms=True)
+def _propose_hardship(acc: Accounts, profile: Agency, idx: IntArray,
+                      belief: FloatArray) -> tuple[BoolArray, Offers]:
+    minimum = acc.minimum_payment[idx]
+    # only for a cardholder believed unable to pay the minimum
+    unable = ~(minimum <= acc.monthly_capacity[idx] * acc.balance[idx].astype(np.float64)
+               * belief)
+    applies = ~acc.charged_off[idx] & (acc.reages[idx] == 0) & unable
+    if profile.hardship_months <= 0:
+        applies[:] = False
+    reduced = np.maximum(1, np.ceil(minimum * profile.hardship_payment_share)).astype(np.int64)
+    return applies, _offers(HARDSHIP, len(idx), months=profile.hardship_months,
+                            instalment=reduced, burden=reduced / _capacity(acc, idx),
+                            hardship_terms=True)
 
 
-def _propose_full(v: Any, profile: Agency, i: int, belief: float) -> Offer | None:
-    lump: float = v.lump_sum_share[i]
-    if not v.charged_off[i] or lump * belief < PAY_IN_FULL_ABILITY:
-        return None
-    accrued: int = v.accrued[i]
-    if profile.waive_interest and accrued > 0:
-        waiver = min(1.0, float(accrued) / max(1.0, float(v.outstanding[i])))
-        return Offer(FULL, discount=waiver, burden=(1.0 - waiver) / lump, interest_waiver=True)
-    return Offer(FULL, burden=1.0 / lump)
+def _propose_full(acc: Accounts, profile: Agency, idx: IntArray,
+                  belief: FloatArray) -> tuple[BoolArray, Offers]:
+    lump = acc.lump_sum_share[idx]
+    applies = acc.charged_off[idx] & ~(lump * belief < PAY_IN_FULL_ABILITY)
+    offers = _offers(FULL, len(idx), burden=1.0 / lump)
+    if profile.waive_interest:
+        accrued = acc.accrued[idx]
+        waived = accrued > 0
+        waiver = np.minimum(1.0, accrued / np.maximum(1.0, acc.outstanding[idx]))
+        offers.discount[waived] = waiver[waived]
+        offers.burden[waived] = ((1.0 - waiver) / lump)[waived]
+        offers.interest_waiver[waived] = True
+    return applies, offers
 
 
-def _propose_settlement(v: Any, profile: Agency, i: int, belief: float) -> Offer | None:
-    lump: float = v.lump_sum_share[i]
-    needed = max(0.0, 1.0 - lump * belief)
-    if not v.charged_off[i] or profile.settlement_max_discount <= 0 \
-            or needed > profile.settlement_max_discount:
-        return None
+def _propose_settlement(acc: Accounts, profile: Agency, idx: IntArray,
+                        belief: FloatArray) -> tuple[BoolArray, Offers]:
+    lump = acc.lump_sum_share[idx]
+    most = profile.settlement_max_discount
+    needed = np.maximum(0.0, 1.0 - lump * belief)
+    applies = acc.charged_off[idx] & ~(needed > most)
+    if most <= 0:
+        applies[:] = False
     # at least one step: a cardholder believed able to pay in full is offered the smallest
     # discount when stepping down from payment in full
-    discount = min(profile.settlement_max_discount,
-                   max(1, math.ceil(needed / SETTLEMENT_STEP - 1e-9)) * SETTLEMENT_STEP)
-    return Offer(SETTLEMENT, discount=discount, burden=(1.0 - discount) / lump)
+    steps = np.maximum(1, np.ceil(needed / SETTLEMENT_STEP - 1e-9))
+    discount = np.minimum(most, steps * SETTLEMENT_STEP)
+    return applies, _offers(SETTLEMENT, len(idx), discount=discount,
+                            burden=(1.0 - discount) / lump)
 
 
-def _propose_instalments(v: Any, profile: Agency, i: int, belief: float) -> Offer | None:
-    if not v.charged_off[i] or profile.plan_max_months <= 0:
-        return None
-    outstanding: int = v.outstanding[i]
-    capacity = _capacity(v, i)
-    instalment = max(capacity * belief, outstanding / profile.plan_max_months, 1.0)
-    months = max(1, math.ceil(outstanding / instalment))
-    return Offer(INSTALMENTS, months=months, instalment=math.ceil(instalment),
-                 burden=instalment / capacity, hardship_terms=profile.freeze_interest_on_plan)
+def _propose_instalments(acc: Accounts, profile: Agency, idx: IntArray,
+                         belief: FloatArray) -> tuple[BoolArray, Offers]:
+    months_most = profile.plan_max_months
+    applies = acc.charged_off[idx].copy()
+    if months_most <= 0:
+        applies[:] = False
+        months_most = 1
+    outstanding = acc.outstanding[idx]
+    capacity = _capacity(acc, idx)
+    instalment = np.maximum(np.maximum(capacity * belief, outstanding / months_most), 1.0)
+    months = np.maximum(1, np.ceil(outstanding / instalment)).astype(np.int64)
+    return applies, _offers(INSTALMENTS, len(idx), months=months,
+                            instalment=np.ceil(instalment).astype(np.int64),
+                            burden=instalment / capacity,
+                            hardship_terms=profile.freeze_interest_on_plan)
 
 
-def _agree_to_pay(v: Any, i: int, offer: Offer) -> None:
+def _agree_to_pay(acc: Accounts, idx: IntArray, offers: Offers) -> None:
     """A promise to pay: in full (perhaps less the interest waived) or a settlement."""
-    settles = offer.kind == SETTLEMENT
-    v.status[i] = PROMISE
-    v.promise_settles[i] = settles
-    v.promise_waives[i] = settles or offer.interest_waiver
-    v.promise_cures[i] = False
-    outstanding: int = v.outstanding[i]
-    if offer.interest_waiver:
-        amount = outstanding - v.accrued[i]
-    else:
-        amount = math.ceil(outstanding * (1.0 - offer.discount))
-    v.promise_amount[i] = max(0, amount)
+    settles = offers.kind == SETTLEMENT
+    acc.status[idx] = PROMISE
+    acc.promise_settles[idx] = settles
+    acc.promise_waives[idx] = settles | offers.interest_waiver
+    acc.promise_cures[idx] = False
+    outstanding = acc.outstanding[idx]
+    amount = np.where(offers.interest_waiver, outstanding - acc.accrued[idx],
+                      np.ceil(outstanding * (1.0 - offers.discount)))
+    acc.promise_amount[idx] = np.maximum(0, amount).astype(np.int64)
 
 
-def _agree_to_cure(v: Any, i: int, offer: Offer) -> None:
+def _agree_to_cure(acc: Accounts, idx: IntArray, offers: Offers) -> None:
     """A promise to pay the past-due amount as it stands now."""
-    v.status[i] = PROMISE
-    v.promise_settles[i] = False
-    v.promise_waives[i] = False
-    v.promise_cures[i] = True
-    v.promise_amount[i] = min(v.past_due[i], v.outstanding[i])
+    acc.status[idx] = PROMISE
+    acc.promise_settles[idx] = False
+    acc.promise_waives[idx] = False
+    acc.promise_cures[idx] = True
+    acc.promise_amount[idx] = np.minimum(acc.past_due[idx], acc.outstanding[idx])
 
 
-def _agree_to_reage(v: Any, i: int, offer: Offer) -> None:
-    _agree_to_instalments(v, i, offer)
-    v.plan_reages[i] = True
+def _agree_to_reage(acc: Accounts, idx: IntArray, offers: Offers) -> None:
+    _agree_to_instalments(acc, idx, offers)
+    acc.plan_reages[idx] = True
 
 
-def _agree_to_hardship(v: Any, i: int, offer: Offer) -> None:
+def _agree_to_hardship(acc: Accounts, idx: IntArray, offers: Offers) -> None:
     """Three reduced payments re-age the account; the reduced minimum lasts the programme."""
-    v.hardship_payment[i] = offer.instalment
-    v.hardship_until[i] = v.promise_due[i] + offer.months * DAYS_PER_MONTH
-    _agree_to_reage(v, i, Offer(HARDSHIP, months=REAGE_PAYMENTS, instalment=offer.instalment,
-                                burden=offer.burden, hardship_terms=True))
+    acc.hardship_payment[idx] = offers.instalment
+    acc.hardship_until[idx] = acc.promise_due[idx] + offers.months * DAYS_PER_MONTH
+    reage = _offers(HARDSHIP, len(idx), months=REAGE_PAYMENTS, instalment=offers.instalment,
+                    burden=offers.burden, hardship_terms=True)
+    _agree_to_reage(acc, idx, reage)
 
 
-def _agree_to_instalments(v: Any, i: int, offer: Offer) -> None:
-    v.status[i] = PLAN
-    v.plan_installment[i] = offer.instalment
-    v.plan_left[i] = offer.months
-    v.plan_paid[i] = 0
-    v.plans_started[i] += 1
-    v.plan_reages[i] = False
-    v.interest_frozen[i] = offer.hardship_terms or v.charged_off[i]
+def _agree_to_instalments(acc: Accounts, idx: IntArray, offers: Offers) -> None:
+    acc.status[idx] = PLAN
+    acc.plan_installment[idx] = offers.instalment
+    acc.plan_left[idx] = offers.months
+    acc.plan_paid[idx] = 0
+    acc.plans_started[idx] += 1
+    acc.plan_reages[idx] = False
+    acc.interest_frozen[idx] = offers.hardship_terms | acc.charged_off[idx]
 
 
 OFFERS: dict[int, OfferTerms] = {  # keyed by OfferKind, looked up by the offer's int kind
@@ -215,26 +255,77 @@ OFFERS: dict[int, OfferTerms] = {  # keyed by OfferKind, looked up by the offer'
         OfferTerms(OfferKind.INSTALMENTS, _propose_instalments, _agree_to_instalments),
     )
 }
-_PROPOSALS = tuple(terms.propose for terms in OFFERS.values())
+
+
+def _most_allowed(acc: Accounts, profile: Agency, idx: IntArray) -> Offers:
+    """The offer when no kind applies: the past-due amount before charge-off; after it the
+    most the agency's authority allows (a settlement at ``settlement_max_discount``, or
+    payment in full)."""
+    before = ~acc.charged_off[idx]
+    owed = np.minimum(acc.past_due[idx], acc.outstanding[idx]).astype(np.float64)
+    discount = profile.settlement_max_discount
+    after_kind = SETTLEMENT if discount > 0 else FULL
+    lump = np.maximum(acc.lump_sum_share[idx], 1e-3)
+    offers = _offers(after_kind, len(idx), discount=discount, burden=(1.0 - discount) / lump)
+    offers.kind[before] = CURE
+    offers.discount[before] = 0.0
+    offers.burden[before] = (owed / _can_raise(acc, idx))[before]
+    return offers
+
+
+def offer_ladders(acc: Accounts, profile: Agency, idx: IntArray, belief: FloatArray,
+                  skip: IntArray, width: int) -> Offers:
+    """The offers made to each account of ``idx``: ``width`` rungs of its ladder — every offer
+    the agency may make to it, most it asks first (the registry's order) — from rung ``skip``
+    (at most the last rung). A ladder is never empty: if no kind applies, the most the
+    agency's authority allows. ``belief``: what the collector believes each cardholder can pay,
+    relative to the truth."""
+    proposals = [terms.propose(acc, profile, idx, belief) for terms in OFFERS.values()]
+    applies = np.column_stack([applies for applies, _ in proposals])
+    candidates = Offers(*(np.column_stack([getattr(offers, name) for _, offers in proposals])
+                          for name in FIELDS))
+    length = applies.sum(axis=1)
+    none = np.flatnonzero(length == 0)
+    if len(none):  # the fallback is the first and only rung
+        fallback = _most_allowed(acc, profile, idx[none])
+        for name in FIELDS:
+            getattr(candidates, name)[none, 0] = getattr(fallback, name)
+        applies[none, 0] = True
+        length[none] = 1
+    # the applicable kinds of each row first, in the registry's order
+    order = np.argsort(~applies, axis=1, kind="stable")
+    rung = np.minimum(skip, length - 1)[:, None] + np.arange(width)[None, :]
+    made = rung < length[:, None]
+    column = np.take_along_axis(order, np.minimum(rung, len(OFFERS) - 1), axis=1)
+    table = Offers(*(np.take_along_axis(getattr(candidates, name), column, axis=1)
+                     for name in FIELDS))
+    table.kind[~made] = NO_OFFER
+    return table
+
+
+def agree(acc: Accounts, profile: Agency, idx: IntArray, now: FloatArray, offers: Offers,
+          keep: FloatArray) -> None:
+    """Put each account of ``idx`` under the promise (or plan) it just agreed to at ``now``
+    (``offers``: one per account; ``keep``: the chance each is kept)."""
+    acc.promises[idx] += 1
+    acc.keep_probability[idx] = keep
+    acc.promise_due[idx] = np.ceil(now + profile.promise_days)
+    for kind, terms in OFFERS.items():
+        these = np.flatnonzero(offers.kind == kind)
+        if len(these):
+            terms.agree(acc, idx[these], _pick_one(offers, these))
+
+
+def _pick_one(offers: Offers, rows: IntArray) -> Offers:
+    return Offers(*(getattr(offers, name)[rows] for name in FIELDS))
 
 
 def offer_ladder(acc: Accounts, profile: Agency, i: int, belief: float = 1.0) -> list[Offer]:
-    """Every offer the agency may make to account ``i``, most it asks first (the registry's
-    order): the ladder a collector steps down in a conversation. ``belief`` is what the
-    collector believes the cardholder can pay, relative to the truth (see :class:`OfferTerms`).
-    Never empty: if no kind applies, the most the agency's authority allows."""
-    v = acc.views
-    ladder = [offer for propose in _PROPOSALS
-              if (offer := propose(v, profile, i, belief)) is not None]
-    if ladder:
-        return ladder
-    if not v.charged_off[i]:
-        owed = float(min(v.past_due[i], v.outstanding[i]))
-        return [Offer(CURE, burden=owed / _can_raise(v, i))]
-    lump: float = v.lump_sum_share[i]
-    discount = profile.settlement_max_discount
-    return [Offer(SETTLEMENT if discount > 0 else FULL, discount=discount,
-                  burden=(1.0 - discount) / max(lump, 1e-3))]
+    """Every offer the agency may make to account ``i``, most it asks first (see
+    :func:`offer_ladders`)."""
+    table = offer_ladders(acc, profile, np.array([i]), np.array([belief]), np.zeros(1, np.int64),
+                          len(OFFERS))
+    return table.row(0)
 
 
 def make_offer(acc: Accounts, profile: Agency, i: int) -> Offer:
@@ -244,10 +335,6 @@ def make_offer(acc: Accounts, profile: Agency, i: int) -> Offer:
 
 def record_promise(acc: Accounts, profile: Agency, i: int, now: float, offer: Offer,
                    keep: float) -> None:
-    """Put account ``i`` under the promise (or plan) it just agreed to."""
-    due = float(math.ceil(now + profile.promise_days))
-    v = acc.views
-    v.promises[i] += 1
-    v.keep_probability[i] = keep
-    v.promise_due[i] = due
-    OFFERS[offer.kind].agree(v, i, offer)
+    """Put account ``i`` under the promise (or plan) it just agreed to (see :func:`agree`)."""
+    agree(acc, profile, np.array([i]), np.array([now]), Offers.of([[offer]], 1).column(0),
+          np.array([keep]))

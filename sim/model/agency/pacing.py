@@ -1,56 +1,122 @@
-"""The predictive dialler's pacing: how many dials to launch, steered by the calls it abandons.
+"""The predictive dialler's pacing: how many dials to launch, from a loss model and feedback.
 
-A predictive dialler dials ahead of its free collectors. Each pacing interval it launches
-``ratio × free collector time ÷ time per answered call ÷ hit rate`` dials, the hit rate being
-its smoothed share of dials answered (before any dial, what the portfolio's answer rates and
-valid numbers promise). After the interval it compares abandoned calls (answered with no
-collector free) over answered calls, smoothed over intervals, with its aim — a share
-:data:`AIM` of ``abandon_target`` — and moves the ratio by ``exp(GAIN × (aim − rate) / aim)``.
-Abandonment rises faster than linearly with the ratio, so a dialler steering at the ceiling
-itself would overshoot it on average.
+A predictive dialler dials ahead of its free collectors, and an answered call that finds none
+free within two seconds is abandoned. With so little patience the collectors are a loss
+system, and the share of answered calls lost at an offered load of ``A`` Erlangs on ``c``
+collectors is Erlang's loss formula ``B(c, A)`` (the basis of predictive pacing: Samuelson,
+"Predictive dialing for outbound telephone call centers", *Interfaces* 29(5), 1999). Each pacing
+interval the dialler:
+
+1. counts the collectors free on average over the interval (their free time over its length),
+   less those it expects cardholders phoning in to take (its smoothed count of callers per
+   interval, each for the time of an answered call: callers are served first);
+2. finds the largest load whose loss is within its aim — ``abandon_target`` times a
+   correction — by Erlang B, extended to a fractional number of collectors through the
+   incomplete gamma function (Jagerman, *Bell System Technical Journal* 53(3), 1974);
+3. launches that load's answered calls over the interval (load × interval ÷ time per answered
+   call) divided by its hit rate: its smoothed share of dials picked up at this time of the
+   shift (the same interval of earlier shifts, weekdays and weekends apart: cardholders answer
+   more at some hours than others), or before it has any, its latest share at any time, and
+   before any dial what the portfolio's answer rates and valid numbers promise.
+
+After the interval it compares abandoned over answered calls, smoothed over intervals, with
+its aim, a share :data:`AIM` of ``abandon_target``, and moves the correction by
+``exp(GAIN × (aim − rate) / aim)``: the
+model's errors (dials spread evenly rather than at random, cardholders phoning in, calls that
+carry over) are learnt, not assumed. The correction does not grow while the call list, not the
+pacing, limited the dials (it would wind up in quiet intervals and overshoot in the next busy
+one).
 """
 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+
+import numpy as np
+from scipy.special import gammaincc, gammaln
 
 SMOOTHING = 0.3  # weight of the latest interval in the smoothed abandonment and hit rates
-GAIN = 0.2  # how hard the ratio reacts to abandonment off its aim
-AIM = 0.8  # share of abandon_target steered for
-RATIO_RANGE = (0.2, 5.0)
-INITIAL_RATIO = 0.7  # a dialler starts cautiously, before it has seen any answer rate
+GAIN = 0.2  # how hard the correction reacts to abandonment off its aim
+AIM = 0.9  # share of abandon_target the feedback steers for: abandonment is convex in the pace,
+# so a dialler steering at the ceiling itself would average above it
+CORRECTION_RANGE = (0.1, 10.0)
 FALLBACK_HIT_RATE = 0.2  # answered share assumed while nothing better is known
+MIN_AIM = 1e-4  # a target of 0 is held as one call in 10,000
+LOAD_GRID = np.linspace(0.005, 1.5, 300)  # offered loads tried, per collector free
+
+
+def erlang_loss(servers: float, load: np.ndarray) -> np.ndarray:
+    """Erlang B, ``B(c, A)``: the share of calls offered at ``load`` Erlangs that find all of
+    ``servers`` busy, for a fractional number of servers too (``c ≥ 0``)."""
+    load = np.maximum(load, 1e-12)
+    log_pmf = servers * np.log(load) - load - gammaln(servers + 1.0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        loss = np.exp(log_pmf) / gammaincc(servers + 1.0, load)
+    return np.where(np.isfinite(loss), np.minimum(loss, 1.0), 1.0)
+
+
+def load_within(servers: float, loss: float) -> float:
+    """The largest offered load (Erlangs) on ``servers`` whose Erlang B loss is at most
+    ``loss`` (0 with no server)."""
+    if servers <= 0 or loss <= 0:
+        return 0.0
+    loads = servers * LOAD_GRID
+    within = np.flatnonzero(erlang_loss(servers, loads) <= loss)
+    return float(loads[within[-1]]) if len(within) else 0.0
 
 
 @dataclass
 class Pacing:
-    """The ratio, hit rate and abandonment of one predictive dialler."""
+    """The hit rate, abandonment and correction of one predictive dialler."""
 
     abandon_target: float
     hit_rate: float = math.nan
-    ratio: float = INITIAL_RATIO
+    """Smoothed share of dials picked up, at any time."""
+    hit_rates: dict[int, float] = field(default_factory=dict)
+    """Smoothed share of dials picked up by time of the shift (:meth:`dials`' ``slot``)."""
+    correction: float = 1.0
     abandon_rate: float = math.nan
+    callers: float = 0.0
+    """Smoothed count of cardholders phoning in per interval."""
 
     def __post_init__(self) -> None:
         if math.isnan(self.abandon_rate):
             self.abandon_rate = self.abandon_target
 
-    def dials(self, free_time: float, handle_time: float) -> int:
-        """Dials to launch for ``free_time`` of collectors (days) at ``handle_time`` a call."""
-        hit = self.hit_rate if self.hit_rate > 0 else FALLBACK_HIT_RATE
-        return int(self.ratio * free_time / handle_time / hit)
+    def dials(self, free_time: float, handle_time: float, interval: float, slot: int = 0) -> int:
+        """Dials to launch over ``interval`` (days) for ``free_time`` of collectors (days) at
+        ``handle_time`` (days) an answered call; ``slot`` names the time of the shift."""
+        if interval <= 0 or handle_time <= 0:
+            return 0
+        hit = self.hit_rates.get(slot, self.hit_rate)
+        hit = hit if hit > 0 else FALLBACK_HIT_RATE
+        aim = max(self.abandon_target * self.correction, MIN_AIM)
+        servers = (free_time - self.callers * handle_time) / interval
+        load = load_within(servers, aim)
+        return int(load * interval / handle_time / hit)
 
-    def steer(self, answered: int, abandoned: int, dialled: int) -> None:
-        """Learn from an interval's dials and move the ratio towards the aim."""
+    def steer(self, answered: int, abandoned: int, dialled: int, planned: int,
+              callers: int, slot: int = 0) -> None:
+        """Learn from an interval's dials (``planned`` of them were wanted) and its ``callers``
+        at time of the shift ``slot``, and move the correction towards the target."""
+        self.callers = (1 - SMOOTHING) * self.callers + SMOOTHING * callers
         if dialled == 0:
             return
         hit = answered / dialled
-        self.hit_rate = hit if math.isnan(self.hit_rate) else \
-            (1 - SMOOTHING) * self.hit_rate + SMOOTHING * hit
+        self.hit_rate = _smoothed(self.hit_rate, hit)
+        self.hit_rates[slot] = _smoothed(self.hit_rates.get(slot, math.nan), hit)
         if answered == 0:
             return
         self.abandon_rate = (1 - SMOOTHING) * self.abandon_rate + SMOOTHING * abandoned / answered
-        aim = max(AIM * self.abandon_target, 1e-3)
+        aim = max(AIM * self.abandon_target, MIN_AIM)
         step = math.exp(GAIN * (aim - self.abandon_rate) / aim)
-        self.ratio = min(max(self.ratio * step, RATIO_RANGE[0]), RATIO_RANGE[1])
+        if step > 1.0 and dialled < planned:
+            return  # the call list ran short: no evidence the pace could be higher
+        self.correction = min(max(self.correction * step, CORRECTION_RANGE[0]),
+                              CORRECTION_RANGE[1])
+
+
+def _smoothed(average: float, latest: float) -> float:
+    """``average`` moved ``SMOOTHING`` of the way to ``latest`` (``latest`` if there is none)."""
+    return latest if math.isnan(average) else (1 - SMOOTHING) * average + SMOOTHING * latest

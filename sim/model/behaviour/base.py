@@ -26,6 +26,10 @@ import numpy.typing as npt
 
 from sim.model.rng import counter_uniforms
 
+FloatArray = npt.NDArray[np.float64]
+IntArray = npt.NDArray[np.int64]
+BoolArray = npt.NDArray[np.bool_]
+
 if TYPE_CHECKING:
     from sim.config.schema import Behaviour
     from sim.model.portfolio.accounts import Accounts
@@ -46,6 +50,79 @@ class Offer:
     interest_waiver: bool = False  # interest accrued during placement forgiven on payment
 
 
+NO_OFFER = -1  # an empty cell of :class:`Offers`
+FIELDS = ("kind", "discount", "months", "instalment", "burden", "hardship_terms",
+          "interest_waiver")
+"""The fields of an :class:`Offer`, in order: the columns of :class:`Offers`."""
+
+
+@dataclass
+class Offers:
+    """Offers to a batch of accounts: row ``r`` is account ``idx[r]``'s, column ``c`` its
+    ``c``-th offer (``kind`` :data:`NO_OFFER` where it has fewer). Each field is an array of the
+    :class:`~sim.model.behaviour.base.Offer` field of the same name."""
+
+    kind: npt.NDArray[np.int64]
+    discount: FloatArray
+    months: npt.NDArray[np.int64]
+    instalment: npt.NDArray[np.int64]
+    burden: FloatArray
+    hardship_terms: BoolArray
+    interest_waiver: BoolArray
+
+    @classmethod
+    def empty(cls, shape: tuple[int, ...]) -> Offers:
+        """No offer in any cell."""
+        return cls(np.full(shape, NO_OFFER, dtype=np.int64), np.zeros(shape),
+                   np.zeros(shape, dtype=np.int64), np.zeros(shape, dtype=np.int64),
+                   np.ones(shape), np.zeros(shape, dtype=np.bool_), np.zeros(shape, dtype=np.bool_))
+
+    @classmethod
+    def of(cls, rows: list[list[Offer]], width: int) -> Offers:
+        """The table of ``rows`` of :class:`Offer` (each at most ``width`` long)."""
+        table = cls.empty((len(rows), width))
+        for r, row in enumerate(rows):
+            for c, offer in enumerate(row[:width]):
+                table.put((np.array([r]), np.array([c])), offer)
+        return table
+
+    def put(self, cells: tuple[IntArray, ...], offer: Offer | Offers,
+            rows: IntArray | None = None) -> None:
+        """Write ``offer`` (one :class:`Offer`, or the ``rows`` of a one-column
+        :class:`Offers`) into ``cells``."""
+        for name in FIELDS:
+            value = getattr(offer, name)
+            getattr(self, name)[cells] = value if rows is None else value[rows]
+
+    def column(self, c: int) -> Offers:
+        """The ``c``-th offer of every row, as a one-column table."""
+        return Offers(*(getattr(self, name)[:, c] for name in FIELDS))
+
+    def row(self, r: int) -> list[Offer]:
+        """Row ``r``'s offers, in turn."""
+        width = int((self.kind[r] != NO_OFFER).sum())
+        return [Offer(int(self.kind[r, c]), float(self.discount[r, c]), int(self.months[r, c]),
+                      int(self.instalment[r, c]), float(self.burden[r, c]),
+                      bool(self.hardship_terms[r, c]), bool(self.interest_waiver[r, c]))
+                for c in range(width)]
+
+
+@dataclass
+class Outcomes:
+    """What a batch of conversations produced, one element per conversation (the fields of
+    :class:`Conversation`)."""
+
+    outcome: IntArray
+    complaint: BoolArray
+    keep_probability: FloatArray
+    accepted: IntArray
+
+    def one(self, r: int) -> Conversation:
+        """The ``r``-th conversation's."""
+        return Conversation(int(self.outcome[r]), bool(self.complaint[r]),
+                            float(self.keep_probability[r]), int(self.accepted[r]))
+
+
 @dataclass(frozen=True, slots=True)
 class AgencyStyle:
     """The parts of an agency profile that change how cardholders respond."""
@@ -64,9 +141,6 @@ class Conversation:
     accepted: int = -1  # which of the offers made was accepted (-1: none)
 
 
-FloatArray = npt.NDArray[np.float64]
-IntArray = npt.NDArray[np.int64]
-BoolArray = npt.NDArray[np.bool_]
 
 
 class Draw(IntEnum):
@@ -118,15 +192,23 @@ class BehaviourModel(Protocol):
         with the uniforms ``draws`` (indexed by :class:`Draw`). No offers: the cardholder has
         already paid and the agency does not know yet (``Outcome.ALREADY_PAID``)."""
 
+    def converse_many(self, idx: IntArray, now: FloatArray, style: AgencyStyle, offers: Offers,
+                      pressure: IntArray, violation: BoolArray, draws: FloatArray) -> Outcomes:
+        """:meth:`converse` for a batch of conversations with distinct accounts ``idx``, one row
+        of ``offers`` (:data:`NO_OFFER` where fewer are made; none at all: already paid) and of
+        ``draws`` each; the same outcomes, whatever the batch."""
+
     def keeps(self, idx: IntArray, day: int, first: BoolArray) -> BoolArray:
         """Which of the promises or instalments of ``idx`` due on ``day`` are paid."""
 
-    def spontaneous(self, idx: IntArray, day: int, reminded: BoolArray) -> FloatArray:
+    def spontaneous(self, idx: IntArray, day: int, reminded: BoolArray,
+                    linked: BoolArray | None = None) -> FloatArray:
         """Payments made without a promise by ``idx`` during day ``day``.
 
         Returns, per account, the share of what it owes now — its past-due amount before
         charge-off, its balance after — repaid that day (0 for none, 1 for all of it: a cure
-        or a payment in full); ``reminded`` marks accounts a message reached that day.
+        or a payment in full); ``reminded`` marks accounts a message reached that day, and
+        ``linked`` those a message carrying a payment link reached (``None``: none did).
         """
 
     def contacted(self, i: int, now: float) -> None:

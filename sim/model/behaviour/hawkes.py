@@ -30,20 +30,20 @@ with a repayment or a boundary left in the day take another turn.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
 
 import numpy as np
 
 from sim.config.schema import Behaviour, HawkesParameters, StageParameters
 from sim.model.behaviour.base import (
+    NO_OFFER,
     AgencyStyle,
     BoolArray,
-    Conversation,
     FloatArray,
     IntArray,
-    Offer,
+    Offers,
+    Outcomes,
 )
-from sim.model.behaviour.stage import REFUSAL, StageModel
+from sim.model.behaviour.stage import ALREADY_PAID, NO_OBJECTION, REFUSAL, StageModel
 from sim.model.portfolio.accounts import Accounts
 from sim.model.rng import Streams, counter_uniforms
 
@@ -96,13 +96,19 @@ class HawkesModel(StageModel):
         model.breathing_space_offered = breathing_space_offered
         return model
 
-    def converse(self, i: int, now: float, style: AgencyStyle, offers: Sequence[Offer],
-                 pressure: int, violation: bool, draws: Sequence[float]) -> Conversation:
-        if not offers:  # called after paying (see the stage model)
-            return super().converse(i, now, style, offers, pressure, violation, draws)
-        complaint = self.complains(i, style, pressure, violation, draws)
-        objection = self.objects(i, style, pressure, draws)
-        return Conversation(REFUSAL if objection is None else objection, complaint)
+    def converse_many(self, idx: IntArray, now: FloatArray, style: AgencyStyle, offers: Offers,
+                      pressure: IntArray, violation: BoolArray, draws: FloatArray) -> Outcomes:
+        """Complaints and objections as in the stage model; no promises: repayments come from
+        the point process, and a conversation that raises no objection is a refusal."""
+        paid = offers.kind[:, 0] == NO_OFFER  # called after paying (see the stage model)
+        complaint = self.complains_many(idx, style, pressure, violation, draws,
+                                        np.where(paid, self.p.paid_call_complaint, 0.0))
+        outcome = np.where(paid, ALREADY_PAID, REFUSAL).astype(np.int64)
+        talking = np.flatnonzero(~paid)
+        objection = self.objects_many(idx[talking], style, pressure[talking], draws[talking])
+        objects = objection != NO_OBJECTION
+        outcome[talking[objects]] = objection[objects]
+        return Outcomes(outcome, complaint, np.zeros(len(idx)), np.full(len(idx), -1))
 
     def contacted(self, i: int, now: float) -> None:
         self._contacts[i].append(now)
@@ -110,7 +116,8 @@ class HawkesModel(StageModel):
     def keeps(self, idx: IntArray, day: int, first: BoolArray) -> BoolArray:
         return np.zeros(len(idx), dtype=np.bool_)
 
-    def spontaneous(self, idx: IntArray, day: int, reminded: BoolArray) -> FloatArray:
+    def spontaneous(self, idx: IntArray, day: int, reminded: BoolArray,
+                    linked: BoolArray | None = None) -> FloatArray:
         """Advance ``idx`` through day ``[day, day+1)``; return the share each repaid."""
         h = self.h
         end = float(day + 1)

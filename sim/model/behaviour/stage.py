@@ -26,7 +26,8 @@ pressure and any rule violation, with the effects of ``[behaviour.stage]``:
   payer_effect·(±1) + hardship_response·[hardship terms]``. After a first instalment is paid,
   later ones are missed with ``instalment_persistence`` times the first miss probability.
 * **self-cure** — each account accumulates hazard ``self_cure_rate · (1 + reminder_lift·[reminded
-  that day]) · (1 − cure_decay_per_week)^w`` per day, ``w`` the weeks it has been past due
+  that day] + payment_link_lift·[a payment link reached it that day]) ·
+  (1 − cure_decay_per_week)^w`` per day, ``w`` the weeks it has been past due
   beyond 30 days, and pays what it owes (the past-due amount before charge-off, the balance
   after) when the hazard passes its own Exp(1) budget; with no reminders and no decay the share
   cured by day T is exactly ``1 − exp(−self_cure_rate·T)``.
@@ -46,6 +47,7 @@ import numpy as np
 from sim.config.schema import Behaviour, StageParameters
 from sim.model.behaviour.base import (
     MAX_OFFERS,
+    NO_OFFER,
     AgencyStyle,
     BoolArray,
     Conversation,
@@ -53,14 +55,16 @@ from sim.model.behaviour.base import (
     FloatArray,
     IntArray,
     Offer,
+    Offers,
+    Outcomes,
 )
 from sim.model.codes import Outcome
-from sim.model.portfolio.accounts import Accounts, scalar_view
+from sim.model.portfolio.accounts import Accounts
 from sim.model.portfolio.lifecycle import days_past_due
 from sim.model.rng import Streams, counter_uniforms
 from sim.model.units import DAYS_PER_MONTH
 
-# Draws and outcomes as plain ints, for the per-conversation path.
+# Draws and outcomes as plain ints.
 COMPLAINT, CLEAR, DISPUTE_DRAW = int(Draw.COMPLAINT), int(Draw.CLEAR), int(Draw.DISPUTE)
 CEASE, BREATHING = int(Draw.CEASE), int(Draw.BREATHING_SPACE)
 PROMISE_LANES = (int(Draw.PROMISE), int(Draw.SECOND_PROMISE), int(Draw.THIRD_PROMISE))
@@ -70,6 +74,7 @@ BREATHING_SPACE_REQUEST = int(Outcome.BREATHING_SPACE_REQUEST)
 PROMISE = int(Outcome.PROMISE)
 REFUSAL = int(Outcome.REFUSAL)
 ALREADY_PAID = int(Outcome.ALREADY_PAID)
+NO_OBJECTION = -1
 
 
 def _logit(p: float) -> float:
@@ -82,11 +87,10 @@ def _logits(p: FloatArray) -> FloatArray:
     return np.array([_logit(x) for x in p.tolist()], dtype=np.float64)
 
 
-def _sigmoid(x: float) -> float:
-    if x >= 0:
-        return 1.0 / (1.0 + math.exp(-x))
-    z = math.exp(x)
-    return z / (1.0 + z)
+def _sigmoids(x: FloatArray) -> FloatArray:
+    """The logistic function of each element, without overflow."""
+    z = np.exp(-np.abs(x))
+    return np.where(x >= 0, 1.0 / (1.0 + z), z / (1.0 + z))
 
 
 class StageModel:
@@ -101,22 +105,10 @@ class StageModel:
         # How much later than 30 days past due each account was placed, in 30-day steps.
         late = (accounts.days_past_due.astype(np.float64) - DAYS_PER_MONTH) / DAYS_PER_MONTH
         self._cure_factor = np.exp(params.dpd_cure * late)
-        # Per-account terms as memoryviews for one-account reads on the hot path (plain floats,
-        # contiguous memory: lean at a million accounts, where lists of floats are not).
-        willingness = accounts.willingness
         self._answer_rates = accounts.answer_rate * np.exp(params.dpd_answer * late)
-        self._willingness_logit = scalar_view(_logits(willingness) + params.dpd_promise * late)
-        self._keep_logit = scalar_view(_logits(accounts.promise_keep))
-        self._willingness = scalar_view(willingness)
-        self._payer_sign = scalar_view(accounts.payer.astype(np.float64) * 2.0 - 1.0)
-        self._complaint = scalar_view(accounts.complaint_sensitivity)
-        self._dispute = scalar_view(accounts.dispute_rate)
-        self._cease = scalar_view(accounts.cease_rate)
-        self._hardship = scalar_view(accounts.hardship_response)
-        self._breathing = scalar_view(accounts.breathing_space_request)
-        self._misunderstood = scalar_view(accounts.misunderstanding)
-        self._misunderstood_complaint = scalar_view(accounts.misunderstood_complaint)
-        self._cleared_cure = scalar_view(accounts.cleared_cure_rate)
+        self._willingness_logits = _logits(accounts.willingness) + params.dpd_promise * late
+        self._keep_logits = _logits(accounts.promise_keep)
+        self._payer_signs = accounts.payer.astype(np.float64) * 2.0 - 1.0
         self._pressure_answer = params.pressure_answer
         self.breathing_space_offered = False  # set by the model when the rules offer it
 
@@ -134,74 +126,97 @@ class StageModel:
 
     def converse(self, i: int, now: float, style: AgencyStyle, offers: Sequence[Offer],
                  pressure: int, violation: bool, draws: Sequence[float]) -> Conversation:
-        if not offers:  # called after paying: irritation, nothing to agree
-            paid = self.complains(i, style, pressure, violation, draws, self.p.paid_call_complaint)
-            return Conversation(ALREADY_PAID, paid)
-        complaint = self.complains(i, style, pressure, violation, draws)
-        objection = self.objects(i, style, pressure, draws)
-        if objection is not None:
-            return Conversation(objection, complaint)
-        for step, offer in enumerate(offers[:MAX_OFFERS]):
-            result = self.negotiate(i, style, offer, complaint, draws, PROMISE_LANES[step])
-            if result.outcome == PROMISE:
-                return Conversation(PROMISE, complaint, result.keep_probability, step)
-        return Conversation(REFUSAL, complaint)
+        table = Offers.of([list(offers)], MAX_OFFERS)
+        return self.converse_many(np.array([i]), np.array([now]), style, table,
+                                  np.array([pressure]), np.array([violation]),
+                                  np.array([draws], dtype=np.float64)).one(0)
 
-    def complains(self, i: int, style: AgencyStyle, pressure: int, violation: bool,
-                  draws: Sequence[float], push: float = 0.0) -> bool:
-        """Whether this conversation ends in a complaint (drawn first, whatever else happens);
+    def converse_many(self, idx: IntArray, now: FloatArray, style: AgencyStyle, offers: Offers,
+                      pressure: IntArray, violation: BoolArray, draws: FloatArray) -> Outcomes:
+        n = len(idx)
+        outcome = np.full(n, REFUSAL, dtype=np.int64)
+        keep = np.zeros(n)
+        accepted = np.full(n, -1, dtype=np.int64)
+        paid = offers.kind[:, 0] == NO_OFFER  # called after paying: irritation, nothing to agree
+        complaint = self.complains_many(idx, style, pressure, violation, draws,
+                                        np.where(paid, self.p.paid_call_complaint, 0.0))
+        outcome[paid] = ALREADY_PAID
+        talking = np.flatnonzero(~paid)
+        objection = self.objects_many(idx[talking], style, pressure[talking], draws[talking])
+        objects = objection != NO_OBJECTION
+        outcome[talking[objects]] = objection[objects]
+        open_ = talking[~objects]
+        for step in range(min(MAX_OFFERS, offers.kind.shape[1])):
+            made = open_[offers.kind[open_, step] != NO_OFFER]
+            if len(made) == 0:
+                break
+            promised, kept = self.negotiate_many(idx[made], style, offers.column(step), made,
+                                                 draws[made, PROMISE_LANES[step]])
+            yes = made[promised]
+            outcome[yes] = PROMISE
+            keep[yes] = kept[promised]
+            accepted[yes] = step
+            open_ = open_[outcome[open_] == REFUSAL]
+        return Outcomes(outcome, complaint, keep, accepted)
+
+    def complains_many(self, idx: IntArray, style: AgencyStyle, pressure: IntArray,
+                       violation: BoolArray, draws: FloatArray, push: FloatArray) -> BoolArray:
+        """Whether each conversation ends in a complaint (drawn first, whatever else happens);
         ``push`` adds to the log of its probability."""
         p = self.p
-        push += p.tone_complaint * style.tone + p.pressure_complaint * pressure
-        if violation:
-            push += p.violation_complaint
-        if self._misunderstood[i]:
-            push += self._misunderstood_complaint[i]
-        return draws[COMPLAINT] < min(1.0, self._complaint[i] * math.exp(push))
+        push = push + (p.tone_complaint * style.tone + p.pressure_complaint * pressure)
+        push = push + np.where(violation, p.violation_complaint, 0.0)
+        acc = self.acc
+        push = push + np.where(acc.misunderstanding[idx], acc.misunderstood_complaint[idx], 0.0)
+        chance = np.minimum(1.0, acc.complaint_sensitivity[idx] * np.exp(push))
+        return draws[:, COMPLAINT] < chance
 
-    def objects(self, i: int, style: AgencyStyle, pressure: int,
-                draws: Sequence[float]) -> int | None:
-        """An :class:`~sim.model.codes.Outcome`: ``DISPUTE``, ``CEASE_REQUEST`` or
-        ``BREATHING_SPACE_REQUEST`` (asked only where the rules offer breathing space) if the
-        cardholder objects, else ``None``.
+    def objects_many(self, idx: IntArray, style: AgencyStyle, pressure: IntArray,
+                     draws: FloatArray) -> IntArray:
+        """An :class:`~sim.model.codes.Outcome` per conversation: ``DISPUTE``,
+        ``CEASE_REQUEST`` or ``BREATHING_SPACE_REQUEST`` (asked only where the rules offer
+        breathing space) if the cardholder objects, else :data:`NO_OBJECTION`.
 
         A misunderstanding of card terms is cleared by a good conversation or becomes a dispute.
         """
         p, acc = self.p, self.acc
-        if acc.misunderstanding[i]:
-            clear = p.clear_misunderstanding + p.clear_skill * (style.skill - 0.5)
-            if draws[CLEAR] < clear:
-                acc.misunderstanding[i] = False
-                cleared = self._cleared_cure[i]
-                if cleared > 0:
-                    acc.self_cure_rate[i] = cleared
-            else:
-                return DISPUTE
-        if draws[DISPUTE_DRAW] < self._dispute[i]:
-            return DISPUTE
-        cease = self._cease[i] * math.exp(p.tone_cease * style.tone + p.pressure_cease * pressure)
-        if draws[CEASE] < min(1.0, cease):
-            return CEASE_REQUEST
-        if self.breathing_space_offered and draws[BREATHING] < self._breathing[i]:
-            return BREATHING_SPACE_REQUEST
-        return None
+        objection = np.full(len(idx), NO_OBJECTION, dtype=np.int64)
+        confused = acc.misunderstanding[idx]
+        clear = p.clear_misunderstanding + p.clear_skill * (style.skill - 0.5)
+        cleared = confused & (draws[:, CLEAR] < clear)
+        objection[confused & ~cleared] = DISPUTE
+        explained = idx[cleared]
+        acc.misunderstanding[explained] = False
+        cure = acc.cleared_cure_rate[explained]
+        acc.self_cure_rate[explained[cure > 0]] = cure[cure > 0]
+        free = objection == NO_OBJECTION
+        objection[free & (draws[:, DISPUTE_DRAW] < acc.dispute_rate[idx])] = DISPUTE
+        free = objection == NO_OBJECTION
+        cease = acc.cease_rate[idx] * np.exp(p.tone_cease * style.tone
+                                             + p.pressure_cease * pressure)
+        objection[free & (draws[:, CEASE] < np.minimum(1.0, cease))] = CEASE_REQUEST
+        if self.breathing_space_offered:
+            free = objection == NO_OBJECTION
+            asks = free & (draws[:, BREATHING] < acc.breathing_space_request[idx])
+            objection[asks] = BREATHING_SPACE_REQUEST
+        return objection
 
-    def negotiate(self, i: int, style: AgencyStyle, offer: Offer, complaint: bool,
-                  draws: Sequence[float], lane: int = int(Draw.PROMISE)) -> Conversation:
-        """A promise against ``offer`` (with the chance it is kept) or a refusal, decided by
-        ``draws[lane]``."""
-        p = self.p
-        excess_burden = max(0.0, offer.burden - 1.0)
-        payer = p.payer_effect * self._payer_sign[i]
-        hardship = self._hardship[i] if offer.hardship_terms else 0.0
-        promise = (self._willingness_logit[i] + p.skill_promise * (style.skill - 0.5)
-                   + p.tone_promise * style.tone + payer + p.settlement_promise * offer.discount
+    def negotiate_many(self, idx: IntArray, style: AgencyStyle, offers: Offers, rows: IntArray,
+                       draws: FloatArray) -> tuple[BoolArray, FloatArray]:
+        """Whether each cardholder of ``idx`` promises against its offer (the ``rows`` of the
+        one-column ``offers``), decided by ``draws``, and the chance each promise is kept."""
+        p, acc = self.p, self.acc
+        burden, discount = offers.burden[rows], offers.discount[rows]
+        excess_burden = np.maximum(0.0, burden - 1.0)
+        payer = p.payer_effect * self._payer_signs[idx]
+        hardship = np.where(offers.hardship_terms[rows], acc.hardship_response[idx], 0.0)
+        promise = (self._willingness_logits[idx] + p.skill_promise * (style.skill - 0.5)
+                   + p.tone_promise * style.tone + payer + p.settlement_promise * discount
                    + hardship + p.burden_promise * excess_burden)
-        if draws[lane] >= _sigmoid(promise):
-            return Conversation(REFUSAL, complaint)
-        keep = (self._keep_logit[i] + p.willingness_keep * (self._willingness[i] - 0.5)
+        promised = draws < _sigmoids(promise)
+        keep = (self._keep_logits[idx] + p.willingness_keep * (acc.willingness[idx] - 0.5)
                 + p.tone_keep * style.tone + p.burden_keep * excess_burden + payer + hardship)
-        return Conversation(PROMISE, complaint, _sigmoid(keep))
+        return promised, _sigmoids(keep)
 
     def contacted(self, i: int, now: float) -> None:
         """Right-party contacts leave no trace in the stage model beyond the conversation."""
@@ -214,10 +229,13 @@ class StageModel:
         counter = acc.promises[idx].astype(np.int64) * 1024 + acc.plan_paid[idx]
         return counter_uniforms(self._keep_key, idx, counter) >= miss
 
-    def spontaneous(self, idx: IntArray, day: int, reminded: BoolArray) -> FloatArray:
+    def spontaneous(self, idx: IntArray, day: int, reminded: BoolArray,
+                    linked: BoolArray | None = None) -> FloatArray:
         acc = self.acc
-        hazard = (acc.self_cure_rate[idx] * self._cure_factor[idx]
-                  * (1.0 + acc.reminder_lift[idx] * reminded))
+        lift = acc.reminder_lift[idx] * reminded
+        if linked is not None:
+            lift = lift + acc.payment_link_lift[idx] * linked
+        hazard = acc.self_cure_rate[idx] * self._cure_factor[idx] * (1.0 + lift)
         if self.p.cure_decay_per_week > 0:
             weeks = np.maximum(days_past_due(acc, idx, day) - DAYS_PER_MONTH, 0) / 7.0
             hazard = hazard * (1.0 - self.p.cure_decay_per_week) ** weeks

@@ -107,6 +107,7 @@ class Accounts:
     monthly_capacity: FloatArray
     self_cure_rate: FloatArray
     reminder_lift: FloatArray
+    payment_link_lift: FloatArray
     cure_budget: FloatArray  # Exp(1): the account self-cures when its accumulated hazard passes it
     misunderstanding: BoolArray
     dispute_rate: FloatArray
@@ -199,6 +200,7 @@ class Accounts:
         self.regulator_complaints = np.zeros(n, dtype=np.int32)
         self.messages = np.zeros(n, dtype=np.int32)
         self.reminded = np.zeros(n, dtype=np.bool_)  # reached by a message today
+        self.linked = np.zeros(n, dtype=np.bool_)  # reached by a message with a payment link today
         # what the call strategy remembers (sim.model.agency.call_list): unanswered dials since
         # the last conversation, the times of the last refusal and broken promise, and the
         # parts of the week (sim.model.agency.reach.DayPart bits) the cardholder answered in
@@ -326,12 +328,12 @@ def draw_portfolio(spec: Portfolio, bank: Bank, streams: Streams) -> Accounts:
     columns: dict[str, FloatArray] = {
         key: np.zeros(n)
         for key in ("answer_rate", "willingness", "lump_sum_share", "monthly_capacity",
-                    "self_cure_rate", "reminder_lift", "dispute_rate", "complaint_sensitivity",
-                    "cease_rate", "callback_rate", "promise_keep", "hardship_response",
-                    "misunderstanding", "balance_scale", "breathing_space_request",
-                    "redefault_risk", "minimum_miss", "unaffordable_minimum_miss",
-                    "cleared_cure_rate", "misunderstood_complaint", "evening_answer_factor",
-                    "weekend_answer_factor")
+                    "self_cure_rate", "reminder_lift", "payment_link_lift", "dispute_rate",
+                    "complaint_sensitivity", "cease_rate", "callback_rate", "promise_keep",
+                    "hardship_response", "misunderstanding", "balance_scale",
+                    "breathing_space_request", "redefault_risk", "minimum_miss",
+                    "unaffordable_minimum_miss", "cleared_cure_rate", "misunderstood_complaint",
+                    "evening_answer_factor", "weekend_answer_factor")
     }
     for code, name in enumerate(names):
         seg = spec.segments[name]
@@ -341,8 +343,8 @@ def draw_portfolio(spec: Portfolio, bank: Bank, streams: Streams) -> Accounts:
                              seg.concentration, m, spec.trait_correlations)
         for key in BETA_TRAITS:
             columns[key][members] = traits[key]
-        for key in ("self_cure_rate", "reminder_lift", "hardship_response", "balance_scale",
-                    "breathing_space_request", "redefault_risk", "minimum_miss",
+        for key in ("self_cure_rate", "reminder_lift", "payment_link_lift", "hardship_response",
+                    "balance_scale", "breathing_space_request", "redefault_risk", "minimum_miss",
                     "unaffordable_minimum_miss", "cleared_cure_rate", "misunderstood_complaint",
                     "evening_answer_factor", "weekend_answer_factor"):
             columns[key][members] = getattr(seg, key)
@@ -356,8 +358,11 @@ def draw_portfolio(spec: Portfolio, bank: Bank, streams: Streams) -> Accounts:
     ability = np.minimum(1.0, columns["lump_sum_share"] + 6.0 * columns["monthly_capacity"])
     propensity = columns["willingness"] * ability
     payer = rng.random(n) < propensity
-    phone_valid = rng.random(n) < bank.phone_valid
-    email_valid = rng.random(n) < bank.email_valid
+    # contact data: each segment's own quality, else the bank's
+    phone_share = np.array([_or(spec.segments[s].phone_valid, bank.phone_valid) for s in names])
+    email_share = np.array([_or(spec.segments[s].email_valid, bank.email_valid) for s in names])
+    phone_valid = rng.random(n) < phone_share[segment]
+    email_valid = rng.random(n) < email_share[segment]
     zones = spec.time_zones  # drawn from a stream of their own: no other draw moves
     zone_shares = np.array([z.share for z in zones])
     zone = streams.get("timezones").choice(len(zones), size=n, p=zone_shares / zone_shares.sum())
@@ -376,6 +381,7 @@ def draw_portfolio(spec: Portfolio, bank: Bank, streams: Streams) -> Accounts:
         monthly_capacity=columns["monthly_capacity"],
         self_cure_rate=columns["self_cure_rate"],
         reminder_lift=columns["reminder_lift"],
+        payment_link_lift=columns["payment_link_lift"],
         cure_budget=cure_budget,
         misunderstanding=columns["misunderstanding"].astype(np.bool_),
         dispute_rate=columns["dispute_rate"],
@@ -400,3 +406,8 @@ def draw_portfolio(spec: Portfolio, bank: Bank, streams: Streams) -> Accounts:
         evening_answer_factor=columns["evening_answer_factor"],
         weekend_answer_factor=columns["weekend_answer_factor"],
     )
+
+
+def _or(value: float | None, default: float) -> float:
+    """``value``, or ``default`` when it is unset."""
+    return default if value is None else value

@@ -109,10 +109,18 @@ class ContactHistory:
 
     def record_conversation(self, i: int, now: float) -> None:
         """Note a telephone conversation (outbound or inbound) with account ``i``."""
-        self._today(i, now)
-        v = self.views
-        v.last_conversation[i] = now
-        v.conversations_today[i] += 1
+        self.record_conversations(np.array([i]), np.array([now]))
+
+    def record_conversations(self, idx: IntArray, now: FloatArray) -> None:
+        """Note a telephone conversation with each of the distinct accounts ``idx`` at
+        ``now``."""
+        day = np.floor(now + self.local_offset[idx]).astype(np.int64)
+        fresh = self.count_day[idx] != day
+        anew = idx[fresh]
+        self.count_day[anew] = day[fresh]
+        self.conversations_today[anew] = self.unanswered_today[anew] = 0
+        self.last_conversation[idx] = now
+        self.conversations_today[idx] += 1
 
     def record_cease(self, i: int, now: float, received: float | None) -> None:
         """Note a request to stop contact: spoken at ``now``, and with a letter ``received``
