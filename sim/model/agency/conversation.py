@@ -16,6 +16,12 @@ changes the account: a promise or plan (on the offer accepted), a dispute, a req
 starts the adaptive strategy's cool-off — unless the cardholder asks to be called back the next day
 (``callback_request_share``), a call they consent to. Either way the agency learns when in the week
 the cardholder answers (:mod:`sim.model.agency.reach`).
+
+Conversations are decided in batches, as arrays: the dialler places a pacing interval's
+conversations with collectors call by call (:class:`Talks`) and has them decided together
+(:meth:`Conversations.hold`). An account talks at most once in a batch, so one conversation's
+outcome never depends on another's, and what is drawn for each is keyed by the account and its
+own count of conversations: the outcomes are those of deciding them one by one.
 """
 
 from __future__ import annotations

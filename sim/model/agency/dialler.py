@@ -13,8 +13,10 @@ factor of the part of the week on the cardholder's local clock (:mod:`sim.model.
 
 Only the collectors' side is played out call by call, in time order, and only for what takes a
 collector: answered calls and cardholders phoning in (:mod:`sim.model.agency.inbound`), who are
-served first come, first served, ahead of the dialler's calls. How dials reach collectors
-depends on the agency's ``dialler``:
+served first come, first served, ahead of the dialler's calls. What is said in those
+conversations is then decided for the interval at once (:meth:`Dialler.hold`; a cardholder who
+phones twice in an interval has the first call decided before the second is answered). How
+dials reach collectors depends on the agency's ``dialler``:
 
 * ``preview`` and ``progressive`` — each collector works through the list one dial at a time
   (the preview dialler adds ``preview_seconds`` of reading and a wrap-up to every dial; the
@@ -50,15 +52,16 @@ import numpy as np
 import simpy
 
 from sim.config.schema import Agency
+from sim.model.agency.batch import Batch, log_dials
 from sim.model.agency.call_list import CallList
 from sim.model.agency.conduct import Conduct
-from sim.model.agency.conversation import Conversations, Talks
+from sim.model.agency.conversation import Conversations
 from sim.model.agency.counters import DeskCounters, LegalRecord, Shifts
 from sim.model.agency.inbound import Callers, InboundLine
 from sim.model.agency.pacing import Pacing
 from sim.model.agency.reach import answer_factor, day_part, part_bit_at, part_bits
 from sim.model.behaviour.base import BehaviourModel
-from sim.model.codes import NO_ANSWER, OUTCOME_LABELS, WRONG_NUMBER, Rule
+from sim.model.codes import OUTCOME_LABELS, Rule
 from sim.model.rng import counter_uniforms
 from sim.model.rules.book import RuleBook
 from sim.model.rules.table import CLOCK_TOLERANCE, outside_window
@@ -70,12 +73,6 @@ THIRD_PARTY_DISCLOSURE = int(Rule.THIRD_PARTY_DISCLOSURE)
 CONNECT_WITHIN = 2.0 / 86_400.0
 """Days an answered call may wait for a collector before it counts as abandoned (2 seconds
 after the greeting: Ofcom's persistent-misuse policy)."""
-ABANDONED = "abandoned"
-WRONG_PARTY = "wrong_party"
-WRONG_PARTY_DISCLOSED = "wrong_party_disclosed"
-"""A wrong party who picked up and was told what the call was about."""
-VOICEMAIL_DISCLOSED = "voicemail_disclosed"
-"""An unanswered dial on which a voicemail said more than a limited-content message."""
 
 
 class Dialler:
@@ -437,48 +434,5 @@ class Dialler:
         daily["answered_calls"][day] += int(answered.sum())
         daily["abandoned_calls"][day] += len(batch.abandoned)
         if self.world.record_events:
-            self.log(batch, idx, times, wrong, answered, blocks, disclosed)
-
-    def log(self, batch: Batch, idx: np.ndarray, times: np.ndarray, wrong: np.ndarray,
-            answered: np.ndarray, blocks: np.ndarray, disclosed: np.ndarray) -> None:
-        """Add the batch's dials to the event log."""
-        for k in range(len(idx)):
-            if wrong[k]:
-                outcome = WRONG_NUMBER
-            elif not answered[k]:
-                outcome = VOICEMAIL_DISCLOSED if disclosed[k] else NO_ANSWER
-            elif batch.wrong_party[k] and k not in batch.abandoned:
-                outcome = WRONG_PARTY_DISCLOSED if disclosed[k] else WRONG_PARTY
-            else:
-                outcome = batch.labels.get(k, ABANDONED)
-            self.world.log(float(times[k]), int(idx[k]), self.index, "call", outcome,
-                           int(blocks[k]))
-
-
-class Batch:
-    """The dials of one pacing interval: what was drawn for them and what became of them."""
-
-    def __init__(self, accounts: np.ndarray, pressure: np.ndarray, blocks: np.ndarray,
-                 answered: np.ndarray, handle: np.ndarray, bits: np.ndarray, day: int) -> None:
-        self.accounts = accounts
-        self.pressure = pressure
-        self.blocks = blocks
-        self.answered = answered
-        self.handle = handle.tolist()
-        self.bits = bits
-        self.day = day
-        self.asked_for = np.zeros(len(accounts), dtype=np.bool_)
-        """Whether each dial is one its cardholder asked for (read before its conversation)."""
-        self.breaches = np.zeros(len(accounts), dtype=np.int64)
-        """The reference standard's rule forbidding each dial, the window apart (``blocks``:
-        the agency's rule book's)."""
-        self.connected: list[int] = []
-        self.greeted: list[float] = []
-        self.abandoned: list[int] = []
-        self.labels: dict[int, str] = {}
-        self.wrong_party = np.zeros(len(accounts), dtype=np.bool_)
-        """Dials picked up by someone other than the cardholder."""
-        self.draws: dict[int, list[float]] = {}
-        """The conversation draws of each answered dial, by its place in the batch."""
-        self.talks = Talks()
-        """Conversations placed with collectors and not yet decided."""
+            log_dials(self.world, self.index, batch, idx, times, wrong, answered, blocks,
+                      disclosed)
