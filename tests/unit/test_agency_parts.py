@@ -215,7 +215,7 @@ def messenger(scenario, acc: Accounts, rules: RuleBooks, profile: Agency):
     shifts = Shifts.of(profile.shift, 0, HORIZON)  # day 0 is a Monday
     line = InboundLine()
     sender = Messenger(0, profile, acc, rules.third_party, rules.reference, listed, shifts,
-                       line, counters, legal, np.random.default_rng(5), env=CountingEnvironment(),
+                       line, counters, legal, 5, env=CountingEnvironment(),
                        horizon=HORIZON, behaviour=NobodyPhonesBack())
     sender.start()
     return sender, counters, line
@@ -360,7 +360,7 @@ def dialler(scenario, acc: Accounts, profile: Agency, chance: float = 1.0, horiz
     line = InboundLine()
     team = Dialler(0, profile, world, behaviour, listed, talks, line,
                    Shifts.of(profile.shift, 0, world.horizon), counters, legal,
-                   keys=(11, 12, 13), book=book, conduct=listed.conduct, talk_draw=lambda: 1.0)
+                   keys=(11, 12, 13, 14), book=book, conduct=listed.conduct)
     return team, world, line, counters
 
 

@@ -41,7 +41,7 @@ from sim.model.agency.dialler import Dialler
 from sim.model.agency.inbound import InboundLine
 from sim.model.agency.messenger import Messenger
 from sim.model.behaviour.base import BehaviourModel
-from sim.model.rng import Streams, counter_uniforms, exponential_draws, uniform_draws
+from sim.model.rng import Streams, counter_uniforms, uniform_draws
 from sim.model.units import HOURS_PER_DAY
 from sim.model.world import World
 
@@ -72,16 +72,15 @@ class AgencyDesk:
         self.messenger = Messenger(index, profile, world.accounts, book, world.books.reference,
                                    self.call_list,
                                    self.shifts, self.queue, self.counters, self.legal,
-                                   inbound_rng=streams.get("inbound", sub), env=world.env,
+                                   inbound_key=streams.key("inbound"), env=world.env,
                                    horizon=world.horizon, behaviour=behaviour)
         conversations = Conversations(index, profile, world, behaviour, self.counters,
                                       self.legal, key=streams.key("conversations"))
         self.dialler = Dialler(index, profile, world, behaviour, self.call_list, conversations,
                                self.queue, self.shifts, self.counters, self.legal,
                                keys=(streams.key("calls"), streams.key("durations", 1),
-                                     streams.key("calls", 1)),
-                               book=book, conduct=self.conduct,
-                               talk_draw=exponential_draws(streams.get("durations", sub)))
+                                     streams.key("calls", 1), streams.key("durations", 2)),
+                               book=book, conduct=self.conduct)
         self.add_members = self.call_list.add_members
         self._trace_key = streams.key("tracing")
 

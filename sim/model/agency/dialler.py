@@ -45,7 +45,7 @@ from __future__ import annotations
 import bisect
 import heapq
 import math
-from collections.abc import Callable, Generator
+from collections.abc import Generator
 from typing import Any
 
 import numpy as np
@@ -79,16 +79,15 @@ class Dialler:
     """The dialler and collectors of agency ``index`` (see the module docstring).
 
     ``keys`` are the :func:`~sim.model.rng.counter_uniforms` keys of the answer, the talk time and
-    the party who picks up of each (account, attempt), the same for every agency; ``book`` is the
-    rule book binding the agency, ``conduct`` its slips; ``talk_draw`` gives inbound conversations
-    their length, in mean talk times.
+    the party who picks up of each (account, attempt), and of the length of each inbound
+    conversation (account, conversation), the same for every agency; ``book`` is the rule book
+    binding the agency, ``conduct`` its slips.
     """
 
     def __init__(self, index: int, profile: Agency, world: World, behaviour: BehaviourModel,
                  call_list: CallList, conversations: Conversations, inbound: InboundLine,
                  shifts: Shifts, counters: DeskCounters, legal: LegalRecord,
-                 keys: tuple[int, int, int], book: RuleBook, conduct: Conduct,
-                 talk_draw: Callable[[], float]) -> None:
+                 keys: tuple[int, int, int, int], book: RuleBook, conduct: Conduct) -> None:
         self.index = index
         self.profile = profile
         self.world = world
@@ -103,8 +102,7 @@ class Dialler:
         self.shifts = shifts
         self.counters = counters
         self.legal = legal
-        self._answer_key, self._talk_key, self._party_key = keys
-        self._talk_draw = talk_draw
+        self._answer_key, self._talk_key, self._party_key, self._inbound_talk_key = keys
         self.free_at = [0.0] * profile.collectors
         self.pace = profile.pacing_minutes / MINUTES_PER_DAY
         self.pacing = Pacing(profile.abandon_target)
@@ -156,7 +154,10 @@ class Dialler:
         callers = self.inbound.take(end)
         self.counters.daily["inbound"][day] += len(callers.times)
         if callers.accounts:
-            callers.draws = self.conversations.draws(np.array(callers.accounts)).tolist()
+            phoning = np.array(callers.accounts)
+            callers.draws = self.conversations.draws(phoning).tolist()
+            callers.talks = (-np.log(counter_uniforms(self._inbound_talk_key, phoning,
+                                                      acc.conversations[phoning]))).tolist()
         free = [max(f, start) for f in self.free_at]
         capacity = sum(max(0.0, end - f) for f in free)
         limit = self.dial_limit(capacity, end - start, self.slot(start, day))
@@ -341,7 +342,7 @@ class Dialler:
             bit = part_bit_at(now + float(acc.local_offset[account]), self.world.start_weekday)
             batch.talks.add(account, now, self.book.history.pressure(account, now), False, bit,
                             callers.draws[k], -1)
-        duration = self.wrap + (self.talk * self._talk_draw() if talked else 0.0)
+        duration = self.wrap + (self.talk * callers.talks[k] if talked else 0.0)
         self.counters.busy_by_day[batch.day] += duration
         return max(duration, 1e-6)
 

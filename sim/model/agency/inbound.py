@@ -27,6 +27,8 @@ class Callers:
     deadlines: list[float]
     draws: list[list[float]] = field(default_factory=list)
     """The conversation draws of each caller (set by the dialler)."""
+    talks: list[float] = field(default_factory=list)
+    """The length of each caller's conversation, in mean talk times (set by the dialler)."""
 
 
 @dataclass

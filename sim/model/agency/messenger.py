@@ -35,6 +35,7 @@ from sim.model.agency.inbound import InboundLine
 from sim.model.behaviour.base import BehaviourModel
 from sim.model.codes import Rule, Status
 from sim.model.portfolio.accounts import Accounts
+from sim.model.rng import counter_uniforms
 from sim.model.rules.book import RuleBook
 from sim.model.rules.table import CLOCK_TOLERANCE, Contact, outside_window
 from sim.model.units import MINUTES_PER_DAY
@@ -56,12 +57,14 @@ class Messenger:
     It messages the members of ``call_list`` in a process of ``env`` over ``horizon`` days,
     under the rule book ``rules`` and the reference standard ``reference``; the cardholders
     ``behaviour`` makes phone back are booked on ``line`` in ``shifts``, at times and with
-    patience drawn from ``inbound_rng``.
+    patience drawn by :func:`~sim.model.rng.counter_uniforms` with ``inbound_key``, keyed by the
+    account and the day of the message (so the same cardholder phones back at the same moment in
+    every scenario that sends them that day's message).
     """
 
     def __init__(self, index: int, profile: Agency, accounts: Accounts, rules: RuleBook,
                  reference: RuleBook, call_list: CallList, shifts: Shifts, line: InboundLine,
-                 counters: DeskCounters, legal: LegalRecord, inbound_rng: np.random.Generator,
+                 counters: DeskCounters, legal: LegalRecord, inbound_key: int,
                  env: simpy.Environment, horizon: int, behaviour: BehaviourModel) -> None:
         self.env = env
         self.horizon = horizon
@@ -76,7 +79,7 @@ class Messenger:
         self.line = line
         self.counters = counters
         self.legal = legal
-        self._inbound_rng = inbound_rng
+        self._inbound_key = inbound_key
         self._messages_by_day = counters.daily["messages"]
 
     def start(self) -> None:
@@ -193,7 +196,8 @@ class Messenger:
         opens, closes = call_day + shifts.start, call_day + shifts.end
         if call_day == day:
             opens = max(opens, sent)
-        times = opens + self._inbound_rng.random(len(callers)) * (closes - opens)
-        patience = self._inbound_rng.exponential(
-            self.profile.inbound_patience_minutes / MINUTES_PER_DAY, len(callers))
+        when = counter_uniforms(self._inbound_key, callers, np.full(len(callers), 2 * day))
+        wait = counter_uniforms(self._inbound_key, callers, np.full(len(callers), 2 * day + 1))
+        times = opens + when * (closes - opens)
+        patience = -np.log(wait) * (self.profile.inbound_patience_minutes / MINUTES_PER_DAY)
         self.line.book(times, callers, patience)
