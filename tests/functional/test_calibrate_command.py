@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from support import BASELINE, PNG_MAGIC, ROOT, TINY, call, write
+from support import BASELINE, PNG_MAGIC, TINY, call, write
 
 from sim.config.loading import load_scenario
 from sim.experiment.calibrated import calibration_badge
@@ -93,12 +93,6 @@ def test_calibrate_writes_posterior_and_folder(tmp_path: Path) -> None:
     assert page.count("data:image/png;base64,") == 3
     (out / "report.html").unlink()
     assert call(["report", out])[0] == 0 and (out / "report.html").is_file()
-
-
-def test_shipped_targets_are_valid() -> None:
-    from sim.experiment.targets import load_targets
-    for path in sorted((ROOT / "experiments" / "targets").glob("*.toml")):
-        assert load_targets(path).names
 
 
 @pytest.mark.slow
