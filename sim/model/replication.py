@@ -11,7 +11,9 @@ drives a daily process that, at 00:00 of each day, in this order:
    instalments falling due today — so those due on a recall day are settled before the
    recall — then closes the series of the day just ended;
 2. recalls accounts whose placement has ended (nothing happens to them afterwards);
-3. reviews agencies (performance-based allocation moves the share of future vintages), places
+3. reviews agencies (performance-based allocation moves the share of future vintages, on one
+   KPI or a scorecard: :mod:`sim.model.bank.scorecard`; agencies learn their standing, to
+   which they may respond: :mod:`sim.model.agency.response`), places
    the vintage due that day (holding out the control group), and hands newly transferred
    accounts to their agencies;
 4. accrues a day's interest and any late fee (and notes the day of each payment that took an
@@ -41,11 +43,11 @@ import simpy
 from sim.config.schema import Scenario
 from sim.model import payments
 from sim.model.agency.desk import AgencyDesk
-from sim.model.agency.fees import commission_rate
 from sim.model.bank import placement as bank
 from sim.model.bank import second_placement as placements
 from sim.model.bank.allocation import Allocator
 from sim.model.bank.follow_up import follow_up
+from sim.model.bank.scorecard import review
 from sim.model.behaviour import BehaviourModel, make_behaviour
 from sim.model.codes import Status
 from sim.model.portfolio import lifecycle, reasons
@@ -122,45 +124,6 @@ def _place_vintage(world: World, desks: list[AgencyDesk], allocator: Allocator,
         desk.add_members(idx[agency == desk.index])
 
 
-def _review_metric(world: World, desks: list[AgencyDesk], day: int) -> np.ndarray:
-    """Each agency's recovery (or netback) so far, compared like for like.
-
-    Agencies are compared vintage by vintage — the same vintages at the same age — and the
-    per-vintage rates are averaged with weights common to all agencies (each vintage's placed
-    balance), so an agency is not favoured for holding more of the older vintages. Fees come
-    off what each vintage paid; an in-house team's costs to date are spread over its vintages
-    by placed balance.
-    """
-    acc = world.accounts
-    netback = world.scenario.bank.allocation.metric == "netback_rate"
-    placed_idx = np.flatnonzero(acc.is_placed)
-    groups, vintages = len(desks), int(acc.vintage[placed_idx].max()) + 1 if len(placed_idx) else 0
-    if vintages == 0:
-        return np.full(groups, np.nan)
-    cell = acc.agency[placed_idx].astype(np.int64) * vintages + acc.vintage[placed_idx]
-    placed = np.bincount(cell, weights=acc.placed[placed_idx], minlength=groups * vintages)
-    collected = np.bincount(cell, weights=acc.collected[placed_idx],
-                            minlength=groups * vintages)
-    placed, collected = placed.reshape(groups, vintages), collected.reshape(groups, vintages)
-    if netback:
-        for desk in desks:
-            a = desk.index
-            if desk.profile.kind == "in_house":
-                cost = desk.operating_cost(day) * CENTS_PER_UNIT
-                share = placed[a] / placed[a].sum() if placed[a].sum() > 0 else 0.0
-                collected[a] = collected[a] - cost * share
-            else:  # a fee is a share of what each vintage paid
-                recovery = collected[a].sum() / placed[a].sum() if placed[a].sum() > 0 else 0.0
-                collected[a] = collected[a] * (1.0 - commission_rate(desk.profile, recovery))
-    with np.errstate(divide="ignore", invalid="ignore"):
-        rates = collected / placed
-    weights = placed.sum(axis=0)
-    held = (placed > 0).all(axis=0)  # vintages every agency holds
-    if not held.any():
-        return np.full(groups, np.nan)
-    return (rates[:, held] * weights[held]).sum(axis=1) / weights[held].sum()
-
-
 def _days(world: World, desks: list[AgencyDesk], behaviour: BehaviourModel,
           allocator: Allocator, tracker: SeriesTracker, rolls: lifecycle.RollCounts,
           audit: bool) -> Generator[simpy.Event, Any, None]:
@@ -193,7 +156,9 @@ def _days(world: World, desks: list[AgencyDesk], behaviour: BehaviourModel,
                                         scenario.scenario.horizon_days)
             second.add_members(again)
         if day > 0 and day % review_every == 0:
-            allocator.review(day, _review_metric(world, desks, day))
+            allocator.review(day, review(world, desks, day))
+            for desk in desks:
+                desk.call_list.review_standing = allocator.standing(desk.index)
         if day in vintage_on:
             _place_vintage(world, desks, allocator, vintage_on[day], day)
         bank.hand_over(acc, day)

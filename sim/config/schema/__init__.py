@@ -16,7 +16,7 @@ from pydantic import field_validator, model_validator
 
 from sim.config.schema import limits
 from sim.config.schema.agency import Agency, Channel, Shift
-from sim.config.schema.bank import Allocation, Bank, Route
+from sim.config.schema.bank import Allocation, Bank, Route, Scorecard
 from sim.config.schema.behaviour import (
     BEHAVIOUR_MODELS,
     Behaviour,
@@ -82,6 +82,7 @@ __all__ = [
     "Rules",
     "Scenario",
     "ScenarioInfo",
+    "Scorecard",
     "Segment",
     "Shift",
     "StageParameters",

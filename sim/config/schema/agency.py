@@ -25,6 +25,7 @@ from sim.config.schema.common import (
     raise_problems,
 )
 from sim.config.schema.conduct import Conduct
+from sim.config.schema.response import Response
 
 
 class FeeTier(Strict):
@@ -217,6 +218,9 @@ class Agency(Strict):
     compliance_when_behind: Probability | None = None
     """Compliance 0–1 while behind the ``target_recovery`` pace (controls relaxed to catch up:
     cutting corners); unset = the usual ``compliance``."""
+    response: Response = Response()
+    """How the agency's compliance, dialler intensity and effort respond to its standing at the
+    bank's performance reviews (all 0 = not at all)."""
     collector_hourly_wage: Money = 16.5
     """Pay per collector per hour of shift, currency units (at most 1e9), for every working day
     of the program."""

@@ -45,6 +45,44 @@ class Route(Strict):
     """Bank-score percentile 0–1 must be below this (exclusive; 1 includes the best account)."""
 
 
+class Scorecard(Strict):
+    """Weights of a balanced scorecard (``metric = "scorecard"``), one per KPI it reads.
+
+    Each component is measured like for like on the vintages every agency holds, scored relative
+    to the agencies' mean (``(x - mean) / |mean|``, sign turned so that better is positive, by
+    the KPI's direction in the KPI registry), and the score is the weighted mean of the
+    component scores: 0 is an average agency, +0.1 one 10% better than average on the weighted
+    components. Weights are non-negative and at least one is positive; only relative weights
+    matter.
+    """
+
+    netback_rate: NonNegative = 0.0
+    """Weight of netback (collected after fees, or after an in-house team's costs, over
+    balance placed)."""
+    cure_rate: NonNegative = 0.0
+    """Weight of the cure rate (accounts placed before charge-off that are current)."""
+    complaints_per_1000: NonNegative = 0.0
+    """Weight of complaints per 1,000 accounts (lower is better)."""
+    conduct_breaches: NonNegative = 0.0
+    """Weight of conduct breaches, measured per 1,000 accounts (lower is better)."""
+    first_attempt_sla_share: NonNegative = 0.0
+    """Weight of first-attempt service: accounts first called within the agency's
+    ``first_attempt_sla_days`` of hand-over, of those whose deadline has passed."""
+    contact_rate: NonNegative = 0.0
+    """Weight of penetration: the share of accounts reached (a conversation, outbound or
+    inbound)."""
+
+    def weights(self) -> dict[str, float]:
+        """The positive weights, by KPI name, in the table's order."""
+        return {name: float(weight) for name, weight in self.model_dump().items() if weight > 0}
+
+    @model_validator(mode="after")
+    def _some_weight(self) -> Scorecard:
+        if not self.weights():
+            raise ValueError("a scorecard needs at least one positive weight (got all 0)")
+        return self
+
+
 class Allocation(Strict):
     """How placed accounts are split across agencies.
 
@@ -73,9 +111,12 @@ class Allocation(Strict):
     """Routing rules for ``segment_rules``, tried in order; the first match decides."""
     review_every_days: int = Field(default=30, ge=1, le=365)
     """Days between share reviews under ``performance`` (on days that are multiples of it)."""
-    metric: Literal["netback_rate", "recovery_rate"] = "netback_rate"
-    """What reviews compare under ``performance``: ``netback_rate`` (after fees or in-house costs)
-    or ``recovery_rate``, like for like on the vintages every agency holds."""
+    metric: Literal["netback_rate", "recovery_rate", "scorecard"] = "netback_rate"
+    """What reviews compare under ``performance``: ``netback_rate`` (after fees or in-house costs),
+    ``recovery_rate`` or the weighted ``scorecard``, like for like on the vintages every agency
+    holds."""
+    scorecard: Scorecard | None = None
+    """Weights of the balanced scorecard reviews compare when ``metric = "scorecard"``."""
     step: Probability = 0.1
     """Share 0–1 of future vintages moved from the worst to the best agency at each review."""
     floor: Probability = 0.1
@@ -95,6 +136,12 @@ class Allocation(Strict):
                                 f"(got {self.challenger})")
         if self.method == "segment_rules" and not self.routes:
             problems.append("routes: segment_rules needs at least one entry in routes")
+        if self.metric == "scorecard" and self.scorecard is None:
+            problems.append("scorecard: metric = \"scorecard\" needs a [bank.allocation.scorecard]"
+                            " table of weights")
+        if self.scorecard is not None and self.metric != "scorecard":
+            problems.append(f"scorecard: weights are read only with metric = \"scorecard\" "
+                            f"(got metric = {self.metric})")
         if self.floor > self.cap:
             problems.append(f"floor: must not exceed cap (got {self.floor} > {self.cap})")
         raise_problems(problems)

@@ -4,8 +4,9 @@ The agency keeps its accounts in its priority order (score, balance, days past d
 computed at hand-over. At the start of each pacing interval the dialler asks for the accounts
 it may dial (:meth:`CallList.candidates`): workable, worth the agency's effort (expected fee at
 least ``min_expected_fee``), not under a promise, number not known to be wrong, attempts today below
-the agency's cap, last attempt at least ``retry_hours`` ago, inside the contact window on the
-cardholder's local clock (as the agency's records have it), and allowed by the rules — or let
+the agency's cap (raised by its response to its standing: :mod:`sim.model.agency.response`),
+last attempt at least ``retry_hours`` ago, inside the contact window on the cardholder's local
+clock (as the agency's records have it), and allowed by the rules — or let
 through by one of the agency's slips (:mod:`sim.model.agency.conduct`). A cardholder who paid of
 their own accord stays on the list until the payment reaches the agency (``[bank]
 posting_lag_days``). The order depends on the agency's ``strategy``:
@@ -32,6 +33,7 @@ from sim.config.schema import Agency
 from sim.model.agency.conduct import Conduct
 from sim.model.agency.fees import expected_fee
 from sim.model.agency.reach import day_part, part_bits
+from sim.model.agency.response import Standing, respond
 from sim.model.codes import Rule, Status
 from sim.model.portfolio.accounts import Accounts
 from sim.model.rules.book import RuleBook
@@ -81,6 +83,11 @@ class CallList:
         self.retry = profile.retry_hours / HOURS_PER_DAY
         self.posting_lag = posting_lag
         self.days_behind = 0
+        self.review_standing: Standing | None = None
+        """The agency's standing at the bank's last review (``None`` before the first)."""
+        self.effort = respond(profile, profile.compliance, None)
+        """Today's compliance, attempts cap and collectors working this client
+        (:mod:`sim.model.agency.response`)."""
 
     def add_members(self, idx: np.ndarray) -> None:
         """Take on newly placed accounts ``idx`` and re-rank the call list."""
@@ -101,7 +108,8 @@ class CallList:
         """List the accounts workable today (accounts only become workable at midnight: at
         hand-over, when a promise breaks), and start the day's conduct: the agency's controls
         catch slips with chance ``compliance`` (``compliance_when_behind`` while it is behind
-        its target pace)."""
+        its target pace), less its response to its standing at the last review, which also
+        sets the day's attempts cap and collectors (:mod:`sim.model.agency.response`)."""
         acc, order = self.acc, self.order
         self.today = order[(acc.agency[order] == self.index)
                            & ((acc.status[order] == ACTIVE) | self.unposted(order, day))
@@ -113,7 +121,8 @@ class CallList:
             self.days_behind += 1
             if self.profile.compliance_when_behind is not None:
                 compliance = self.profile.compliance_when_behind
-        self.conduct.new_day(self.members, compliance)
+        self.effort = respond(self.profile, compliance, self.review_standing)
+        self.conduct.new_day(self.members, self.effort.compliance)
 
     def behind_target(self, day: int) -> bool:
         """Whether recovery so far trails ``target_recovery`` pro rata to the accounts' age."""
@@ -147,7 +156,7 @@ class CallList:
         order = self.today = today[((acc.status[today] == ACTIVE) | self.unposted(today, start))
                                    & ~acc.phone_known_bad[today]
                                    & (self.worked[today] | (acc.attempts[today] == 0))]
-        live = ((acc.attempts_today[order] < profile.max_attempts_per_day)
+        live = ((acc.attempts_today[order] < self.effort.attempts)
                 & (start - acc.last_attempt[order] >= self.retry))
         if self.adaptive:
             cooling = np.flatnonzero(

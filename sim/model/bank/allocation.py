@@ -12,23 +12,30 @@ Every method is deterministic given (seed, replication) and stable under small c
   fair.
 * **segment rules** — the first matching route decides; the rest are split as ``fixed``.
 * **performance** — like ``fixed`` with shares that change at each review: ``step`` of share
-  moves from the agency with the worst metric on the vintages placed so far to the best, within
-  ``floor`` and ``cap``. Comparisons are fair because every agency has received a share of
-  the same vintages.
+  moves from the agency with the worst metric (one KPI or a balanced scorecard:
+  :mod:`sim.model.bank.scorecard`) on the vintages placed so far to the best, within ``floor``
+  and ``cap``. Comparisons are fair because every agency has received a share of the same
+  vintages. Each review's standing (:meth:`Allocator.standing`) is what agencies that respond
+  to it read (:mod:`sim.model.agency.response`).
 """
 
 from __future__ import annotations
 
 import zlib
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
 from scipy.stats import norm
 
 from sim.config.schema import Scenario
+from sim.model.agency.response import Standing
 from sim.model.portfolio.accounts import Accounts
 from sim.model.rng import Streams
 from sim.model.units import CENTS_PER_UNIT
+
+if TYPE_CHECKING:  # the scorecard reads agencies' desks, whose fee screen reads this module
+    from sim.model.bank.scorecard import Review
 
 BALANCE_BANDS = 5
 
@@ -74,6 +81,8 @@ class Allocator:
         order = np.argsort(bank_score, kind="stable")
         self.score_percentile = np.empty(n)
         self.score_percentile[order] = np.arange(n) / max(1, n - 1)
+        self.last_score = np.full(len(agencies), np.nan)
+        """Each agency's score at the last review (NaN before the first)."""
         self._record(0, "initial")
 
     # ------------------------------------------------------------------ placement
@@ -138,11 +147,13 @@ class Allocator:
 
     # ------------------------------------------------------------------ reviews
 
-    def review(self, day: int, metric: np.ndarray) -> None:
-        """Move ``step`` of future share from the worst to the best agency by ``metric``."""
+    def review(self, day: int, measured: Review) -> None:
+        """Move ``step`` of future share from the worst to the best agency by the review's
+        score."""
         spec = self.scenario.bank.allocation
         if spec.method != "performance" or len(self.shares) < 2:
             return
+        metric = measured.score
         finite = np.where(np.isfinite(metric), metric, -np.inf)
         best, worst = int(np.argmax(finite)), int(np.argmin(finite))
         if best != worst and finite[best] > finite[worst]:
@@ -150,12 +161,31 @@ class Allocator:
             if delta > 0:
                 self.shares[worst] -= delta
                 self.shares[best] += delta
-        self._record(day, "review", metric)
+        self.last_score = metric.copy()
+        self._record(day, "review", measured)
 
-    def _record(self, day: int, event: str, metric: np.ndarray | None = None) -> None:
+    def standing(self, index: int) -> Standing | None:
+        """Agency ``index``'s standing at the last review and the share the next one can move;
+        ``None`` before the first review, or when reviews move no share."""
+        spec = self.scenario.bank.allocation
+        score = self.last_score
+        if spec.method != "performance" or len(score) < 2 or not np.isfinite(score).all():
+            return None
+        below = int((score < score[index]).sum())
+        above = int((score > score[index]).sum())
+        rank = 0.5 if below + above == 0 else below / (below + above)
+        return Standing(rank=rank, share=float(self.shares[index]), step=spec.step)
+
+    def _record(self, day: int, event: str, measured: Review | None = None) -> None:
         for index, name in enumerate(self.names):
-            self.history.append({
+            row: dict[str, float | int | str] = {
                 "day": day, "event": event, "agency": name,
                 "share": float(self.shares[index]),
-                "metric": float(metric[index]) if metric is not None else float("nan"),
-            })
+                "metric": float(measured.score[index]) if measured is not None
+                else float("nan"),
+            }
+            if measured is not None:
+                for component, values in measured.components.items():
+                    row[component] = float(values[index])
+                    row[f"{component}_score"] = float(measured.scaled[component][index])
+            self.history.append(row)
