@@ -40,7 +40,7 @@ FIGURE_FILES = frozenset({
     "tradeoff.png", "daily_operations.png", "differences.png", "sweep_heatmap.png",
     "sweep_lines.png", "sweep_points.png", "sensitivity_indices.png", "optimisation.png",
     "robustness.png", "calibration_targets.png", "calibration_posterior.png",
-    "calibration_traces.png"})
+    "calibration_traces.png", "standings.png"})
 
 # Written into any results folder by `collectsim report`.
 REPORT_FILE = "report.html"

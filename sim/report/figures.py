@@ -24,6 +24,7 @@ from pathlib import Path
 from sim.experiment.files import atomic_write
 from sim.experiment.marker import FIGURE_FILES
 from sim.model.results import TOTAL, Results
+from sim.report import figures_allocation as fa
 from sim.report import figures_experiment as fx
 from sim.report import figures_kpi as fk
 from sim.report import figures_run as fr
@@ -70,6 +71,15 @@ def run_figures(data: RunData) -> list[FigureSpec]:
             "Recovery to date by age of each monthly vintage (placements flow): do later "
             "vintages liquidate like earlier ones?",
             lambda t: fr.vintage_curves(vintages, t)))
+    reviews = fa.review_rows(data.allocation)
+    if reviews is not None:
+        specs.append(FigureSpec(
+            "standings.png", "Standings at reviews",
+            "Each agency's score at each performance review (the KPI reviews compare, or the "
+            "balanced scorecard's weighted score relative to the agencies' mean: better "
+            "above zero) and its share of the vintages placed after it, with 95% intervals "
+            "over replications.",
+            lambda t: fa.standings(reviews, t, data.scenario)))
     if kpis is not None:
         specs.append(FigureSpec(
             "contact_funnel.png", "Contact funnel",

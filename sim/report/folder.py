@@ -68,6 +68,7 @@ class RunData:
     segment_summary: pd.DataFrame | None = None  # summary.csv's segment rows
     control: pd.DataFrame | None = None  # control.csv: the bank's control group's KPIs
     roll_rates: pd.DataFrame | None = None  # roll_rates.csv: delinquency transitions
+    allocation: pd.DataFrame | None = None  # allocation.csv: shares and scores at reviews
 
     @classmethod
     def from_results(cls, results: Sequence[Results]) -> RunData:
@@ -78,8 +79,10 @@ class RunData:
         frames = [r.vintages.assign(replication=r.replication) for r in results
                   if not r.vintages.empty]
         vintages = pd.concat(frames, ignore_index=True) if frames else None
+        allocation = pd.concat([r.allocation.assign(replication=r.replication)
+                                for r in results], ignore_index=True)
         return cls(scenario=results[0].scenario, kpis=kpis, daily=daily, vintages=vintages,
-                   summary=run_summary(kpis))
+                   summary=run_summary(kpis), allocation=allocation)
 
     @property
     def flows(self) -> bool:
@@ -264,8 +267,12 @@ def _run_folder(folder: Path, manifest: dict[str, Any]) -> ResultsFolder:
     if segment_summary is None and segments is not None and SEGMENT in segments:
         segment_summary = run_summary(segments.rename(columns={SEGMENT: "agency"})).rename(
             columns={"agency": SEGMENT})
+    allocation = None
+    if (folder / "allocation.csv").is_file():
+        allocation = _optional(folder, "allocation.csv", notes,
+                               "no standings figure or scorecard table")
     data = RunData(scenario=name, kpis=kpis, daily=daily, vintages=vintages, summary=summary,
-                   segment_summary=segment_summary, **tables)
+                   segment_summary=segment_summary, allocation=allocation, **tables)
     return ResultsFolder(path=folder, kind="run", manifest=manifest, notes=notes, run=data)
 
 

@@ -9,8 +9,10 @@ one-line error) and writes one ``.xlsx`` file with openpyxl, atomically
   ``summary`` (``summary.csv``: per agency, segment or total and KPI: mean, sd, 95%
   half-width, n), ``segments`` (the segment rows of ``kpis.csv``: one row per replication ×
   segment, when the folder has them), ``daily`` (``daily.parquet``), ``reports``
-  (``reports.csv``) and ``inputs`` (the resolved scenario of ``manifest.json``, one row per
-  dotted path, agencies by name);
+  (``reports.csv``), ``scorecard`` (the review rows of ``allocation.csv``: per review and
+  agency its share after the review, its score and, under a balanced scorecard, each
+  component and its score; when allocation reviews agencies) and ``inputs`` (the resolved
+  scenario of ``manifest.json``, one row per dotted path, agencies by name);
 - ``compare``: ``comparison`` (paired differences), ``summary``, ``KPIs`` (``runs.csv``) and
   ``inputs`` (one column per scenario);
 - ``sweep`` and ``sensitivity``: ``summary``, ``KPIs`` (``runs.csv``), ``indices`` (if any),
@@ -44,6 +46,7 @@ from sim.experiment.files import atomic_write
 from sim.experiment.kpi_rows import join_rows
 from sim.experiment.marker import EXPORT_FILE
 from sim.model.kpis import BY_NAME, Kpi, Unit
+from sim.report.figures_allocation import review_rows
 from sim.report.folder import ResultsFolder, open_folder, read_csv
 
 MAX_WIDTH = 60
@@ -127,7 +130,8 @@ def sheets(folder: ResultsFolder) -> list[Sheet]:
         found += [("KPIs", _joined(run.kpis, run.segments)),
                   ("summary", _joined(run.summary, run.segment_summary)),
                   ("segments", run.segments), ("daily", run.daily),
-                  ("reports", _file(folder, "reports.csv"))]
+                  ("reports", _file(folder, "reports.csv")),
+                  ("scorecard", review_rows(run.allocation))]
         scenario = manifest.get("scenario")
         if isinstance(scenario, Mapping):
             found.append(("inputs", _inputs({folder.run.scenario: scenario})))

@@ -11,12 +11,19 @@ coasts.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 import pytest
+from support import call, png_size
 
 from sim.model.replication import run_replication
 from sim.model.results import Results
+from sim.report.folder import read_csv
+from sim.report.style import WIDTH_PX
+
+COMPETITION = Path(__file__).resolve().parents[2] / "scenarios" / "competition.toml"
 
 FLOW = ('bank.placement="flow"', "bank.vintage_every_days=30",
         'bank.allocation.method="performance"', "bank.allocation.review_every_days=30",
@@ -57,7 +64,8 @@ def test_conduct_weighted_scorecard_moves_share_away_from_a_breaching_agency(sma
     pd.testing.assert_frame_equal(netback.daily[netback.daily.day < first],
                                   conduct.daily[conduct.daily.day < first])
     # beta breaches more per 1,000 accounts at every review (alpha's controls stop every slip)
-    reviews = _reviews(conduct).pivot(index="day", columns="agency", values="conduct_breaches")
+    reviews = _reviews(conduct).pivot(index="day", columns="agency",
+                                      values="conduct_breaches_per_1000")
     assert (reviews.beta > reviews.alpha).all(), reviews
     # weighted on conduct, beta loses a step at every review down to the floor
     shares = _reviews(conduct).pivot(index="day", columns="agency", values="share")
@@ -101,3 +109,27 @@ def test_agencies_respond_to_their_standing_after_the_first_review(small_scenari
     # the agency ranked first coasts: half its collectors work elsewhere
     before, after = total(plain, leader, "calls"), total(moved, leader, "calls")
     assert before - after > Z * np.sqrt(before + after), (leader, before, after)
+
+
+@pytest.mark.slow
+def test_run_shows_standings_and_exports_the_scorecard(tmp_path):
+    """A run under a scorecard draws the standings figure and its workbook carries every
+    review's score, components and component scores."""
+    out = tmp_path / "run"
+    status, _, err = call(["run", COMPETITION, "--reps", "2", "--out", out, "--set",
+                           "portfolio.accounts=600", "--scale-collectors"])
+    assert status == 0, err
+    assert png_size((out / "standings.png").read_bytes())[0] == WIDTH_PX
+    status, _, err = call(["export", out])
+    assert (status, err) == (0, "")
+    sheet = pd.read_excel(out / "results.xlsx", sheet_name="scorecard", engine="openpyxl")
+    history = read_csv(out / "allocation.csv")
+    reviews = history[history.event == "review"].reset_index(drop=True)
+    assert len(sheet) == len(reviews) == 2 * 2 * 7  # replications × agencies × reviews
+    for name in ("netback_rate", "conduct_breaches_per_1000", "complaints_per_1000",
+                 "netback_rate_score", "conduct_breaches_score", "complaints_per_1000_score"):
+        np.testing.assert_allclose(sheet[name], reviews[name])
+    assert set(sheet.measure) == {"scorecard"}
+    # two agencies scored against their mean: the scores are opposite
+    by_review = sheet.groupby(["replication", "day"]).metric.sum()
+    np.testing.assert_allclose(by_review, 0.0, atol=1e-12)

@@ -23,6 +23,7 @@ from support import png_size, px
 from sim.config.loading import load_scenario
 from sim.report import figures_experiment as fx
 from sim.report.figures import FigureSpec, write_figures
+from sim.report.figures_allocation import review_rows, standings
 from sim.report.method import toml_text
 from sim.report.style import WIDTH_PX, format_difference, format_interval, format_value
 
@@ -205,3 +206,31 @@ def test_sweep_heatmap_shares_one_colour_scale_per_kpi_across_panels(
         assert len(panels) == 2, scales  # alpha and total
         rows = finite[finite["metric"] == metric.replace(" ", "_")]
         assert panels[0] == panels[1] == (rows["mean"].min(), rows["mean"].max())
+
+
+# --------------------------------------------------------------------------- standings
+
+
+def allocation_history(measure: str) -> pd.DataFrame:
+    rows = [{"day": 0, "event": "initial", "agency": a, "measure": measure, "share": 0.5,
+             "metric": np.nan, "replication": r} for r in (0, 1) for a in ("alpha", "beta")]
+    for r in (0, 1):
+        for day, score in ((30, 0.1), (60, 0.05)):
+            rows += [{"day": day, "event": "review", "agency": "alpha", "measure": measure,
+                      "share": 0.5 + day / 300, "metric": score + r / 100, "replication": r},
+                     {"day": day, "event": "review", "agency": "beta", "measure": measure,
+                      "share": 0.5 - day / 300, "metric": -score - r / 100, "replication": r}]
+    return pd.DataFrame(rows)
+
+
+@pytest.mark.parametrize("measure", ["scorecard", "netback_rate"])
+def test_standings_by_review(measure: str) -> None:
+    reviews = review_rows(allocation_history(measure))
+    assert reviews is not None and set(reviews.event) == {"review"}
+    assert draw(standings, reviews, "competition") == (WIDTH_PX, px(6.8))
+
+
+def test_no_standings_without_reviews() -> None:
+    history = allocation_history("netback_rate")
+    assert review_rows(history[history.event == "initial"]) is None
+    assert review_rows(None) is None

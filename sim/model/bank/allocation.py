@@ -177,15 +177,18 @@ class Allocator:
         return Standing(rank=rank, share=float(self.shares[index]), step=spec.step)
 
     def _record(self, day: int, event: str, measured: Review | None = None) -> None:
+        """One row per agency of ``allocation.csv``: the share of future vintages after the
+        event, what reviews compare (``measure``: a KPI or ``scorecard``) and the agency's
+        ``metric`` (its score); under a scorecard each component's value (named by its KPI)
+        and its score on the common scale (``<KPI>_score``)."""
         for index, name in enumerate(self.names):
             row: dict[str, float | int | str] = {
                 "day": day, "event": event, "agency": name,
+                "measure": self.scenario.bank.allocation.metric,
                 "share": float(self.shares[index]),
                 "metric": float(measured.score[index]) if measured is not None
                 else float("nan"),
             }
             if measured is not None:
-                for component, values in measured.components.items():
-                    row[component] = float(values[index])
-                    row[f"{component}_score"] = float(measured.scaled[component][index])
+                row.update(measured.columns(index))
             self.history.append(row)

@@ -60,6 +60,15 @@ class Review:
     components: dict[str, FloatArray]
     scaled: dict[str, FloatArray]
 
+    def columns(self, index: int) -> dict[str, float]:
+        """Agency ``index``'s components as ``allocation.csv`` columns: each value (under
+        :func:`column`'s name) and its score (``<KPI>_score``)."""
+        row: dict[str, float] = {}
+        for name, values in self.components.items():
+            row[column(name)] = float(values[index])
+            row[f"{name}_score"] = float(self.scaled[name][index])
+        return row
+
 
 @dataclass(frozen=True)
 class Cells:
@@ -227,3 +236,13 @@ MEASURES: dict[str, Measure] = {
 
 COMPONENTS = tuple(name for name in Scorecard.model_fields)
 """The KPIs a scorecard can weight, in the order of its table."""
+
+MEASURED_AS = {"conduct_breaches": "conduct_breaches_per_1000"}
+"""Components measured in another unit than their KPI's (a count per 1,000 accounts, so that
+agencies of different sizes compare), by the column name their values take in
+``allocation.csv``."""
+
+
+def column(name: str) -> str:
+    """The ``allocation.csv`` column of component ``name``'s values."""
+    return MEASURED_AS.get(name, name)
