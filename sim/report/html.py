@@ -53,7 +53,7 @@ from sim.report.style import (
 )
 from sim.report.summary import summary_section
 from sim.report.tables import compare_tables, html_table, run_tables, sweep_tables
-from sim.report.tables_run import roll_rate_tables, segment_table
+from sim.report.tables_run import roll_rate_tables, scorecard_table, segment_table
 
 REPORT_FILE = "report.html"
 MAX_FIGURE_BYTES = 20 * 1024 * 1024
@@ -354,7 +354,8 @@ def build_report(folder: ResultsFolder) -> str:
     """The whole HTML page for ``folder``."""
     notes = list(folder.notes)
     if folder.kind == "run":
-        tables = run_tables(folder) + segment_table(folder) + roll_rate_tables(folder)
+        tables = (run_tables(folder) + segment_table(folder) + roll_rate_tables(folder)
+                  + scorecard_table(folder))
     elif folder.kind == "compare":
         tables = compare_tables(folder)
     else:

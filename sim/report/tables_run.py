@@ -1,16 +1,20 @@
-"""The run report's tables of the delinquency lifecycle: per segment, and roll rates.
+"""The run report's tables of the delinquency lifecycle (per segment, roll rates) and of the
+standings at performance reviews.
 
 :func:`segment_table` shows the per-segment rows of ``summary.csv`` (every KPI per segment of
 the placed accounts) as one column per segment; :func:`roll_rate_tables` turns
 ``roll_rates.csv`` (accounts moving between delinquency states from one statement due date to
 the next) into one transition matrix per group — the placed accounts and the bank's control
 group — each cell the share of the accounts in the row's state that moved to the column's,
-mean ±95% half-width over replications. A folder without these files (written before they
-existed) gets neither table and a report all the same.
+mean ±95% half-width over replications; :func:`scorecard_table` shows each agency's score
+and share at every performance review (``allocation.csv``). A folder without these files
+(written before they existed, or a run that never reviews) gets none of these tables and a
+report all the same.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from html import escape
 
 import numpy as np
@@ -18,7 +22,8 @@ import pandas as pd
 
 from sim.experiment.intervals import t_half_width
 from sim.model.codes import Delinquency
-from sim.model.kpis import lookup
+from sim.model.kpis import BY_NAME, format_value, lookup
+from sim.report.figures_allocation import SCORECARD, measure_of, review_rows
 from sim.report.folder import ResultsFolder
 from sim.report.tables import _attrs, _full, grouped_kpi_rows, html_table
 
@@ -110,3 +115,46 @@ def roll_rate_tables(folder: ResultsFolder) -> str:
         parts.append(f"<h4>{escape(GROUPS.get(str(group), str(group)))}</h4>")
         parts.append(html_table(["from \\ to", *[escape(s) for s in states]], rows))
     return "".join(parts)
+
+
+def scorecard_table(folder: ResultsFolder) -> str:
+    """Standings at each performance review: per review, each agency's score (the balanced
+    scorecard's weighted score relative to the agencies' mean, or the KPI reviews compare) and
+    its share of the vintages placed after it, mean ±95% half-width over replications (the
+    review rows of ``allocation.csv``); ``""`` when allocation never reviews agencies."""
+    data = folder.run
+    reviews = review_rows(data.allocation if data is not None else None)
+    if reviews is None:
+        return ""
+    measure = measure_of(reviews)
+    agencies = list(dict.fromkeys(reviews["agency"].astype(str)))
+
+    def cell(values: pd.Series, text: Callable[[float], str]) -> str:
+        numbers = values.to_numpy(dtype=float)
+        half = t_half_width(numbers)
+        shown = text(float(np.nanmean(numbers)))
+        return shown + (f" ±{text(half).lstrip('+')}" if np.isfinite(half) else "")
+
+    def score_text(value: float) -> str:
+        if measure == SCORECARD:
+            return f"{100 * value:+.1f}%"
+        return format_value(measure, value) if measure in BY_NAME else f"{value:.4g}"
+
+    rows = []
+    for day, at in reviews.groupby("day", sort=True):
+        cells = [f"<td>day {int(day)}</td>"]
+        for name in agencies:
+            mine = at[at["agency"].astype(str) == name]
+            cells.append(f"<td class=num>{cell(mine['metric'], score_text)}</td>"
+                         f"<td class=num>{cell(mine['share'], lambda v: f'{100 * v:.1f}%')}"
+                         "</td>")
+        rows.append(f"<tr>{''.join(cells)}</tr>")
+    what = ("the weighted scorecard relative to the agencies' mean (better above 0; the "
+            "components and their scores are in allocation.csv)" if measure == SCORECARD
+            else f"{escape(lookup(measure).label)}, like for like on the vintages every "
+            "agency holds")
+    note = (f"<p class='note'>At each review the bank scores every agency — {what} — and "
+            "moves share of future vintages from the last to the first; mean ±95% half-width "
+            "over replications.</p>")
+    headers = ["Review", *[f"{escape(a)}: {h}" for a in agencies for h in ("score", "share")]]
+    return "<h3 id='standings'>Standings at reviews</h3>" + note + html_table(headers, rows)
