@@ -346,7 +346,7 @@ def test_better_agency_gains_step_until_cap(small_scenario, step, floor, cap):
                             f"bank.allocation.floor={floor}", f"bank.allocation.cap={cap}")
     results = run_replication(scenario, seed=41, keep_accounts=True)
     history = results.allocation
-    assert list(history.columns) == ["day", "event", "agency", "share", "metric"]
+    assert list(history.columns) == ["day", "event", "agency", "measure", "share", "metric"]
     reviews = history[history.event == "review"]
     days = sorted(reviews.day.unique())
     assert days == [30, 60, 90, 120]  # every 30 days until the last recall (day 150)
