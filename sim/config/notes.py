@@ -39,6 +39,10 @@ def scenario_notes(scenario: Scenario) -> list[str]:
             notes.append(f"agencies.{agency.name}: expected-fee screening (min_expected_fee) "
                          f"prices accounts at the base commission {agency.commission:g}, "
                          f"not at the commission tiers")
+        if agency.cure_bonus > 0 and scenario.bank.stage != "pre_charge_off":
+            notes.append(f"agencies.{agency.name}: cure_bonus pays only for accounts placed "
+                         f"before charge-off; with bank.stage = \"{scenario.bank.stage}\" "
+                         f"there are none or few")
     return notes
 
 

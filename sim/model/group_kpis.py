@@ -4,9 +4,16 @@ group's.
 :func:`group_kpis` computes every KPI of :mod:`sim.model.kpis` over the accounts of a
 :class:`~sim.model.bank.second_placement.PlacementView` worked by a list of desks;
 :func:`segment_kpis` does it for the accounts of one segment, across desks, apportioning what
-only a desk counts (fees by each desk's rate on what the segment paid it, an in-house team's
-costs by the segment's share of its calls) and leaving out what only a desk has (collector
-utilisation, inbound queues, lawsuits, days behind target).
+only a desk counts (fees as each desk's fees on the segment's accounts, a desk's costs by the
+segment's share of its calls) and leaving out what only a desk has (collector utilisation,
+inbound queues, lawsuits, days behind target).
+
+Money between the bank and its agencies: ``commission`` is every fee the bank pays agencies
+(contingency, per-account fees and cure bonuses: :func:`sim.model.agency.fees.fees_owed`), the
+same money as the agencies' ``agency_revenue``; ``agency_cost`` is what every desk spends at its
+fully loaded cost (:meth:`AgencyDesk.operating_cost`), the bank's own team's included (for which
+it is the bank's ``contact_cost``); ``agency_margin`` is the fee-paid agencies' revenue less
+their own cost, over that revenue.
 
 ``cx_index`` (0-100) is ``100·exp(−(10·c + d + 2·b + s + h/2))`` where, per account placed,
 ``c`` is complaints and ``d`` disputes; ``b`` is the share of accounts contacted at least once in
@@ -35,7 +42,7 @@ if TYPE_CHECKING:
 
 CONTROL = "control"
 DESK_ONLY = ("collector_utilization", "inbound_abandon_rate", "abandon_rate",
-             "dials_per_collector_hour", "agency_cost", "inbound_calls",
+             "dials_per_collector_hour", "inbound_calls",
              "lawsuits", "lawsuits_per_1000", "days_behind_target", "legal_cost",
              "reputation_cost")
 
@@ -89,11 +96,19 @@ def _first_attempt_service(world: World, v: PlacementView) -> tuple[float, float
     return never, _ratio(int(in_time.sum()), int((open_past | in_time).sum()))
 
 
-def _desk_commission(world: World, desk: AgencyDesk) -> float:
-    view = desk_view(world, desk)
-    return fees.commission(desk.profile, view.collected.sum() / 100.0,
-                           view.placed.sum() / 100.0,
-                           view.collected_after_charge_off.sum() / 100.0)
+def desk_fees(world: World, desk: AgencyDesk) -> fees.Fees:
+    """What the bank owes ``desk`` for each account it worked (in :attr:`AgencyDesk.members`
+    order), by fee component."""
+    return fees.view_fees(desk.profile, desk_view(world, desk))
+
+
+def _economics(revenue: float, agency_cost: float, contingency_cost: float,
+               contact_cost: float, collected: float) -> dict[str, float]:
+    """The agencies' P&L and the bank's cost of collecting: ``contingency_cost`` is what the
+    agencies paid by fees spent (the margin's cost), ``agency_cost`` what every desk spent."""
+    return {"agency_revenue": revenue, "agency_cost": agency_cost,
+            "agency_margin": _ratio(revenue - contingency_cost, revenue),
+            "cost_per_dollar_collected": _ratio(revenue + contact_cost, collected)}
 
 
 def _lifecycle_kpis(v: PlacementView, persistence: float) -> dict[str, float]:
@@ -139,9 +154,10 @@ def group_kpis(world: World, v: PlacementView, desks: list[AgencyDesk],
     n = len(members)
     placed = v.placed.sum() / 100.0
     collected = v.collected.sum() / 100.0
-    commission = sum(_desk_commission(world, d) for d in desks)
+    commission = sum(float(desk_fees(world, d).total.sum()) for d in desks)
     operating = {d.index: d.operating_cost() for d in desks}
     contact_cost = sum(operating[d.index] for d in desks if d.profile.kind == "in_house")
+    paid_by_fees = sum(operating[d.index] for d in desks if d.profile.kind != "in_house")
     calls = sum(d.calls for d in desks)
     rpcs = int(v.rpcs.sum())
     conversations = int(v.conversations.sum())
@@ -208,7 +224,8 @@ def group_kpis(world: World, v: PlacementView, desks: list[AgencyDesk],
         "delinquent_share_end": float(v.delinquent_at_recall.mean()) if n else 0.0,
         "redefault_rate": _ratio(int((redefaulted & cured).sum()), int(cured.sum())),
         **_lifecycle_kpis(v, world.scenario.behaviour.stage.instalment_persistence),
-        "agency_cost": sum(operating.values()),
+        **_economics(commission, sum(operating.values()), paid_by_fees, contact_cost,
+                     collected),
         "call_attempts": calls,
         "conversations": conversations,
         "promises": promises,
@@ -226,24 +243,26 @@ def group_kpis(world: World, v: PlacementView, desks: list[AgencyDesk],
 
 def segment_kpis(world: World, members: np.ndarray, desks: list[AgencyDesk],
                  redefault_day: np.ndarray) -> dict[str, Any]:
-    """KPIs of the placed accounts ``members`` of one segment, across ``desks``."""
+    """KPIs of the placed accounts ``members`` of one segment, across ``desks``: fees are each
+    desk's fees on the segment's accounts (:func:`desk_fees`, at the tier the desk's whole
+    recovery reached); a desk's costs are apportioned by the segment's share of its calls."""
     acc = world.accounts
     view = PlacementView(acc, world.history, members, "all")
     row = group_kpis(world, view, [], redefault_day)
     attempts = int(view.attempts.sum())
-    commission = contact_cost = 0.0
+    in_segment = np.zeros(acc.n, dtype=np.bool_)
+    in_segment[members] = True
+    commission = contact_cost = paid_by_fees = 0.0
     for desk in desks:
-        mine = members[acc.agency[members] == desk.index]
+        mine = in_segment[desk.members]
+        commission += float(desk_fees(world, desk).total[mine].sum())
+        calls = desk.calls
+        share = desk_view(world, desk).attempts[mine].sum() / calls if calls else 0.0
+        cost = desk.operating_cost() * share
         if desk.profile.kind == "in_house":
-            calls = desk.calls
-            share = acc.attempts[mine].sum() / calls if calls else 0.0
-            contact_cost += desk.operating_cost() * share
-            continue
-        whole = desk_view(world, desk)
-        rate = fees.commission(desk.profile, whole.collected.sum() / 100.0,
-                               whole.placed.sum() / 100.0) / max(whole.collected.sum() / 100.0,
-                                                                  1e-12)
-        commission += rate * acc.collected[mine].sum() / 100.0
+            contact_cost += cost
+        else:
+            paid_by_fees += cost
     net = row["collected"] - commission - contact_cost
     row.update({
         "commission": commission, "contact_cost": contact_cost, "net_recovery": net,
@@ -252,4 +271,6 @@ def segment_kpis(world: World, members: np.ndarray, desks: list[AgencyDesk],
         "rule_violations": int(view.violations.sum()),
     })
     row.update({name: float("nan") for name in DESK_ONLY})
+    row.update(_economics(commission, paid_by_fees + contact_cost, paid_by_fees, contact_cost,
+                          row["collected"]))
     return row

@@ -149,14 +149,18 @@ KPIS: tuple[Kpi, ...] = (
          "collected"),
     _kpi("recovery_rate", "collected / balance placed (liquidation rate)", _U.SHARE,
          _D.HIGHER, _G.MONEY, "recovery rate"),
-    _kpi("commission", "contingency fees paid to agencies", _U.MONEY, _D.NEITHER, _G.MONEY,
-         "commission"),
-    _kpi("contact_cost", "cost of contacting borne by the bank (staff, calls, messages of "
-         "in-house teams)", _U.MONEY, _D.LOWER, _G.MONEY, "contact cost (bank)"),
+    _kpi("commission", "every fee paid to agencies: contingency, per-account fees and cure "
+         "bonuses", _U.MONEY, _D.NEITHER, _G.MONEY, "commission (all fees)"),
+    _kpi("contact_cost", "cost of contacting borne by the bank: the fully loaded cost of "
+         "in-house teams (staff with overheads, calls, messages, tracing, fixed monthly cost)",
+         _U.MONEY, _D.LOWER, _G.MONEY, "contact cost (bank)"),
     _kpi("net_recovery", "collected - commission - contact cost", _U.MONEY, _D.HIGHER,
          _G.MONEY, "net recovery"),
     _kpi("netback_rate", "net recovery / balance placed", _U.SHARE, _D.HIGHER, _G.MONEY,
          "netback rate"),
+    _kpi("cost_per_dollar_collected", "(commission + contact cost) / collected: what the bank "
+         "pays for each unit of currency collected", _U.SHARE, _D.LOWER, _G.MONEY,
+         "cost per dollar collected"),
     _kpi("waived", "balance forgiven in settlements", _U.MONEY, _D.NEITHER, _G.MONEY,
          "waived"),
     _kpi("outstanding_at_recall", "balance still owed when accounts returned to the bank",
@@ -236,8 +240,16 @@ KPIS: tuple[Kpi, ...] = (
          "keep probabilities (beside cash collected)", _U.MONEY, _D.HIGHER, _G.MONEY,
          "pipeline value"),
     # Also reported: not part of the contract, but in every KPI table.
-    _kpi("agency_cost", "what the agency itself spends on staff, calls, messages and tracing",
-         _U.MONEY, _D.NEITHER, _G.ALSO, "agency cost", headline=False),
+    _kpi("agency_revenue", "what agencies earn from the bank: every fee (the commission seen "
+         "from the agency's side)", _U.MONEY, _D.NEITHER, _G.ALSO, "agency revenue",
+         headline=False),
+    _kpi("agency_cost", "what the desks themselves spend, fully loaded: collectors' paid time "
+         "at wage × benefits × overhead multipliers, calls, messages, tracing and the fixed "
+         "monthly cost of serving the client", _U.MONEY, _D.NEITHER, _G.ALSO, "agency cost",
+         headline=False),
+    _kpi("agency_margin", "(agency revenue - cost of the fee-paid agencies) / agency revenue: "
+         "the agencies' operating margin", _U.SHARE, _D.NEITHER, _G.ALSO, "agency margin",
+         headline=False),
     _kpi("call_attempts", "outbound call attempts", _U.COUNT, _D.NEITHER, _G.ALSO,
          "call attempts", headline=False),
     _kpi("conversations", "right-party conversations, outbound and inbound", _U.COUNT,

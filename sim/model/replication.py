@@ -42,6 +42,7 @@ import simpy
 
 from sim.config.schema import Scenario
 from sim.model import payments
+from sim.model.agency import fees
 from sim.model.agency.desk import AgencyDesk
 from sim.model.bank import placement as bank
 from sim.model.bank import second_placement as placements

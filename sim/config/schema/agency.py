@@ -83,9 +83,11 @@ class Agency(Strict):
     """One collection agency (or the bank's own team when ``kind = "in_house"``).
 
     Incentives: a contingency agency earns ``commission`` on everything collected, or the rate
-    of the highest ``commission_tiers`` entry its recovery reaches; beyond the first call the
-    placement contract asks for, it works only accounts whose expected fee (rate × balance ×
-    its own estimate of the chance the account pays) is at least ``min_expected_fee``
+    of the highest ``commission_tiers`` entry its recovery reaches, and any ``fee_per_account``
+    placed and ``cure_bonus`` per account cured (:mod:`sim.model.agency.fees`); beyond the first
+    call the placement contract asks for, it works only accounts whose expected fee (what its
+    fee structure pays on the account, the success fees weighted by its own estimate of the
+    chance the account pays) is at least ``min_expected_fee``
     ("cherry-picking"; 0 works every account); and while its recovery runs
     behind the pace of ``target_recovery`` its rule discipline falls to
     ``compliance_when_behind`` (cutting corners).
@@ -200,18 +202,29 @@ class Agency(Strict):
     """Days from a promise to its due date (rounded up to midnight); for a plan, to its first
     instalment, then one every 30 days."""
     commission: Probability = 0.2
-    """Contingency fee 0–1 on everything collected (unless a tier applies); also the rate in the
-    expected-fee screen. In-house teams are not charged it."""
+    """Contingency fee 0–1 on everything collected (unless a tier applies); 0 = none (an agency
+    paid only ``fee_per_account`` or ``cure_bonus``). Fees combine: a contract may pay any of
+    ``commission`` (or ``commission_tiers``), ``fee_per_account`` and ``cure_bonus`` at once.
+    In-house teams are paid no fee of any kind."""
     commission_post_charge_off: Probability | None = None
     """Fee 0–1 on what is collected from accounts after they are charged off (recovery work
     pays more: 25–40% at 6–12 months, 40–50% for old debt: NCLC); unset = ``commission``."""
     commission_tiers: list[FeeTier] = Field(default_factory=list)
     """Fee tiers, in rising ``recovery_at_least``, replacing ``commission`` once the agency's
     recovery rate reaches them; empty = flat ``commission``."""
+    fee_per_account: Money = 0.0
+    """Fee per account placed, currency units (at most 1e9), paid whatever the account yields
+    (the usual basis of early-stage, pre-charge-off work, alone or beside a lower
+    ``commission``: a hybrid); 0 = none."""
+    cure_bonus: Money = 0.0
+    """Bonus per account brought current during its placement (past-due amount paid, or paid in
+    full, before charge-off), currency units (at most 1e9); pre-charge-off work only (accounts
+    placed after charge-off cannot cure); 0 = none."""
     min_expected_fee: Money = 0.0
-    """Accounts whose expected fee (commission × balance × estimated pay chance) is below this,
-    currency units (at most 1e9), get the one call the placement contract asks for and no more
-    (contingency only); 0 = work every account."""
+    """Accounts whose expected fee (what the agency expects to earn on the account under its fee
+    structure: per-account fee, plus the commission and cure bonus weighted by its estimate of
+    the chance the account pays) is below this, currency units (at most 1e9), get the one call
+    the placement contract asks for and no more (contingency only); 0 = work every account."""
     target_recovery: Probability = 0.0
     """Recovery rate 0–1 the agency aims for by recall; it is behind while its recovery trails
     this pro rata to the accounts' age. 0 = no target."""
@@ -223,7 +236,27 @@ class Agency(Strict):
     bank's performance reviews (all 0 = not at all)."""
     collector_hourly_wage: Money = 16.5
     """Pay per collector per hour of shift, currency units (at most 1e9), for every working day
-    of the program."""
+    of the program; what a collector-hour costs is this × ``benefits_multiplier`` ×
+    ``overhead_multiplier`` (the loaded cost)."""
+    benefits_multiplier: Annotated[float, Field(ge=1.0, le=3.0),
+                                   AfterValidator(check_finite)] = 1.45
+    """Employer cost of a collector-hour over the wage: benefits, paid leave and payroll taxes,
+    1–3. Wages and salaries are 68–70% of employer compensation costs (US Bureau of Labor
+    Statistics, Employer Costs for Employee Compensation, 2015–2018 releases), so 1/0.69 ≈ 1.45
+    (range 1.3–1.5)."""
+    overhead_multiplier: Annotated[float, Field(ge=1.0, le=5.0),
+                                   AfterValidator(check_finite)] = 1.4
+    """Cost of running the floor over its front-line labour: supervision and management,
+    facilities, technology (dialler, CRM, workforce management), recruiting and training,
+    quality and compliance, 1–5. Front-line labour is about two-thirds to three-quarters of a
+    contact centre's operating cost (Contact Center Pipeline, 2018; NICE inContact: 75%), so
+    1.33–1.5; with benefits, a collector-hour costs about twice the wage, as contact-centre cost
+    guides find (RDI Connect; Iterum: about $40 a productive hour, over twice a $15–19 wage)."""
+    fixed_monthly_cost: Money = 5000.0
+    """Cost of serving the client each 30 days of the program, currency units (at most 1e9):
+    client account management, licences and bonds, reporting, client and compliance audits
+    (assumption, 2,000–20,000); the bank's own team carries the same (programme management,
+    audit)."""
     cost_per_call: Money = 0.05
     """Cost per outbound call attempt, currency units (at most 1e9)."""
     ring_minutes: Positive = 0.6
@@ -251,12 +284,20 @@ class Agency(Strict):
     """Letter cadence; letters always arrive."""
 
     @model_validator(mode="after")
-    def _tiers_ordered(self) -> Agency:
+    def _fees_consistent(self) -> Agency:
+        problems = []
         thresholds = [t.recovery_at_least for t in self.commission_tiers]
         if thresholds != sorted(set(thresholds)):
-            raise ValueError(f"commission_tiers: must rise strictly in recovery_at_least "
-                             f"(got {thresholds})")
+            problems.append(f"commission_tiers: must rise strictly in recovery_at_least "
+                            f"(got {thresholds})")
         if self.letter.payment_link:
-            raise ValueError("letter.payment_link: a letter cannot carry a payment link "
-                             "(got true)")
+            problems.append("letter.payment_link: a letter cannot carry a payment link "
+                            "(got true)")
+        if self.kind == "in_house":
+            for name in ("fee_per_account", "cure_bonus"):
+                value = getattr(self, name)
+                if value > 0:
+                    problems.append(f"{name}: an in-house team is paid no fees; must be 0 "
+                                    f"(got {value:g})")
+        raise_problems(problems)
         return self

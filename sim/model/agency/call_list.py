@@ -34,7 +34,7 @@ from sim.model.agency.conduct import Conduct
 from sim.model.agency.fees import expected_fee
 from sim.model.agency.reach import day_part, part_bits
 from sim.model.agency.response import Standing, respond
-from sim.model.codes import Rule, Status
+from sim.model.codes import Delinquency, Rule, Status
 from sim.model.portfolio.accounts import Accounts
 from sim.model.rules.book import RuleBook
 from sim.model.rules.history import local_day
@@ -101,7 +101,8 @@ class CallList:
         if profile.kind == "contingency" and profile.min_expected_fee > 0:
             prior = float(self.acc.propensity.mean())  # the agency knows the portfolio's mix
             balance = self.acc.balance[idx] / CENTS_PER_UNIT
-            fee = expected_fee(profile, balance, self.score[idx], prior)
+            charged = self.acc.state_at_placement[idx] == Delinquency.CHARGED_OFF
+            fee = expected_fee(profile, balance, self.score[idx], prior, charged)
             self.worked[idx] = fee >= profile.min_expected_fee
 
     def new_day(self, day: int) -> None:

@@ -42,7 +42,7 @@ from sim.model.agency.inbound import InboundLine
 from sim.model.agency.messenger import Messenger
 from sim.model.behaviour.base import BehaviourModel
 from sim.model.rng import Streams, counter_uniforms, uniform_draws
-from sim.model.units import HOURS_PER_DAY
+from sim.model.units import DAYS_PER_MONTH, HOURS_PER_DAY
 from sim.model.world import World
 
 
@@ -164,12 +164,27 @@ class AgencyDesk:
         return self.profile.collectors * self.shifts.length * HOURS_PER_DAY
 
     @property
+    def loaded_hourly_cost(self) -> float:
+        """What one collector-hour costs the desk: the wage × ``benefits_multiplier`` ×
+        ``overhead_multiplier`` (supervision, facilities, technology, compliance)."""
+        p = self.profile
+        return p.collector_hourly_wage * p.benefits_multiplier * p.overhead_multiplier
+
+    @property
     def staff_cost(self) -> float:
-        return self.staffed_days * HOURS_PER_DAY * self.profile.collector_hourly_wage
+        """Loaded cost of the collectors' paid shift time over the program."""
+        return self.staffed_days * HOURS_PER_DAY * self.loaded_hourly_cost
+
+    def fixed_cost(self, days: float | None = None) -> float:
+        """The fixed cost of serving the client (``fixed_monthly_cost`` per 30 days) over the
+        program (over its first ``days`` days)."""
+        days = self.horizon if days is None else min(days, self.horizon)
+        return self.profile.fixed_monthly_cost * days / DAYS_PER_MONTH
 
     def operating_cost(self, days: int | None = None) -> float:
-        """Staff, call, message and tracing costs of running the desk (over the first ``days``
-        days)."""
+        """Fully loaded cost of running the desk (over the first ``days`` days): collectors'
+        shift time at the loaded hourly cost, calls, messages, traces and the fixed cost of
+        serving the client."""
         staff = self.staff_cost
         if days is not None:
             workdays = self.shifts.workdays
@@ -177,4 +192,4 @@ class AgencyDesk:
             total = sum(workdays[: self.horizon])
             staff *= worked / total if total else 0.0
         return (staff + self.calls * self.profile.cost_per_call + self.counters.message_cost
-                + self.counters.trace_cost)
+                + self.counters.trace_cost + self.fixed_cost(days))
