@@ -4,7 +4,9 @@
 so each collector has a tenth of the accounts and utilisation falls: the run answers another
 question. With ``--scale-collectors`` every agency's collectors are multiplied by the new
 number of accounts over the file's, rounded to the nearest whole collector and at least 1 (an
-agency the file gives no collectors keeps none). A head-count set explicitly (``--set
+agency the file gives no collectors keeps none), and so is its ``fixed_monthly_cost``, so that
+a scaled-down run keeps the economics of the full program (each collector's and each account's
+share of the fixed cost). A head-count or fixed cost set explicitly (``--set
 agencies.alpha.collectors=…``, or in an experiment's ``[overrides]``) is kept as given.
 """
 
@@ -18,6 +20,7 @@ from sim.config.schema import Agency, Portfolio
 
 DEFAULT_ACCOUNTS = Portfolio.model_fields["accounts"].default
 DEFAULT_COLLECTORS = Agency.model_fields["collectors"].default
+DEFAULT_FIXED_COST = Agency.model_fields["fixed_monthly_cost"].default
 MAX_COLLECTORS: int = next(m.le for m in Agency.model_fields["collectors"].metadata
                            if hasattr(m, "le"))
 """The most collectors an agency may have (the schema's bound on ``collectors``)."""
@@ -43,10 +46,12 @@ def scaled_collectors(collectors: int, ratio: float) -> int:
 
 
 def scale_collectors(data: dict[str, Any], file_accounts: Any,
-                     explicit: Collection[str] = ()) -> None:
-    """Scale, in place, the collectors of every agency in ``data`` (a scenario after its
-    overrides) by ``portfolio.accounts`` over ``file_accounts``, except the agencies named in
-    ``explicit``. Values of the wrong type are left for validation to report."""
+                     explicit: Collection[str] = (),
+                     explicit_cost: Collection[str] = ()) -> None:
+    """Scale, in place, the collectors and the fixed monthly cost of every agency in ``data``
+    (a scenario after its overrides) by ``portfolio.accounts`` over ``file_accounts``, except
+    the collectors of the agencies named in ``explicit`` and the fixed cost of those in
+    ``explicit_cost``. Values of the wrong type are left for validation to report."""
     accounts = accounts_of(data)
     agencies = data.get("agencies")
     if not (_whole(accounts) and _whole(file_accounts) and file_accounts > 0 and accounts > 0
@@ -54,14 +59,22 @@ def scale_collectors(data: dict[str, Any], file_accounts: Any,
         return
     ratio = accounts / file_accounts
     for agency in agencies:
-        if not isinstance(agency, dict) or agency.get("name") in explicit:
+        if not isinstance(agency, dict):
+            continue
+        cost = agency.get("fixed_monthly_cost", DEFAULT_FIXED_COST)
+        if agency.get("name") not in explicit_cost and isinstance(cost, float | int) \
+                and not isinstance(cost, bool):
+            agency["fixed_monthly_cost"] = float(cost) * ratio
+        if agency.get("name") in explicit:
             continue
         collectors = agency.get("collectors", DEFAULT_COLLECTORS)
         if _whole(collectors) and collectors >= 0:
             agency["collectors"] = scaled_collectors(collectors, ratio)
 
 
-def explicit_collectors(paths: Collection[tuple[str, ...]]) -> set[str]:
-    """The agencies whose collectors a set of dotted override paths sets."""
+def explicit_collectors(paths: Collection[tuple[str, ...]],
+                        field: str = "collectors") -> set[str]:
+    """The agencies whose ``field`` (their collectors by default) a set of dotted override
+    paths sets."""
     return {parts[1] for parts in paths
-            if len(parts) == 3 and parts[0] == "agencies" and parts[2] == "collectors"}
+            if len(parts) == 3 and parts[0] == "agencies" and parts[2] == field}

@@ -299,7 +299,8 @@ def load_scenario(path: str | Path, overrides: Iterable[str] = (), *,
         origins[tuple(parts)] = None
         set_paths.append(tuple(parts))
     if scale_collectors:
-        scale(data, file_accounts, explicit_collectors(set_paths))
+        scale(data, file_accounts, explicit_collectors(set_paths),
+              explicit_collectors(set_paths, "fixed_monthly_cost"))
     try:
         scenario = validate(data, str(path), origins)
     except ScenarioError as exc:

@@ -307,7 +307,8 @@ def _load_base(spec: ExperimentFile, base_dir: Path, label: str,
         apply_override(data, parts, value, "--set")
         explicit.append(tuple(parts))
     if command_line.scale_collectors:
-        scale_collectors(data, scenario.portfolio.accounts, explicit_collectors(explicit))
+        scale_collectors(data, scenario.portfolio.accounts, explicit_collectors(explicit),
+                         explicit_collectors(explicit, "fixed_monthly_cost"))
     from_command_line = {".".join(parse_override(text)[0]) for text in command_line.overrides}
     try:
         return str(path), validate(data, label)

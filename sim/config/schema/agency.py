@@ -245,18 +245,19 @@ class Agency(Strict):
     Statistics, Employer Costs for Employee Compensation, 2015–2018 releases), so 1/0.69 ≈ 1.45
     (range 1.3–1.5)."""
     overhead_multiplier: Annotated[float, Field(ge=1.0, le=5.0),
-                                   AfterValidator(check_finite)] = 1.4
+                                   AfterValidator(check_finite)] = 1.5
     """Cost of running the floor over its front-line labour: supervision and management,
     facilities, technology (dialler, CRM, workforce management), recruiting and training,
     quality and compliance, 1–5. Front-line labour is about two-thirds to three-quarters of a
     contact centre's operating cost (Contact Center Pipeline, 2018; NICE inContact: 75%), so
-    1.33–1.5; with benefits, a collector-hour costs about twice the wage, as contact-centre cost
-    guides find (RDI Connect; Iterum: about $40 a productive hour, over twice a $15–19 wage)."""
-    fixed_monthly_cost: Money = 5000.0
-    """Cost of serving the client each 30 days of the program, currency units (at most 1e9):
-    client account management, licences and bonds, reporting, client and compliance audits
-    (assumption, 2,000–20,000); the bank's own team carries the same (programme management,
-    audit)."""
+    1.33–1.5; with benefits, a collector-hour costs about twice the wage (1.45 × 1.5 ≈ 2.2), as
+    contact-centre cost guides find (RDI Connect: more than double the wage; Iterum, 2025:
+    about $40 a productive hour)."""
+    fixed_monthly_cost: Money = 10_000.0
+    """Cost of serving the client each 30 days the desk holds its accounts, currency units (at
+    most 1e9): client account management, licences and bonds, reporting, client and
+    compliance audits (assumption, 3,000–25,000); the bank's own team carries the same
+    (programme management, audit). ``--scale-collectors`` scales it with the accounts."""
     cost_per_call: Money = 0.05
     """Cost per outbound call attempt, currency units (at most 1e9)."""
     ring_minutes: Positive = 0.6

@@ -81,8 +81,19 @@ class AgencyDesk:
                                keys=(streams.key("calls"), streams.key("durations", 1),
                                      streams.key("calls", 1), streams.key("durations", 2)),
                                book=book, conduct=self.conduct)
-        self.add_members = self.call_list.add_members
         self._trace_key = streams.key("tracing")
+        self._placement_days = world.scenario.scenario.horizon_days
+        self.engaged_from, self.engaged_until = float("inf"), float("-inf")
+
+    def add_members(self, idx: np.ndarray) -> None:
+        """Take on accounts ``idx`` placed today: the call list's, and the days the desk is
+        engaged on the client (paid for), from its first placement to its last recall."""
+        if len(idx):
+            placed = self.accounts.placed_day[idx]
+            self.engaged_from = min(self.engaged_from, float(placed.min()))
+            self.engaged_until = max(self.engaged_until,
+                                     float(placed.max()) + self._placement_days)
+        self.call_list.add_members(idx)
 
     def start(self) -> None:
         """Start the dialler's and the messenger's processes."""
@@ -170,26 +181,32 @@ class AgencyDesk:
         p = self.profile
         return p.collector_hourly_wage * p.benefits_multiplier * p.overhead_multiplier
 
-    @property
-    def staff_cost(self) -> float:
-        """Loaded cost of the collectors' paid shift time over the program."""
-        return self.staffed_days * HOURS_PER_DAY * self.loaded_hourly_cost
+    def engaged_days(self, days: int | None = None) -> range:
+        """The days (of the first ``days``) the desk holds the client's accounts: from its first
+        placement to the end of its last. Collectors and the fixed cost of serving the client
+        are paid on these days only, as an agency staffs a client while it has the client's
+        work (collector utilisation is still read against the whole shift calendar)."""
+        end = self.horizon if days is None else min(days, self.horizon)
+        if not np.isfinite(self.engaged_from):
+            return range(0)
+        return range(max(0, int(self.engaged_from)), max(0, min(end, int(self.engaged_until))))
 
-    def fixed_cost(self, days: float | None = None) -> float:
+    def staff_cost(self, days: int | None = None) -> float:
+        """Loaded cost of the collectors' paid shift time on the engaged days (of the first
+        ``days``)."""
+        workdays = self.shifts.workdays
+        paid = sum(1 for day in self.engaged_days(days) if workdays[day])
+        hours = self.profile.collectors * paid * self.shifts.length * HOURS_PER_DAY
+        return hours * self.loaded_hourly_cost
+
+    def fixed_cost(self, days: int | None = None) -> float:
         """The fixed cost of serving the client (``fixed_monthly_cost`` per 30 days) over the
-        program (over its first ``days`` days)."""
-        days = self.horizon if days is None else min(days, self.horizon)
-        return self.profile.fixed_monthly_cost * days / DAYS_PER_MONTH
+        engaged days (of the first ``days``)."""
+        return self.profile.fixed_monthly_cost * len(self.engaged_days(days)) / DAYS_PER_MONTH
 
     def operating_cost(self, days: int | None = None) -> float:
         """Fully loaded cost of running the desk (over the first ``days`` days): collectors'
-        shift time at the loaded hourly cost, calls, messages, traces and the fixed cost of
-        serving the client."""
-        staff = self.staff_cost
-        if days is not None:
-            workdays = self.shifts.workdays
-            worked = sum(workdays[: min(days, self.horizon)])
-            total = sum(workdays[: self.horizon])
-            staff *= worked / total if total else 0.0
-        return (staff + self.calls * self.profile.cost_per_call + self.counters.message_cost
-                + self.counters.trace_cost + self.fixed_cost(days))
+        shift time at the loaded hourly cost and the fixed cost of serving the client, on the
+        days the desk is engaged; calls, messages and traces as made."""
+        return (self.staff_cost(days) + self.calls * self.profile.cost_per_call
+                + self.counters.message_cost + self.counters.trace_cost + self.fixed_cost(days))
