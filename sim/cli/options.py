@@ -76,9 +76,9 @@ def add_override_options(parser: argparse.ArgumentParser, which: str = "") -> No
                         help=f"override a value{which} by dotted path, agencies by name; the "
                              "value is TOML (repeatable)")
     parser.add_argument("--scale-collectors", action="store_true",
-                        help="scale each agency's collectors with portfolio.accounts, relative "
-                             "to the file's value (rounded, at least 1; a collectors value "
-                             "given with --set is kept)")
+                        help="scale each agency's collectors and fixed monthly cost with "
+                             "portfolio.accounts, relative to the file's value (collectors "
+                             "rounded, at least 1; a value given with --set is kept)")
 
 
 def load_scenarios(paths: Sequence[Path], overrides: Sequence[str] = (), *,
