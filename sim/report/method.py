@@ -161,7 +161,11 @@ def scenario_logic(scenario: dict[str, Any]) -> Rows:
         for agency in map(_table, agencies):
             fee = ("salaried in-house team" if agency.get("kind") == "in_house"
                    else f"commission {_percent(agency.get('commission'))}"
-                   + (" (tiered)" if agency.get("commission_tiers") else ""))
+                   + (" (tiered)" if agency.get("commission_tiers") else "")
+                   + "".join(f" + {_money(agency.get(key))} {what}"
+                             for key, what in (("fee_per_account", "per account"),
+                                               ("cure_bonus", "per cure"))
+                             if _number(agency.get(key)) and float(agency[key]) > 0))
             share = agency.get("share")
             items.append(f"<b>{_text(agency.get('name'))}</b>"
                          + (f" ({_percent(share)} of accounts)" if share is not None else "")
