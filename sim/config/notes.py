@@ -42,7 +42,7 @@ def scenario_notes(scenario: Scenario) -> list[str]:
         if agency.cure_bonus > 0 and scenario.bank.stage != "pre_charge_off":
             notes.append(f"agencies.{agency.name}: cure_bonus pays only for accounts placed "
                          f"before charge-off; with bank.stage = \"{scenario.bank.stage}\" "
-                         f"there are none or few")
+                         f"there are none")
     return notes
 
 

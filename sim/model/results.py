@@ -3,9 +3,10 @@
 KPI names and meanings are a contract: :mod:`sim.model.kpis` lists them in order with their
 one-line definitions and units (:data:`KPI_NAMES`, :data:`KPI_DOCS`, :data:`EXTRA_KPIS` and
 :data:`MONEY_KPIS` are importable from here too). Money KPIs are in the currency's main unit.
-Costs are split by who bears them: ``contact_cost`` is what contacting costs *the bank* (all
-staff, call and message costs for an ``in_house`` team; nothing for a contingency agency, which
-pays its own way out of its commission), while ``agency_cost`` is what the agency itself spends.
+Costs are split by who bears them: ``contact_cost`` is what contacting costs *the bank* (the
+fully loaded cost of an ``in_house`` team; nothing for a contingency agency, which pays its own
+way out of its fees), while ``agency_cost`` is what each desk itself spends, fully loaded;
+``commission`` is every fee the bank pays agencies, their ``agency_revenue``.
 
 How each KPI is computed over a group of accounts is in :mod:`sim.model.group_kpis`.
 """

@@ -48,6 +48,14 @@ def test_screening_with_tiers_says_which_rate_it_uses(small_scenario) -> None:
     assert "base commission" in notes[0]
 
 
+def test_cure_bonus_after_charge_off_says_it_pays_nothing(small_scenario) -> None:
+    assert scenario_notes(small_scenario("agencies.alpha.cure_bonus=20.0")) == []
+    notes = scenario_notes(load_scenario(REPO / "scenarios" / "recovery_placement.toml",
+                                         ["agencies.alpha.cure_bonus=20.0"]))
+    assert notes == ["agencies.alpha: cure_bonus pays only for accounts placed before "
+                     'charge-off; with bank.stage = "post_charge_off" there are none']
+
+
 @pytest.mark.parametrize("path", SCENARIOS, ids=[p.stem for p in SCENARIOS])
 def test_shipped_scenarios_have_no_notes(path: Path) -> None:
     assert scenario_notes(load_scenario(path)) == []

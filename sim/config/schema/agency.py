@@ -96,8 +96,9 @@ class Agency(Strict):
     name: Name
     """Unique agency name (letters, digits, ``_``, ``-``), used by allocation and in outputs."""
     kind: Literal["contingency", "in_house"] = "contingency"
-    """``"contingency"`` (paid a fee on collections, bears its own costs) or ``"in_house"`` (the
-    bank's own team: no fee; the bank pays its staff, calls and messages)."""
+    """``"contingency"`` (paid fees — on collections, per account, per cure — and bears its own
+    costs) or ``"in_house"`` (the bank's own team: no fee; the bank bears its fully loaded cost:
+    staff with benefits and overheads, calls, messages, traces and the fixed monthly cost)."""
     share: Probability | None = None
     """Share 0–1 of each vintage (``fixed``; unrouted accounts under ``segment_rules``; the
     starting share under ``performance``); shares sum to 1. Unused by ``champion_challenger``."""
