@@ -85,6 +85,8 @@ name = "alpha"
 share = 0.5
 collectors = 20                # full-time collectors on shift
 commission = 0.20              # 15-25% for early placements (NCLC; EY for ACA International)
+# fee_per_account = 5.0        # or, or as well: a fee per account placed (early-stage work)
+# cure_bonus = 25.0            # and a bonus per account brought current (before charge-off)
 
 [[agencies]]
 name = "beta"
