@@ -42,7 +42,6 @@ import simpy
 
 from sim.config.schema import Scenario
 from sim.model import payments
-from sim.model.agency import fees
 from sim.model.agency.desk import AgencyDesk
 from sim.model.bank import placement as bank
 from sim.model.bank import second_placement as placements

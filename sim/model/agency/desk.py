@@ -83,6 +83,8 @@ class AgencyDesk:
                                book=book, conduct=self.conduct)
         self._trace_key = streams.key("tracing")
         self._placement_days = world.scenario.scenario.horizon_days
+        # collectors working this client each day (its response to its standing may move them)
+        self.collectors_on = np.full(world.horizon + 1, profile.collectors, dtype=np.int64)
         self.engaged_from, self.engaged_until = float("inf"), float("-inf")
 
     def add_members(self, idx: np.ndarray) -> None:
@@ -104,6 +106,8 @@ class AgencyDesk:
         """Take in the traces answered overnight, then start the call list's day."""
         self.take_traces(day)
         self.call_list.new_day(day)
+        if day < len(self.collectors_on):
+            self.collectors_on[day] = self.call_list.effort.collectors
 
     def take_traces(self, day: int) -> None:
         """Numbers found wrong whose trace answers by ``day``: a working number with chance
@@ -192,12 +196,12 @@ class AgencyDesk:
         return range(max(0, int(self.engaged_from)), max(0, min(end, int(self.engaged_until))))
 
     def staff_cost(self, days: int | None = None) -> float:
-        """Loaded cost of the collectors' paid shift time on the engaged days (of the first
-        ``days``)."""
+        """Loaded cost of the paid shift time of the collectors working this client each
+        engaged day (of the first ``days``)."""
         workdays = self.shifts.workdays
-        paid = sum(1 for day in self.engaged_days(days) if workdays[day])
-        hours = self.profile.collectors * paid * self.shifts.length * HOURS_PER_DAY
-        return hours * self.loaded_hourly_cost
+        paid = sum(int(self.collectors_on[day]) for day in self.engaged_days(days)
+                   if workdays[day])
+        return paid * self.shifts.length * HOURS_PER_DAY * self.loaded_hourly_cost
 
     def fixed_cost(self, days: int | None = None) -> float:
         """The fixed cost of serving the client (``fixed_monthly_cost`` per 30 days) over the

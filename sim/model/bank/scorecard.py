@@ -9,9 +9,10 @@ older vintages.
 The components (:data:`COMPONENTS`, named as in the KPI registry :mod:`sim.model.kpis`, whose
 ``Direction`` says which way is better) are measured on the day of the review:
 
-* ``netback_rate`` — collected less fees (a contingency agency's fee on what each vintage paid)
-  or, for an in-house team, its costs to date spread over its vintages by placed balance, over
-  balance placed; ``recovery_rate`` — collected over balance placed;
+* ``netback_rate`` — collected less fees (what :func:`sim.model.agency.fees.fees_owed` counts
+  so far on each of a fee-paid agency's accounts: contingency, per-account fees, cure bonuses)
+  or, for an in-house team, its fully loaded costs to date spread over its vintages by placed
+  balance, over balance placed; ``recovery_rate`` — collected over balance placed;
 * ``cure_rate`` — accounts placed before charge-off that are current (at recall, once
   recalled), over those accounts;
 * ``complaints_per_1000`` and ``conduct_breaches`` — per 1,000 accounts placed;
@@ -36,8 +37,9 @@ import numpy as np
 import numpy.typing as npt
 
 from sim.config.schema import Scorecard
+from sim.model.agency import fees
 from sim.model.agency.desk import AgencyDesk
-from sim.model.agency.fees import commission_rate
+from sim.model.bank.second_placement import PlacementView
 from sim.model.codes import Delinquency
 from sim.model.kpis import BY_NAME, Direction
 from sim.model.portfolio import lifecycle
@@ -172,9 +174,12 @@ def _money(world: World, desks: list[AgencyDesk], day: int, cells: Cells,
                 cost = desk.operating_cost(day) * CENTS_PER_UNIT
                 share = placed[a] / placed[a].sum() if placed[a].sum() > 0 else 0.0
                 collected[a] = collected[a] - cost * share
-            else:  # a fee is a share of what each vintage paid
-                recovery = collected[a].sum() / placed[a].sum() if placed[a].sum() > 0 else 0.0
-                collected[a] = collected[a] * (1.0 - commission_rate(desk.profile, recovery))
+            else:  # its fees so far on each of its accounts (fees.fees_owed), by vintage
+                mine = acc.agency[idx] == a
+                owed = np.zeros(len(idx))
+                view = PlacementView(acc, world.history, idx[mine], "all")
+                owed[mine] = fees.view_fees(desk.profile, view).total * CENTS_PER_UNIT
+                collected[a] = collected[a] - cells.total(owed)[a]
     return like_for_like(collected, placed)
 
 
