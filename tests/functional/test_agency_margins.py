@@ -13,7 +13,8 @@ fees, means a scenario's staffing or fees are out of line with the industry.
 
 Each scenario runs once at a quarter of its size with collectors and fixed costs scaled with
 the accounts (``--scale-collectors``), its own seed; every fee-paid agency that was paid
-anything must fall in the range.
+anything must fall in the range. The competition scenarios are expected to fall outside it
+(strictly: the test fails once they no longer do).
 """
 
 from __future__ import annotations
@@ -28,10 +29,16 @@ from sim.model.replication import run_replication
 SCENARIOS = sorted((Path(__file__).resolve().parents[2] / "scenarios").glob("*.toml"))
 MARGIN_RANGE = (0.0, 0.35)
 SCALE = 0.25
+# Agencies competing for share keep the collectors they started with while the share moves: the
+# loser runs at a loss (see the head of scenarios/competition.toml).
+OUT_OF_RANGE = {"competition", "competition_netback"}
+PARAMS = [pytest.param(path, id=path.stem, marks=pytest.mark.xfail(
+    strict=True, reason="staffed as measured; the agency losing share keeps its collectors"))
+    if path.stem in OUT_OF_RANGE else pytest.param(path, id=path.stem) for path in SCENARIOS]
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("path", SCENARIOS, ids=[p.stem for p in SCENARIOS])
+@pytest.mark.parametrize("path", PARAMS)
 def test_every_fee_paid_agency_margin_is_in_the_published_range(path):
     full = load_scenario(path)
     accounts = max(100, round(full.portfolio.accounts * SCALE))
