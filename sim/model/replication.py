@@ -51,7 +51,7 @@ from sim.model.bank.scorecard import review
 from sim.model.behaviour import BehaviourModel, make_behaviour
 from sim.model.codes import Status
 from sim.model.portfolio import lifecycle, reasons
-from sim.model.portfolio.accounts import draw_portfolio
+from sim.model.portfolio.accounts import Accounts, draw_portfolio
 from sim.model.results import Results, build_results
 from sim.model.rng import Streams
 from sim.model.rules.book import RuleBooks
@@ -124,6 +124,20 @@ def _place_vintage(world: World, desks: list[AgencyDesk], allocator: Allocator,
         desk.add_members(idx[agency == desk.index])
 
 
+def _measure_books(acc: Accounts, desks: list[AgencyDesk]) -> None:
+    """Tell each agency that staffs to its book how the accounts it holds compare with those
+    its ``collectors`` were planned for: its starting share of every account the program
+    places."""
+    staffing = [d for d in desks if d.profile.response.staff_to_book and d.profile.share]
+    if not staffing:
+        return
+    held = np.bincount(acc.agency[acc.is_placed & ~acc.recalled], minlength=len(desks))
+    placed = acc.n - int(acc.in_control.sum())
+    for desk in staffing:
+        planned = float(desk.profile.share or 0.0) * placed
+        desk.call_list.book = float(held[desk.index]) / planned if planned > 0 else None
+
+
 def _days(world: World, desks: list[AgencyDesk], behaviour: BehaviourModel,
           allocator: Allocator, tracker: SeriesTracker, rolls: lifecycle.RollCounts,
           audit: bool) -> Generator[simpy.Event, Any, None]:
@@ -168,6 +182,7 @@ def _days(world: World, desks: list[AgencyDesk], behaviour: BehaviourModel,
         reasons.advance(acc, day)
         lifecycle.advance(acc, day, charge_off_days, lifecycle_rng, rolls)
         acc.paid_day[worked & np.isin(acc.status, PAID_UP)] = day
+        _measure_books(acc, desks)
         acc.attempts_today[:] = 0
         for desk in desks:
             desk.new_day(day)

@@ -13,8 +13,10 @@ fees, means a scenario's staffing or fees are out of line with the industry.
 
 Each scenario runs once at a quarter of its size with collectors and fixed costs scaled with
 the accounts (``--scale-collectors``), its own seed; every fee-paid agency that was paid
-anything must fall in the range. The competition scenarios are expected to fall outside it
-(strictly: the test fails once they no longer do).
+anything must fall in the range. In the competition scenarios only the agency that wins the
+share must: the one losing it runs at a loss on the client, because its team shrinks with its
+book but the fixed cost of serving the client does not — the pressure the competition is
+about — and the test holds it to a margin below the winner's.
 """
 
 from __future__ import annotations
@@ -29,24 +31,24 @@ from sim.model.replication import run_replication
 SCENARIOS = sorted((Path(__file__).resolve().parents[2] / "scenarios").glob("*.toml"))
 MARGIN_RANGE = (0.0, 0.35)
 SCALE = 0.25
-# Agencies competing for share keep the collectors they started with while the share moves: the
-# loser runs at a loss (see the head of scenarios/competition.toml).
-OUT_OF_RANGE = {"competition", "competition_netback"}
-PARAMS = [pytest.param(path, id=path.stem, marks=pytest.mark.xfail(
-    strict=True, reason="staffed as measured; the agency losing share keeps its collectors"))
-    if path.stem in OUT_OF_RANGE else pytest.param(path, id=path.stem) for path in SCENARIOS]
-
-
+COMPETITION = {"competition", "competition_netback"}
 @pytest.mark.slow
-@pytest.mark.parametrize("path", PARAMS)
+@pytest.mark.parametrize("path", SCENARIOS, ids=lambda path: path.stem)
 def test_every_fee_paid_agency_margin_is_in_the_published_range(path):
     full = load_scenario(path)
     accounts = max(100, round(full.portfolio.accounts * SCALE))
     scenario = load_scenario(path, [f"portfolio.accounts={accounts}"], scale_collectors=True)
-    kpis = run_replication(scenario).kpis
+    results = run_replication(scenario)
+    kpis = results.kpis
     paid = [a.name for a in scenario.agencies
             if a.kind == "contingency" and kpis.loc[a.name, "agency_revenue"] > 0]
     low, high = MARGIN_RANGE
-    outside = {name: round(float(kpis.loc[name, "agency_margin"]), 3) for name in paid
-               if not low <= kpis.loc[name, "agency_margin"] <= high}
+    margins = {name: float(kpis.loc[name, "agency_margin"]) for name in paid}
+    if path.stem in COMPETITION:  # the agency ending with the larger share is the winner
+        shares = results.allocation.groupby("agency").share.last()
+        winner = str(shares.idxmax())
+        assert all(margins[name] < margins[winner] for name in paid if name != winner)
+        margins = {winner: margins[winner]}
+    outside = {name: round(margin, 3) for name, margin in margins.items()
+               if not low <= margin <= high}
     assert not outside, f"{path.stem}: agency margins outside {MARGIN_RANGE}: {outside}"

@@ -22,6 +22,13 @@ and responds along straight lines, clipped to their ranges:
 * **effort**: the share of its collectors working this client falls by ``coasting × lead``
   (collectors moved to other clients).
 
+An agency may also **staff the client to its book** (``staff_to_book``): its ``collectors`` are
+the team for its starting share of every account the program places, and each day the team
+working the client keeps that many accounts per collector on the accounts it holds — a team
+that grows and shrinks with the vintages in placement and the share the reviews give it, as
+agencies size client teams to placement volume, instead of keeping a team sized for volume it
+does not hold.
+
 Before the first review, under any other allocation, and with every parameter 0 (the defaults)
 an agency behaves as if the table were absent. The sizes are assumptions with the ranges given
 (for the ``robust`` command); only the directions have sources.
@@ -49,6 +56,12 @@ class Response(Strict):
     """Fall 0–1 in the share of collectors working this client per unit of lead: a leader
     moves collectors to other work (assumption, 0–0.3; direction: a contestant far ahead
     gains little from more effort, Lazear & Rosen 1981)."""
+
+    staff_to_book: bool = False
+    """Size the team working this client to the accounts it holds, each day: ``collectors`` ×
+    the accounts it holds / its starting ``share`` of every account the program places (at
+    least one collector while it holds any); ``false`` = the same ``collectors`` whatever it
+    holds. Needs a starting ``share``."""
 
     @property
     def active(self) -> bool:

@@ -85,6 +85,9 @@ class CallList:
         self.days_behind = 0
         self.review_standing: Standing | None = None
         """The agency's standing at the bank's last review (``None`` before the first)."""
+        self.book: float | None = None
+        """The accounts the agency holds over those its ``collectors`` were planned for (set
+        each day before :meth:`new_day`; ``None``: not known)."""
         self.effort = respond(profile, profile.compliance, None)
         """Today's compliance, attempts cap and collectors working this client
         (:mod:`sim.model.agency.response`)."""
@@ -122,7 +125,7 @@ class CallList:
             self.days_behind += 1
             if self.profile.compliance_when_behind is not None:
                 compliance = self.profile.compliance_when_behind
-        self.effort = respond(self.profile, compliance, self.review_standing)
+        self.effort = respond(self.profile, compliance, self.review_standing, self.book)
         self.conduct.new_day(self.members, self.effort.compliance)
 
     def behind_target(self, day: int) -> bool:

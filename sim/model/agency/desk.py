@@ -163,9 +163,11 @@ class AgencyDesk:
 
     @property
     def staffed_days(self) -> float:
-        """Collector-days of paid shift time over the program (collectors × shift length)."""
-        days = sum(self.shifts.workdays[: self.horizon])
-        return self.profile.collectors * days * self.shifts.length
+        """Collector-days of shift time over the program (collectors working the client each
+        working day × shift length)."""
+        workdays = self.shifts.workdays
+        return float(sum(int(self.collectors_on[day]) for day in range(self.horizon)
+                         if workdays[day])) * self.shifts.length
 
     @property
     def busy_days(self) -> float:
@@ -176,7 +178,7 @@ class AgencyDesk:
         """Paid collector-hours of shift time on ``day`` (0 on a day the agency is closed)."""
         if day >= self.horizon or not self.shifts.workdays[day]:
             return 0.0
-        return self.profile.collectors * self.shifts.length * HOURS_PER_DAY
+        return int(self.collectors_on[day]) * self.shifts.length * HOURS_PER_DAY
 
     @property
     def loaded_hourly_cost(self) -> float:

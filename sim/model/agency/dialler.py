@@ -158,7 +158,10 @@ class Dialler:
             callers.draws = self.conversations.draws(phoning).tolist()
             callers.talks = (-np.log(counter_uniforms(self._inbound_talk_key, phoning,
                                                       acc.conversations[phoning]))).tolist()
-        free = [max(f, start) for f in self.free_at[:self.call_list.effort.collectors]]
+        working = self.call_list.effort.collectors
+        if working > len(self.free_at):  # the team grew with the agency's book
+            self.free_at.extend([start] * (working - len(self.free_at)))
+        free = [max(f, start) for f in self.free_at[:working]]
         capacity = sum(max(0.0, end - f) for f in free)
         limit = self.dial_limit(capacity, end - start, self.slot(start, day))
         candidates, blocks = self.call_list.candidates(start, end, limit)

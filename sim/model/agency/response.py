@@ -3,7 +3,8 @@
 The bank's allocator gives each agency its :class:`Standing` after every review; the call list
 reads it at the start of each day and applies :func:`respond`: the compliance its controls
 work at, the daily attempts per account its dialler may make, and the number of its collectors
-working this client (what the dialler staffs each pacing interval with). The response curves,
+working this client (what the dialler staffs each pacing interval with), which for an agency
+that staffs to its book also follows the accounts it holds. The response curves,
 their parameters and sources are in :mod:`sim.config.schema.response`.
 """
 
@@ -56,16 +57,20 @@ class Effort:
     collectors: int
 
 
-def respond(profile: Agency, compliance: float, standing: Standing | None) -> Effort:
+def respond(profile: Agency, compliance: float, standing: Standing | None,
+            book: float | None = None) -> Effort:
     """The day's effort of agency ``profile`` whose controls would work at ``compliance``,
     given its ``standing`` at the last review (``None``: no review yet, nothing to respond
-    to)."""
+    to) and, for an agency that staffs to its book, ``book``: the accounts it holds over those
+    its ``collectors`` were planned for (``None``: not known, the team as planned)."""
     response = profile.response
+    team = float(profile.collectors)
+    if response.staff_to_book and book is not None:
+        team = max(1.0, team * book) if book > 0 else 0.0
     if standing is None or not response.active:
-        return Effort(compliance, profile.max_attempts_per_day, profile.collectors)
+        return Effort(compliance, profile.max_attempts_per_day, round(team))
     pressure = standing.pressure
     return Effort(
         compliance=min(1.0, max(0.0, compliance - response.corner_cutting * pressure)),
         attempts=profile.max_attempts_per_day + round(response.extra_attempts * pressure),
-        collectors=round(profile.collectors
-                         * min(1.0, max(0.0, 1.0 - response.coasting * standing.lead))))
+        collectors=round(team * min(1.0, max(0.0, 1.0 - response.coasting * standing.lead))))
