@@ -133,3 +133,27 @@ def test_run_shows_standings_and_exports_the_scorecard(tmp_path):
     # two agencies scored against their mean: the scores are opposite
     by_review = sheet.groupby(["replication", "day"]).metric.sum()
     np.testing.assert_allclose(by_review, 0.0, atol=1e-12)
+
+
+@pytest.mark.slow
+def test_a_team_staffed_to_its_book_grows_and_shrinks_with_it(small_scenario):
+    """Over three vintages the accounts an agency holds rise as vintages arrive and fall as
+    they are recalled; a team staffed to its book (six collectors planned for its half of all
+    three) works the client with collectors in proportion, so its collector-hours follow the
+    book and its cost falls below a fixed team's, whose hours stay flat."""
+    teams = ("agencies.alpha.collectors=6", "agencies.beta.collectors=6")
+    staffed = ("agencies.alpha.response={staff_to_book=true}",
+               "agencies.beta.response={staff_to_book=true}")
+    fixed = _run(small_scenario, *teams, vintages=3, per_vintage=600)
+    booked = _run(small_scenario, *teams, *staffed, vintages=3, per_vintage=600)
+    for results in (fixed, booked):
+        assert results.kpi("accounts") > 1500
+    daily = booked.daily[booked.daily.agency == "alpha"].set_index("day")
+    paid = daily.staffed_hours[daily.staffed_hours > 0]
+    # one vintage of three held at first, more later, then fewer as they are recalled: the
+    # team working the client grows by half or more, then shrinks
+    assert paid.max() >= 1.5 * paid.iloc[0]
+    assert paid.iloc[-1] < paid.max()
+    flat = fixed.daily[fixed.daily.agency == "alpha"].set_index("day").staffed_hours
+    assert flat[flat > 0].nunique() == 1
+    assert booked.kpi("agency_cost", "alpha") < fixed.kpi("agency_cost", "alpha")

@@ -160,3 +160,20 @@ def test_no_response_table_keeps_the_profile(standing: Standing | None) -> None:
     effort = respond(plain, 0.8, standing)
     assert (effort.compliance, effort.attempts, effort.collectors) == (0.8, 3, 7)
     assert respond(RESPONDS, 0.9, None).collectors == 20
+
+
+def test_a_team_staffed_to_its_book_follows_the_accounts_it_holds() -> None:
+    """``collectors`` are planned for the agency's starting share of every account placed: the
+    team working the client is that times the accounts held over those planned, at least one
+    while it holds any, none with an empty book; coasting applies on top."""
+    booked = Agency(name="a", share=0.5, collectors=20,
+                    response={"staff_to_book": True, "coasting": 0.5})
+    assert respond(booked, 0.9, None, book=0.5).collectors == 10
+    assert respond(booked, 0.9, None, book=1.6).collectors == 32
+    assert respond(booked, 0.9, None, book=0.01).collectors == 1
+    assert respond(booked, 0.9, None, book=0.0).collectors == 0
+    assert respond(booked, 0.9, None, book=None).collectors == 20  # not measured: as planned
+    leading = Standing(rank=1.0, share=0.7, step=0.1)
+    assert respond(booked, 0.9, leading, book=1.4).collectors == 14
+    fixed = Agency(name="b", share=0.5, collectors=20)
+    assert respond(fixed, 0.9, None, book=0.5).collectors == 20
