@@ -21,10 +21,10 @@ from sim.experiment.replicate import replicate, summarise
 from sim.model.kpis import format_interval
 from sim.model.results import TOTAL
 
-DEFAULT_METRICS = ("recovery_rate", "netback_rate", "cure_rate", "roll_forward_rate",
-                   "charged_off_share", "delinquency_change", "ptp_kept_rate",
-                   "complaints_per_1000", "conduct_breaches", "cx_index",
-                   "never_attempted_share")
+DEFAULT_METRICS = ("recovery_rate", "netback_rate", "cost_per_dollar_collected",
+                   "agency_margin", "cure_rate", "roll_forward_rate", "charged_off_share",
+                   "delinquency_change", "ptp_kept_rate", "complaints_per_1000",
+                   "conduct_breaches", "cx_index", "never_attempted_share")
 
 
 def scenario_table(scenarios: Sequence[Path | Scenario], reps: int = 5,

@@ -89,9 +89,9 @@ def run_figures(data: RunData) -> list[FigureSpec]:
             lambda t: fk.contact_funnel(kpis, t)))
         specs.append(FigureSpec(
             "scorecard.png", "Agency scorecard",
-            "Recovery, netback, cost to collect ((commission + contact cost) / collected), "
-            "complaints and rule violations per 1,000 accounts and the customer-experience "
-            "index per agency, with 95% intervals.",
+            "Recovery, netback, cost per dollar collected ((commission + contact cost) / "
+            "collected), complaints and rule violations per 1,000 accounts and the "
+            "customer-experience index per agency, with 95% intervals.",
             lambda t: fk.scorecard(kpis, t, title=data.scenario)))
     if summary is not None and {"recovery_rate", "complaints_per_1000"} <= set(
             summary["metric"]):
@@ -133,8 +133,8 @@ def compare_figures(data: CompareData) -> list[FigureSpec]:
         if "recovery_rate" in runs.columns:
             specs.append(FigureSpec(
                 "scorecard.png", "Scorecard per scenario",
-                f"Recovery, netback, cost to collect, complaints and violations per 1,000 "
-                f"accounts and the customer-experience index per scenario ({data.agency}), "
+                f"Recovery, netback, cost per dollar collected, complaints and violations per "
+                f"1,000 accounts and the customer-experience index per scenario ({data.agency}), "
                 "with 95% intervals.",
                 lambda t: fk.scorecard(runs, t, by="scenario",
                                        title=f"per scenario ({data.agency})")))

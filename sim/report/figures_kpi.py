@@ -6,8 +6,8 @@ intervals over replications.
 
 - :func:`contact_funnel` — placed → called → reached → promise → kept → paid / settled / plan,
   each bar per 100 accounts placed and labelled with the KPIs it is computed from;
-- :func:`scorecard` — recovery, netback, cost to collect, complaints and violations per 1,000,
-  customer-experience index;
+- :func:`scorecard` — recovery, netback, cost per dollar collected, complaints and violations
+  per 1,000, customer-experience index;
 - :func:`tradeoff` — recovery against complaints, netback against the CX index.
 """
 
@@ -148,28 +148,20 @@ def contact_funnel(kpis: pd.DataFrame, target: Target, by: str = "agency") -> No
 SCORECARD: tuple[tuple[str, str], ...] = (
     ("recovery_rate", "recovery rate (% of placed)"),
     ("netback_rate", "netback rate (% of placed)"),
-    ("cost_to_collect", "cost to collect (% of collected)"),
+    ("cost_per_dollar_collected", "cost per dollar collected (%)"),
     ("complaints_per_1000", "complaints per 1,000 accounts"),
     ("violations_per_1000", "violations per 1,000 accounts"),
     ("cx_index", "customer experience (0–100)"),
 )
 BETTER = {Direction.HIGHER: "higher is better →", Direction.LOWER: "← lower is better",
           Direction.NEITHER: ""}
-SCORECARD_FORMAT = {"cost_to_collect": "recovery_rate",
-                    "violations_per_1000": "complaints_per_1000"}
+SCORECARD_FORMAT = {"violations_per_1000": "complaints_per_1000"}
 
 
 def scorecard_values(kpis: pd.DataFrame) -> pd.DataFrame:
-    """``kpis`` with the scorecard's derived measures added per row: ``cost_to_collect``
-    ((commission + contact cost) / collected) and ``violations_per_1000``."""
+    """``kpis`` with the scorecard's derived measure added per row: ``violations_per_1000``."""
     frame = kpis.copy()
     columns = set(frame.columns)
-    if {"collected", "commission", "contact_cost"} <= columns:
-        collected = frame["collected"].to_numpy(dtype=float)
-        cost = frame["commission"].to_numpy(dtype=float) \
-            + frame["contact_cost"].to_numpy(dtype=float)
-        with np.errstate(invalid="ignore", divide="ignore"):
-            frame["cost_to_collect"] = np.where(collected > 0, cost / collected, np.nan)
     if {"rule_violations", "accounts"} <= columns:
         accounts = frame["accounts"].to_numpy(dtype=float)
         with np.errstate(invalid="ignore", divide="ignore"):
@@ -180,7 +172,8 @@ def scorecard_values(kpis: pd.DataFrame) -> pd.DataFrame:
 
 
 def scorecard(kpis: pd.DataFrame, target: Target, by: str = "agency", title: str = "") -> None:
-    """Six panels — recovery, netback, cost to collect, complaints and violations per 1,000,
+    """Six panels — recovery, netback, cost per dollar collected, complaints and violations per
+    1,000,
     CX index — one bar per group with 95% whiskers over replications.
 
     ``kpis``: one row per replication × group (``by``) with the KPI columns.

@@ -11,7 +11,7 @@ wide; heights are fixed per figure, or grow with the number of panels or rows.
 
 KPI names, units and number formats come from the registry, :mod:`sim.model.kpis`;
 :func:`kpi_label` adds the unit to a KPI's reader's name, and :data:`DERIVED` describes the
-measures the report derives from KPIs (the scorecard's cost to collect).
+measures the report derives from KPIs (the scorecard's violations per 1,000).
 """
 
 from __future__ import annotations
@@ -140,9 +140,6 @@ def ordered(names: Iterable[str]) -> list[str]:
 
 # Measures the report derives from the KPIs (the scorecard's): not columns of the results.
 DERIVED: dict[str, Kpi] = {
-    "cost_to_collect": Kpi("cost_to_collect", "(commission + contact cost) / collected",
-                           Unit.SHARE, Direction.LOWER, Group.ALSO, "cost to collect",
-                           headline=False),
     "violations_per_1000": Kpi("violations_per_1000", "rule violations per 1,000 accounts",
                                Unit.PER_1000, Direction.LOWER, Group.ALSO,
                                "violations per 1,000 accounts", headline=False),

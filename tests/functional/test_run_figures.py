@@ -123,11 +123,11 @@ def test_funnel_stages_follow_the_kpis(tiny: RunData) -> None:
         per * row["on_plan_at_recall"])
 
 
-def test_cost_to_collect(tiny: RunData) -> None:
+def test_the_scorecard_shows_the_cost_per_dollar_collected(tiny: RunData) -> None:
     assert tiny.kpis is not None
-    values = fk.scorecard_values(tiny.kpis)
-    row = values.iloc[0]
-    assert row["cost_to_collect"] == pytest.approx(
+    assert "cost_per_dollar_collected" in [name for name, _ in fk.SCORECARD]
+    row = fk.scorecard_values(tiny.kpis).iloc[0]
+    assert row["cost_per_dollar_collected"] == pytest.approx(
         (row["commission"] + row["contact_cost"]) / row["collected"])
 
 
