@@ -185,3 +185,16 @@ share = 1.0
 name = "alpha"
 share = 1.0
 """
+
+
+def review_snapshot(curves: pd.DataFrame, day: int) -> tuple[pd.DataFrame, pd.DataFrame,
+                                                             pd.Series, pd.Series]:
+    """What a performance review at the start of ``day`` compares, from the vintage curves
+    (``results.vintages`` without the total): collected and placed per agency × vintage as
+    closed at the end of ``day - 1``, which vintages every agency holds, and their weights
+    (placed over all agencies)."""
+    snap = curves[curves.day == day - 1]
+    collected = snap.pivot(index="agency", columns="vintage", values="collected_to_date")
+    placed = snap.pivot(index="agency", columns="vintage", values="placed")
+    held = placed.notna().all(axis=0)
+    return collected, placed, held, placed.sum(axis=0)[held]

@@ -19,6 +19,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+from support import review_snapshot
 
 from sim.model.codes import Delinquency
 from sim.model.replication import run_replication
@@ -155,11 +156,7 @@ def test_netback_review_charges_per_account_fees(small_scenario):
     assert len(reviews)
     beta_rate = scenario.agency("beta").commission
     for day in sorted(reviews.day.unique()):
-        snap = curves[curves.day == day - 1]
-        collected = snap.pivot(index="agency", columns="vintage", values="collected_to_date")
-        placed = snap.pivot(index="agency", columns="vintage", values="placed")
-        held = placed.notna().all(axis=0)
-        weights = placed.sum(axis=0)[held]
+        collected, placed, held, weights = review_snapshot(curves, day)
         counts = acc[acc.placed_day < day].groupby(["agency", "vintage"],
                                                    observed=True).size()
         for name in ("alpha", "beta"):

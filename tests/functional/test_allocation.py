@@ -31,6 +31,7 @@ import numpy as np
 import pandas as pd
 import pytest
 from scipy import stats
+from support import review_snapshot
 
 from sim.config.loading import ScenarioError, load_scenario
 from sim.config.schema import Scenario
@@ -404,11 +405,7 @@ def test_review_metric_compares_vintages_like_for_like(small_scenario, metric):
     commission = {a.name: a.commission for a in scenario.agencies}
     for day in sorted(reviews.day.unique()):
         # the review at the start of `day` sees the state closed at the end of `day - 1`
-        snap = curves[curves.day == day - 1]
-        collected = snap.pivot(index="agency", columns="vintage", values="collected_to_date")
-        placed = snap.pivot(index="agency", columns="vintage", values="placed")
-        held = placed.notna().all(axis=0)
-        weights = placed.sum(axis=0)[held]
+        collected, placed, held, weights = review_snapshot(curves, day)
         for name in ("alpha", "beta"):
             rate = collected.loc[name, held] / placed.loc[name, held]
             expected = float((rate * weights).sum() / weights.sum())
