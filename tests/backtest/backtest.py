@@ -5,9 +5,10 @@ regenerate the stored figures and review the difference in the commit::
 
     python tests/backtest/backtest.py
 
-Scenarios run at a quarter of their size (accounts and collectors scaled together) to keep
-the suite fast; the stored file also records the resolved scenario's hash, so a changed
-scenario file is reported as such rather than as a changed model.
+Scenarios run at a quarter of their size (accounts, collectors and fixed costs scaled
+together, as ``--scale-collectors`` does) to keep the suite fast; the stored file also
+records the resolved scenario's hash, so a changed scenario file is reported as such rather
+than as a changed model.
 """
 
 from __future__ import annotations
@@ -25,14 +26,13 @@ SCALE = 0.25
 
 
 def reduced(path: Path) -> Any:
-    """The scenario at ``path`` with accounts and collectors scaled by ``SCALE``."""
+    """The scenario at ``path`` with its accounts scaled by ``SCALE``, and its collectors and
+    fixed costs with them (``--scale-collectors``)."""
     from sim.config.loading import load_scenario
 
     full = load_scenario(path)
     sets = [f"portfolio.accounts={max(100, round(full.portfolio.accounts * SCALE))}"]
-    sets += [f"agencies.{a.name}.collectors={round(a.collectors * SCALE)}"
-             for a in full.agencies]
-    return load_scenario(path, sets)
+    return load_scenario(path, sets, scale_collectors=True)
 
 
 def measure(path: Path) -> dict[str, Any]:
