@@ -255,9 +255,10 @@ def segment_kpis(world: World, members: np.ndarray, desks: list[AgencyDesk],
     commission = contact_cost = paid_by_fees = 0.0
     for desk in desks:
         mine = in_segment[desk.members]
-        commission += float(desk_fees(world, desk).total[mine].sum())
+        worked = desk_view(world, desk)
+        commission += float(fees.view_fees(desk.profile, worked).total[mine].sum())
         calls = desk.calls
-        share = desk_view(world, desk).attempts[mine].sum() / calls if calls else 0.0
+        share = worked.attempts[mine].sum() / calls if calls else 0.0
         cost = desk.operating_cost() * share
         if desk.profile.kind == "in_house":
             contact_cost += cost

@@ -165,9 +165,7 @@ class AgencyDesk:
     def staffed_days(self) -> float:
         """Collector-days of shift time over the program (collectors working the client each
         working day × shift length)."""
-        workdays = self.shifts.workdays
-        return float(sum(int(self.collectors_on[day]) for day in range(self.horizon)
-                         if workdays[day])) * self.shifts.length
+        return float(self._collectors_working(range(self.horizon))) * self.shifts.length
 
     @property
     def busy_days(self) -> float:
@@ -200,10 +198,14 @@ class AgencyDesk:
     def staff_cost(self, days: int | None = None) -> float:
         """Loaded cost of the paid shift time of the collectors working this client each
         engaged day (of the first ``days``)."""
-        workdays = self.shifts.workdays
-        paid = sum(int(self.collectors_on[day]) for day in self.engaged_days(days)
-                   if workdays[day])
+        paid = self._collectors_working(self.engaged_days(days))
         return paid * self.shifts.length * HOURS_PER_DAY * self.loaded_hourly_cost
+
+    def _collectors_working(self, days: range) -> int:
+        """Collector-shifts worked on the client over ``days``: the collectors working it on
+        each of them the agency works."""
+        workdays = self.shifts.workdays
+        return sum(int(self.collectors_on[day]) for day in days if workdays[day])
 
     def fixed_cost(self, days: int | None = None) -> float:
         """The fixed cost of serving the client (``fixed_monthly_cost`` per 30 days) over the
