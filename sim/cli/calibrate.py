@@ -40,6 +40,7 @@ from sim.experiment.calibrate import (
 )
 from sim.experiment.calibration_folder import write_calibration_folder
 from sim.experiment.calibration_run import Outcome, Settings, run_calibration
+from sim.experiment.fields import SCALE_PREFIX
 from sim.experiment.files import atomic_folder, check_out_folder
 from sim.experiment.marker import FolderKind
 from sim.experiment.predictive import holdout_split
@@ -59,10 +60,15 @@ def add_parsers(sub: Any) -> None:
     parser.add_argument("--targets", type=Path, required=True, metavar="TARGETS.toml",
                         help="observed figures: [targets] accounts, source, [targets.kpis], "
                              "optional [targets.curve]")
-    parser.add_argument("--param", dest="params", action="append", required=True,
+    parser.add_argument("--param", dest="params", action="append", default=[],
                         metavar="PATH=LOW:HIGH",
                         help="a numeric scenario field by dotted path and its uniform prior "
                              "range (repeatable)")
+    parser.add_argument("--scale", dest="factors", action="append", default=[],
+                        metavar="PATTERN=LOW:HIGH",
+                        help="a common factor on every numeric field PATTERN matches (a * for "
+                             "any one key, e.g. portfolio.segments.*.answer_rate), keeping "
+                             "their ratios, and its uniform prior range (repeatable)")
     parser.add_argument("--budget", type=int, required=True, metavar="SIMS",
                         help="simulations of the fit (checked between generations)")
     parser.add_argument("--population", type=int, default=None, metavar="N",
@@ -95,19 +101,21 @@ def add_parsers(sub: Any) -> None:
     parser.add_argument("--quiet", action="store_true", help="no progress on stderr")
 
 
-def parse_param(text: str) -> Prior:
-    """``PATH=LOW:HIGH`` as a :class:`Prior`."""
+def parse_param(text: str, option: str = "--param") -> Prior:
+    """``PATH=LOW:HIGH`` as a :class:`Prior` (with ``option="--scale"``, a common factor on
+    the fields the pattern ``PATH`` matches)."""
     path, _, bounds = text.partition("=")
     low_text, colon, high_text = bounds.partition(":")
-    require(bool(path.strip()) and bool(colon), "--param", "expected PATH=LOW:HIGH", text)
+    shape = "PATTERN" if option == "--scale" else "PATH"
+    require(bool(path.strip()) and bool(colon), option, f"expected {shape}=LOW:HIGH", text)
     try:
         low, high = float(low_text), float(high_text)
     except ValueError:
-        raise ScenarioError("--param", path.strip(), "LOW and HIGH must be numbers",
+        raise ScenarioError(option, path.strip(), "LOW and HIGH must be numbers",
                             bounds) from None
-    require(math.isfinite(low) and math.isfinite(high) and low < high, "--param",
+    require(math.isfinite(low) and math.isfinite(high) and low < high, option,
             "needs finite LOW < HIGH", text)
-    return Prior(path.strip(), low, high)
+    return Prior((SCALE_PREFIX if option == "--scale" else "") + path.strip(), low, high)
 
 
 def _check_curve(targets: Targets, horizon: int) -> None:
@@ -132,7 +140,10 @@ def calibrate_command(args: argparse.Namespace) -> int:
             "must be 0 or more simulations", args.holdout_budget)
     require(importlib.util.find_spec("pyabc") is not None, "calibrate",
             "needs pyabc: pip install -e '.[calibrate]'", "not installed")
-    priors = [parse_param(text) for text in args.params]
+    require(bool(args.params or args.factors), "--param",
+            "give at least one --param PATH=LOW:HIGH or --scale PATTERN=LOW:HIGH", "none")
+    priors = [parse_param(text) for text in args.params] + [
+        parse_param(text, "--scale") for text in args.factors]
     paths = [p.path for p in priors]
     require(len(set(paths)) == len(paths), "--param", "each path at most once", paths)
     backend, workers = choose_backend(args)

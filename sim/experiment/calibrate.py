@@ -59,6 +59,13 @@ import pandas as pd
 
 from sim.config.loading import ScenarioError, load_scenario
 from sim.config.schema import Scenario
+from sim.experiment.fields import (
+    SCALE_PREFIX,
+    field_value,
+    is_factor,
+    overrides_for,
+    parameter_fields,
+)
 from sim.experiment.targets import CURVE_PREFIX, Targets
 from sim.model.replication import run_replication
 from sim.model.results import TOTAL, Results
@@ -77,7 +84,8 @@ PROGRESS_SECONDS = 0.25  # how often the simulations done are passed on
 
 @dataclass(frozen=True)
 class Prior:
-    """A uniform prior on one scenario field, by dotted path."""
+    """A uniform prior on one scenario field by dotted path, or on a common factor
+    (``scale:PATTERN``, :mod:`sim.experiment.fields`)."""
 
     path: str
     low: float
@@ -345,37 +353,28 @@ def _model_class() -> type:
     return ScenarioModel
 
 
-def field_value(scenario: Scenario, path: str) -> Any:
-    """The value at dotted ``path`` of a resolved scenario (agencies by name), or ``None``."""
-    node: Any = scenario.model_dump(mode="json")
-    for part in path.split("."):
-        if isinstance(node, list):
-            node = next((a for a in node if isinstance(a, dict) and a.get("name") == part), None)
-        elif isinstance(node, dict):
-            node = node.get(part)
-        else:
-            return None
-    return node
-
-
 def check_priors(path: Path, overrides: Sequence[str], priors: Sequence[Prior], *,
                  scale_collectors: bool = False) -> None:
-    """Raise a one-line :class:`ScenarioError` unless every prior's path is a numeric field of
-    the scenario and both ends of its range make a valid scenario."""
+    """Raise a one-line :class:`ScenarioError` unless every prior names a numeric field of the
+    scenario (a factor: at least one) and both ends of its range make a valid scenario."""
     scenario = load_scenario(path, overrides, scale_collectors=scale_collectors)
+    claimed: set[str] = set()
     for prior in priors:
-        value = field_value(scenario, prior.path)
-        if isinstance(value, bool) or not isinstance(value, int | float):
-            raise ScenarioError("--param", prior.path, "not a numeric field of the scenario",
-                                value)
+        option = "--scale" if is_factor(prior.path) else "--param"
+        name = prior.path.removeprefix(SCALE_PREFIX)
+        fields = parameter_fields(scenario, prior.path)
+        if not fields:
+            raise ScenarioError(option, name, "matches no numeric field of the scenario"
+                                if is_factor(prior.path) else
+                                "not a numeric field of the scenario",
+                                field_value(scenario, name))
+        if claimed & set(fields):
+            raise ScenarioError(option, name, "sets a field another parameter sets",
+                                sorted(claimed & set(fields))[0])
+        claimed |= set(fields)
         for end in (prior.low, prior.high):
-            load_scenario(path, [*overrides, _override(prior.path, end, value)],
+            load_scenario(path, [*overrides, *overrides_for(scenario, {prior.path: end})],
                           scale_collectors=scale_collectors)
-
-
-def _override(path: str, value: float, like: Any) -> str:
-    """``--set`` text putting ``value`` at ``path`` (rounded when the field is an integer)."""
-    return f"{path}={round(value) if isinstance(like, int) else float(value)!r}"
 
 
 def statistics(results: Results, names: Sequence[str]) -> dict[str, float]:
@@ -396,7 +395,8 @@ def statistics(results: Results, names: Sequence[str]) -> dict[str, float]:
 
 @dataclass(frozen=True)
 class ScenarioSimulator:
-    """Simulate a scenario file with candidate values at dotted paths, as ``--set`` would."""
+    """Simulate a scenario file with candidate values at dotted paths (or factors on the
+    fields a pattern matches), as ``--set`` would."""
 
     path: Path
     overrides: tuple[str, ...]
@@ -410,8 +410,8 @@ class ScenarioSimulator:
         return load_scenario(self.path, self.overrides, scale_collectors=self.scale_collectors)
 
     def __call__(self, params: Mapping[str, float], replication: int) -> dict[str, float]:
-        extra = [_override(p, v, field_value(self.base, p)) for p, v in params.items()]
-        scenario = load_scenario(self.path, [*self.overrides, *extra],
+        scenario = load_scenario(self.path, [*self.overrides,
+                                             *overrides_for(self.base, params)],
                                  scale_collectors=self.scale_collectors)
         return statistics(run_replication(scenario, replication, self.seed), self.names)
 

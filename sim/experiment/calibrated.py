@@ -2,7 +2,8 @@
 
 :func:`calibrated_toml` writes ``calibrated.toml``: a scenario file that ``extends`` the
 calibrated one by a path relative to the results folder and sets each calibrated field, by its
-dotted path (agencies by name, as ``--set`` addresses them), to the posterior median — rounded
+dotted path (agencies by name, as ``--set`` addresses them), to the posterior median — for a
+common factor (:mod:`sim.experiment.fields`), the median times the field's value — rounded
 for an integer field. Its ``[calibration]`` table (:mod:`sim.config.schema.calibration`)
 records, per field, the targets file (relative to ``calibrated.toml``), the figures' source and
 the 90% interval. ``--set`` overrides used while calibrating (a smaller portfolio, say) are
@@ -25,7 +26,8 @@ from pathlib import Path
 from typing import Any
 
 from sim.config.schema import Scenario
-from sim.experiment.calibrate import Calibration, field_value
+from sim.experiment.calibrate import Calibration
+from sim.experiment.fields import assignments, field_value, is_factor, parameter_fields
 
 BARE_KEY = re.compile(r"^[A-Za-z0-9_-]+$")
 
@@ -68,12 +70,26 @@ def _table_lines(prefix: str, table: Mapping[str, Any], lines: list[str]) -> Non
 
 
 def calibrated_values(result: Calibration, scenario: Scenario) -> dict[str, float | int]:
-    """Each calibrated path's posterior median, rounded where the field is an integer."""
+    """Each calibrated field at its parameter's posterior median (a factor's median times the
+    field's value in ``scenario``), rounded where the field is an integer."""
     out: dict[str, float | int] = {}
     for path, post in result.posterior().items():
-        like = field_value(scenario, path)
-        out[path] = round(post["median"]) if isinstance(like, int) \
-            and not isinstance(like, bool) else float(post["median"])
+        out.update(assignments(scenario, path, float(post["median"])))
+    return out
+
+
+def field_posteriors(result: Calibration, scenario: Scenario) -> dict[str, dict[str, Any]]:
+    """Per calibrated field: median and 90% interval in the field's own units (a factor's
+    quantiles times the field's value in ``scenario``), and whether its parameter is
+    identified."""
+    posterior, identifiable = result.posterior(), result.identifiable()
+    out: dict[str, dict[str, Any]] = {}
+    for path, post in posterior.items():
+        for name, base in parameter_fields(scenario, path).items():
+            scale = float(base) if is_factor(path) else 1.0
+            out[name] = {"median": float(post["median"]) * scale,
+                         "q05": float(post["q05"]) * scale, "q95": float(post["q95"]) * scale,
+                         "identified": bool(identifiable[path])}
     return out
 
 
@@ -85,7 +101,7 @@ def calibrated_toml(result: Calibration, scenario: Scenario, scenario_file: Path
     parent = Path(os.path.relpath(Path(scenario_file).resolve(), folder)).as_posix()
     targets = Path(os.path.relpath(Path(targets_file).resolve(), folder)).as_posix()
     values = calibrated_values(result, scenario)
-    posterior, identifiable = result.posterior(), result.identifiable()
+    posteriors = field_posteriors(result, scenario)
     lines = [f"# {scenario.scenario.name} at the posterior medians of `collectsim calibrate`,",
              f"# fitted to {targets} ({source}).",
              "# Only the calibrated fields are set; everything else comes from the scenario "
@@ -105,12 +121,12 @@ def calibrated_toml(result: Calibration, scenario: Scenario, scenario_file: Path
             if isinstance(value, dict):
                 _table_lines(f"agencies.{_key(key)}", value, lines)
     for path in values:
-        post = posterior[path]
+        post = posteriors[path]
         lines += ["", f"[calibration.parameters.{_key(path)}]",
                   f"targets = {_value(targets)}", f"source = {_value(source)}",
-                  f"median = {_value(float(post['median']))}",
-                  f"q05 = {_value(float(post['q05']))}", f"q95 = {_value(float(post['q95']))}",
-                  f"identified = {_value(bool(identifiable[path]))}"]
+                  f"median = {_value(post['median'])}",
+                  f"q05 = {_value(post['q05'])}", f"q95 = {_value(post['q95'])}",
+                  f"identified = {_value(post['identified'])}"]
     return "\n".join(lines) + "\n"
 
 

@@ -157,6 +157,12 @@ def test_cli_rejects_bad_targets_and_params(tmp_path: Path) -> None:
     assert_bad_input(*call([*base, "--targets", good, "--param",
                             "portfolio.segments.money_management.answer_rate=0.1:1.5"]),
                      "answer_rate", "at most 1")
+    assert_bad_input(*call([*base, "--targets", good, "--scale",
+                            "portfolio.segments.*.nothing=0.5:2"]),
+                     "--scale: portfolio.segments.*.nothing: matches no numeric field")
+    assert_bad_input(*call([*base, "--targets", good, "--scale", "portfolio.apr"]),
+                     "--scale", "expected PATTERN=LOW:HIGH")
+    assert_bad_input(*call([*base, "--targets", good]), "--param", "at least one")
     late = write(tmp_path, GOOD.replace("[30, 90]", "[30, 120]"), "late.toml")
     assert_bad_input(*call([*base, "--targets", late, "--param", "portfolio.apr=0.1:0.3"]),
                      "targets.curve.days", "beyond the scenario's 90-day placement")
