@@ -4,7 +4,8 @@
 repayment process with Chehrazi & Weber's closed form, ``check lifecycle`` the delinquency
 lifecycle with its absorbing Markov chain, ``check all`` runs every analytic check as a Markdown
 table (:mod:`sim.validation`); ``check staffing`` plans collectors for a first-attempt service
-level and abandonment and simulates the plan (:mod:`sim.cli.staffing`).
+level and abandonment and simulates the plan (:mod:`sim.cli.staffing`); ``check targets`` sets a
+scenario beside a targets file's figures, the calibration sheet (:mod:`sim.cli.target_sheet`).
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from sim.cli import staffing
+from sim.cli import staffing, target_sheet
 from sim.cli.options import FORMAT_HELP, SEED_HELP, Parser, print_json, require
 from sim.config.loading import ScenarioError, validate
 from sim.config.plain import python_value
@@ -69,6 +70,7 @@ def add_parsers(sub: Any) -> None:
     queue.add_argument("--format", choices=("table", "json"), default="table",
                        help=FORMAT_HELP)
     staffing.add_parser(checks)
+    target_sheet.add_parser(checks)
     everything = checks.add_parser("all", help="every analytic check, as a Markdown table")
     everything.add_argument("--seed", type=int, default=0, help=SEED_HELP)
     hawkes = checks.add_parser("hawkes", help="Hawkes repayments vs Chehrazi & Weber")
@@ -102,7 +104,7 @@ def add_parsers(sub: Any) -> None:
 
 
 def check_command(args: argparse.Namespace) -> int:
-    """``collectsim check all|queue|hawkes|lifecycle|staffing``."""
+    """``collectsim check all|queue|hawkes|lifecycle|staffing|targets``."""
     if args.check == "all":
         print(markdown_table(validation_rows(args.seed)))
         return 0
@@ -110,6 +112,8 @@ def check_command(args: argparse.Namespace) -> int:
         return _lifecycle_command(args)
     if args.check == "staffing":
         return staffing.staffing_command(args)
+    if args.check == "targets":
+        return target_sheet.targets_command(args)
     report = _queue_report(args) if args.check == "queue" else _hawkes_report(args)
     if args.format == "json":
         print_json(report)

@@ -12,6 +12,9 @@ curve — the cumulative share of placed balance collected by given days of the 
     [targets.curve]
     days = [30, 60, 90]
     values = [0.08, 0.13, 0.17]
+    [targets.sources]                     # optional: where each figure comes from
+    rpc_rate = "dialler MI, 2025"
+    curve = "finance ledger"
 
 Each figure's sampling error at the observed size is what a calibration weighs it by
 (:func:`sampling_sd`): a share ``p`` measured on ``N`` accounts has standard deviation
@@ -26,7 +29,7 @@ from __future__ import annotations
 
 import math
 import tomllib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -68,6 +71,7 @@ class TargetSet(_Strict):
     source: str = Field(min_length=1)
     kpis: dict[str, float] = Field(default_factory=dict)
     curve: CurveTargets | None = None
+    sources: dict[str, str] = Field(default_factory=dict)
 
 
 class TargetsFile(_Strict):
@@ -86,6 +90,7 @@ class Targets:
     observed: dict[str, float]
     sd: dict[str, float]
     curve_days: tuple[int, ...]
+    sources: dict[str, str] = field(default_factory=dict)
 
     @property
     def names(self) -> list[str]:
@@ -159,4 +164,11 @@ def load_targets(path: str | Path) -> Targets:
     if not observed:
         raise ScenarioError(label, "targets", "names no figure: give [targets.kpis] or "
                             "[targets.curve]")
-    return Targets(label, parsed.accounts, parsed.source, observed, sd, days)
+    sources: dict[str, str] = {}
+    for name, text in parsed.sources.items():
+        if name != "curve" and name not in parsed.kpis:
+            raise ScenarioError(label, f"targets.sources.{name}", "names no figure of "
+                                "[targets.kpis] (or \"curve\")", text)
+        for statistic in ([curve_name(d) for d in days] if name == "curve" else [name]):
+            sources[statistic] = text
+    return Targets(label, parsed.accounts, parsed.source, observed, sd, days, sources)
