@@ -78,5 +78,5 @@ def test_bad_input_is_one_line(tmp_path: Path) -> None:
     stray = write(tmp_path, good.read_text() + 'ptp_rate = "no such figure"\n', "stray.toml")
     assert_bad_input(*call(["check", "targets", BASELINE, "--targets", stray]),
                      "stray.toml: targets.sources.ptp_rate: names no figure")
-    with pytest.raises(ScenarioError, match="targets.sources.ptp_rate"):
+    with pytest.raises(ScenarioError, match=r"targets\.sources\.ptp_rate"):
         load_targets(stray)
