@@ -45,7 +45,7 @@ from sim.experiment.files import atomic_folder, check_out_folder
 from sim.experiment.marker import FolderKind
 from sim.experiment.predictive import holdout_split
 from sim.experiment.progress import Progress
-from sim.experiment.targets import CURVE_PREFIX, Targets, load_targets
+from sim.experiment.targets import Targets, load_targets, target_metric
 from sim.model.kpis import format_value
 
 DEFAULT_PREDICTIVE = 30
@@ -229,7 +229,7 @@ def _number(value: float) -> str:
 
 def _figure(name: str, value: float) -> str:
     """A target's value in its KPI's format (curve points as a recovery share)."""
-    return format_value("recovery_rate" if name.startswith(CURVE_PREFIX) else name, value)
+    return format_value(target_metric(name), value)
 
 
 def calibration_text(outcome: Outcome, targets: Targets) -> str:

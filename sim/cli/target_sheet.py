@@ -24,7 +24,7 @@ from sim.config.loading import load_scenario
 from sim.experiment import preflight
 from sim.experiment.backends import open_backend
 from sim.experiment.target_sheet import SheetRow, target_sheet
-from sim.experiment.targets import CURVE_PREFIX, load_targets
+from sim.experiment.targets import load_targets, target_metric
 from sim.model.kpis import format_interval, format_value
 
 DEFAULT_REPS = 5
@@ -48,12 +48,11 @@ def add_parser(checks: Any) -> None:
 
 
 def _figure(name: str, value: float) -> str:
-    return format_value("recovery_rate" if name.startswith(CURVE_PREFIX) else name, value)
+    return format_value(target_metric(name), value)
 
 
 def _interval(name: str, mean: float, half: float) -> str:
-    return format_interval("recovery_rate" if name.startswith(CURVE_PREFIX) else name, mean,
-                           half)
+    return format_interval(target_metric(name), mean, half)
 
 
 def sheet_markdown(rows: list[SheetRow]) -> str:

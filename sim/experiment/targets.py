@@ -105,6 +105,12 @@ def sampling_sd(unit: Unit, value: float, accounts: int) -> float:
     return math.sqrt(value * (1.0 - value) / accounts)
 
 
+def target_metric(name: str) -> str:
+    """The KPI whose unit and format statistic ``name`` takes (a curve point: a share of the
+    placed balance, as ``recovery_rate``)."""
+    return "recovery_rate" if name.startswith(CURVE_PREFIX) else name
+
+
 def curve_name(day: int) -> str:
     """The statistic name of the liquidation curve's point at ``day``."""
     return f"{CURVE_PREFIX}{day}"
