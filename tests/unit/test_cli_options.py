@@ -14,7 +14,8 @@ from sim.cli.main import parser
 from sim.cli.options import WORKERS_DEFAULT, WORKERS_HELP, DeprecatedFlag, choose_backend
 
 COMMANDS_THAT_RUN_THE_MODEL = {"run", "compare", "table", "sweep", "sensitivity", "select",
-                               "optimise", "calibrate", "robust", "app", "check staffing"}
+                               "optimise", "calibrate", "robust", "app", "check staffing",
+                               "check targets"}
 
 
 def commands(top: argparse.ArgumentParser | None = None,
