@@ -70,7 +70,8 @@ def add_parsers(sub: Any) -> None:
                              "any one key, e.g. portfolio.segments.*.answer_rate), keeping "
                              "their ratios, and its uniform prior range (repeatable)")
     parser.add_argument("--budget", type=int, required=True, metavar="SIMS",
-                        help="simulations of the fit (checked between generations)")
+                        help="simulations of the fit: no generation starts that is expected to "
+                             "carry the total past it")
     parser.add_argument("--population", type=int, default=None, metavar="N",
                         help="candidates kept per generation (default: budget / 8, "
                              "between 10 and 200)")

@@ -22,12 +22,13 @@ under-cover: at known truths on a small baseline (as in
 ``tests/validation/test_calibration_coverage.py``) nominal 90% intervals held 6 of 10
 identified truths, and 78% on a toy with known noise (98% with a replication per candidate).
 
-The run stops when the total number of simulations reaches the budget (checked between
-generations, so the last one may carry it past), when the tolerance falls below a minimum, or
-when a generation would need more simulations than the whole budget to fill its population (an
-acceptance rate under population / budget); the last completed generation is the posterior. At
-most about twice the budget is ever simulated (the dask sampler cannot stop a generation part
-way, so there a generation runs until its population is full).
+The run keeps to the budget: no generation starts when the simulations spent so far plus
+those of the generation before would exceed it (:mod:`sim.experiment.abc_parts`; acceptance
+falls as the tolerance shrinks, so a generation rarely takes fewer than the one before). It
+also stops when the tolerance falls below a minimum, or when a generation would need more
+simulations than the whole budget to fill its population (an acceptance rate under
+population / budget); the last completed generation is the posterior. The prior sample and the
+first generation always run, whatever the budget.
 
 Candidates are simulated by one of pyabc's samplers: in this process (``serial``, the default,
 reproducible from the seed), in forked worker processes (``process``) or on a dask cluster
@@ -59,6 +60,13 @@ import pandas as pd
 
 from sim.config.loading import ScenarioError, load_scenario
 from sim.config.schema import Scenario
+from sim.experiment.abc_parts import (
+    Simulator,
+    budgeted_smc_class,
+    make_sampler,
+    model_class,
+    parameter_key,
+)
 from sim.experiment.fields import (
     SCALE_PREFIX,
     field_value,
@@ -70,14 +78,8 @@ from sim.experiment.targets import CURVE_PREFIX, Targets
 from sim.model.replication import run_replication
 from sim.model.results import TOTAL, Results
 
-# (parameters by path, replication) -> statistics by target name
-Simulator = Callable[[Mapping[str, float], int], Mapping[str, float]]
-
 IDENTIFIABLE_SHARE = 0.5  # a 90% interval under half the prior range
 RIDGE_CORRELATION = 0.7  # |r| above this, neither identified: only a combination is
-SAMPLERS = ("serial", "process", "dask")
-# Replications a candidate may draw when each has its own (above the posterior predictive's).
-CANDIDATE_REPLICATIONS = (2_000_000, 2**31 - 1)
 QUANTILES = (0.05, 0.5, 0.95)
 PROGRESS_SECONDS = 0.25  # how often the simulations done are passed on
 
@@ -225,17 +227,19 @@ def calibrate(simulate: Simulator, priors: Sequence[Prior], targets: Targets, *,
     logging.getLogger("ABC").setLevel(logging.WARNING)
     logging.getLogger("pyabc").setLevel(logging.WARNING)
     names = targets.names
-    prior = pyabc.Distribution(**{_key(i): pyabc.RV("uniform", p.low, p.width)
+    prior = pyabc.Distribution(**{parameter_key(i): pyabc.RV("uniform", p.low, p.width)
                                   for i, p in enumerate(priors)})
     distance = pyabc.PNormDistance(p=2, fixed_weights={n: 1.0 / targets.sd[n] for n in names})
     chosen = sampler or ("serial" if workers <= 1 else "process")
-    abc_sampler = _sampler(chosen, workers, dask_client)
+    abc_sampler = make_sampler(chosen, workers, dask_client)
     size = population or default_population(budget)
     # Simulations done so far, counted across forked workers (a dask worker cannot share it)
     counter = multiprocessing.Value("q", 0) if chosen != "dask" else None
-    model = _model_class()(simulate, [p.path for p in priors], names, common_random_numbers,
+    model = model_class()(simulate, [p.path for p in priors], names, common_random_numbers,
                            counter)
-    smc = pyabc.ABCSMC(model, prior, distance, population_size=size, sampler=abc_sampler)
+    smc = budgeted_smc_class()(model, prior, distance, population_size=size,
+                               sampler=abc_sampler)
+    smc.spent = lambda: int(abc_sampler.simulations)
     state = np.random.get_state()  # noqa: NPY002 (pyabc draws from the global generator)
     np.random.seed(seed % 2**32)  # noqa: NPY002
 
@@ -261,7 +265,7 @@ def calibrate(simulate: Simulator, priors: Sequence[Prior], targets: Targets, *,
         raise RuntimeError(f"no generation was completed within the budget of {budget} "
                            "simulations: raise --budget or widen the tolerance")
     frame, weights = history.get_distribution(m=0, t=history.max_t)
-    draws = pd.DataFrame({p.path: frame[_key(i)].to_numpy(dtype=float)
+    draws = pd.DataFrame({p.path: frame[parameter_key(i)].to_numpy(dtype=float)
                           for i, p in enumerate(priors)})
     draws["weight"] = np.asarray(weights, dtype=float) / float(np.sum(weights))
     return Calibration(list(priors), draws, int(abc_sampler.simulations),
@@ -282,75 +286,6 @@ def generation_table(history: Any) -> pd.DataFrame:
                      "effective_sample_size": float(weights.sum() ** 2
                                                     / (weights**2).sum())})
     return pd.DataFrame(rows, columns=list(GENERATION_COLUMNS))
-
-
-def _sampler(name: str, workers: int, dask_client: Any) -> Any:
-    """A pyabc sampler of kind ``name`` that counts every simulation it runs."""
-    samplers = _sampler_classes()
-    if name == "serial":
-        return samplers["serial"](check_max_eval=True)
-    if name == "process":
-        return samplers["process"](n_procs=workers, check_max_eval=True)
-    if name == "dask":
-        if dask_client is None:
-            raise ValueError("the dask sampler needs a dask client")
-        return samplers["dask"](dask_client=dask_client, client_max_jobs=workers)
-    raise ValueError(f"sampler must be one of {', '.join(SAMPLERS)} (got {name})")
-
-
-@functools.cache
-def _sampler_classes() -> dict[str, type]:
-    """pyabc's samplers, each counting the simulations of every generation it samples (pyabc's
-    own count leaves out a generation cut short by the budget). Built on first use: pyabc is
-    an optional dependency."""
-    import pyabc
-
-    class Counting:
-        simulations = 0
-        nr_evaluations_: int
-
-        def sample_until_n_accepted(self, *args: Any, **kwargs: Any) -> Any:
-            sample = super().sample_until_n_accepted(*args, **kwargs)  # type: ignore[misc]
-            self.simulations += int(self.nr_evaluations_)
-            return sample
-
-    return {"serial": type("CountingSingleCore", (Counting,
-                                                 pyabc.sampler.SingleCoreSampler), {}),
-            "process": type("CountingMulticore", (Counting,
-                                                 pyabc.sampler.MulticoreEvalParallelSampler),
-                            {}),
-            "dask": type("CountingDask", (Counting, pyabc.sampler.DaskDistributedSampler), {})}
-
-
-@functools.cache
-def _model_class() -> type:
-    """A pyabc model that simulates a candidate as replication = generation (common random
-    numbers) or on a replication of its own. Picklable, so the dask sampler can send it to its
-    workers."""
-    import pyabc
-
-    class ScenarioModel(pyabc.Model):
-        def __init__(self, simulate: Simulator, paths: Sequence[str], names: Sequence[str],
-                     common: bool, counter: Any = None) -> None:
-            super().__init__(name="scenario")
-            self.simulate, self.paths, self.names = simulate, list(paths), list(names)
-            self.common, self.counter = common, counter
-
-        def summary_statistics(self, t: int, pars: Any, sum_stat_calculator: Any) -> Any:
-            params = {path: float(pars[_key(i)]) for i, path in enumerate(self.paths)}
-            # pyabc draws candidates from numpy's global generator (seeded by calibrate)
-            replication = max(t, 0) if self.common else int(
-                np.random.randint(*CANDIDATE_REPLICATIONS))  # noqa: NPY002
-            stats = self.simulate(params, replication)
-            if self.counter is not None:
-                with self.counter.get_lock():
-                    self.counter.value += 1
-            return pyabc.model.ModelResult(sum_stat={n: float(stats[n]) for n in self.names})
-
-        def sample(self, pars: Any) -> Any:  # every path goes through summary_statistics
-            raise NotImplementedError
-
-    return ScenarioModel
 
 
 def check_priors(path: Path, overrides: Sequence[str], priors: Sequence[Prior], *,
@@ -424,8 +359,3 @@ def _report(count: Callable[[], int], done: threading.Event,
     while not done.wait(PROGRESS_SECONDS):
         progress(count())
     progress(count())
-
-
-def _key(index: int) -> str:
-    """pyabc's name for a parameter (dotted paths are not valid there)."""
-    return f"p{index}"

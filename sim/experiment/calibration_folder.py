@@ -29,7 +29,7 @@ from typing import Any
 from sim.config.loading import scenario_hash
 from sim.config.plain import json_ready
 from sim.config.schema import Scenario
-from sim.experiment.calibrate import CANDIDATE_REPLICATIONS
+from sim.experiment.abc_parts import CANDIDATE_REPLICATIONS
 from sim.experiment.calibrated import calibrated_toml
 from sim.experiment.calibration_run import Outcome, Settings
 from sim.experiment.output import package_versions

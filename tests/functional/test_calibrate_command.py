@@ -43,7 +43,8 @@ def test_calibrate_writes_posterior_and_folder(tmp_path: Path) -> None:
     post = result["posterior"][PATH]
     assert 0.05 <= post["q05"] <= post["median"] <= post["q95"] <= 0.6
     assert post["sd"] > 0
-    assert 60 <= result["simulations"] <= 120
+    # generations stop once the next is expected to carry the total past the budget
+    assert 30 <= result["simulations"] <= 90
     assert set(result["identifiable"]) == {PATH}
     assert result["correlations"] == {} and result["ridges"] == []
     assert read_marker(out) is FolderKind.CALIBRATE

@@ -73,6 +73,6 @@ def test_calibrate_command_on_dask(tmp_path: Path) -> None:
         "--quiet", "--out", tmp_path / "out"])
     assert status == 0, stderr
     result = json.loads(stdout)
-    assert result["simulations"] >= 30
+    assert result["simulations"] >= 10  # the prior sample and one generation at least
     manifest = json.loads((tmp_path / "out" / "manifest.json").read_text())
     assert manifest["sampler"] == "dask" and manifest["backend"].startswith("dask")

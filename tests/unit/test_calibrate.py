@@ -169,6 +169,21 @@ def test_cli_rejects_bad_targets_and_params(tmp_path: Path) -> None:
     assert not (tmp_path / "out").exists()
 
 
+def test_no_generation_starts_that_would_carry_the_total_past_the_budget(
+        tmp_path: Path) -> None:
+    """A generation starts only while the simulations spent plus those of the generation
+    before fit the budget; the run stops when the next would not fit."""
+    budget = 300
+    result = calibrate(toy, [Prior("a", 0.0, 1.0)], toy_targets(), budget=budget,
+                       population=20, database=tmp_path / "abc.db", seed=2)
+    per_generation = [int(n) for n in result.generations["simulations"]]
+    prior_sample = result.simulations - sum(per_generation)
+    assert prior_sample == 20 and len(per_generation) >= 3
+    for g in range(1, len(per_generation)):
+        assert prior_sample + sum(per_generation[:g]) + per_generation[g - 1] <= budget
+    assert result.simulations + per_generation[-1] > budget
+
+
 def test_each_candidate_has_its_own_replication_unless_common(tmp_path: Path) -> None:
     """By default every candidate is simulated on a replication of its own; with common random
     numbers, the candidates of generation g all on replication g."""
