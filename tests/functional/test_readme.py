@@ -61,3 +61,13 @@ def test_each_test_command_says_how_long_it_takes():
     assert len(commands) >= 2
     for line in commands:
         assert re.search(r"# .*about \d+(\.\d+)? (s|min)\b", line), line
+
+
+@pytest.mark.parametrize("finding", sorted(
+    (Path(__file__).resolve().parents[2] / "experiments" / "findings").glob("*.toml")),
+    ids=lambda path: path.stem)
+def test_every_finding_states_how_far_it_holds(finding: Path) -> None:
+    """Each finding file's share, as `collectsim robust` measured it, is in the findings list."""
+    findings = _section("What the scenarios show")
+    assert re.search(rf"holds in \d+% \[\d+, \d+\] of the plausible range \(`{finding.name}`",
+                     findings), finding.name

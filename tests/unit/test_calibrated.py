@@ -64,7 +64,8 @@ def test_calibrated_scenario_sets_the_medians_and_extends_by_relative_path(tmp_p
 def test_badge_names_targets_and_notices_an_override(tmp_path):
     path, _ = _write(tmp_path)
     badge = calibration_badge(load_scenario(path))
-    assert set(badge) == {ANSWER, COLLECTORS, TONE}
+    shipped = set(calibration_badge(load_scenario(BASELINE)))  # the baseline's own calibration
+    assert set(badge) == {ANSWER, COLLECTORS, TONE} | shipped
     assert all(entry["uses_calibrated_value"] for entry in badge.values())
     assert badge[ANSWER]["targets"] == "../../targets.toml"
     assert badge[ANSWER]["source"] == "a survey"
@@ -75,7 +76,12 @@ def test_badge_names_targets_and_notices_an_override(tmp_path):
     assert inherited[ANSWER]["uses_calibrated_value"] is False
     assert inherited[ANSWER]["value"] == 0.5
     assert inherited[TONE]["uses_calibrated_value"] is True
-    assert calibration_badge(load_scenario(BASELINE)) == {}
+    # the shipped baseline records its calibrated reason-profile values, all in use
+    own = calibration_badge(load_scenario(BASELINE))
+    assert {p.rsplit(".", 1)[1] for p in own} == {"answer_rate", "complaint_sensitivity"}
+    assert all(entry["uses_calibrated_value"] for entry in own.values())
+    assert all(entry["targets"] == "../experiments/targets/industry.toml"
+               for entry in own.values())
 
 
 def test_calibration_table_is_checked(tmp_path):
