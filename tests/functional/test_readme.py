@@ -68,6 +68,6 @@ def test_each_test_command_says_how_long_it_takes():
     ids=lambda path: path.stem)
 def test_every_finding_states_how_far_it_holds(finding: Path) -> None:
     """Each finding file's share, as `collectsim robust` measured it, is in the findings list."""
-    findings = _section("What the scenarios show")
+    findings = " ".join(_section("What the scenarios show").split())  # lines joined
     assert re.search(rf"holds in \d+% \[\d+, \d+\] of the plausible range \(`{finding.name}`",
                      findings), finding.name
