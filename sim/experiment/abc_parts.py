@@ -9,7 +9,8 @@ first use:
   (common random numbers);
 * ABC-SMC that keeps to its budget: it does not start a generation it expects to carry the
   simulations past the budget, expecting each generation to take as many simulations as the
-  one before (the tolerance shrinks and acceptance falls, so this errs towards spending less).
+  one before. Acceptance usually falls as the tolerance shrinks, so a generation can take more
+  than that and the total can still pass the budget by part of one generation.
 """
 
 from __future__ import annotations

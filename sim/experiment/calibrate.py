@@ -24,7 +24,8 @@ identified truths, and 78% on a toy with known noise (98% with a replication per
 
 The run keeps to the budget: no generation starts when the simulations spent so far plus
 those of the generation before would exceed it (:mod:`sim.experiment.abc_parts`; acceptance
-falls as the tolerance shrinks, so a generation rarely takes fewer than the one before). It
+usually falls as the tolerance shrinks, so the last generation can still carry the total past
+the budget by part of its size). It
 also stops when the tolerance falls below a minimum, or when a generation would need more
 simulations than the whole budget to fill its population (an acceptance rate under
 population / budget); the last completed generation is the posterior. The prior sample and the
