@@ -18,6 +18,7 @@ import pandas as pd
 from matplotlib.lines import Line2D
 from matplotlib.ticker import FuncFormatter, MaxNLocator
 
+from sim.experiment.targets import CURVE_PREFIX, target_metric
 from sim.report.style import (
     BAND_ALPHA,
     PALETTE,
@@ -30,13 +31,6 @@ from sim.report.style import (
     save,
     styled,
 )
-
-CURVE_PREFIX = "recovery_to_date_day_"  # as sim.experiment.targets names curve points
-
-
-def target_metric(name: str) -> str:
-    """The KPI whose unit and format a target statistic takes."""
-    return "recovery_rate" if name.startswith(CURVE_PREFIX) else name
 
 
 def target_label(name: str) -> str:
