@@ -22,6 +22,7 @@ import zlib
 from collections.abc import Callable
 
 import numpy as np
+from numba import njit
 
 STREAM_IDS: dict[str, int] = {
     "portfolio": 1,
@@ -78,28 +79,45 @@ class Streams:
 _GOLDEN = np.uint64(0x9E3779B97F4A7C15)
 _MIX1 = np.uint64(0xBF58476D1CE4E5B9)
 _MIX2 = np.uint64(0x94D049BB133111EB)
+_SHIFTS = (np.uint64(30), np.uint64(27), np.uint64(31), np.uint64(11))
 
 
-def _splitmix64(x: np.ndarray) -> np.ndarray:
-    """The SplitMix64 finaliser: a strong 64-bit mix, applied elementwise (wrapping)."""
+@njit(cache=True)
+def _splitmix64(x: np.uint64) -> np.uint64:
+    """The SplitMix64 finaliser: a strong 64-bit mix (wrapping arithmetic)."""
     z = x + _GOLDEN
-    z = (z ^ (z >> np.uint64(30))) * _MIX1
-    z = (z ^ (z >> np.uint64(27))) * _MIX2
-    return z ^ (z >> np.uint64(31))
+    z = (z ^ (z >> _SHIFTS[0])) * _MIX1
+    z = (z ^ (z >> _SHIFTS[1])) * _MIX2
+    return z ^ (z >> _SHIFTS[2])
+
+
+@njit(cache=True)
+def _fill_counter_uniforms(key: np.uint64, index: np.ndarray, counter: np.ndarray,
+                           out: np.ndarray) -> None:
+    scale = 2.0**-53
+    for j in range(out.size):
+        x = _splitmix64(key ^ _splitmix64(index[j]))
+        x = _splitmix64(x ^ _splitmix64(counter[j] + _MIX1))
+        out[j] = (np.float64(x >> _SHIFTS[3]) + 0.5) * scale
 
 
 def counter_uniforms(key: int, index: np.ndarray, counter: np.ndarray) -> np.ndarray:
-    """U(0, 1) draws that depend only on (``key``, ``index``, ``counter``), elementwise.
+    """U(0, 1) draws that depend only on (``key``, ``index``, ``counter``), elementwise
+    (broadcast together).
 
     Counter-based: the k-th draw of account i is the same whatever else is drawn, and in
     whatever order, so models can give each account its own sequence of draws (common random
     numbers across scenarios) while still drawing for many accounts at once. ``key`` comes
-    from a named stream (:meth:`Streams.key`).
+    from a named stream (:meth:`Streams.key`). Each draw is SplitMix64 of the key, the index
+    and the counter, its top 53 bits read as ``(m + 1/2) / 2**53``; compiled (numba), since
+    the dialler draws for every dial.
     """
-    with np.errstate(over="ignore"):
-        x = _splitmix64(np.uint64(key) ^ _splitmix64(np.asarray(index, dtype=np.uint64)))
-        x = _splitmix64(x ^ _splitmix64(np.asarray(counter, dtype=np.uint64) + _MIX1))
-    return ((x >> np.uint64(11)).astype(np.float64) + 0.5) * 2.0**-53
+    index, counter = np.broadcast_arrays(np.asarray(index, dtype=np.uint64),
+                                         np.asarray(counter, dtype=np.uint64))
+    out = np.empty(index.shape)
+    _fill_counter_uniforms(np.uint64(key), np.ascontiguousarray(index).ravel(),
+                           np.ascontiguousarray(counter).ravel(), out.reshape(-1))
+    return out if out.ndim else out[()]
 
 
 DrawFunction = Callable[[], float]

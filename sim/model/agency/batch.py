@@ -26,7 +26,7 @@ class Batch:
         self.pressure = pressure
         self.blocks = blocks
         self.answered = answered
-        self.handle = handle.tolist()
+        self.handle = handle
         self.bits = bits
         self.day = day
         self.asked_for = np.zeros(len(accounts), dtype=np.bool_)

@@ -26,8 +26,11 @@ read from the rule book's ring of call times.
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import numpy.typing as npt
+from numba import njit
 
 from sim.config.schema import Agency
 from sim.model.agency.conduct import Conduct
@@ -153,23 +156,17 @@ class CallList:
         window covers the whole interval on the clock the agency believes the cardholder keeps,
         and the rules allow a call — or one of the agency's slips lets it through.
         """
-        acc, profile = self.acc, self.profile
+        acc, profile, window = self.acc, self.profile, self.rules
         # accounts leave the day's list (a promise, a wrong number found, the one call an
         # account screened out is owed), never join it
-        today = self.today
-        order = self.today = today[((acc.status[today] == ACTIVE) | self.unposted(today, start))
-                                   & ~acc.phone_known_bad[today]
-                                   & (self.worked[today] | (acc.attempts[today] == 0))]
-        live = ((acc.attempts_today[order] < self.effort.attempts)
-                & (start - acc.last_attempt[order] >= self.retry))
-        if self.adaptive:
-            cooling = np.flatnonzero(
-                (start - acc.last_refusal[order] < profile.cool_off_days_after_refusal)
-                | (start - acc.last_broken[order] < profile.cool_off_days_after_broken_promise))
-            live[cooling] &= self.asked_today(order[cooling], start)
-        chosen = order[live]
-        if len(chosen):
-            chosen = chosen[self.window_covers(chosen, start, end)]
+        self.today, chosen = callable_now(
+            self.today, acc.status, acc.paid_day, self.posting_lag, acc.phone_known_bad,
+            self.worked, acc.attempts, acc.attempts_today, self.effort.attempts,
+            acc.last_attempt, self.retry, self.adaptive, acc.last_refusal,
+            profile.cool_off_days_after_refusal, acc.last_broken,
+            profile.cool_off_days_after_broken_promise, self.history.consent_day,
+            acc.local_offset, self.conduct.believed_offset, window.window_start,
+            window.window_end, start, end)
         blocks = self.rules.account_block_reasons(chosen, start)
         allowed = (blocks == ALLOWED) | self.conduct.overlooked(chosen, blocks, start,
                                                                  Contact.CALL)
@@ -191,14 +188,6 @@ class CallList:
         """Which of ``idx`` paid of their own accord too recently for the agency to know."""
         acc = self.acc
         return (acc.paid_day[idx] + self.posting_lag > now) & (acc.status[idx] != ACTIVE)
-
-    def window_covers(self, idx: IntArray, start: float, end: float) -> BoolArray:
-        """Whether the contact window, on each cardholder's local clock as the agency's records
-        have it, covers the whole interval ``[start, end)``."""
-        first = np.mod(start + self.conduct.believed_offset[idx], 1.0) + CLOCK_TOLERANCE
-        last = first + (end - start) - 2 * CLOCK_TOLERANCE
-        window = self.rules
-        return (first >= window.window_start) & (last <= window.window_end)
 
     def adaptive_rank(self, idx: IntArray, now: float) -> FloatArray:
         """Sort keys of ``idx`` under the adaptive strategy (smaller is dialled first).
@@ -224,6 +213,41 @@ class CallList:
     def pressure(self, idx: IntArray, now: float) -> IntArray:
         """Calls placed to each of ``idx`` in the 7 days before ``now`` (contact pressure)."""
         return (self.history.call_times[idx] > now - PRESSURE_WINDOW_DAYS).sum(axis=1)
+
+
+@njit(cache=True)
+def callable_now(today: IntArray, status: np.ndarray, paid_day: FloatArray, posting_lag: float,
+                 known_bad: BoolArray, worked: BoolArray, attempts: np.ndarray,
+                 attempts_today: np.ndarray, cap: int, last_attempt: FloatArray, retry: float,
+                 adaptive: bool, last_refusal: FloatArray, refusal_cool_off: float,
+                 last_broken: FloatArray, broken_cool_off: float, consent_day: IntArray,
+                 local_offset: FloatArray, believed_offset: FloatArray, window_start: float,
+                 window_end: float, start: float, end: float) -> tuple[IntArray, IntArray]:
+    """The accounts of ``today`` still on the day's list at ``start`` (being worked, in one
+    pass: see :meth:`CallList.candidates`), and those of them callable in ``[start, end)``,
+    in the list's order. Compiled: it reads every account on the day's list each interval."""
+    kept = np.empty(len(today), dtype=np.int64)
+    chosen = np.empty(len(today), dtype=np.int64)
+    n_kept = n_chosen = 0
+    for i in today:
+        active = status[i] == ACTIVE
+        unposted = paid_day[i] + posting_lag > start and not active
+        if not (active or unposted) or known_bad[i] or not (worked[i] or attempts[i] == 0):
+            continue
+        kept[n_kept] = i
+        n_kept += 1
+        if attempts_today[i] >= cap or not start - last_attempt[i] >= retry:
+            continue
+        cooling = adaptive and (start - last_refusal[i] < refusal_cool_off
+                                or start - last_broken[i] < broken_cool_off)
+        if cooling and consent_day[i] != math.floor(start + local_offset[i]):  # not asked to
+            continue  # be called back today
+        first = (start + believed_offset[i]) % 1.0 + CLOCK_TOLERANCE
+        last = first + (end - start) - 2 * CLOCK_TOLERANCE
+        if first >= window_start and last <= window_end:
+            chosen[n_chosen] = i
+            n_chosen += 1
+    return kept[:n_kept], chosen[:n_chosen]
 
 
 def priority_keys(profile: Agency, acc: Accounts, score: np.ndarray,

@@ -88,6 +88,19 @@ class Talks:
         self.places.append(place)
         self.waiting.add(account)
 
+    def extend(self, accounts: list[int], times: list[float], pressure: list[int],
+               violated: list[bool], part_bits: list[int], draws: list[Sequence[float]],
+               places: list[int]) -> None:
+        """:meth:`add` for several distinct accounts, in turn."""
+        self.accounts.extend(accounts)
+        self.times.extend(times)
+        self.pressure.extend(pressure)
+        self.violated.extend(violated)
+        self.bits.extend(part_bits)
+        self.draws.extend(draws)
+        self.places.extend(places)
+        self.waiting.update(accounts)
+
     def clear(self) -> None:
         for column in (self.accounts, self.times, self.pressure, self.violated, self.bits,
                        self.draws, self.places):

@@ -42,7 +42,6 @@ clock. A wrong party who was told about the debt, or a voicemail that said too m
 
 from __future__ import annotations
 
-import bisect
 import heapq
 import math
 from collections.abc import Generator
@@ -52,6 +51,7 @@ import numpy as np
 import simpy
 
 from sim.config.schema import Agency
+from sim.model.agency import collectors_loop as loop
 from sim.model.agency.batch import Batch, log_dials
 from sim.model.agency.call_list import CallList
 from sim.model.agency.conduct import Conduct
@@ -219,64 +219,45 @@ class Dialler:
 
     def work_through(self, batch: Batch, lead: np.ndarray, free: list[float], callers: Callers,
                      start: float, end: float) -> tuple[int, np.ndarray]:
-        """Preview and progressive dialling: each collector takes the next account when free.
+        """Preview and progressive dialling: each collector takes the next account when free
+        (:mod:`sim.model.agency.collectors_loop`), answering callers first.
 
-        Callers come first: a collector free at ``f`` answers whoever is waiting within their
-        patience, and stops dialling at the end of the dial during which the next caller rings.
         Returns the number of candidates dialled (the first ones) and their dial times.
         """
-        n = len(lead)
-        offset = np.concatenate(([0.0], np.cumsum(lead))).tolist()
-        answer_at = np.flatnonzero(batch.answered).tolist()
-        handle = batch.handle
-        times = np.zeros(n)
-        ctimes, cdeadlines = callers.times, callers.deadlines
-        heap = [(f, a) for a, f in enumerate(free)]
-        heapq.heapify(heap)
-        pos = taken = next_answer = 0
-        while heap:
-            f, a = heapq.heappop(heap)
-            if f >= end:
-                self.free_at[a] = f
-                continue
-            served = False
-            while taken < len(ctimes) and ctimes[taken] <= f:
-                served = cdeadlines[taken] >= f
-                if served:
-                    heapq.heappush(heap, (f + self.answer_caller(callers, taken, f, batch), a))
-                else:
-                    self.inbound.abandoned += 1
-                taken += 1
-                if served:
-                    break
-            if served:
-                continue
-            ring_next = ctimes[taken] if taken < len(ctimes) else math.inf
-            stop = min(end, ring_next)
-            if pos >= n:  # nothing left to dial: wait for the next caller, if any
-                if ring_next < end:
-                    heapq.heappush(heap, (ring_next, a))
-                else:
-                    self.free_at[a] = f
-                continue
-            while next_answer < len(answer_at) and answer_at[next_answer] < pos:
-                next_answer += 1
-            answer = answer_at[next_answer] if next_answer < len(answer_at) else n
-            base = f - offset[pos]
-            last = bisect.bisect_left(offset, stop - base, pos, answer + 1 if answer < n else n)
-            times[pos:last] = base + np.asarray(offset[pos:last])
-            if answer < n and last > answer:  # the answered dial is placed: a conversation
-                greeting = base + offset[answer + 1]
-                self.converse(batch, answer, base + offset[answer], greeting)
-                pos = answer + 1
-                heapq.heappush(heap, (greeting + handle[answer], a))
-                continue
-            pos, busy_until = last, base + offset[last]
-            if busy_until < end and (pos < n or ring_next < end):
-                heapq.heappush(heap, (max(busy_until, min(ring_next, end)), a))
-            else:
-                self.free_at[a] = busy_until
-        self.counters.busy_by_day[batch.day] += float(lead[:pos].sum())
+        n, crew = len(lead), len(free)
+        offset = np.concatenate(([0.0], np.cumsum(lead)))
+        answer_at = np.flatnonzero(batch.answered)
+        order = np.lexsort((np.arange(crew), np.asarray(free)))  # a sorted list is a heap
+        heap_times, heap_ids = np.asarray(free)[order], order.astype(np.int64)
+        state = np.zeros(loop.STATE_FIELDS, dtype=np.int64)
+        state[loop.SIZE] = crew
+        clock = np.array([self.counters.busy_by_day[batch.day], 0.0])
+        times, free_at = np.zeros(n), np.zeros(crew)
+        placed_at = np.zeros(len(answer_at), dtype=np.int64)
+        dialled, greeted = np.zeros(len(answer_at)), np.zeros(len(answer_at))
+        ctimes, cdeadlines = np.array(callers.times), np.array(callers.deadlines)
+        settled = 0
+        while True:
+            code = loop.work_through(state, heap_times, heap_ids, offset, answer_at,
+                                     batch.handle, ctimes, cdeadlines, end, times, free_at,
+                                     clock, placed_at, dialled, greeted)
+            placed = int(state[loop.PLACED])
+            self.converse_all(batch, placed_at[settled:placed], dialled[settled:placed],
+                              greeted[settled:placed])
+            settled = placed
+            if code == loop.DONE:
+                break
+            # a caller is answered: placed now, on the account's state as it stands
+            self.counters.busy_by_day[batch.day] = float(clock[loop.BUSY])
+            collector, now = int(state[loop.CALLER_COLLECTOR]), float(clock[loop.CALLER_AT])
+            duration = self.answer_caller(callers, int(state[loop.CALLER_INDEX]), now, batch)
+            clock[loop.BUSY] = self.counters.busy_by_day[batch.day]
+            state[loop.SIZE] = loop.heap_push(heap_times, heap_ids, int(state[loop.SIZE]),
+                                              now + duration, collector)
+        self.inbound.abandoned += int(state[loop.ABANDONED])
+        self.free_at[:crew] = free_at.tolist()
+        pos = int(state[loop.POS])
+        self.counters.busy_by_day[batch.day] = float(clock[loop.BUSY]) + float(lead[:pos].sum())
         return pos, times[:pos]
 
     def predict(self, batch: Batch, free: list[float], callers: Callers, start: float,
@@ -365,6 +346,25 @@ class Dialler:
         batch.connected.append(k)
         batch.greeted.append(now)
         self.counters.busy_by_day[batch.day] += float(batch.handle[k])
+
+    def converse_all(self, batch: Batch, places: np.ndarray, dialled: np.ndarray,
+                     greeted: np.ndarray) -> None:
+        """:meth:`converse` for the batch's dials ``places``, in turn, whose collectors' time
+        is already counted."""
+        if len(places) == 0:
+            return
+        idx = batch.accounts[places]
+        clock = (dialled + self.acc.local_offset[idx]) % 1.0 + CLOCK_TOLERANCE
+        book, reference = self.book, self.reference
+        violated = ((batch.blocks[places] != ALLOWED) | (batch.breaches[places] != ALLOWED)
+                    | ~((book.window_start <= clock) & (clock < book.window_end))
+                    | ~((reference.window_start <= clock) & (clock < reference.window_end)))
+        keys = places.tolist()
+        batch.talks.extend(idx.tolist(), dialled.tolist(), batch.pressure[places].tolist(),
+                           violated.tolist(), batch.bits[places].tolist(),
+                           [batch.draws[k] for k in keys], keys)
+        batch.connected.extend(keys)
+        batch.greeted.extend(greeted.tolist())
 
     def hold(self, batch: Batch) -> None:
         """Decide the conversations the interval has placed so far, all at once (each account
