@@ -40,6 +40,8 @@ class Batch:
         self.labels: dict[int, str] = {}
         self.wrong_party = np.zeros(len(accounts), dtype=np.bool_)
         """Dials picked up by someone other than the cardholder."""
+        self.valid = np.ones(len(accounts), dtype=np.bool_)
+        """Dials to a number that is the cardholder's."""
         self.draws: dict[int, list[float]] = {}
         """The conversation draws of each answered dial, by its place in the batch."""
         self.talks = Talks()

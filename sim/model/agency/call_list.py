@@ -75,9 +75,15 @@ class CallList:
         self.history = rules.history
         self.members = np.zeros(0, dtype=np.int64)
         self.order = self.members
+        """The members in priority order."""
+        self.by_account = self.members
+        """The members in order of account number (the order their records are stored in)."""
+        self.place = np.zeros(accounts.n, dtype=np.int32)
+        """Each member's place in :attr:`order` (0 for the best)."""
         self.today = self.members
-        """The accounts workable at the start of the day, in priority order (see
-        :meth:`new_day`)."""
+        """The accounts workable at the start of the day, in order of account number (see
+        :meth:`new_day`): read in storage order, the day's list is read from memory in one
+        sweep whatever its size; the calls it yields are put in priority order."""
         self.worked = np.ones(accounts.n, dtype=np.bool_)
         self.standing = np.zeros(accounts.n)
         """Each member's place in the priority order: 1 for the best, towards 0 for the worst."""
@@ -102,6 +108,8 @@ class CallList:
         self.members = np.concatenate([self.members, idx])
         self.conduct.take_on(idx)
         self.order = self.members[np.argsort(self.priority_key[self.members], kind="stable")]
+        self.by_account = np.sort(self.members)
+        self.place[self.order] = np.arange(len(self.order))
         self.standing[self.order] = 1.0 - np.arange(len(self.order)) / len(self.order)
         profile = self.profile
         if profile.kind == "contingency" and profile.min_expected_fee > 0:
@@ -117,7 +125,7 @@ class CallList:
         catch slips with chance ``compliance`` (``compliance_when_behind`` while it is behind
         its target pace), less its response to its standing at the last review, which also
         sets the day's attempts cap and collectors (:mod:`sim.model.agency.response`)."""
-        acc, order = self.acc, self.order
+        acc, order = self.acc, self.by_account
         self.today = order[(acc.agency[order] == self.index)
                            & ((acc.status[order] == ACTIVE) | self.unposted(order, day))
                            & ~acc.recalled[order]
@@ -171,12 +179,12 @@ class CallList:
         allowed = (blocks == ALLOWED) | self.conduct.overlooked(chosen, blocks, start,
                                                                  Contact.CALL)
         chosen, blocks = chosen[allowed], blocks[allowed]
-        if self.adaptive:
-            rank = self.adaptive_rank(chosen, start)
-        elif len(chosen) > limit:
+        rank = self.adaptive_rank(chosen, start) if self.adaptive else None
+        ranked = np.argsort(self.place[chosen])  # from account order into priority order
+        chosen, blocks = chosen[ranked], blocks[ranked]
+        if rank is None:
             return chosen[:limit], blocks[:limit]
-        else:
-            return chosen, blocks
+        rank = rank[ranked]
         if len(chosen) > limit:
             best = np.argpartition(rank, limit - 1)[:limit]
             picked = best[np.argsort(rank[best], kind="stable")]

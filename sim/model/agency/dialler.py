@@ -168,25 +168,8 @@ class Dialler:
         if callers.accounts and len(candidates):  # a cardholder on the line is not dialled
             phoning = np.isin(candidates, np.array(callers.accounts))
             candidates, blocks = candidates[~phoning], blocks[~phoning]
-        pressure = self.call_list.pressure(candidates, start)
-        parts = day_part(start + acc.local_offset[candidates], self.world.start_weekday)
-        chance = self.behaviour.answer_chance(candidates, pressure)
-        chance = chance * answer_factor(acc, candidates, parts)
-        attempt = acc.attempts[candidates]
-        valid = acc.phone_valid[candidates]
-        picked_up = valid & (counter_uniforms(self._answer_key, candidates, attempt) < chance)
-        wrong_party = picked_up & (counter_uniforms(self._party_key, candidates, attempt)
-                                   < self.world.scenario.bank.wrong_party_share)
-        answered = picked_up & ~wrong_party  # the cardholder: a conversation
-        talk = -np.log(counter_uniforms(self._talk_key, candidates, attempt)) * self.talk
-        bits = part_bits(parts)
-        batch = Batch(candidates, pressure, blocks, answered, talk + self.wrap, bits, day)
-        batch.breaches = self.reference.account_block_reasons(candidates, start)
-        batch.asked_for = self.book.history.asked_for(candidates, start)
-        batch.wrong_party = wrong_party
-        batch.draws = dict(zip(np.flatnonzero(answered).tolist(),
-                               self.conversations.draws(candidates[answered]).tolist(),
-                               strict=True))
+        batch = self.plan(candidates, blocks, start, day)
+        answered, wrong_party, valid = batch.answered, batch.wrong_party, batch.valid
         if self.predictive:
             placed, times = self.predict(batch, free, callers, start, end, limit)
         else:
@@ -196,6 +179,44 @@ class Dialler:
             placed, times = self.work_through(batch, lead, free, callers, start, end)
         self.hold(batch)
         self.record(batch, placed, times)
+
+    def plan(self, candidates: np.ndarray, blocks: np.ndarray, start: float,
+             day: int) -> Batch:
+        """Draw what becomes of a dial to each of ``candidates`` (in the order they are to be
+        dialled; ``blocks``: the rule of the agency's book each breaks) made in the interval
+        starting at ``start``.
+
+        Everything is drawn or read for each account on its own, so it is worked out in order
+        of account number — the order the accounts' records are stored in, read from memory
+        in one sweep however large the portfolio — and put back in dialling order.
+        """
+        acc = self.acc
+        into_storage = np.argsort(candidates)
+        back = np.empty_like(into_storage)
+        back[into_storage] = np.arange(len(into_storage))
+        idx = candidates[into_storage]
+        pressure = self.call_list.pressure(idx, start)
+        parts = day_part(start + acc.local_offset[idx], self.world.start_weekday)
+        chance = self.behaviour.answer_chance(idx, pressure)
+        chance = chance * answer_factor(acc, idx, parts)
+        attempt = acc.attempts[idx]
+        valid = acc.phone_valid[idx]
+        picked_up = valid & (counter_uniforms(self._answer_key, idx, attempt) < chance)
+        wrong_party = picked_up & (counter_uniforms(self._party_key, idx, attempt)
+                                   < self.world.scenario.bank.wrong_party_share)
+        answered = picked_up & ~wrong_party  # the cardholder: a conversation
+        talk = -np.log(counter_uniforms(self._talk_key, idx, attempt)) * self.talk
+        breaches = self.reference.account_block_reasons(idx, start)
+        asked_for = self.book.history.asked_for(idx, start)
+        batch = Batch(candidates, pressure[back], blocks, answered[back],
+                      (talk + self.wrap)[back], part_bits(parts)[back], day)
+        batch.breaches, batch.asked_for = breaches[back], asked_for[back]
+        batch.wrong_party, batch.valid = wrong_party[back], valid[back]
+        talking = np.flatnonzero(batch.answered)
+        batch.draws = dict(zip(talking.tolist(),
+                               self.conversations.draws(candidates[talking]).tolist(),
+                               strict=True))
+        return batch
 
     def slot(self, start: float, day: int) -> int:
         """The time of the shift of an interval starting at ``start`` on ``day``: its place in
