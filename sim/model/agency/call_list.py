@@ -166,7 +166,7 @@ class CallList:
         """
         acc, profile, window = self.acc, self.profile, self.rules
         # accounts leave the day's list (a promise, a wrong number found, the one call an
-        # account screened out is owed), never join it
+        # account screened out is owed, the day's attempts made), never join it
         self.today, chosen = callable_now(
             self.today, acc.status, acc.paid_day, self.posting_lag, acc.phone_known_bad,
             self.worked, acc.attempts, acc.attempts_today, self.effort.attempts,
@@ -242,9 +242,11 @@ def callable_now(today: IntArray, status: np.ndarray, paid_day: FloatArray, post
         unposted = paid_day[i] + posting_lag > start and not active
         if not (active or unposted) or known_bad[i] or not (worked[i] or attempts[i] == 0):
             continue
+        if attempts_today[i] >= cap:  # called as often as the day allows
+            continue
         kept[n_kept] = i
         n_kept += 1
-        if attempts_today[i] >= cap or not start - last_attempt[i] >= retry:
+        if not start - last_attempt[i] >= retry:
             continue
         cooling = adaptive and (start - last_refusal[i] < refusal_cool_off
                                 or start - last_broken[i] < broken_cool_off)
