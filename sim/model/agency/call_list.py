@@ -125,12 +125,10 @@ class CallList:
         catch slips with chance ``compliance`` (``compliance_when_behind`` while it is behind
         its target pace), less its response to its standing at the last review, which also
         sets the day's attempts cap and collectors (:mod:`sim.model.agency.response`)."""
-        acc, order = self.acc, self.by_account
-        self.today = order[(acc.agency[order] == self.index)
-                           & ((acc.status[order] == ACTIVE) | self.unposted(order, day))
-                           & ~acc.recalled[order]
-                           & (self.worked[order] | (acc.attempts[order] == 0))
-                           & ~acc.phone_known_bad[order]]
+        acc = self.acc
+        self.today = workable_today(self.by_account, acc.agency, self.index, acc.recalled,
+                                    acc.status, acc.paid_day, self.posting_lag, day,
+                                    acc.phone_known_bad, self.worked, acc.attempts)
         compliance = self.profile.compliance
         if self.behind_target(day):
             self.days_behind += 1
@@ -192,11 +190,6 @@ class CallList:
             picked = np.argsort(rank, kind="stable")
         return chosen[picked], blocks[picked]
 
-    def unposted(self, idx: IntArray, now: float) -> BoolArray:
-        """Which of ``idx`` paid of their own accord too recently for the agency to know."""
-        acc = self.acc
-        return (acc.paid_day[idx] + self.posting_lag > now) & (acc.status[idx] != ACTIVE)
-
     def adaptive_rank(self, idx: IntArray, now: float) -> FloatArray:
         """Sort keys of ``idx`` under the adaptive strategy (smaller is dialled first).
 
@@ -224,6 +217,34 @@ class CallList:
 
 
 @njit(cache=True)
+def being_worked(i: int, status: np.ndarray, paid_day: FloatArray, posting_lag: float,
+                 now: float, known_bad: BoolArray, worked: BoolArray,
+                 attempts: np.ndarray) -> bool:
+    """Whether account ``i`` is one the agency works at ``now``: active (or it paid of its own
+    accord too recently for the agency to know), its number not known to be wrong, and not
+    screened out once it has had its first call."""
+    active = status[i] == ACTIVE
+    unposted = paid_day[i] + posting_lag > now and not active
+    return (active or unposted) and not known_bad[i] and (worked[i] or attempts[i] == 0)
+
+
+@njit(cache=True)
+def workable_today(members: IntArray, agency: np.ndarray, index: int, recalled: BoolArray,
+                   status: np.ndarray, paid_day: FloatArray, posting_lag: float, day: int,
+                   known_bad: BoolArray, worked: BoolArray, attempts: np.ndarray) -> IntArray:
+    """The accounts of ``members`` agency ``index`` works on ``day`` (not recalled, and
+    :func:`being_worked`), in their order. Compiled: it reads every member each day."""
+    out = np.empty(len(members), dtype=np.int64)
+    n = 0
+    for i in members:
+        if agency[i] == index and not recalled[i] and being_worked(
+                i, status, paid_day, posting_lag, day, known_bad, worked, attempts):
+            out[n] = i
+            n += 1
+    return out[:n]
+
+
+@njit(cache=True)
 def callable_now(today: IntArray, status: np.ndarray, paid_day: FloatArray, posting_lag: float,
                  known_bad: BoolArray, worked: BoolArray, attempts: np.ndarray,
                  attempts_today: np.ndarray, cap: int, last_attempt: FloatArray, retry: float,
@@ -238,11 +259,8 @@ def callable_now(today: IntArray, status: np.ndarray, paid_day: FloatArray, post
     chosen = np.empty(len(today), dtype=np.int64)
     n_kept = n_chosen = 0
     for i in today:
-        active = status[i] == ACTIVE
-        unposted = paid_day[i] + posting_lag > start and not active
-        if not (active or unposted) or known_bad[i] or not (worked[i] or attempts[i] == 0):
-            continue
-        if attempts_today[i] >= cap:  # called as often as the day allows
+        if not being_worked(i, status, paid_day, posting_lag, start, known_bad, worked,
+                            attempts) or attempts_today[i] >= cap:
             continue
         kept[n_kept] = i
         n_kept += 1
