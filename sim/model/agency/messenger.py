@@ -113,7 +113,7 @@ class Messenger:
         workdays = self.shifts.workdays
         previous = next((d for d in range(day - 1, -1, -1) if workdays[d]), -1)
         gap = day - previous  # the days since the last working day, this one included
-        members = self.call_list.members
+        members = self.call_list.by_account  # read in storage order: one sweep
         status = acc.status[members]
         live = members[((status == Status.ACTIVE) | (status == Status.PROMISE)
                         | (status == Status.PLAN)) & ~acc.recalled[members]
