@@ -3,7 +3,9 @@ and the call list's passes, each held to a plain statement of what it computes."
 
 from __future__ import annotations
 
+import bisect
 import heapq
+import math
 
 import numpy as np
 import pytest
@@ -36,9 +38,10 @@ def test_heap_gives_collectors_in_order_of_time_then_number(items):
     assert popped == [heapq.heappop(reference) for _ in items]
 
 
-def run_loop(leads, answered, handle, free, callers=(), end=60 * MINUTE):
-    """Run the loop to the end, answering each caller in a minute; returns the dial times,
-    the conversations placed, the callers answered and the integer state."""
+def run_loop(leads, answered, handle, free, callers=(), end=60 * MINUTE, talks=None):
+    """Run the loop to the end, answering caller ``k`` in ``talks[k]`` (a minute unless
+    given); returns the dial times, the conversations placed, the callers answered, the
+    integer and float state and when each collector is free after the interval."""
     leads = np.asarray(leads, dtype=np.float64)
     n, crew = len(leads), len(free)
     offset = np.concatenate(([0.0], np.cumsum(leads)))
@@ -54,15 +57,17 @@ def run_loop(leads, answered, handle, free, callers=(), end=60 * MINUTE):
     dialled, greeted = np.zeros(len(answer_at)), np.zeros(len(answer_at))
     ctimes = np.array([c[0] for c in callers], dtype=np.float64)
     deadlines = np.array([c[1] for c in callers], dtype=np.float64)
+    idle_keys, idle_ids = np.zeros(crew), np.zeros(crew, dtype=np.int64)
     answered_callers = []
     while loop.work_through(state, heap_times, heap_ids, offset, answer_at,
                             np.asarray(handle, dtype=np.float64), ctimes, deadlines, end,
-                            times, free_at, clock, placed_at, dialled,
-                            greeted) == loop.CALLER:
+                            times, free_at, clock, placed_at, dialled, greeted, idle_keys,
+                            idle_ids) == loop.CALLER:
         who, now = int(state[loop.CALLER_COLLECTOR]), float(clock[loop.CALLER_AT])
-        answered_callers.append((int(state[loop.CALLER_INDEX]), who, now))
+        k = int(state[loop.CALLER_INDEX])
+        answered_callers.append((k, who, now))
         state[loop.SIZE] = loop.heap_push(heap_times, heap_ids, int(state[loop.SIZE]),
-                                          now + MINUTE, who)
+                                          now + (MINUTE if talks is None else talks[k]), who)
     placed = int(state[loop.PLACED])
     conversations = list(zip(placed_at[:placed].tolist(), dialled[:placed].tolist(),
                              greeted[:placed].tolist(), strict=True))
@@ -116,6 +121,91 @@ def test_collectors_stop_at_the_end_of_the_interval():
     assert state[loop.POS] == 10  # the dial that ends at 10 minutes is the last
     assert times.max() < 10 * MINUTE
     assert free_at[0] == pytest.approx(10 * MINUTE)
+
+
+def reference_loop(leads, answered, handle, free, callers, end, talks):
+    """The collectors' loop as the module docstring states it, one collector at a time
+    through :mod:`heapq` (every idle collector waking at every ring)."""
+    n = len(leads)
+    offset = [0.0, *np.cumsum(leads).tolist()]
+    answer_at = [k for k in range(n) if answered[k]]
+    times, conversations, served = [0.0] * n, [], []
+    free_at = [0.0] * len(free)
+    heap = [(f, a) for a, f in enumerate(free)]
+    heapq.heapify(heap)
+    pos = taken = following = abandoned = 0
+    busy = 0.0
+    while heap:
+        f, a = heapq.heappop(heap)
+        if f >= end:
+            free_at[a] = f
+            continue
+        answering = False
+        while taken < len(callers) and callers[taken][0] <= f:
+            answering = callers[taken][1] >= f
+            if answering:
+                served.append((taken, a, f))
+                heapq.heappush(heap, (f + talks[taken], a))
+            else:
+                abandoned += 1
+            taken += 1
+            if answering:
+                break
+        if answering:
+            continue
+        ring_next = callers[taken][0] if taken < len(callers) else math.inf
+        stop = min(end, ring_next)
+        if pos >= n:
+            if ring_next < end:
+                heapq.heappush(heap, (ring_next, a))
+            else:
+                free_at[a] = f
+            continue
+        while following < len(answer_at) and answer_at[following] < pos:
+            following += 1
+        answer = answer_at[following] if following < len(answer_at) else n
+        base = f - offset[pos]
+        last = bisect.bisect_left(offset, stop - base, pos, answer + 1 if answer < n else n)
+        for j in range(pos, last):
+            times[j] = base + offset[j]
+        if answer < n and last > answer:
+            greeting = base + offset[answer + 1]
+            conversations.append((answer, base + offset[answer], greeting))
+            busy += handle[answer]
+            pos = answer + 1
+            heapq.heappush(heap, (greeting + handle[answer], a))
+            continue
+        pos, busy_until = last, base + offset[last]
+        if busy_until < end and (pos < n or ring_next < end):
+            heapq.heappush(heap, (max(busy_until, min(ring_next, end)), a))
+        else:
+            free_at[a] = busy_until
+    return times[:pos], conversations, served, abandoned, busy, free_at
+
+
+@given(st.data())
+@settings(max_examples=300, deadline=None)
+def test_the_compiled_loop_is_the_loop_it_states(data):
+    dials = data.draw(st.integers(0, 60))
+    crew = data.draw(st.integers(1, 6))
+    minutes = st.integers(1, 12)
+    leads = [data.draw(minutes) * MINUTE / 4 for _ in range(dials)]
+    answered = [data.draw(st.booleans()) for _ in range(dials)]
+    handle = [data.draw(minutes) * MINUTE for _ in range(dials)]
+    free = [data.draw(st.integers(0, 20)) * MINUTE for _ in range(crew)]
+    rings = sorted(data.draw(st.lists(st.integers(0, 59), max_size=25)))
+    callers = [(r * MINUTE, r * MINUTE + data.draw(st.integers(0, 6)) * MINUTE) for r in rings]
+    talks = [data.draw(minutes) * MINUTE for _ in callers]
+    end = 60 * MINUTE
+    times, conversations, served, state, clock, free_at = run_loop(
+        leads, answered, handle, free, callers, end, talks)
+    want = reference_loop(leads, answered, handle, free, callers, end, talks)
+    assert times.tolist() == want[0]
+    assert conversations == want[1]
+    assert served == want[2]
+    assert state[loop.ABANDONED] == want[3]
+    assert clock[loop.BUSY] == want[4]
+    assert free_at.tolist() == want[5]
 
 
 def splitmix64(x: np.ndarray) -> np.ndarray:

@@ -10,8 +10,8 @@ interval ends, or a caller rings (they stop at the end of the dial during which 
 rings, so the first collector free after the ring answers). Collectors are taken in order of
 the time they come free, ties to the lower number.
 
-The loop is compiled with numba: it is the model's innermost loop, one turn per run of dials,
-and grows with collectors × callers. What a conversation or a call answered does to an account
+The loop is compiled with numba: it is the model's innermost loop, one turn per run of dials
+(a run is cut short when a caller rings, so its turns grow with callers as well as dials). What a conversation or a call answered does to an account
 is not decided here: the loop records each conversation it places (:class:`Placed`) and stops
 at every caller to be answered (:data:`CALLER`) so that the dialler can place the call in
 order, with the account's state as it stands at that moment, and then resume
@@ -28,11 +28,12 @@ from numba import njit
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
 
-SIZE, POS, TAKEN, NEXT_ANSWER, PLACED, ABANDONED, CALLER_INDEX, CALLER_COLLECTOR = range(8)
+(SIZE, POS, TAKEN, NEXT_ANSWER, PLACED, ABANDONED, CALLER_INDEX, CALLER_COLLECTOR,
+ IDLE) = range(9)
 """Places in the loop's integer state: collectors in the heap, next dial, next caller, next
-answered dial (its place in ``answer_at``), conversations placed, callers who hung up, and the
-caller to be answered and their collector when the loop stops for one."""
-STATE_FIELDS = 8
+answered dial (its place in ``answer_at``), conversations placed, callers who hung up, the
+caller to be answered and their collector when the loop stops for one, and collectors idle."""
+STATE_FIELDS = 9
 BUSY, CALLER_AT = 0, 1
 """Places in the loop's float state: the collectors' time on the day's calls so far (days), and
 the time the caller to be answered is answered."""
@@ -98,7 +99,8 @@ def work_through(state: IntArray, heap_times: FloatArray, heap_ids: IntArray,
                  offset: FloatArray, answer_at: IntArray, handle: FloatArray,
                  caller_times: FloatArray, caller_deadlines: FloatArray, end: float,
                  times: FloatArray, free_at: FloatArray, clock: FloatArray,
-                 placed_at: IntArray, dialled: FloatArray, greeted: FloatArray) -> int:
+                 placed_at: IntArray, dialled: FloatArray, greeted: FloatArray,
+                 idle_keys: FloatArray, idle_ids: IntArray) -> int:
     """Run the interval's loop from ``state`` (integers, :data:`SIZE` …) and ``clock`` (floats,
     :data:`BUSY` …) until it ends (:data:`DONE`) or a caller is to be answered (:data:`CALLER`:
     caller ``state[CALLER_INDEX]`` by collector ``state[CALLER_COLLECTOR]`` at
@@ -106,27 +108,38 @@ def work_through(state: IntArray, heap_times: FloatArray, heap_ids: IntArray,
     call is over, and call again).
 
     The heap (``heap_times``, ``heap_ids``: when each collector is next free, and who) holds
-    the collectors not yet done. ``offset`` holds the cumulative leads of the dials
-    (``offset[j]``: the leads of the dials before dial ``j``), ``answer_at`` the dials the
-    cardholder answers, in order, ``handle`` each dial's conversation time (days). Writes each
-    dial's time to ``times``, when each collector is free after the interval to ``free_at``,
-    adds the conversations' handle times to ``clock[BUSY]``, and writes each conversation placed
-    (its dial, dial time and greeting) to ``placed_at``, ``dialled`` and ``greeted``.
+    the collectors not yet done, but for those idle: with nothing left to dial, a collector
+    waits for the next caller. Every idle collector wakes at each ring and the first of them,
+    by number, answers; so they are kept apart, by number (``idle_ids``, and ``idle_keys``
+    all 0), and only the first is woken: an interval with many collectors and many callers
+    costs one turn per caller, not one per caller and collector.
+
+    ``offset`` holds the cumulative leads of the dials (``offset[j]``: the leads of the dials
+    before dial ``j``), ``answer_at`` the dials the cardholder answers, in order, ``handle``
+    each dial's conversation time (days). Writes each dial's time to ``times``, when each
+    collector is free after the interval to ``free_at``, adds the conversations' handle times
+    to ``clock[BUSY]``, and writes each conversation placed (its dial, dial time and greeting)
+    to ``placed_at``, ``dialled`` and ``greeted``.
     """
     n = len(offset) - 1
     size, pos, taken = state[SIZE], state[POS], state[TAKEN]
-    following, placed = state[NEXT_ANSWER], state[PLACED]
+    following, placed, idle = state[NEXT_ANSWER], state[PLACED], state[IDLE]
     n_callers, n_answers = len(caller_times), len(answer_at)
-    while size > 0:
-        f, a = heap_times[0], heap_ids[0]
-        size = _heap_drop_first(heap_times, heap_ids, size)
+    while size > 0 or (idle > 0 and taken < n_callers):
+        if idle > 0 and taken < n_callers and (size == 0 or _before(
+                caller_times[taken], idle_ids[0], heap_times[0], heap_ids[0])):
+            f, a = caller_times[taken], idle_ids[0]  # woken by the next ring
+            idle = _heap_drop_first(idle_keys, idle_ids, idle)
+        else:
+            f, a = heap_times[0], heap_ids[0]
+            size = _heap_drop_first(heap_times, heap_ids, size)
         if f >= end:
             free_at[a] = f
             continue
         while taken < n_callers and caller_times[taken] <= f:
             if caller_deadlines[taken] >= f:  # answered: the dialler places the call
                 state[SIZE], state[POS], state[TAKEN] = size, pos, taken + 1
-                state[NEXT_ANSWER], state[PLACED] = following, placed
+                state[NEXT_ANSWER], state[PLACED], state[IDLE] = following, placed, idle
                 state[CALLER_INDEX], state[CALLER_COLLECTOR] = taken, a
                 clock[CALLER_AT] = f
                 return CALLER
@@ -136,7 +149,7 @@ def work_through(state: IntArray, heap_times: FloatArray, heap_ids: IntArray,
         stop = min(end, ring_next)
         if pos >= n:  # nothing left to dial: wait for the next caller, if any
             if ring_next < end:
-                size = heap_push(heap_times, heap_ids, size, ring_next, a)
+                idle = heap_push(idle_keys, idle_ids, idle, 0.0, a)
             else:
                 free_at[a] = f
             continue
@@ -161,6 +174,8 @@ def work_through(state: IntArray, heap_times: FloatArray, heap_ids: IntArray,
             size = heap_push(heap_times, heap_ids, size, max(busy_until, min(ring_next, end)), a)
         else:
             free_at[a] = busy_until
+    for k in range(idle):  # still idle when the last caller rang, and woken by that ring
+        free_at[idle_ids[k]] = caller_times[n_callers - 1]
     state[SIZE], state[POS], state[TAKEN] = size, pos, taken
-    state[NEXT_ANSWER], state[PLACED] = following, placed
+    state[NEXT_ANSWER], state[PLACED], state[IDLE] = following, placed, 0
     return DONE

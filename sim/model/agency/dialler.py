@@ -257,11 +257,12 @@ class Dialler:
         placed_at = np.zeros(len(answer_at), dtype=np.int64)
         dialled, greeted = np.zeros(len(answer_at)), np.zeros(len(answer_at))
         ctimes, cdeadlines = np.array(callers.times), np.array(callers.deadlines)
+        idle_keys, idle_ids = np.zeros(crew), np.zeros(crew, dtype=np.int64)
         settled = 0
         while True:
             code = loop.work_through(state, heap_times, heap_ids, offset, answer_at,
                                      batch.handle, ctimes, cdeadlines, end, times, free_at,
-                                     clock, placed_at, dialled, greeted)
+                                     clock, placed_at, dialled, greeted, idle_keys, idle_ids)
             placed = int(state[loop.PLACED])
             self.converse_all(batch, placed_at[settled:placed], dialled[settled:placed],
                               greeted[settled:placed])
