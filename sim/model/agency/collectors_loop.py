@@ -11,12 +11,13 @@ rings, so the first collector free after the ring answers). Collectors are taken
 the time they come free, ties to the lower number.
 
 The loop is compiled with numba: it is the model's innermost loop, one turn per run of dials
-(a run is cut short when a caller rings, so its turns grow with callers as well as dials). What a conversation or a call answered does to an account
-is not decided here: the loop records each conversation it places (:class:`Placed`) and stops
-at every caller to be answered (:data:`CALLER`) so that the dialler can place the call in
-order, with the account's state as it stands at that moment, and then resume
-(:func:`resume_after_caller`). The arithmetic is IEEE double throughout (no fast-math), so the
-times are those of the same loop run by the interpreter.
+(a run is cut short when a caller rings, so its turns grow with callers as well as dials).
+What a conversation or a call answered does to an account is not decided here: the loop
+records each conversation it places (its dial, dial time and greeting) and stops at every
+caller to be answered (:data:`CALLER`) so that the dialler can place the call in order, with
+the account's state as it stands at that moment, and then resume. The arithmetic is IEEE
+double throughout (no fast-math), so the times are those of the same loop run by the
+interpreter (``tests/unit/test_collectors_loop.py`` holds it to a plain :mod:`heapq` version).
 """
 
 from __future__ import annotations
