@@ -39,6 +39,9 @@ FREQUENCY_RULES = np.array([int(Rule.CALLS_PER_7_DAYS), int(Rule.QUIET_AFTER_CON
                             int(Rule.CONVERSATIONS_PER_DAY), int(Rule.UNANSWERED_PER_DAY)])
 """The rules a manual redial breaks: those that stop calls for a while because of how many
 there were."""
+IS_FREQUENCY_RULE = np.zeros(max(int(rule) for rule in Rule) + 1, dtype=np.bool_)
+IS_FREQUENCY_RULE[FREQUENCY_RULES] = True
+"""Whether each rule code is one of :data:`FREQUENCY_RULES` (read by code)."""
 CEASED, DISPUTE_HOLD = int(Rule.CEASED), int(Rule.DISPUTE_HOLD)
 
 
@@ -90,7 +93,7 @@ class Conduct:
         h, limits = self.history, self.book.limits
         through = np.zeros(len(idx), dtype=np.bool_)
         if contact is Contact.CALL:
-            through |= self.redial_today[idx] & np.isin(blocks, FREQUENCY_RULES)
+            through |= self.redial_today[idx] & IS_FREQUENCY_RULE[blocks]
         late = self.late_posting[idx]
         if not late.any():
             return through

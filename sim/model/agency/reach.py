@@ -26,6 +26,7 @@ from enum import IntEnum
 
 import numpy as np
 import numpy.typing as npt
+from numba import njit
 
 from sim.model.portfolio.accounts import Accounts
 
@@ -46,6 +47,10 @@ class DayPart(IntEnum):
     WEEKDAY_EVENING = 1
     WEEKEND = 2
     NIGHT = 3
+
+
+WEEKDAY_EVENING, WEEKEND, NIGHT = (int(DayPart.WEEKDAY_EVENING), int(DayPart.WEEKEND),
+                                  int(DayPart.NIGHT))
 
 
 def local_time(acc: Accounts, idx: IntArray, now: float | FloatArray) -> FloatArray:
@@ -84,10 +89,21 @@ def part_bit_at(local: float, start_weekday: int) -> int:
 def answer_factor(acc: Accounts, idx: IntArray, part: IntArray) -> FloatArray:
     """How much more (or less) often than on a weekday day each of ``idx`` answers in
     ``part``."""
-    return np.select([part == DayPart.WEEKDAY_EVENING, part == DayPart.WEEKEND,
-                      part == DayPart.NIGHT],
-                     [acc.evening_answer_factor[idx], acc.weekend_answer_factor[idx],
-                      np.full(len(idx), NIGHT_ANSWER_FACTOR)], 1.0)
+    return _answer_factor(idx, part, acc.evening_answer_factor, acc.weekend_answer_factor)
+
+
+@njit(cache=True)
+def _answer_factor(idx: IntArray, part: IntArray, evening: FloatArray,
+                   weekend: FloatArray) -> FloatArray:
+    factor = np.ones(len(idx))
+    for k in range(len(idx)):
+        if part[k] == WEEKDAY_EVENING:
+            factor[k] = evening[idx[k]]
+        elif part[k] == WEEKEND:
+            factor[k] = weekend[idx[k]]
+        elif part[k] == NIGHT:
+            factor[k] = NIGHT_ANSWER_FACTOR
+    return factor
 
 
 def part_bits(part: IntArray) -> npt.NDArray[np.int8]:
