@@ -281,24 +281,26 @@ def offer_ladders(acc: Accounts, profile: Agency, idx: IntArray, belief: FloatAr
     agency's authority allows. ``belief``: what the collector believes each cardholder can pay,
     relative to the truth."""
     proposals = [terms.propose(acc, profile, idx, belief) for terms in OFFERS.values()]
+    n, kinds = len(idx), len(proposals)
     applies = np.column_stack([applies for applies, _ in proposals])
-    candidates = Offers(*(np.column_stack([getattr(offers, name) for _, offers in proposals])
+    # each field of every kind's offers, kind after kind: kind j's offer to row r is at j*n + r
+    candidates = Offers(*(np.concatenate([getattr(offers, name) for _, offers in proposals])
                           for name in FIELDS))
     length = applies.sum(axis=1)
     none = np.flatnonzero(length == 0)
     if len(none):  # the fallback is the first and only rung
         fallback = _most_allowed(acc, profile, idx[none])
         for name in FIELDS:
-            getattr(candidates, name)[none, 0] = getattr(fallback, name)
+            getattr(candidates, name)[none] = getattr(fallback, name)
         applies[none, 0] = True
         length[none] = 1
     # the applicable kinds of each row first, in the registry's order
     order = np.argsort(~applies, axis=1, kind="stable")
     rung = np.minimum(skip, length - 1)[:, None] + np.arange(width)[None, :]
     made = rung < length[:, None]
-    column = np.take_along_axis(order, np.minimum(rung, len(OFFERS) - 1), axis=1)
-    table = Offers(*(np.take_along_axis(getattr(candidates, name), column, axis=1)
-                     for name in FIELDS))
+    column = np.take_along_axis(order, np.minimum(rung, kinds - 1), axis=1)
+    cell = column * n + np.arange(n)[:, None]
+    table = Offers(*(getattr(candidates, name)[cell] for name in FIELDS))
     table.kind[~made] = NO_OFFER
     return table
 
