@@ -94,6 +94,9 @@ class Dialler:
         self.acc = world.accounts
         self.book = book
         self.reference = world.books.reference
+        self.same_standard = self.reference.limits == book.limits
+        """Whether the reference standard is the agency's own rule book (then a call's
+        breach is the rule it breaks, read once)."""
         self.conduct = conduct
         self.behaviour = behaviour
         self.call_list = call_list
@@ -206,11 +209,12 @@ class Dialler:
                                    < self.world.scenario.bank.wrong_party_share)
         answered = picked_up & ~wrong_party  # the cardholder: a conversation
         talk = -np.log(counter_uniforms(self._talk_key, idx, attempt)) * self.talk
-        breaches = self.reference.account_block_reasons(idx, start)
         asked_for = self.book.history.asked_for(idx, start)
         batch = Batch(candidates, pressure[back], blocks, answered[back],
                       (talk + self.wrap)[back], part_bits(parts)[back], day)
-        batch.breaches, batch.asked_for = breaches[back], asked_for[back]
+        batch.breaches = blocks if self.same_standard else \
+            self.reference.account_block_reasons(idx, start)[back]
+        batch.asked_for = asked_for[back]
         batch.wrong_party, batch.valid = wrong_party[back], valid[back]
         talking = np.flatnonzero(batch.answered)
         batch.draws = dict(zip(talking.tolist(),
