@@ -216,10 +216,6 @@ class Dialler:
             self.reference.account_block_reasons(idx, start)[back]
         batch.asked_for = asked_for[back]
         batch.wrong_party, batch.valid = wrong_party[back], valid[back]
-        talking = np.flatnonzero(batch.answered)
-        batch.draws = dict(zip(talking.tolist(),
-                               self.conversations.draws(candidates[talking]).tolist(),
-                               strict=True))
         return batch
 
     def slot(self, start: float, day: int) -> int:
@@ -292,6 +288,10 @@ class Dialler:
         first collector free within :data:`CONNECT_WITHIN`, else abandoned (``planned``: the
         dials the pacing wanted)."""
         n = len(batch.accounts)
+        talking = np.flatnonzero(batch.answered)
+        batch.draws = dict(zip(talking.tolist(),
+                               self.conversations.draws(batch.accounts[talking]).tolist(),
+                               strict=True))
         times = start + (np.arange(n) + 0.5) * ((end - start) / max(n, 1))
         greetings = (times + self.ring).tolist()
         answered = np.flatnonzero(batch.answered | batch.wrong_party).tolist()
@@ -386,9 +386,11 @@ class Dialler:
                     | ~((book.window_start <= clock) & (clock < book.window_end))
                     | ~((reference.window_start <= clock) & (clock < reference.window_end)))
         keys = places.tolist()
+        # the draws of each account's next conversation: no conversation with these accounts
+        # has been decided since the interval began (each is dialled once, none phoned in)
         batch.talks.extend(idx.tolist(), dialled.tolist(), batch.pressure[places].tolist(),
                            violated.tolist(), batch.bits[places].tolist(),
-                           [batch.draws[k] for k in keys], keys)
+                           self.conversations.draws(idx).tolist(), keys)
         batch.connected.extend(keys)
         batch.greeted.extend(greeted.tolist())
 
