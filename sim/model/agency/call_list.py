@@ -174,8 +174,10 @@ class CallList:
             acc.local_offset, self.conduct.believed_offset, window.window_start,
             window.window_end, start, end)
         blocks = self.rules.account_block_reasons(chosen, start)
-        allowed = (blocks == ALLOWED) | self.conduct.overlooked(chosen, blocks, start,
-                                                                 Contact.CALL)
+        allowed = blocks == ALLOWED
+        blocked = np.flatnonzero(~allowed)  # a slip can only let a forbidden call through
+        allowed[blocked] = self.conduct.overlooked(chosen[blocked], blocks[blocked], start,
+                                                   Contact.CALL)
         chosen, blocks = chosen[allowed], blocks[allowed]
         rank = self.adaptive_rank(chosen, start) if self.adaptive else None
         ranked = np.argsort(self.place[chosen])  # from account order into priority order

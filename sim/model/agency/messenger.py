@@ -26,6 +26,7 @@ from typing import Any
 
 import numpy as np
 import simpy
+from numba import njit
 
 from sim.config.schema import Agency
 from sim.model.agency.call_list import CallList
@@ -113,12 +114,8 @@ class Messenger:
         workdays = self.shifts.workdays
         previous = next((d for d in range(day - 1, -1, -1) if workdays[d]), -1)
         gap = day - previous  # the days since the last working day, this one included
-        members = self.call_list.by_account  # read in storage order: one sweep
-        status = acc.status[members]
-        live = members[((status == Status.ACTIVE) | (status == Status.PROMISE)
-                        | (status == Status.PLAN)) & ~acc.recalled[members]
-                       & (acc.agency[members] == self.index)
-                       & (acc.workable_day[members] <= day)]
+        live = messaged(self.call_list.by_account, acc.status, acc.recalled, acc.agency,
+                        self.index, acc.workable_day, day)
         batches = []
         for channel in CHANNELS:
             cadence = channel.cadence(profile)
@@ -201,3 +198,25 @@ class Messenger:
         times = opens + when * (closes - opens)
         patience = -np.log(wait) * (self.profile.inbound_patience_minutes / MINUTES_PER_DAY)
         self.line.book(times, callers, patience)
+
+
+MESSAGED = np.zeros(max(int(status) for status in Status) + 1, dtype=np.bool_)
+MESSAGED[[int(Status.ACTIVE), int(Status.PROMISE), int(Status.PLAN)]] = True
+"""Whether an account of each status is sent the agency's messages: worked, or under a promise
+or plan (reminders)."""
+
+
+@njit(cache=True)
+def messaged(members: np.ndarray, status: np.ndarray, recalled: np.ndarray,
+             agency: np.ndarray, index: int, workable_day: np.ndarray, day: int) -> np.ndarray:
+    """The accounts of ``members`` agency ``index`` messages on ``day``: held by it, not
+    recalled, workable by ``day``, and :data:`MESSAGED` by status (one compiled pass over the
+    agency's accounts, in storage order)."""
+    out = np.empty(len(members), dtype=np.int64)
+    n = 0
+    for i in members:
+        if MESSAGED[status[i]] and not recalled[i] and agency[i] == index \
+                and workable_day[i] <= day:
+            out[n] = i
+            n += 1
+    return out[:n]
