@@ -29,8 +29,9 @@ dials reach collectors depends on the agency's ``dialler``:
   aim's correction moves to hold abandoned calls (over answered calls, smoothed over
   intervals) at ``abandon_target`` (:mod:`sim.model.agency.pacing`).
 
-The dials of the batch are then recorded at once: attempts, the call history, wrong numbers
-found, right-party contacts, the collectors' busy time, and conduct. Each call is read against
+The dials of the batch are then recorded at once (:mod:`sim.model.agency.dial_record`):
+attempts, the call history, wrong numbers found, right-party contacts, the collectors' busy
+time, and conduct. Each call is read against
 the agency's rule book (a **violation** of the regime in force) and the reference standard (a
 **conduct breach**): the account's rules as they stood at the start of the interval (within an
 interval only the account's own call changes them: each account is dialled once an interval,
@@ -52,11 +53,12 @@ import simpy
 
 from sim.config.schema import Agency
 from sim.model.agency import collectors_loop as loop
-from sim.model.agency.batch import Batch, log_dials
+from sim.model.agency.batch import Batch
 from sim.model.agency.call_list import CallList
 from sim.model.agency.conduct import Conduct
 from sim.model.agency.conversation import Conversations
 from sim.model.agency.counters import DeskCounters, LegalRecord, Shifts
+from sim.model.agency.dial_record import record_dials
 from sim.model.agency.inbound import Callers, InboundLine
 from sim.model.agency.pacing import Pacing
 from sim.model.agency.reach import answer_factor, day_part, part_bit_at, part_bits
@@ -64,12 +66,11 @@ from sim.model.behaviour.base import BehaviourModel
 from sim.model.codes import OUTCOME_LABELS, Rule
 from sim.model.rng import counter_uniforms
 from sim.model.rules.book import RuleBook
-from sim.model.rules.table import CLOCK_TOLERANCE, outside_window
+from sim.model.rules.table import CLOCK_TOLERANCE
 from sim.model.units import MINUTES_PER_DAY
 from sim.model.world import World
 
-ALLOWED, CONTACT_WINDOW = int(Rule.ALLOWED), int(Rule.CONTACT_WINDOW)
-THIRD_PARTY_DISCLOSURE = int(Rule.THIRD_PARTY_DISCLOSURE)
+ALLOWED = int(Rule.ALLOWED)
 CONNECT_WITHIN = 2.0 / 86_400.0
 """Days an answered call may wait for a collector before it counts as abandoned (2 seconds
 after the greeting: Ofcom's persistent-misuse policy)."""
@@ -412,59 +413,6 @@ class Dialler:
     # ------------------------------------------------------------------ the record
 
     def record(self, batch: Batch, placed: int, times: np.ndarray) -> None:
-        """Record the first ``placed`` dials of ``batch``, made at ``times``."""
-        if placed == 0:
-            return
-        acc, day = self.acc, batch.day
-        idx = batch.accounts[:placed]
-        talked = np.zeros(placed, dtype=np.bool_)
-        talked[batch.connected] = True
-        local = times + acc.local_offset[idx]
-        blocks = np.where(outside_window(self.book.limits, local), CONTACT_WINDOW,
-                          batch.blocks[:placed])
-        breaches = np.where(outside_window(self.reference.limits, local), CONTACT_WINDOW,
-                            batch.breaches[:placed])
-        wrong = ~acc.phone_valid[idx]
-        answered = batch.answered[:placed] | batch.wrong_party[:placed]  # somebody picked up
-        dropped = np.zeros(placed, dtype=np.bool_)
-        dropped[batch.abandoned] = True
-        told = batch.wrong_party[:placed] & ~dropped
-        disclosed = self.conduct.disclosures(idx, acc.attempts[idx], told, ~answered & ~wrong)
-        if self.book.forbids_disclosure:
-            blocks[disclosed & (blocks == ALLOWED)] = THIRD_PARTY_DISCLOSURE
-        if self.reference.forbids_disclosure:
-            breaches[disclosed & (breaches == ALLOWED)] = THIRD_PARTY_DISCLOSURE
-        for k in np.flatnonzero(blocks != ALLOWED).tolist():
-            self.legal.violation(int(idx[k]), int(blocks[k]), day)
-        for k in np.flatnonzero(breaches != ALLOWED).tolist():
-            self.legal.breach(int(idx[k]), int(breaches[k]), day)
-        first = acc.attempts[idx] == 0
-        acc.first_attempt[idx[first]] = times[first]
-        acc.attempts[idx] += 1
-        acc.attempts_today[idx] += 1
-        acc.last_attempt[idx] = times
-        acc.max_pressure[idx] = np.maximum(acc.max_pressure[idx], batch.pressure[:placed] + 1)
-        self.book.history.record_attempts(idx, times, answered, batch.asked_for[:placed])
-        found = idx[wrong]
-        acc.phone_known_bad[found] = True
-        if self.profile.skip_trace_success > 0 and len(found):  # sent for tracing
-            acc.trace_due[found] = times[wrong] + self.profile.skip_trace_days
-            acc.traces[found] += 1
-            self.counters.trace_cost += self.profile.skip_trace_cost * len(found)
-        acc.unanswered_since_talk[idx[~talked]] += 1
-        abandoned = np.array(batch.abandoned, dtype=np.int64)
-        acc.answered_parts[idx[abandoned]] |= batch.bits[abandoned]
-        if batch.connected:
-            reached = idx[batch.connected]
-            acc.rpcs[reached] += 1
-            greeted = np.array(batch.greeted)
-            fresh = np.isnan(acc.first_rpc[reached])
-            acc.first_rpc[reached[fresh]] = greeted[fresh]
-        daily = self.counters.daily
-        daily["calls"][day] += placed
-        daily["rpcs"][day] += len(batch.connected)
-        daily["answered_calls"][day] += int(answered.sum())
-        daily["abandoned_calls"][day] += len(batch.abandoned)
-        if self.world.record_events:
-            log_dials(self.world, self.index, batch, idx, times, wrong, answered, blocks,
-                      disclosed)
+        """Record the first ``placed`` dials of ``batch``, made at ``times``
+        (:func:`sim.model.agency.dial_record.record_dials`)."""
+        record_dials(self, batch, placed, times)
