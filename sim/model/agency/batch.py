@@ -42,10 +42,6 @@ class Batch:
         """Dials picked up by someone other than the cardholder."""
         self.valid = np.ones(len(accounts), dtype=np.bool_)
         """Dials to a number that is the cardholder's."""
-        self.draws: dict[int, list[float]] = {}
-        """The conversation draws of each answered dial, by its place in the batch (drawn by
-        the predictive dialler before it connects calls; the others draw them as they place
-        each conversation)."""
         self.talks = Talks()
         """Conversations placed with collectors and not yet decided."""
 

@@ -85,8 +85,6 @@ class CallList:
         :meth:`new_day`): read in storage order, the day's list is read from memory in one
         sweep whatever its size; the calls it yields are put in priority order."""
         self.worked = np.ones(accounts.n, dtype=np.bool_)
-        self.standing = np.zeros(accounts.n)
-        """Each member's place in the priority order: 1 for the best, towards 0 for the worst."""
         self.adaptive = profile.strategy == "adaptive"
         self.start_weekday = start_weekday
         self.retry = profile.retry_hours / HOURS_PER_DAY
@@ -110,7 +108,6 @@ class CallList:
         self.order = self.members[np.argsort(self.priority_key[self.members], kind="stable")]
         self.by_account = np.sort(self.members)
         self.place[self.order] = np.arange(len(self.order))
-        self.standing[self.order] = 1.0 - np.arange(len(self.order)) / len(self.order)
         profile = self.profile
         if profile.kind == "contingency" and profile.min_expected_fee > 0:
             prior = float(self.acc.propensity.mean())  # the agency knows the portfolio's mix
@@ -203,7 +200,8 @@ class CallList:
         """
         acc = self.acc
         fresh = acc.attempts[idx] == 0
-        value = self.standing[idx] * self.profile.attempt_decay ** acc.unanswered_since_talk[idx]
+        standing = 1.0 - self.place[idx] / len(self.order)  # 1 for the best, towards 0
+        value = standing * self.profile.attempt_decay ** acc.unanswered_since_talk[idx]
         bits = part_bits(day_part(now + acc.local_offset[idx], self.start_weekday))
         value = np.where((acc.answered_parts[idx] & bits) != 0, 2.0 * value, value)
         return np.where(self.asked_today(idx, now), -2.0 * FRESH_FIRST,

@@ -79,14 +79,7 @@ class Talks:
             draws: Sequence[float], place: int) -> None:
         """Place a conversation with ``account`` at ``now`` (see :meth:`Conversations.converse`
         for the rest)."""
-        self.accounts.append(account)
-        self.times.append(now)
-        self.pressure.append(pressure)
-        self.violated.append(violated)
-        self.bits.append(part_bit)
-        self.draws.append(draws)
-        self.places.append(place)
-        self.waiting.add(account)
+        self.extend([account], [now], [pressure], [violated], [part_bit], [draws], [place])
 
     def extend(self, accounts: list[int], times: list[float], pressure: list[int],
                violated: list[bool], part_bits: list[int], draws: list[Sequence[float]],

@@ -289,10 +289,6 @@ class Dialler:
         first collector free within :data:`CONNECT_WITHIN`, else abandoned (``planned``: the
         dials the pacing wanted)."""
         n = len(batch.accounts)
-        talking = np.flatnonzero(batch.answered)
-        batch.draws = dict(zip(talking.tolist(),
-                               self.conversations.draws(batch.accounts[talking]).tolist(),
-                               strict=True))
         times = start + (np.arange(n) + 0.5) * ((end - start) / max(n, 1))
         greetings = (times + self.ring).tolist()
         answered = np.flatnonzero(batch.answered | batch.wrong_party).tolist()
@@ -359,25 +355,17 @@ class Dialler:
 
     def converse(self, batch: Batch, k: int, dialled: float, now: float) -> None:
         """Place the conversation of the batch's ``k``-th dial, placed at ``dialled`` and begun
-        at ``now``; the cardholder feels a call any rule forbids (in force or of the reference
-        standard) as one."""
-        i = int(batch.accounts[k])
-        clock = (dialled + float(self.acc.local_offset[i])) % 1.0 + CLOCK_TOLERANCE
-        violated = (batch.blocks[k] != ALLOWED or batch.breaches[k] != ALLOWED
-                    or not self.book.window_start <= clock < self.book.window_end
-                    or not self.reference.window_start <= clock < self.reference.window_end)
-        # the conversation is dated by its call (the event log's time): the rules count the
-        # quiet days after a conversation from the call, never seconds later
-        batch.talks.add(i, dialled, int(batch.pressure[k]), violated, int(batch.bits[k]),
-                        batch.draws[k], k)
-        batch.connected.append(k)
-        batch.greeted.append(now)
+        at ``now`` (:meth:`converse_all`), and count its collector's time."""
+        self.converse_all(batch, np.array([k]), np.array([dialled]), np.array([now]))
         self.counters.busy_by_day[batch.day] += float(batch.handle[k])
 
     def converse_all(self, batch: Batch, places: np.ndarray, dialled: np.ndarray,
                      greeted: np.ndarray) -> None:
-        """:meth:`converse` for the batch's dials ``places``, in turn, whose collectors' time
-        is already counted."""
+        """Place the conversations of the batch's dials ``places``, in turn, placed at
+        ``dialled`` and begun at ``greeted`` (their collectors' time is counted by the caller);
+        the cardholder feels a call any rule forbids (in force or of the reference standard)
+        as one. Each conversation is dated by its call (the event log's time): the rules count
+        the quiet days after a conversation from the call, never seconds later."""
         if len(places) == 0:
             return
         idx = batch.accounts[places]
