@@ -34,8 +34,10 @@ class Batch:
         self.breaches = np.zeros(len(accounts), dtype=np.int64)
         """The reference standard's rule forbidding each dial, the window apart (``blocks``:
         the agency's rule book's)."""
-        self.connected: list[int] = []
-        self.greeted: list[float] = []
+        self.connected: list[np.ndarray] = []
+        """The dials put through to a collector, in the chunks they were placed in."""
+        self.greeted: list[np.ndarray] = []
+        """When each of :attr:`connected`'s conversations began, in the same chunks."""
         self.abandoned: list[int] = []
         self.labels: dict[int, str] = {}
         self.wrong_party = np.zeros(len(accounts), dtype=np.bool_)
@@ -44,6 +46,13 @@ class Batch:
         """Dials to a number that is the cardholder's."""
         self.talks = Talks()
         """Conversations placed with collectors and not yet decided."""
+
+
+    def reached(self) -> tuple[np.ndarray, np.ndarray]:
+        """The dials put through to a collector, and when each conversation began."""
+        if not self.connected:
+            return np.zeros(0, dtype=np.int64), np.zeros(0)
+        return np.concatenate(self.connected), np.concatenate(self.greeted)
 
 
 def log_dials(world: World, agency: int, batch: Batch, idx: np.ndarray, times: np.ndarray,

@@ -62,43 +62,58 @@ REFUSALS_KEPT = 100  # offers refused remembered, at most (the count is one byte
 
 class Talks:
     """Conversations a pacing interval has placed with collectors, in the order they began, to
-    be decided together (:meth:`Conversations.hold`): the batch holds distinct accounts."""
+    be decided together (:meth:`Conversations.hold`): the batch holds distinct accounts.
+
+    They are kept as the arrays each placing gave (one chunk per placing), joined when
+    decided."""
 
     def __init__(self) -> None:
-        self.accounts: list[int] = []
-        self.times: list[float] = []
-        self.pressure: list[int] = []
-        self.violated: list[bool] = []
-        self.bits: list[int] = []
-        self.draws: list[Sequence[float]] = []
-        self.places: list[int] = []
-        """Each outbound conversation's dial in its batch; -1 for a cardholder phoning in."""
-        self.waiting: set[int] = set()
+        self._chunks: list[tuple[np.ndarray, ...]] = []
+        self._waiting: set[int] = set()
+
+    def __len__(self) -> int:
+        return len(self._waiting)
 
     def add(self, account: int, now: float, pressure: int, violated: bool, part_bit: int,
-            draws: Sequence[float], place: int) -> None:
+            draws: Sequence[float] | FloatArray, place: int) -> None:
         """Place a conversation with ``account`` at ``now`` (see :meth:`Conversations.converse`
         for the rest)."""
-        self.extend([account], [now], [pressure], [violated], [part_bit], [draws], [place])
+        self.extend(np.array([account], dtype=np.int64), np.array([now]),
+                    np.array([pressure], dtype=np.int64), np.array([violated]),
+                    np.array([part_bit], dtype=np.int64),
+                    np.asarray(draws, dtype=np.float64)[None, :],
+                    np.array([place], dtype=np.int64))
 
-    def extend(self, accounts: list[int], times: list[float], pressure: list[int],
-               violated: list[bool], part_bits: list[int], draws: list[Sequence[float]],
-               places: list[int]) -> None:
-        """:meth:`add` for several distinct accounts, in turn."""
-        self.accounts.extend(accounts)
-        self.times.extend(times)
-        self.pressure.extend(pressure)
-        self.violated.extend(violated)
-        self.bits.extend(part_bits)
-        self.draws.extend(draws)
-        self.places.extend(places)
-        self.waiting.update(accounts)
+    def extend(self, accounts: IntArray, times: FloatArray, pressure: IntArray,
+               violated: BoolArray, part_bits: IntArray, draws: FloatArray,
+               places: IntArray) -> None:
+        """:meth:`add` for several distinct accounts, in turn (``draws``: a row each)."""
+        if len(accounts):
+            self._chunks.append((accounts, times, pressure, violated, part_bits, draws,
+                                 places))
+            self._waiting.update(accounts.tolist())
+
+    def waiting(self, account: int) -> bool:
+        """Whether a conversation with ``account`` is placed and not yet decided."""
+        return account in self._waiting
+
+    def columns(self) -> tuple[IntArray, FloatArray, IntArray, BoolArray, IntArray,
+                               FloatArray, IntArray]:
+        """Accounts, times, contact pressure, whether felt as a violation, part-of-week bits,
+        draws (a row each) and places in the batch (-1: a cardholder phoning in), in the
+        order the conversations began."""
+        parts = list(zip(*self._chunks, strict=True))
+        return (np.concatenate(parts[0]).astype(np.int64, copy=False),
+                np.concatenate(parts[1]).astype(np.float64, copy=False),
+                np.concatenate(parts[2]).astype(np.int64, copy=False),
+                np.concatenate(parts[3]).astype(np.bool_, copy=False),
+                np.concatenate(parts[4]).astype(np.int64, copy=False),
+                np.concatenate(parts[5]).astype(np.float64, copy=False),
+                np.concatenate(parts[6]).astype(np.int64, copy=False))
 
     def clear(self) -> None:
-        for column in (self.accounts, self.times, self.pressure, self.violated, self.bits,
-                       self.draws, self.places):
-            column.clear()
-        self.waiting.clear()
+        self._chunks.clear()
+        self._waiting.clear()
 
 
 class Conversations:
@@ -219,15 +234,10 @@ class Conversations:
     def hold(self, talks: Talks, day: int) -> IntArray:
         """Decide the conversations ``talks`` placed on ``day``; returns each one's
         :class:`~sim.model.codes.Outcome`, in its order."""
-        if not talks.accounts:
+        if not len(talks):
             return np.zeros(0, dtype=np.int64)
-        outcome = self.converse_many(np.array(talks.accounts, dtype=np.int64),
-                                     np.array(talks.times), day,
-                                     np.array(talks.pressure, dtype=np.int64),
-                                     np.array(talks.violated, dtype=np.bool_),
-                                     np.array(talks.bits, dtype=np.int64),
-                                     np.array(talks.draws, dtype=np.float64))
-        return outcome
+        accounts, times, pressure, violated, bits, draws, _ = talks.columns()
+        return self.converse_many(accounts, times, day, pressure, violated, bits, draws)
 
     def refused(self, idx: IntArray, offers: IntArray) -> None:
         """Count ``offers`` more offers refused by each of the distinct accounts ``idx``

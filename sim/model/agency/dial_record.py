@@ -28,8 +28,9 @@ def record_dials(dialler: Dialler, batch: Batch, placed: int, times: np.ndarray)
         return
     acc, day = dialler.acc, batch.day
     idx = batch.accounts[:placed]
+    connected, greeted = batch.reached()
     talked = np.zeros(placed, dtype=np.bool_)
-    talked[batch.connected] = True
+    talked[connected] = True
     local = times + acc.local_offset[idx]
     blocks = np.where(outside_window(dialler.book.limits, local), CONTACT_WINDOW,
                       batch.blocks[:placed])
@@ -65,15 +66,14 @@ def record_dials(dialler: Dialler, batch: Batch, placed: int, times: np.ndarray)
     acc.unanswered_since_talk[idx[~talked]] += 1
     abandoned = np.array(batch.abandoned, dtype=np.int64)
     acc.answered_parts[idx[abandoned]] |= batch.bits[abandoned]
-    if batch.connected:
-        reached = idx[batch.connected]
+    if len(connected):
+        reached = idx[connected]
         acc.rpcs[reached] += 1
-        greeted = np.array(batch.greeted)
         fresh = np.isnan(acc.first_rpc[reached])
         acc.first_rpc[reached[fresh]] = greeted[fresh]
     daily = dialler.counters.daily
     daily["calls"][day] += placed
-    daily["rpcs"][day] += len(batch.connected)
+    daily["rpcs"][day] += len(connected)
     daily["answered_calls"][day] += int(answered.sum())
     daily["abandoned_calls"][day] += len(batch.abandoned)
     if dialler.world.record_events:

@@ -339,7 +339,7 @@ class Dialler:
         days."""
         self.inbound.served += 1
         account = callers.accounts[k]
-        if account in batch.talks.waiting:  # phoning again: the first call is decided first
+        if batch.talks.waiting(account):  # phoning again: the first call is decided first
             self.hold(batch)
         talked = self.conversations.can_talk(account)
         if talked:
@@ -374,23 +374,22 @@ class Dialler:
         violated = ((batch.blocks[places] != ALLOWED) | (batch.breaches[places] != ALLOWED)
                     | ~((book.window_start <= clock) & (clock < book.window_end))
                     | ~((reference.window_start <= clock) & (clock < reference.window_end)))
-        keys = places.tolist()
         # the draws of each account's next conversation: no conversation with these accounts
         # has been decided since the interval began (each is dialled once, none phoned in)
-        batch.talks.extend(idx.tolist(), dialled.tolist(), batch.pressure[places].tolist(),
-                           violated.tolist(), batch.bits[places].tolist(),
-                           self.conversations.draws(idx).tolist(), keys)
-        batch.connected.extend(keys)
-        batch.greeted.extend(greeted.tolist())
+        batch.talks.extend(idx, dialled, batch.pressure[places], violated, batch.bits[places],
+                           self.conversations.draws(idx), places)
+        batch.connected.append(places)
+        batch.greeted.append(greeted)
 
     def hold(self, batch: Batch) -> None:
         """Decide the conversations the interval has placed so far, all at once (each account
         appears once: their order only decides which complaints go further)."""
         talks = batch.talks
         outcome = self.conversations.hold(talks, batch.day)
-        if self.world.record_events:
-            for code, place, account, time in zip(outcome.tolist(), talks.places, talks.accounts,
-                                                  talks.times, strict=True):
+        if self.world.record_events and len(talks):
+            accounts, times, *_, places = talks.columns()
+            for code, place, account, time in zip(outcome.tolist(), places.tolist(),
+                                                  accounts.tolist(), times.tolist(), strict=True):
                 label = OUTCOME_LABELS[code]
                 if place >= 0:
                     batch.labels[place] = label
