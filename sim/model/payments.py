@@ -25,8 +25,7 @@ def accrue_interest(acc: Accounts, apr: float, late_fee_cents: int, day: int,
     Accounts marked in ``paused`` (a breathing space) accrue nothing; charged-off accounts
     accrue nothing (non-accrual).
     """
-    open_ = (acc.is_placed | acc.in_control) & ~acc.recalled & (acc.outstanding > 0) \
-        & ~acc.charged_off
+    open_ = acc.in_program() & ~acc.recalled & (acc.outstanding > 0) & ~acc.charged_off
     if paused is not None:
         open_ &= ~paused
     if apr > 0:
@@ -139,7 +138,7 @@ def self_cure(acc: Accounts, behaviour: BehaviourModel, day: int,
     message, and a message with a payment link, reached that day.
     """
     idx = np.flatnonzero(((acc.status == Status.ACTIVE) | (acc.status == Status.PENDING))
-                         & (acc.is_placed | acc.in_control) & ~acc.recalled
+                         & acc.in_program() & ~acc.recalled
                          & (acc.outstanding > 0))
     if len(idx) == 0:
         return idx

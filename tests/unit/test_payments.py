@@ -326,6 +326,32 @@ def test_self_cure_pays_in_full_and_only_for_workable_accounts():
     assert_ledger(acc)
 
 
+def test_a_later_vintages_control_accounts_wait_for_their_vintage():
+    """Control accounts whose vintage is still to come neither accrue interest nor pay, as the
+    placed accounts of that vintage do not; once held out they do both."""
+    acc = tiny(4, charged_off=False)  # before charge-off: interest accrues
+    later = np.array([2, 3])
+    acc.is_placed[later] = False  # the bank's control group of the next vintage
+    acc.in_control[later] = True
+    acc.placed_day[later] = np.inf
+    acc.status[later] = Status.PENDING
+    before = snapshot(acc, later)
+    accrue_interest(acc, apr=0.365, late_fee_cents=3500, day=30)
+    behaviour = Scripted(cure=[0, 1, 2, 3])
+    cured = self_cure(acc, behaviour, day=31, reminded=np.zeros(4, dtype=np.bool_))
+    np.testing.assert_array_equal(behaviour.asked_cure[0][0], [0, 1])
+    np.testing.assert_array_equal(cured, [0, 1])
+    assert (acc.accrued[[0, 1]] > 0).all()
+    assert_untouched(acc, later, before)
+    acc.placed_day[later] = 40.0  # the vintage arrives: held out
+    acc.status[later] = Status.ACTIVE
+    accrue_interest(acc, apr=0.365, late_fee_cents=0, day=41)
+    assert (acc.accrued[later] > 0).all()
+    cured = self_cure(acc, Scripted(cure=[2, 3]), day=42, reminded=np.zeros(4, dtype=np.bool_))
+    np.testing.assert_array_equal(cured, later)
+    assert_ledger(acc)
+
+
 def test_partial_spontaneous_payment_leaves_the_account_open():
     acc = tiny(3)
     behaviour = Scripted(cure=[2], part={0: 0.25, 1: 0.0})

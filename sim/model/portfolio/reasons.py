@@ -71,7 +71,7 @@ def income_spells(spec: Portfolio, segment: np.ndarray, dpd: np.ndarray, capacit
 def advance(acc: Accounts, day: int) -> None:
     """Income returning and hardship programmes stepping up on ``day``, for accounts in the
     program and not recalled."""
-    live = (acc.is_placed | acc.in_control) & ~acc.recalled
+    live = acc.in_program() & ~acc.recalled
     back = np.flatnonzero(live & ~acc.income_returned
                           & (day - acc.placed_day >= acc.income_returns_after))
     acc.income_returned[back] = True
