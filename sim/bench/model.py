@@ -11,6 +11,7 @@ takes: linear scaling is a time ratio equal to the size ratio.
 
 from __future__ import annotations
 
+import statistics
 from pathlib import Path
 from typing import Any
 
@@ -45,14 +46,33 @@ def bench_model(accounts: int | None = None, scenario_path: Path = BASELINE,
 
 
 def bench_scaling(accounts: int, factor: int, scenario_path: Path = BASELINE,
-                  runner: Runner = run_command) -> dict[str, Any]:
+                  runner: Runner = run_command, repeats: int = 1) -> dict[str, Any]:
     """Time the scenario at ``accounts`` and at ``factor`` times as many, each in its own
     process of this interpreter: the time ratio (``factor`` for linear scaling) of wall-clock
-    and of processor time, the events ratio, and each run's peak memory."""
-    small, large = (run_timer(None, CURRENT_ROOT,
-                              {"scenario": str(scenario_path), "accounts": size}, runner)
-                    for size in (accounts, accounts * factor))
-    return scaling_figures(small, large, factor)
+    and of processor time, the events ratio, and each run's peak memory.
+
+    With ``repeats`` above 1 the two sizes are run in turn that many times (smaller, larger,
+    smaller, …), the figures are of each size's median times, and the lowest and highest
+    ratio of the pairs taken in turn are added (``time_ratio_low``, ``time_ratio_high``)."""
+    pairs = [tuple(run_timer(None, CURRENT_ROOT,
+                             {"scenario": str(scenario_path), "accounts": size}, runner)
+                   for size in (accounts, accounts * factor)) for _ in range(repeats)]
+    small, large = (median_run([pair[k] for pair in pairs]) for k in (0, 1))
+    figures = scaling_figures(small, large, factor)
+    if repeats > 1:
+        ratios = [b["wall_seconds"] / a["wall_seconds"] for a, b in pairs]
+        figures.update(repeats=repeats, time_ratio_low=min(ratios), time_ratio_high=max(ratios))
+    return figures
+
+
+def median_run(runs: list[dict[str, Any]]) -> dict[str, Any]:
+    """One size's figures over its ``runs``: median wall-clock and processor time (the rate
+    from the median), the largest peak memory."""
+    wall = statistics.median(run["wall_seconds"] for run in runs)
+    return {**runs[0], "wall_seconds": wall,
+            "cpu_seconds": statistics.median(run["cpu_seconds"] for run in runs),
+            "account_days_per_second": runs[0]["account_days"] / wall,
+            "peak_rss_mb": max(run["peak_rss_mb"] for run in runs)}
 
 
 def scaling_figures(small: dict[str, Any], large: dict[str, Any], factor: int

@@ -57,7 +57,9 @@ def add_parsers(sub: Any) -> None:
                             "own virtual environment in the user cache, once), alternating "
                             "with this revision's (default: none, this revision alone)")
     bench.add_argument("--repeats", type=int, default=None, metavar="R",
-                       help=f"with --against: runs of each revision (default {DEFAULT_REPEATS})")
+                       help=f"with --against: runs of each revision (default {DEFAULT_REPEATS}); "
+                            "with --scaling: runs of each size, in turn, the figures of their "
+                            "medians (default 1)")
     bench.add_argument("--queue", action="store_true",
                        help="time the inbound queue against Ciw on an M/M/c+M workload, both "
                             "beside Erlang A (needs the bench extra)")
@@ -90,15 +92,19 @@ def bench_command(args: argparse.Namespace) -> int:
                 f"must be 1 to {MAX_ACCOUNTS:,}", args.accounts)
     if args.against is not None:
         return _bench_against(args)
-    require(args.repeats is None, "--repeats", "only applies with --against", args.repeats)
+    require(args.repeats is None or args.scaling is not None, "--repeats",
+            "only applies with --against or --scaling", args.repeats)
     path = BASELINE if args.scenario is None else args.scenario
     if args.scaling is not None:
+        repeats = 1 if args.repeats is None else args.repeats
+        require(1 <= repeats <= 20, "--repeats", "must be 1 to 20", repeats)
         accounts = SCALING_ACCOUNTS if args.accounts is None else args.accounts
         require(2 <= args.scaling <= 100 and accounts * args.scaling <= MAX_ACCOUNTS,
                 "--scaling", f"must be 2 to 100 (and at most {MAX_ACCOUNTS:,} accounts)",
                 args.scaling)
         _preflight(accounts * args.scaling, path, "--scaling")
-        figures = _checked(lambda: bench_scaling(accounts, args.scaling, path))
+        figures = _checked(lambda: bench_scaling(accounts, args.scaling, path,
+                                                 repeats=repeats))
     else:
         accounts = load_scenario(path).portfolio.accounts if args.accounts is None \
             else args.accounts

@@ -19,7 +19,7 @@ import pytest
 from support import call
 
 from sim.bench import revisions, side_by_side, timer
-from sim.bench.model import BASELINE, scaling_figures
+from sim.bench.model import BASELINE, bench_scaling, scaling_figures
 from sim.config.capacity import scaled_collectors
 from sim.config.loading import load_scenario
 from sim.config.schema import limits
@@ -133,6 +133,31 @@ def test_scaling_figures_compare_the_two_runs() -> None:
     assert figures["scaled_accounts"] == 1_000_000 and figures["factor"] == 10
     assert scaling_figures(timed(1.0, events=None), timed(2.0, events=None),
                            2)["events_ratio"] is None
+
+
+def test_repeated_scaling_runs_alternate_and_report_medians_and_the_paired_spread() -> None:
+    """``bench --scaling --repeats 3``: smaller and larger in turn, figures of the medians."""
+    walls = iter([10.0, 120.0, 9.0, 95.0, 11.0, 110.0])
+    sizes: list[int] = []
+
+    def runner(command: Sequence[str], cwd: Path | None) -> str:
+        request = json.loads(command[-1])
+        sizes.append(request["accounts"])
+        return json.dumps(timed(next(walls), accounts=request["accounts"],
+                                rss=100.0 + len(sizes)))
+
+    figures = bench_scaling(100, 10, runner=runner, repeats=3)
+    assert sizes == [100, 1_000] * 3
+    assert figures["wall_seconds"] == 10.0 and figures["scaled_wall_seconds"] == 110.0
+    assert figures["time_ratio"] == pytest.approx(11.0)
+    assert figures["time_ratio_low"] == pytest.approx(110.0 / 11.0)
+    assert figures["time_ratio_high"] == pytest.approx(12.0)
+    assert figures["repeats"] == 3
+    assert figures["peak_rss_mb"] == 105.0 and figures["scaled_peak_rss_mb"] == 106.0
+    assert figures["account_days_per_second"] == pytest.approx(100 * 90 / 10.0)
+    once = bench_scaling(100, 10, runner=lambda c, _: json.dumps(
+        timed(2.0, accounts=json.loads(c[-1])["accounts"])))
+    assert "time_ratio_low" not in once and once["time_ratio"] == pytest.approx(1.0)
 
 
 # ------------------------------------------------------------------ the revision cache
@@ -311,7 +336,8 @@ def test_timer_program_days_agree_with_the_schema_and_old_scenarios() -> None:
     (["bench", "--against", "HEAD", "--scenario", "x.toml"], "--scenario: does not apply"),
     (["bench", "--against", "HEAD", "--scaling"], "--scaling: does not apply"),
     (["bench", "--against", "HEAD", "--repeats", "0"], "--repeats: must be 1 to 20"),
-    (["bench", "--repeats", "2"], "--repeats: only applies with --against"),
+    (["bench", "--repeats", "2"], "--repeats: only applies with --against or --scaling"),
+    (["bench", "--scaling", "--repeats", "0"], "--repeats: must be 1 to 20"),
     (["bench", "--scaling", "1"], "--scaling: must be 2 to 100"),
     (["bench", "--queue", "--against", "HEAD"], "--against: does not apply with --queue"),
     (["bench", "--queue", "--scaling"], "--scaling: does not apply with --queue"),
