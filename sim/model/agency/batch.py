@@ -47,7 +47,6 @@ class Batch:
         self.talks = Talks()
         """Conversations placed with collectors and not yet decided."""
 
-
     def reached(self) -> tuple[np.ndarray, np.ndarray]:
         """The dials put through to a collector, and when each conversation began."""
         if not self.connected:
