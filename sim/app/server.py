@@ -157,15 +157,20 @@ def make_app(settings: AppSettings) -> App:
             if current is None:
                 return ui.div("Move a lever, then Run.", class_="run-status text-muted")
             p = current.progress()
+            reps = current.request.reps
             done = len(current.results(0))
-            text = (f"{p.status}: {done} of {current.request.reps} replications, "
-                    f"{p.seconds:.1f} s")
+            text = f"{p.status}: {done} of {reps} replications"
+            compared = ({} if current.request.base is None
+                        else {"data-compared": str(len(current.results(1)))})
+            if compared:  # the cards fill before the comparison's own replications are in
+                text += f", the file as loaded {compared['data-compared']} of {reps}"
+            text += f", {p.seconds:.1f} s"
             if p.total == 0:
                 text += " (from the cache)"
             if p.error:
                 text += f" — error: {p.error}"
             return ui.div(text, class_="run-status", **{"data-status": str(p.status),
-                                                        "data-done": str(done)})
+                                                        "data-done": str(done), **compared})
 
         @render.ui
         def errors() -> Any:

@@ -70,7 +70,10 @@ def test_a_run_fills_the_kpi_cards_with_values_and_intervals(
     page.wait_for_function(
         "() => document.querySelector('.run-status')?.dataset.status === 'finished'",
         timeout=60_000)
-    assert page.locator(".run-status").get_attribute("data-done") == "4"
+    status = page.locator(".run-status")
+    assert status.get_attribute("data-done") == "4"
+    assert status.get_attribute("data-compared") == "4"
+    assert "the file as loaded 4 of 4" in status.inner_text()
     # every headline card filled, the figures drawn, the per-agency table has both agencies
     for name in ("netback_rate", "cure_rate", "complaints_per_1000"):
         assert _card(page, name).locator(".kpi-value").inner_text() != "–"
