@@ -160,10 +160,11 @@ def make_app(settings: AppSettings) -> App:
             reps = current.request.reps
             done = len(current.results(0))
             text = f"{p.status}: {done} of {reps} replications"
-            compared = ({} if current.request.base is None
-                        else {"data-compared": str(len(current.results(1)))})
-            if compared:  # the cards fill before the comparison's own replications are in
-                text += f", the file as loaded {compared['data-compared']} of {reps}"
+            compared = {}
+            if current.request.base is not None:  # the cards fill before the comparison's
+                base_done = len(current.results(1))  # own replications are in
+                text += f", the file as loaded {base_done} of {reps}"
+                compared["data-compared"] = str(base_done)
             text += f", {p.seconds:.1f} s"
             if p.total == 0:
                 text += " (from the cache)"

@@ -102,14 +102,10 @@ class Talks:
         """Accounts, times, contact pressure, whether felt as a violation, part-of-week bits,
         draws (a row each) and places in the batch (-1: a cardholder phoning in), in the
         order the conversations began."""
-        parts = list(zip(*self._chunks, strict=True))
-        return (np.concatenate(parts[0]).astype(np.int64, copy=False),
-                np.concatenate(parts[1]).astype(np.float64, copy=False),
-                np.concatenate(parts[2]).astype(np.int64, copy=False),
-                np.concatenate(parts[3]).astype(np.bool_, copy=False),
-                np.concatenate(parts[4]).astype(np.int64, copy=False),
-                np.concatenate(parts[5]).astype(np.float64, copy=False),
-                np.concatenate(parts[6]).astype(np.int64, copy=False))
+        accounts, times, pressure, violated, bits, draws, places = (
+            np.concatenate(column) for column in zip(*self._chunks, strict=True))
+        return (accounts, times, pressure, violated, bits.astype(np.int64, copy=False), draws,
+                places)  # a placing's part bits are one byte each
 
     def clear(self) -> None:
         self._chunks.clear()

@@ -265,13 +265,13 @@ class Accounts:
         """One-element access to every per-account array, for the hot path."""
         return ScalarViews(self)
 
-    # ------------------------------------------------------------------ money
-
     def in_program(self) -> BoolArray:
         """Accounts in the program: placed with a desk, or held out in the control group once
         their vintage is (until then a later vintage's control accounts wait, as its placed
         accounts do: no interest, no payments)."""
         return self.is_placed | (self.in_control & np.isfinite(self.placed_day))
+
+    # ------------------------------------------------------------------ money
 
     def pay(self, idx: IntArray, amounts: IntArray) -> None:
         """Record payments of ``amounts`` cents (at most the outstanding) on distinct ``idx``.
