@@ -74,7 +74,12 @@ def test_a_run_fills_the_kpi_cards_with_values_and_intervals(
     assert status.get_attribute("data-done") == "4"
     assert status.get_attribute("data-compared") == "4"
     assert "the file as loaded 4 of 4" in status.inner_text()
-    # every headline card filled, the figures drawn, the per-agency table has both agencies
+    # every headline card filled, the figures drawn, the per-agency table has both agencies;
+    # the figures and tables are redrawn from the finished run just after its status
+    for selector in ("#liquidation img.figure", "#funnel img.figure",
+                     "#agencies td[data-agency='alpha']", "#segments td[data-segment]",
+                     "#comparison tr[data-metric='recovery_rate']"):
+        page.locator(selector).first.wait_for(timeout=30_000)
     for name in ("netback_rate", "cure_rate", "complaints_per_1000"):
         assert _card(page, name).locator(".kpi-value").inner_text() != "–"
     assert page.locator("#liquidation img.figure").count() == 1
