@@ -12,6 +12,7 @@ takes: linear scaling is a time ratio equal to the size ratio.
 from __future__ import annotations
 
 import statistics
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -27,35 +28,38 @@ SCALING_FACTOR = 10
 """Size ratio of ``bench --scaling`` unless given: 100,000 against 1,000,000 accounts."""
 
 
-def scenario_at(accounts: int | None, scenario_path: Path = BASELINE) -> Scenario:
-    """The scenario at ``path`` scaled to ``accounts`` (its own size if ``None``) as the
-    benchmark scales it (:func:`sim.bench.timer.scaling_overrides`)."""
-    base = load_scenario(scenario_path)
+def scenario_at(accounts: int | None, scenario_path: Path = BASELINE,
+                overrides: Sequence[str] = ()) -> Scenario:
+    """The scenario at ``path`` with ``overrides``, scaled to ``accounts`` (its own size if
+    ``None``) as the benchmark scales it (:func:`sim.bench.timer.time_replication`)."""
+    base = load_scenario(scenario_path, overrides)
     if accounts is None:
         return base
     crews = {agency.name: agency.collectors for agency in base.agencies}
     return load_scenario(scenario_path, timer.scaling_overrides(
-        accounts, base.portfolio.accounts, crews))
+        accounts, base.portfolio.accounts, crews) + list(overrides))
 
 
 def bench_model(accounts: int | None = None, scenario_path: Path = BASELINE,
-                seed: int | None = None) -> dict[str, Any]:
-    """Time one replication of the scenario (the baseline unless told), scaled to
-    ``accounts``, in this process."""
-    return timer.time_replication(scenario_path, accounts, seed)
+                seed: int | None = None, overrides: Sequence[str] = ()) -> dict[str, Any]:
+    """Time one replication of the scenario (the baseline unless told) with ``overrides``,
+    scaled to ``accounts``, in this process."""
+    return timer.time_replication(scenario_path, accounts, seed, overrides)
 
 
 def bench_scaling(accounts: int, factor: int, scenario_path: Path = BASELINE,
-                  runner: Runner = run_command, repeats: int = 1) -> dict[str, Any]:
+                  runner: Runner = run_command, repeats: int = 1,
+                  overrides: Sequence[str] = ()) -> dict[str, Any]:
     """Time the scenario at ``accounts`` and at ``factor`` times as many, each in its own
     process of this interpreter: the time ratio (``factor`` for linear scaling) of wall-clock
     and of processor time, the events ratio, and each run's peak memory.
 
     With ``repeats`` above 1 the two sizes are run in turn that many times (smaller, larger,
     smaller, …), the figures are of each size's median times, and the lowest and highest
-    ratio of the pairs taken in turn are added (``time_ratio_low``, ``time_ratio_high``)."""
-    pairs = [tuple(run_timer(None, CURRENT_ROOT,
-                             {"scenario": str(scenario_path), "accounts": size}, runner)
+    ratio of the pairs taken in turn are added (``time_ratio_low``, ``time_ratio_high``).
+    ``overrides`` (``KEY=VALUE``) change the scenario at both sizes."""
+    request = {"scenario": str(scenario_path), "overrides": list(overrides)}
+    pairs = [tuple(run_timer(None, CURRENT_ROOT, {**request, "accounts": size}, runner)
                    for size in (accounts, accounts * factor)) for _ in range(repeats)]
     small, large = (median_run([pair[k] for pair in pairs]) for k in (0, 1))
     figures = scaling_figures(small, large, factor)
@@ -81,6 +85,7 @@ def scaling_figures(small: dict[str, Any], large: dict[str, Any], factor: int
     events = (large["events"] / small["events"]
               if small.get("events") and large.get("events") is not None else None)
     return {
+        "overrides": small.get("overrides", []),
         "accounts": small["accounts"], "scaled_accounts": large["accounts"], "factor": factor,
         "collectors": small["collectors"], "scaled_collectors": large["collectors"],
         "program_days": small["program_days"],

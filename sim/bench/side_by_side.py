@@ -47,6 +47,7 @@ def side_summary(runs: Sequence[dict[str, Any]]) -> dict[str, Any]:
     events = [run.get("events") for run in runs]
     return {
         "scenario": first["scenario"],
+        "overrides": list(first.get("overrides", [])),
         "accounts": first["accounts"],
         "collectors": first["collectors"],
         "program_days": first["program_days"],
@@ -68,10 +69,12 @@ def summarise(ours: Sequence[dict[str, Any]], theirs: Sequence[dict[str, Any]],
                          "other")
     mine, other = side_summary(ours), side_summary(theirs)
     pairs = [b / a for a, b in zip(mine["wall_seconds"], other["wall_seconds"], strict=True)]
+    changed = mine["overrides"]
     return {
         "repeats": len(ours),
         "note": "each revision runs its own scenarios/baseline.toml, scaled to the same "
-                "number of accounts with its collectors in proportion",
+                "number of accounts with its collectors in proportion"
+                + (f", with {' '.join(changed)}" if changed else ""),
         "current": {"revision": current, **mine},
         "against": {"revision": against, **other},
         "time_ratio": other["median_wall_seconds"] / mine["median_wall_seconds"],

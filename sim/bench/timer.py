@@ -9,13 +9,14 @@ Python, in a working directory holding that revision's ``sim``), and both are me
 same way.
 
 Run as a script it reads one JSON object from its last argument — ``{"scenario": PATH,
-"accounts": N or null, "seed": S or null}`` — and prints the figures of
-:func:`time_replication` as one JSON object.
+"accounts": N or null, "seed": S or null, "overrides": [KEY=VALUE, ...]}`` (overrides
+optional) — and prints the figures of :func:`time_replication` as one JSON object.
 
 The scenario is scaled by ``--set`` overrides: ``portfolio.accounts`` set to
 ``accounts`` and every agency's collectors multiplied by the new number of accounts over the
 file's, rounded half up and at least one (the rule of ``--scale-collectors``), so the work per
-collector stays the same. An *account-day* is one account simulated for one day of the
+collector stays the same. The caller's own overrides come after these, so a number of
+collectors it sets is kept as set. An *account-day* is one account simulated for one day of the
 program (from the first placement to the last recall); account-days per second is the
 benchmark's rate, since the number of events a replication schedules depends on how the model
 is built (a batched dialler places many dials in one event).
@@ -28,6 +29,7 @@ import math
 import resource
 import sys
 import time
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -67,19 +69,20 @@ def peak_rss_mb() -> float:
 
 
 def time_replication(scenario_path: str | Path, accounts: int | None = None,
-                     seed: int | None = None) -> dict[str, Any]:
-    """Load the scenario (scaled to ``accounts`` unless ``None``), run replication 0 once
-    and return its size, model time (the replication alone, not the loading: wall-clock, and
-    the processor time this process spent, which other work on a shared machine disturbs
-    less), events, account-days per second (of wall-clock time) and this process's peak
-    memory."""
+                     seed: int | None = None, overrides: Sequence[str] = ()) -> dict[str, Any]:
+    """Load the scenario with ``overrides`` (scaled to ``accounts`` unless ``None``), run
+    replication 0 once and return its size, model time (the replication alone, not the
+    loading: wall-clock, and the processor time this process spent, which other work on a
+    shared machine disturbs less), events, account-days per second (of wall-clock time) and
+    this process's peak memory."""
     import sim
 
-    scenario = sim.load_scenario(scenario_path)
+    overrides = list(overrides)
+    scenario = sim.load_scenario(scenario_path, overrides)
     if accounts is not None:
         crews = {agency.name: int(agency.collectors) for agency in scenario.agencies}
         scenario = sim.load_scenario(scenario_path, scaling_overrides(
-            accounts, int(scenario.portfolio.accounts), crews))
+            accounts, int(scenario.portfolio.accounts), crews) + overrides)
     days = program_days(scenario)
     size = int(scenario.portfolio.accounts)
     started, cpu_started = time.perf_counter(), time.process_time()
@@ -89,6 +92,7 @@ def time_replication(scenario_path: str | Path, accounts: int | None = None,
     events = getattr(result, "meta", {}).get("events_scheduled")
     return {
         "scenario": str(scenario_path),
+        "overrides": overrides,
         "accounts": size,
         "collectors": sum(int(agency.collectors) for agency in scenario.agencies),
         "program_days": days,
@@ -105,7 +109,7 @@ def main(argv: list[str]) -> int:
     """Time one replication as the last argument asks and print the figures as JSON."""
     request = json.loads(argv[-1])
     figures = time_replication(request["scenario"], request.get("accounts"),
-                               request.get("seed"))
+                               request.get("seed"), request.get("overrides", []))
     print(json.dumps(figures))
     return 0
 

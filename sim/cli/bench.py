@@ -60,6 +60,11 @@ def add_parsers(sub: Any) -> None:
                        help=f"with --against: runs of each revision (default {DEFAULT_REPEATS}); "
                             "with --scaling: runs of each size, in turn, the figures of their "
                             "medians (default 1)")
+    bench.add_argument("--set", dest="overrides", action="append", default=[],
+                       metavar="KEY=VALUE",
+                       help="change the timed scenario by dotted path, agencies by name, as "
+                            "`run --set` does; with --against, both revisions' baselines "
+                            "(repeatable; collectors set here are kept, not scaled)")
     bench.add_argument("--queue", action="store_true",
                        help="time the inbound queue against Ciw on an M/M/c+M workload, both "
                             "beside Erlang A (needs the bench extra)")
@@ -84,12 +89,17 @@ def bench_command(args: argparse.Namespace) -> int:
             value = getattr(args, flag)
             require(value is None, f"--{flag}", "does not apply with --queue",
                     value if not isinstance(value, Path) else str(value))
+        require(not args.overrides, "--set", "does not apply with --queue",
+                " ".join(args.overrides))
         return _bench_queue(args.format, {k: v for k, v in queue.items() if v is not None})
     for key, value in queue.items():
         require(value is None, f"--{key.replace('_', '-')}", "only applies with --queue", value)
     if args.accounts is not None:
         require(1 <= args.accounts <= MAX_ACCOUNTS, "--accounts",
                 f"must be 1 to {MAX_ACCOUNTS:,}", args.accounts)
+    for text in args.overrides:
+        require(text.split("=", 1)[0].strip() != "portfolio.accounts", "--set",
+                "use --accounts to change the number of accounts (collectors follow it)", text)
     if args.against is not None:
         return _bench_against(args)
     require(args.repeats is None or args.scaling is not None, "--repeats",
@@ -102,14 +112,14 @@ def bench_command(args: argparse.Namespace) -> int:
         require(2 <= args.scaling <= 100 and accounts * args.scaling <= MAX_ACCOUNTS,
                 "--scaling", f"must be 2 to 100 (and at most {MAX_ACCOUNTS:,} accounts)",
                 args.scaling)
-        _preflight(accounts * args.scaling, path, "--scaling")
+        _preflight(accounts * args.scaling, path, "--scaling", args.overrides)
         figures = _checked(lambda: bench_scaling(accounts, args.scaling, path,
-                                                 repeats=repeats))
+                                                 repeats=repeats, overrides=args.overrides))
     else:
-        accounts = load_scenario(path).portfolio.accounts if args.accounts is None \
-            else args.accounts
-        _preflight(accounts, path, "--accounts")
-        figures = bench_model(accounts, path)
+        accounts = load_scenario(path, args.overrides).portfolio.accounts \
+            if args.accounts is None else args.accounts
+        _preflight(accounts, path, "--accounts", args.overrides)
+        figures = bench_model(accounts, path, overrides=args.overrides)
     if args.format == "json":
         print_json(figures)
     else:
@@ -127,7 +137,7 @@ def _bench_against(args: argparse.Namespace) -> int:
     require(1 <= repeats <= 20, "--repeats", "must be 1 to 20", repeats)
     accounts = load_scenario(BASELINE).portfolio.accounts if args.accounts is None \
         else args.accounts
-    _preflight(accounts, BASELINE, "--accounts")
+    _preflight(accounts, BASELINE, "--accounts", args.overrides)
     try:
         repository = revisions.package_repository()
     except (revisions.CommandError, OSError):
@@ -140,7 +150,7 @@ def _bench_against(args: argparse.Namespace) -> int:
                             args.against) from None
     checkout = _checked(lambda: revisions.prepare(
         args.against, repository=repository, cache=revisions.cache_root(), note=_note))
-    request = {"accounts": accounts}
+    request = {"accounts": accounts, "overrides": args.overrides}
 
     def current() -> dict[str, Any]:
         return revisions.run_timer(None, revisions.CURRENT_ROOT,
@@ -161,8 +171,8 @@ def _bench_against(args: argparse.Namespace) -> int:
     return 0
 
 
-def _preflight(accounts: int, path: Path, flag: str) -> None:
-    preflight.check_single(scenario_at(accounts, path),
+def _preflight(accounts: int, path: Path, flag: str, overrides: list[str]) -> None:
+    preflight.check_single(scenario_at(accounts, path, overrides),
                            {"": str(path), "portfolio.accounts": flag})
 
 
@@ -183,6 +193,8 @@ def _cell(value: Any) -> str:
         return f"{value:,.0f}" if abs(value) >= 1_000 else f"{value:,.4g}"
     if isinstance(value, int):
         return f"{value:,}"
+    if isinstance(value, list):
+        return " ".join(map(str, value)) or "—"
     return "—" if value is None else str(value)
 
 

@@ -53,12 +53,29 @@ def test_bench_model_times_the_scaled_scenario_it_names() -> None:
 
 @pytest.mark.slow
 def test_the_timing_script_run_as_a_process_times_the_same_workload() -> None:
-    request = {"scenario": str(BASELINE), "accounts": 600}
+    changes = ["agencies.alpha.collectors=3"]
+    request = {"scenario": str(BASELINE), "accounts": 600, "overrides": changes}
     figures = revisions.run_timer(None, revisions.CURRENT_ROOT, request)
-    here = bench_model(600)
-    for key in ("accounts", "collectors", "program_days", "account_days", "events"):
+    here = bench_model(600, overrides=changes)
+    for key in ("accounts", "collectors", "program_days", "account_days", "events",
+                "overrides"):
         assert figures[key] == here[key], key
+    assert figures["collectors"] == 3 + 1  # alpha as set, beta scaled to 600 accounts
     assert figures["scenario"] == str(BASELINE) and figures["wall_seconds"] > 0
+
+
+def test_overrides_change_the_timed_scenario_and_collectors_set_are_kept() -> None:
+    """``bench --set``: the scaled scenario carries the changes; a number of collectors set
+    is kept as set, the others scale with the accounts."""
+    changed = scenario_at(1_000, BASELINE, ["agencies.alpha.collectors=7",
+                                            'agencies.beta.dialler="predictive"'])
+    assert changed.portfolio.accounts == 1_000
+    assert [(a.collectors, a.dialler) for a in changed.agencies] == [
+        (7, scenario_at(1_000).agencies[0].dialler), (1, "predictive")]
+    idle = bench_model(400, overrides=["agencies.alpha.collectors=0",
+                                       "agencies.beta.collectors=0"])
+    assert idle["collectors"] == 0 and idle["overrides"][0] == "agencies.alpha.collectors=0"
+    assert idle["events"] < bench_model(400)["events"]  # no dialler, no conversations
 
 
 @pytest.mark.slow

@@ -160,6 +160,34 @@ def test_repeated_scaling_runs_alternate_and_report_medians_and_the_paired_sprea
     assert "time_ratio_low" not in once and once["time_ratio"] == pytest.approx(1.0)
 
 
+def test_overrides_reach_every_timed_run_and_the_figures_name_them() -> None:
+    """``bench --scaling --set …``: both sizes run the changed scenario, and say so."""
+    requests: list[dict[str, Any]] = []
+
+    def runner(command: Sequence[str], cwd: Path | None) -> str:
+        request = json.loads(command[-1])
+        requests.append(request)
+        return json.dumps({**timed(1.0, accounts=request["accounts"]),
+                           "overrides": request["overrides"]})
+
+    changes = ["agencies.alpha.collectors=0", 'agencies.beta.dialler="predictive"']
+    figures = bench_scaling(100, 10, runner=runner, repeats=2, overrides=changes)
+    assert [r["overrides"] for r in requests] == [changes] * 4
+    assert figures["overrides"] == changes
+    assert bench_scaling(100, 10, runner=runner)["overrides"] == []
+
+
+def test_a_side_by_side_with_overrides_says_so_in_its_note() -> None:
+    changes = ["agencies.alpha.collectors=0"]
+    ours = [{**timed(1.0), "overrides": changes}]
+    theirs = [{**timed(2.0), "overrides": changes}]
+    summary = side_by_side.summarise(ours, theirs, "mine", COMMIT)
+    assert summary["current"]["overrides"] == summary["against"]["overrides"] == changes
+    assert summary["note"].endswith("with agencies.alpha.collectors=0")
+    plain = side_by_side.summarise([timed(1.0)], [timed(2.0)], "mine", COMMIT)
+    assert plain["current"]["overrides"] == [] and "=" not in plain["note"]
+
+
 # ------------------------------------------------------------------ the revision cache
 
 
@@ -341,6 +369,11 @@ def test_timer_program_days_agree_with_the_schema_and_old_scenarios() -> None:
     (["bench", "--scaling", "1"], "--scaling: must be 2 to 100"),
     (["bench", "--queue", "--against", "HEAD"], "--against: does not apply with --queue"),
     (["bench", "--queue", "--scaling"], "--scaling: does not apply with --queue"),
+    (["bench", "--queue", "--set", "agencies.alpha.collectors=0"],
+     "--set: does not apply with --queue"),
+    (["bench", "--set", "portfolio.accounts=500"], "--set: use --accounts"),
+    (["bench", "--accounts", "100", "--set", "agencies.gamma.collectors=0"],
+     "agencies.gamma: no agency named 'gamma'"),
 ])
 def test_bench_options_that_do_not_go_together_are_bad_input(argv: list[str],
                                                              fragment: str) -> None:
