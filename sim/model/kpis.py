@@ -256,7 +256,8 @@ KPIS: tuple[Kpi, ...] = (
          _D.HIGHER, _G.ALSO, "conversations", headline=False),
     _kpi("promises", "promises to pay made", _U.COUNT, _D.HIGHER, _G.ALSO, "promises",
          headline=False),
-    _kpi("self_cure_share", "share of accounts that paid in full without a promise",
+    _kpi("self_cure_share", "accounts that paid, without a promise, their past-due amount "
+         "(a cure) or their whole balance (paid in full) / accounts",
          _U.SHARE, _D.NEITHER, _G.ALSO, "self-cured", headline=False),
     _kpi("inbound_calls", "inbound callers", _U.COUNT, _D.NEITHER, _G.ALSO, "inbound calls",
          headline=False),

@@ -166,3 +166,25 @@ def test_netback_review_charges_per_account_fees(small_scenario):
             expected = float((kept / placed.loc[name, held] * weights).sum() / weights.sum())
             got = reviews[(reviews.day == day) & (reviews.agency == name)].metric.item()
             assert got == pytest.approx(expected, rel=1e-9, abs=1e-12), (day, name)
+
+
+def test_collector_figures_are_read_against_the_days_a_desk_holds_accounts():
+    """With a second placement, the first agencies hold their accounts for the first 90 days
+    and the second agency for the next 90: each desk's paid shift hours are those days' only,
+    and dials per collector-hour and utilisation are read against them."""
+    from sim.config.loading import load_scenario
+
+    path = "scenarios/second_placement.toml"
+    scenario = load_scenario(path, ["portfolio.accounts=1500"], scale_collectors=True)
+    results = run_replication(scenario, seed=SEED)
+    daily, kpis = results.daily, results.kpis
+    horizon = scenario.scenario.horizon_days
+    for name, engaged in (("alpha", daily.day < horizon), ("delta", daily.day >= horizon)):
+        mine = daily[daily.agency == name]
+        assert (mine.staffed_hours[~engaged[mine.index]] == 0).all(), name
+        paid = mine.staffed_hours.sum()
+        assert paid > 0, name
+        assert kpis.loc[name, "dials_per_collector_hour"] == pytest.approx(
+            kpis.loc[name, "call_attempts"] / paid, rel=1e-9), name
+        assert kpis.loc[name, "collector_utilization"] == pytest.approx(
+            mine.busy_hours.sum() / paid, rel=1e-9), name

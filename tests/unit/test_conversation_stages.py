@@ -118,6 +118,22 @@ def test_after_charge_off_a_refused_offer_is_not_made_again_before_it_is():
     assert conversations.offers(1, draws)[0].kind == OfferKind.CURE
 
 
+def test_offers_refused_before_charge_off_do_not_skip_the_offers_after_it():
+    """Refusals of the past-due amount say nothing of a settlement on the whole balance: at
+    charge-off the ladder starts again from its top."""
+    acc = charged_off_accounts(n=1, lump=0.6)
+    profile = Agency(name="a", skill=1.0, settlement_max_discount=0.5, plan_max_months=12,
+                     offers_per_conversation=1)
+    conversations = talks(acc, profile)
+    acc.conversations[:] = 1
+    acc.charged_off[0] = False
+    acc.offers_refused[0] = 2  # two cure offers refused while past due
+    lifecycle.charge_off(acc, np.array([0]), day=40)
+    assert acc.offers_refused[0] == 0
+    draws = [0.5] * CONVERSATION_DRAWS
+    assert conversations.offers(0, draws)[0].kind == OfferKind.SETTLEMENT
+
+
 def test_a_call_after_paying_offers_nothing_and_irritates():
     acc = charged_off_accounts()
     acc.complaint_sensitivity[:] = 0.01

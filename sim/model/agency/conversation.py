@@ -154,7 +154,8 @@ class Conversations:
         belief = np.exp(spread * ndtri(draws[:, DISCOVERY])) if profile.discovery_error \
             and profile.skill < 1.0 else np.ones(len(idx))
         # after charge-off an offer refused is not made again (a discount once offered is not
-        # withdrawn); before it, every conversation asks again for the past-due amount first
+        # withdrawn; the count starts at charge-off and at each placement); before it, every
+        # conversation asks again for the past-due amount first
         skip = np.where(acc.charged_off[idx], acc.offers_refused[idx], 0).astype(np.int64)
         return offer_ladders(acc, profile, idx, belief, skip, profile.offers_per_conversation)
 

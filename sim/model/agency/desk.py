@@ -163,9 +163,9 @@ class AgencyDesk:
 
     @property
     def staffed_days(self) -> float:
-        """Collector-days of shift time over the program (collectors working the client each
-        working day × shift length)."""
-        return float(self._collectors_working(range(self.horizon))) * self.shifts.length
+        """Collector-days of paid shift time over the program: the collectors working the
+        client each working day the desk is engaged (:meth:`engaged_days`) × shift length."""
+        return float(self._collectors_working(self.engaged_days())) * self.shifts.length
 
     @property
     def busy_days(self) -> float:
@@ -173,8 +173,9 @@ class AgencyDesk:
         return sum(self.counters.busy_by_day)
 
     def staffed_hours_on(self, day: int) -> float:
-        """Paid collector-hours of shift time on ``day`` (0 on a day the agency is closed)."""
-        if day >= self.horizon or not self.shifts.workdays[day]:
+        """Paid collector-hours of shift time on ``day`` (0 on a day the agency is closed or
+        does not hold the client's accounts)."""
+        if day not in self.engaged_days() or not self.shifts.workdays[day]:
             return 0.0
         return int(self.collectors_on[day]) * self.shifts.length * HOURS_PER_DAY
 
@@ -189,7 +190,8 @@ class AgencyDesk:
         """The days (of the first ``days``) the desk holds the client's accounts: from its first
         placement to the end of its last. Collectors and the fixed cost of serving the client
         are paid on these days only, as an agency staffs a client while it has the client's
-        work (collector utilisation is still read against the whole shift calendar)."""
+        work, and collector utilisation and dials per collector-hour are read against the
+        shift time of these days."""
         end = self.horizon if days is None else min(days, self.horizon)
         if not np.isfinite(self.engaged_from):
             return range(0)

@@ -209,7 +209,8 @@ class Accounts:
         self.last_broken = np.full(n, -np.inf)
         self.answered_parts = np.zeros(n, dtype=np.int8)
         # how far down its offer ladder the agency has gone with the cardholder (offers refused
-        # in earlier conversations: sim.model.agency.conversation)
+        # in earlier conversations since charge-off and since this placement began:
+        # sim.model.agency.conversation)
         self.offers_refused = np.zeros(n, dtype=np.int8)
         # skip tracing (sim.model.agency.desk): when the trace of a number found wrong answers,
         # and how many traces were run

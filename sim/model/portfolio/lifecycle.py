@@ -143,8 +143,11 @@ def delinquent(acc: Accounts, idx: IntArray) -> np.ndarray:
 def charge_off(acc: Accounts, idx: IntArray, day: int, entering: bool = False) -> None:
     """Charge ``idx`` off on ``day``: written off the books, no more interest or fees, the
     whole balance due. ``entering`` marks accounts placed already charged off (their write-off
-    predates the program and is not counted as one of its charge-offs)."""
+    predates the program and is not counted as one of its charge-offs). The offers refused
+    so far were to pay the past-due amount: the ladder of offers on the whole balance starts
+    at its top."""
     acc.charged_off[idx] = True
+    acc.offers_refused[idx] = 0
     acc.charged_off_day[idx] = -np.inf if entering else float(day)
     acc.written_off[idx] = acc.outstanding[idx]
     acc.past_due[idx] = acc.outstanding[idx]
