@@ -23,9 +23,12 @@ def accrue_interest(acc: Accounts, apr: float, late_fee_cents: int, day: int,
     each due date whose minimum payment was missed (off plans).
 
     Accounts marked in ``paused`` (a breathing space) accrue nothing; charged-off accounts
-    accrue nothing (non-accrual).
+    accrue nothing (non-accrual). Nothing accrues on the day an account enters the program:
+    its balance and past-due minimums at placement are as of that day, so every vintage
+    accrues from the day after its placement, as the first one does.
     """
-    open_ = acc.in_program() & ~acc.recalled & (acc.outstanding > 0) & ~acc.charged_off
+    open_ = acc.in_program() & (acc.entered_day != day) & ~acc.recalled \
+        & (acc.outstanding > 0) & ~acc.charged_off
     if paused is not None:
         open_ &= ~paused
     if apr > 0:

@@ -407,3 +407,18 @@ def test_stage_model_keeps_follow_keep_probability():
     # certain promises are kept, hopeless first ones broken; with persistence 0 a later
     # instalment after a paid first one is never missed
     assert list(kept) == [True, False, True, True]
+
+
+def test_nothing_accrues_on_the_day_an_account_enters_the_program():
+    """A later vintage placed on day 30 with a due date that day: its balance and past-due
+    minimums are as of its placement, so neither interest nor a late fee is added that day;
+    from the next day interest runs as for the first vintage."""
+    acc = tiny(4, charged_off=False)
+    later = np.array([2, 3])
+    lifecycle.enter(acc, later, 30, 0.01, 25.0, 0.30, charged_off=False)
+    acc.placed_day[later] = 30.0
+    accrue_interest(acc, apr=0.365, late_fee_cents=3500, day=30)
+    assert (acc.accrued[later] == 0).all() and (acc.accrued[[0, 1]] > 0).all()
+    accrue_interest(acc, apr=0.365, late_fee_cents=0, day=31)
+    assert (acc.accrued[later] > 0).all()
+    assert_ledger(acc)
