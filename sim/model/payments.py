@@ -17,29 +17,25 @@ from sim.model.portfolio.accounts import NOT_YET, Accounts
 from sim.model.units import DAYS_PER_MONTH, DAYS_PER_YEAR
 
 
-def accrue_interest(acc: Accounts, apr: float, late_fee_cents: int, day: int,
+def accrue_interest(acc: Accounts, apr: float, day: int,
                     paused: np.ndarray | None = None) -> None:
-    """One day's interest on balances owed and not charged off or frozen, and a late fee on
-    each due date whose minimum payment was missed (off plans).
+    """One day's interest on balances owed and not charged off or frozen (late fees are
+    charged at the due date that closes a cycle: :func:`sim.model.portfolio.lifecycle.advance`).
 
     Accounts marked in ``paused`` (a breathing space) accrue nothing; charged-off accounts
     accrue nothing (non-accrual). Nothing accrues on the day an account enters the program:
     its balance and past-due minimums at placement are as of that day, so every vintage
     accrues from the day after its placement, as the first one does.
     """
+    if apr <= 0:
+        return
     open_ = acc.in_program() & (acc.entered_day != day) & ~acc.recalled \
-        & (acc.outstanding > 0) & ~acc.charged_off
+        & (acc.outstanding > 0) & ~acc.charged_off & ~acc.interest_frozen
     if paused is not None:
         open_ &= ~paused
-    if apr > 0:
-        idx = np.flatnonzero(open_ & ~acc.interest_frozen)
-        interest = np.rint(acc.outstanding[idx] * (apr / DAYS_PER_YEAR)).astype(np.int64)
-        acc.accrue(idx, interest)
-    if late_fee_cents > 0:
-        idx = np.flatnonzero(open_ & (acc.status != Status.PLAN) & (acc.past_due > 0)
-                             & (acc.paid_this_cycle < acc.minimum_payment))
-        idx = idx[np.mod(day - acc.due_offset[idx].astype(np.int64), DAYS_PER_MONTH) == 0]
-        acc.accrue(idx, np.full(len(idx), late_fee_cents, dtype=np.int64))
+    idx = np.flatnonzero(open_)
+    interest = np.rint(acc.outstanding[idx] * (apr / DAYS_PER_YEAR)).astype(np.int64)
+    acc.accrue(idx, interest)
 
 
 def resolve_promises(acc: Accounts, behaviour: BehaviourModel, day: int) -> np.ndarray:

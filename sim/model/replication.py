@@ -176,11 +176,11 @@ def _days(world: World, desks: list[AgencyDesk], behaviour: BehaviourModel,
         if day in vintage_on:
             _place_vintage(world, desks, allocator, vintage_on[day], day)
         bank.hand_over(acc, day)
+        paused = world.history.in_breathing_space(float(day))
         if day > 0:
-            payments.accrue_interest(acc, apr, fee, day,
-                                     world.history.in_breathing_space(float(day)))
+            payments.accrue_interest(acc, apr, day, paused)
         reasons.advance(acc, day)
-        lifecycle.advance(acc, day, charge_off_days, lifecycle_rng, rolls)
+        lifecycle.advance(acc, day, charge_off_days, lifecycle_rng, rolls, fee, paused)
         acc.paid_day[worked & np.isin(acc.status, PAID_UP)] = day
         _measure_books(acc, desks)
         acc.attempts_today[:] = 0

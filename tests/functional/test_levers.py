@@ -420,7 +420,7 @@ def test_breathing_space_pauses_interest():
     apr = 0.2499
     accrued = []
     for day in range(1, 71):
-        accrue_interest(acc, apr, 0, day, paused=history.in_breathing_space(float(day)))
+        accrue_interest(acc, apr, day, paused=history.in_breathing_space(float(day)))
         accrued.append(acc.accrued.copy())
     others = np.setdiff1d(np.arange(acc.n), paused)
     at_day = {day: accrued[day - 1] for day in (1, 60, 61, 70)}

@@ -99,7 +99,7 @@ def test_charge_off_at_180_days_stops_interest_and_writes_off_the_balance():
     assert acc.written_off[0] == BALANCE
     assert acc.cycle_state[0] == lifecycle.NOT_TRACKED
     before = acc.outstanding.copy()
-    accrue_interest(acc, apr=0.365, late_fee_cents=0, day=31)
+    accrue_interest(acc, apr=0.365, day=31)
     assert acc.outstanding[0] == before[0]  # non-accrual
     assert acc.outstanding[1] > before[1]
     acc.pay(np.array([0]), np.array([10_000]))
@@ -249,3 +249,23 @@ def test_an_account_paid_in_full_counts_as_current_at_its_next_due_date_then_lea
     assert rolls.placed[Delinquency.DPD_30_59, Delinquency.CURRENT] == 1
     assert rolls.placed.sum() == 1
     assert acc.cycle_state[0] == lifecycle.NOT_TRACKED
+
+
+def test_a_late_fee_follows_each_missed_minimum_at_its_due_date():
+    """Due dates on days 30, 60, …: a fee for every cycle whose minimum went unpaid — the
+    first miss of a current cardholder included — and none for a minimum paid, on a plan or
+    in a breathing space; none on the day an account enters."""
+    acc = placed([0, 0, 30, 30, 30, 30], minimum_miss=1.0)  # current ones always miss
+    acc.pay(np.array([1]), np.array([MINIMUM]))  # 1 pays this cycle's minimum early
+    acc.pay(np.array([3]), np.array([MINIMUM // 2]))  # 3, behind, pays less than a minimum
+    acc.status[4] = Status.PLAN
+    paused = np.zeros(acc.n, dtype=np.bool_)
+    paused[5] = True
+    entered = acc.accrued.copy()
+    rng, rolls = np.random.default_rng(0), lifecycle.RollCounts()
+    lifecycle.advance(acc, 0, 180, rng, rolls, late_fee_cents=2_900, paused=paused)
+    np.testing.assert_array_equal(acc.accrued, entered)  # the entry day closes no cycle
+    for day in range(1, 31):
+        lifecycle.advance(acc, day, 180, rng, rolls, late_fee_cents=2_900, paused=paused)
+        acc.check_ledger()
+    np.testing.assert_array_equal(acc.accrued - entered, [2_900, 0, 2_900, 2_900, 0, 0])

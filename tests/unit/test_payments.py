@@ -126,7 +126,7 @@ def states_for_interest() -> Accounts:
 def test_daily_interest_on_open_unfrozen_balances():
     acc = states_for_interest()
     before = snapshot(acc, [3, 5, 6, 7])
-    accrue_interest(acc, apr=0.365, late_fee_cents=3500, day=5)
+    accrue_interest(acc, apr=0.365, day=5)
     daily = round(123_457 * 0.365 / 365)  # 123 cents
     assert list(acc.accrued) == [daily, daily, daily, 0, daily, 0, 0, 0]
     assert acc.outstanding[0] == 123_457 + daily
@@ -134,22 +134,9 @@ def test_daily_interest_on_open_unfrozen_balances():
     assert_ledger(acc)
 
 
-def test_late_fee_every_thirty_days_off_plans():
-    acc = states_for_interest()
-    for day, fee_due in ((15, False), (30, True), (45, False), (60, True)):
-        accrued = acc.accrued.copy()
-        accrue_interest(acc, apr=0.0, late_fee_cents=3500, day=day)
-        added = acc.accrued - accrued
-        expected = np.zeros(8, dtype=np.int64)
-        if fee_due:
-            expected[[0, 1, 2]] = 3500  # open and not on a plan; 7 is recalled
-        np.testing.assert_array_equal(added, expected, err_msg=f"day {day}")
-        assert_ledger(acc)
-
-
 def test_no_interest_when_apr_is_zero():
     acc = states_for_interest()
-    accrue_interest(acc, apr=0.0, late_fee_cents=0, day=30)
+    accrue_interest(acc, apr=0.0, day=30)
     assert (acc.accrued == 0).all()
 
 
@@ -336,7 +323,7 @@ def test_a_later_vintages_control_accounts_wait_for_their_vintage():
     acc.placed_day[later] = np.inf
     acc.status[later] = Status.PENDING
     before = snapshot(acc, later)
-    accrue_interest(acc, apr=0.365, late_fee_cents=3500, day=30)
+    accrue_interest(acc, apr=0.365, day=30)
     behaviour = Scripted(cure=[0, 1, 2, 3])
     cured = self_cure(acc, behaviour, day=31, reminded=np.zeros(4, dtype=np.bool_))
     np.testing.assert_array_equal(behaviour.asked_cure[0][0], [0, 1])
@@ -345,7 +332,7 @@ def test_a_later_vintages_control_accounts_wait_for_their_vintage():
     assert_untouched(acc, later, before)
     acc.placed_day[later] = 40.0  # the vintage arrives: held out
     acc.status[later] = Status.ACTIVE
-    accrue_interest(acc, apr=0.365, late_fee_cents=0, day=41)
+    accrue_interest(acc, apr=0.365, day=41)
     assert (acc.accrued[later] > 0).all()
     cured = self_cure(acc, Scripted(cure=[2, 3]), day=42, reminded=np.zeros(4, dtype=np.bool_))
     np.testing.assert_array_equal(cured, later)
@@ -410,15 +397,14 @@ def test_stage_model_keeps_follow_keep_probability():
 
 
 def test_nothing_accrues_on_the_day_an_account_enters_the_program():
-    """A later vintage placed on day 30 with a due date that day: its balance and past-due
-    minimums are as of its placement, so neither interest nor a late fee is added that day;
-    from the next day interest runs as for the first vintage."""
+    """A later vintage placed on day 30: its balance is as of its placement, so no interest
+    is added that day; from the next day interest runs as for the first vintage."""
     acc = tiny(4, charged_off=False)
     later = np.array([2, 3])
     lifecycle.enter(acc, later, 30, 0.01, 25.0, 0.30, charged_off=False)
     acc.placed_day[later] = 30.0
-    accrue_interest(acc, apr=0.365, late_fee_cents=3500, day=30)
+    accrue_interest(acc, apr=0.365, day=30)
     assert (acc.accrued[later] == 0).all() and (acc.accrued[[0, 1]] > 0).all()
-    accrue_interest(acc, apr=0.365, late_fee_cents=0, day=31)
+    accrue_interest(acc, apr=0.365, day=31)
     assert (acc.accrued[later] > 0).all()
     assert_ledger(acc)

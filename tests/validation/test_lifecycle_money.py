@@ -126,6 +126,6 @@ def _run(history: dict) -> None:
             settled = np.array([today[i][0] == "settle" for i in idx])
             acc.waive(idx[settled])
         if day > 0:
-            accrue_interest(acc, history["apr"], fee, day)
-        lifecycle.advance(acc, day, history["charge_off_days"], rng, rolls)
+            accrue_interest(acc, history["apr"], day)
+        lifecycle.advance(acc, day, history["charge_off_days"], rng, rolls, fee)
         _check(acc, day)

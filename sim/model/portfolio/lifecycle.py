@@ -191,16 +191,18 @@ def reage(acc: Accounts, idx: IntArray, day: int) -> None:
 
 
 def advance(acc: Accounts, day: int, charge_off_days: int, rng: np.random.Generator,
-            rolls: RollCounts) -> None:
+            rolls: RollCounts, late_fee_cents: int = 0,
+            paused: np.ndarray | None = None) -> None:
     """One day of the lifecycle for every account in the program and not recalled.
 
     In order: accounts whose past-due amount was paid are cured; accounts whose due date is
     today close their cycle (current cardholders pay the minimum due unless their uniform
     draw from ``rng`` — one per account each day, so draws stay common across scenarios —
     falls below their :func:`miss_chance`; delinquent ones add the minimum due to what is past
-    due; current ones that paid less than it fall behind again); accounts at
-    ``charge_off_days`` past due are charged off; every due date's transition is counted in
-    ``rolls``.
+    due; current ones that paid less than it fall behind again; a cycle whose minimum was
+    missed adds ``late_fee_cents`` to the balance, except on a plan or in a breathing space,
+    marked in ``paused``); accounts at ``charge_off_days`` past due are charged off; every due
+    date's transition is counted in ``rolls``.
     """
     mark_cures(acc, day)
     tracked = np.flatnonzero(acc.cycle_state >= 0)
@@ -210,7 +212,9 @@ def advance(acc: Accounts, day: int, charge_off_days: int, rng: np.random.Genera
     due = tracked[(np.mod(day - acc.due_offset[tracked].astype(np.int64), CYCLE_DAYS) == 0)
                   & (acc.entered_day[tracked] != day)]  # entry already counted today's minimum
     if len(due):
-        _close_cycles(acc, due, rng)
+        missed = _close_cycles(acc, due, rng)
+        if late_fee_cents > 0:
+            charge_late_fees(acc, missed, late_fee_cents, paused)
     behind = tracked[(acc.past_due[tracked] > 0) & ~acc.charged_off[tracked]]
     late = behind[days_past_due(acc, behind, day) >= charge_off_days]
     charge_off(acc, late, day)
@@ -245,8 +249,20 @@ def miss_chance(acc: Accounts, idx: IntArray) -> np.ndarray:
     return np.where(affordable, acc.minimum_miss[idx], acc.unaffordable_minimum_miss[idx])
 
 
-def _close_cycles(acc: Accounts, due: IntArray, rng: np.random.Generator) -> None:
-    """The due date of ``due``: minimums paid or missed, past-due amounts grown."""
+def charge_late_fees(acc: Accounts, missed: IntArray, fee_cents: int,
+                     paused: np.ndarray | None = None) -> None:
+    """A late fee of ``fee_cents`` on each account of ``missed`` (whose minimum went unpaid at
+    its due date), except on a payment plan (its terms replace the minimum) or in a breathing
+    space (``paused``: fees are frozen)."""
+    charged = missed[acc.status[missed] != Status.PLAN]
+    if paused is not None:
+        charged = charged[~paused[charged]]
+    acc.accrue(charged, np.full(len(charged), fee_cents, dtype=np.int64))
+
+
+def _close_cycles(acc: Accounts, due: IntArray, rng: np.random.Generator) -> IntArray:
+    """The due date of ``due``: minimums paid or missed, past-due amounts grown. Returns the
+    accounts whose minimum was missed."""
     minimum = minimum_due(acc, due)
     current = (acc.past_due[due] == 0) & (acc.outstanding[due] > 0)
     short = current & (acc.paid_this_cycle[due] < minimum)
@@ -263,4 +279,6 @@ def _close_cycles(acc: Accounts, due: IntArray, rng: np.random.Generator) -> Non
     acc.redefaulted[was_cured] = True
     behind = ~current & (acc.outstanding[due] > 0)
     acc.past_due[due[behind]] += minimum[behind]
+    missed = (short & ~pays) | (behind & (acc.paid_this_cycle[due] < minimum))
     acc.paid_this_cycle[due] = 0
+    return due[missed]
