@@ -257,8 +257,8 @@ class Portfolio(Strict):
     """Annual interest rate as a fraction (0.2499 = 24.99%), accrued daily at apr/365 on the
     outstanding balance; paused on frozen plans and in breathing space. 0 = no interest."""
     late_fee: Money = 0.0
-    """Fee added every 30 days after placement to open accounts not on a plan (nor in
-    breathing space), currency units (at most 1e9); 0 = none."""
+    """Fee added at each monthly due date whose minimum payment went unpaid (not on a plan,
+    nor in breathing space), currency units (at most 1e9); 0 = none."""
     balance: BalanceDistribution = BalanceDistribution()
     """Distribution of placed balances, currency units."""
     days_past_due: DaysPastDueDistribution = DaysPastDueDistribution()
