@@ -66,6 +66,16 @@ def _mean_delay(when: np.ndarray, placed: np.ndarray) -> float:
     return float((when[happened] - placed[happened]).mean()) if happened.any() else float("nan")
 
 
+def _outbound_abandonment(desks: list[AgencyDesk]) -> tuple[int, int]:
+    """Answered and abandoned outbound calls of the predictive diallers among ``desks``: only
+    a predictive dialler abandons calls, so the abandon rate is theirs (NaN without one), not
+    diluted by the calls of diallers that never abandon."""
+    predictive = [d for d in desks if d.profile.dialler == "predictive"]
+    answered = sum(sum(d.daily["answered_calls"]) for d in predictive)
+    abandoned = sum(sum(d.daily["abandoned_calls"]) for d in predictive)
+    return answered, abandoned
+
+
 def desk_view(world: World, desk: AgencyDesk) -> PlacementView:
     """The accounts a desk worked, seen through the placement it worked them in."""
     second = world.scenario.bank.second_placement == desk.profile.name
@@ -185,8 +195,7 @@ def group_kpis(world: World, v: PlacementView, desks: list[AgencyDesk],
     legal = rules.fine_per_violation * violations + rules.lawsuit_cost * lawsuits
     first_attempt = _mean_delay(v.first_attempt, v.placed_day)
     first_rpc = _mean_delay(v.first_rpc, v.placed_day)
-    answered = sum(sum(d.daily["answered_calls"]) for d in desks)
-    abandoned = sum(sum(d.daily["abandoned_calls"]) for d in desks)
+    answered, abandoned = _outbound_abandonment(desks)
     never, within_sla = _first_attempt_service(world, v)
     return {
         "accounts": n,

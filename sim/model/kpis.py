@@ -205,8 +205,9 @@ KPIS: tuple[Kpi, ...] = (
          _D.NEITHER, _G.OPERATIONS, "collector utilisation"),
     _kpi("inbound_abandon_rate", "inbound callers who hung up before being answered / "
          "inbound callers", _U.SHARE, _D.LOWER, _G.OPERATIONS, "inbound abandonment"),
-    _kpi("abandon_rate", "answered outbound calls with no collector free within 2 seconds / "
-         "answered outbound calls (predictive diallers only)", _U.SHARE, _D.LOWER,
+    _kpi("abandon_rate", "answered outbound calls of predictive diallers with no collector "
+         "free within 2 seconds / answered outbound calls of predictive diallers (none "
+         "without one)", _U.SHARE, _D.LOWER,
          _G.OPERATIONS, "abandoned calls"),
     _kpi("dials_per_collector_hour", "outbound call attempts / paid collector-hours of shift",
          _U.PER_COLLECTOR_HOUR, _D.NEITHER, _G.OPERATIONS, "dials per collector-hour"),
@@ -226,10 +227,12 @@ KPIS: tuple[Kpi, ...] = (
     _kpi("roll_forward_rate", "share of accounts placed before charge-off in a worse "
          "delinquency bucket (or charged off) at recall than at placement", _U.SHARE, _D.LOWER,
          _G.OUTCOMES, "rolled forward"),
-    _kpi("charged_off_share", "share of accounts charged off during the placement", _U.SHARE,
+    _kpi("charged_off_share", "share of accounts charged off during the placement (the "
+         "program's placements, in the total row)", _U.SHARE,
          _D.LOWER, _G.OUTCOMES, "charged off"),
     _kpi("charged_off_balance", "balance written off by accounts charged off during the "
-         "placement", _U.MONEY, _D.LOWER, _G.MONEY, "balance charged off"),
+         "placement (the program's placements, in the total row)", _U.MONEY, _D.LOWER,
+         _G.MONEY, "balance charged off"),
     _kpi("delinquency_change", "delinquent share at recall, placed accounts minus the bank's "
          "control group (with control_share)", _U.POINTS, _D.LOWER, _G.OUTCOMES,
          "delinquency change vs control"),

@@ -62,11 +62,16 @@ class Results:
         return float(self.kpis.loc[agency, name])
 
 
-def _with_total(daily: pd.DataFrame) -> pd.DataFrame:
-    """Add ``total`` rows and the derived shares to the per-agency daily counters."""
+def _with_total(daily: pd.DataFrame, again: str | None = None) -> pd.DataFrame:
+    """Add ``total`` rows and the derived shares to the per-agency daily counters. The
+    program's balance placed is that of its first placements: the agency ``again`` (``[bank]
+    second_placement``) is placed balances the program counted already."""
     if daily.empty:
         return daily
     sums = daily.drop(columns=["agency"]).groupby(["day", "date"], as_index=False).sum()
+    if again is not None:
+        first = daily[daily["agency"] != again].groupby(["day", "date"], as_index=False)
+        sums["placed"] = first["placed"].sum()["placed"].to_numpy()
     sums["agency"] = TOTAL
     frame = pd.concat([daily, sums[daily.columns]], ignore_index=True)
     frame["recovery_to_date"] = _share(frame["collected_to_date"], frame["placed"])
@@ -210,7 +215,7 @@ def build_results(world: World, desks: list[AgencyDesk], daily: pd.DataFrame, *,
         })
     events = pd.DataFrame(world.events, columns=list(EVENT_COLUMNS)) \
         .sort_values("time", kind="stable", ignore_index=True) if world.record_events else None
-    frame = _with_total(daily)
+    frame = _with_total(daily, world.scenario.bank.second_placement)
     meta = {"wall_seconds": wall_seconds, "events_scheduled": world.env.events_scheduled,
             "horizon_days": world.horizon}
     return Results(scenario=world.scenario.scenario.name, seed=seed, replication=replication,

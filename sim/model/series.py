@@ -8,11 +8,17 @@ Busy hours count each call whole on the day it began, so a day's utilisation can
 calls still running when the shift ends. Per vintage and agency it keeps collected to date
 against the vintage's placed balance, so liquidation curves of vintages can be compared at
 equal age. Shares and ``total`` rows are derived in :mod:`sim.model.results`.
+
+Money is credited to the placement it was collected in (:func:`placements`): with a second
+placement (:mod:`sim.model.bank.second_placement`) the first agency keeps what it collected
+before the account moved on, and the balance it was placed with; the second agency is credited
+with what was collected since, against what the account still owed when it was placed again.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -20,8 +26,45 @@ import pandas as pd
 from sim.model.agency.desk import AgencyDesk
 from sim.model.codes import Status
 from sim.model.portfolio import lifecycle
+from sim.model.portfolio.accounts import Accounts
 from sim.model.units import CENTS_PER_UNIT, HOURS_PER_DAY
 from sim.model.world import World
+
+
+@dataclass(frozen=True)
+class Placements:
+    """One entry per placement of some accounts (arrays over the entries): the agency that
+    holds or held it, the accounts' vintage, the money collected during it and the balance it
+    began with (cents), and its first day."""
+
+    agency: np.ndarray
+    vintage: np.ndarray
+    collected: np.ndarray
+    placed: np.ndarray
+    placed_day: np.ndarray
+
+
+def placements(acc: Accounts, idx: np.ndarray) -> Placements:
+    """The placements of the placed accounts ``idx``: one each, and a second one for an
+    account placed again (:mod:`sim.model.bank.second_placement`), which splits its
+    collections at re-placement between the two agencies and starts the second placement with
+    what the account still owed then."""
+    agency, collected, placed = acc.agency[idx], acc.collected[idx], acc.placed[idx]
+    vintage, placed_day = acc.vintage[idx], acc.placed_day[idx]
+    copy = acc.first
+    if copy is None:
+        return Placements(agency, vintage, collected, placed, placed_day)
+    again = acc.replaced[idx]
+    twice = idx[again]
+    before = copy["collected"][twice]
+    return Placements(
+        agency=np.concatenate([np.where(again, copy["agency"][idx], agency), agency[again]]),
+        vintage=np.concatenate([vintage, vintage[again]]),
+        collected=np.concatenate([np.where(again, copy["collected"][idx], collected),
+                                  collected[again] - before]),
+        placed=np.concatenate([placed, copy["outstanding"][twice]]),
+        placed_day=np.concatenate([np.where(again, copy["placed_day"][idx], placed_day),
+                                   placed_day[again]]))
 
 
 class SeriesTracker:
@@ -46,8 +89,9 @@ class SeriesTracker:
             weights = None if values is None else values[placed_idx]
             return np.bincount(agency, weights=weights, minlength=groups)
 
-        collected = per_agency(acc.collected)
-        placed = per_agency(acc.placed)
+        credited = placements(acc, placed_idx)
+        collected = np.bincount(credited.agency, weights=credited.collected, minlength=groups)
+        placed = np.bincount(credited.agency, weights=credited.placed, minlength=groups)
         on_plan = per_agency((acc.status == Status.PLAN) & ~acc.recalled)
         delinquent = np.bincount(agency, weights=lifecycle.delinquent(acc, placed_idx),
                                  minlength=groups)
@@ -74,15 +118,15 @@ class SeriesTracker:
             self._close_vintages(day, placed_idx)
 
     def _close_vintages(self, day: int, placed_idx: np.ndarray) -> None:
-        acc = self.world.accounts
+        credited = placements(self.world.accounts, placed_idx)
         groups = len(self.desks)
         vintages = self.world.scenario.bank.vintages
-        cell = acc.vintage[placed_idx].astype(np.int64) * groups + acc.agency[placed_idx]
+        cell = credited.vintage.astype(np.int64) * groups + credited.agency
         size = vintages * groups
-        collected = np.bincount(cell, weights=acc.collected[placed_idx], minlength=size)
-        placed = np.bincount(cell, weights=acc.placed[placed_idx], minlength=size)
+        collected = np.bincount(cell, weights=credited.collected, minlength=size)
+        placed = np.bincount(cell, weights=credited.placed, minlength=size)
         first_day = np.full(size, np.inf)
-        np.minimum.at(first_day, cell, acc.placed_day[placed_idx])
+        np.minimum.at(first_day, cell, credited.placed_day)
         for key in np.flatnonzero(placed > 0):
             vintage, a = divmod(int(key), groups)
             self.vintage_rows.append({

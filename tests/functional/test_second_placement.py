@@ -33,11 +33,18 @@ def _no_second(overrides):
 
 
 def test_first_placement_is_untouched_by_a_second_one():
+    """The first agencies' figures are those of the same program without a second placement,
+    down to their first-attempt service level (read against their own hand-over, not the
+    second agency's)."""
     second = run_replication(load_scenario(SCENARIO, SMALL))
     first_only = run_replication(_no_second(SMALL))
     for agency in FIRST:
         for kpi in ("collected", "commission", "call_attempts", "promises", "rule_violations",
-                    "outstanding_at_recall", "accounts", "balance_placed"):
+                    "outstanding_at_recall", "accounts", "balance_placed",
+                    "first_attempt_sla_share", "never_attempted_share",
+                    "mean_days_to_first_attempt", "mean_days_to_first_rpc", "contact_rate",
+                    "cure_rate", "redefault_rate", "self_cure_share", "charged_off_share",
+                    "cx_index", "delinquent_share_end"):
             assert second.kpi(kpi, agency) == pytest.approx(first_only.kpi(kpi, agency),
                                                             rel=1e-12, abs=1e-9), (agency, kpi)
     assert first_only.kpi("accounts", "delta") == 0

@@ -75,6 +75,8 @@ def call_list(acc: Accounts, rules: RuleBook, profile: Agency,
 
 def dial(acc: Accounts, rules: RuleBook, i: int, now: float, answered: bool = False) -> None:
     """What the dialler records of a dial (see ``Dialler.record``)."""
+    if np.isnan(acc.first_attempt[i]):
+        acc.first_attempt[i] = now
     acc.attempts[i] += 1
     acc.attempts_today[i] += 1
     acc.last_attempt[i] = now
@@ -122,6 +124,7 @@ def test_adaptive_strategy_fresh_first_then_decayed_standing(small_scenario):
     acc = accounts(small_scenario(), 5)
     acc.workable_day[:] = [0.0, 0.0, 0.0, 2.0, 1.0]
     acc.attempts[:3] = 1
+    acc.first_attempt[:3] = 5.5
     acc.unanswered_since_talk[:3] = [3, 0, 1]
     rules = books(acc).third_party
     listed = call_list(acc, rules, agency(compliance=1.0, attempt_decay=0.5))
@@ -130,9 +133,23 @@ def test_adaptive_strategy_fresh_first_then_decayed_standing(small_scenario):
     assert listed.candidates(10.5, 10.54, limit=3)[0].tolist() == [4, 3, 1]
 
 
+def test_an_account_placed_again_is_fresh_for_its_new_agency(small_scenario):
+    """An account called by its first agency and placed again (its attempts carried over, its
+    first call in this placement not yet made: sim.model.bank.second_placement) is dialled
+    first for the first-attempt service level, like any account not yet called."""
+    acc = accounts(small_scenario(), 3)
+    acc.attempts[:] = [4, 1, 6]
+    acc.first_attempt[:2] = 5.5  # called in this placement
+    acc.workable_day[2] = 4.0  # placed again, handed over on day 4
+    rules = books(acc).third_party
+    listed = call_list(acc, rules, agency(compliance=1.0))
+    assert listed.candidates(10.5, 10.54, limit=10)[0].tolist() == [2, 0, 1]
+
+
 def test_adaptive_strategy_cools_off_and_remembers_when_cardholders_answer(small_scenario):
     acc = accounts(small_scenario(), 4)
     acc.attempts[:] = 1
+    acc.first_attempt[:] = 5.5
     acc.last_refusal[0] = 9.0  # refused a day and a half ago: cool-off of 3 days
     acc.last_broken[1] = 10.0  # broke a promise this morning: cool-off of 1 day
     acc.unanswered_since_talk[2] = 1
@@ -151,6 +168,7 @@ def test_a_cardholder_who_asked_to_be_called_today_is_called_first_despite_a_coo
         small_scenario):
     acc = accounts(small_scenario(), 3)
     acc.attempts[:] = 1
+    acc.first_attempt[:] = 5.5
     acc.last_refusal[:] = 9.5  # all three refused yesterday: cool-off of 3 days
     rules = books(acc).third_party
     rules.history.record_consent(1, 10)

@@ -125,7 +125,7 @@ class CallList:
         acc = self.acc
         self.today = workable_today(self.by_account, acc.agency, self.index, acc.recalled,
                                     acc.status, acc.paid_day, self.posting_lag, day,
-                                    acc.phone_known_bad, self.worked, acc.attempts)
+                                    acc.phone_known_bad, self.worked, acc.first_attempt)
         compliance = self.profile.compliance
         if self.behind_target(day):
             self.days_behind += 1
@@ -164,7 +164,7 @@ class CallList:
         # account screened out is owed, the day's attempts made), never join it
         self.today, chosen = callable_now(
             self.today, acc.status, acc.paid_day, self.posting_lag, acc.phone_known_bad,
-            self.worked, acc.attempts, acc.attempts_today, self.effort.attempts,
+            self.worked, acc.first_attempt, acc.attempts_today, self.effort.attempts,
             acc.last_attempt, self.retry, self.adaptive, acc.last_refusal,
             profile.cool_off_days_after_refusal, acc.last_broken,
             profile.cool_off_days_after_broken_promise, self.history.consent_day,
@@ -199,7 +199,7 @@ class CallList:
         cardholder answered before in the part of the week the interval falls in.
         """
         acc = self.acc
-        fresh = acc.attempts[idx] == 0
+        fresh = np.isnan(acc.first_attempt[idx])  # not yet called in this placement
         standing = 1.0 - self.place[idx] / len(self.order)  # 1 for the best, towards 0
         value = standing * self.profile.attempt_decay ** acc.unanswered_since_talk[idx]
         bits = part_bits(day_part(now + acc.local_offset[idx], self.start_weekday))
@@ -219,26 +219,29 @@ class CallList:
 @njit(cache=True)
 def being_worked(i: int, status: np.ndarray, paid_day: FloatArray, posting_lag: float,
                  now: float, known_bad: BoolArray, worked: BoolArray,
-                 attempts: np.ndarray) -> bool:
+                 first_attempt: FloatArray) -> bool:
     """Whether account ``i`` is one the agency works at ``now``: active (or it paid of its own
     accord too recently for the agency to know), its number not known to be wrong, and not
-    screened out once it has had its first call."""
+    screened out once it has had its first call in this placement (``first_attempt``: its
+    time, NaN before)."""
     active = status[i] == ACTIVE
     unposted = paid_day[i] + posting_lag > now and not active
-    return (active or unposted) and not known_bad[i] and (worked[i] or attempts[i] == 0)
+    return (active or unposted) and not known_bad[i] \
+        and (worked[i] or math.isnan(first_attempt[i]))
 
 
 @njit(cache=True)
 def workable_today(members: IntArray, agency: np.ndarray, index: int, recalled: BoolArray,
                    status: np.ndarray, paid_day: FloatArray, posting_lag: float, day: int,
-                   known_bad: BoolArray, worked: BoolArray, attempts: np.ndarray) -> IntArray:
+                   known_bad: BoolArray, worked: BoolArray,
+                   first_attempt: FloatArray) -> IntArray:
     """The accounts of ``members`` agency ``index`` works on ``day`` (not recalled, and
     :func:`being_worked`), in their order. Compiled: it reads every member each day."""
     out = np.empty(len(members), dtype=np.int64)
     n = 0
     for i in members:
         if agency[i] == index and not recalled[i] and being_worked(
-                i, status, paid_day, posting_lag, day, known_bad, worked, attempts):
+                i, status, paid_day, posting_lag, day, known_bad, worked, first_attempt):
             out[n] = i
             n += 1
     return out[:n]
@@ -246,7 +249,7 @@ def workable_today(members: IntArray, agency: np.ndarray, index: int, recalled: 
 
 @njit(cache=True)
 def callable_now(today: IntArray, status: np.ndarray, paid_day: FloatArray, posting_lag: float,
-                 known_bad: BoolArray, worked: BoolArray, attempts: np.ndarray,
+                 known_bad: BoolArray, worked: BoolArray, first_attempt: FloatArray,
                  attempts_today: np.ndarray, cap: int, last_attempt: FloatArray, retry: float,
                  adaptive: bool, last_refusal: FloatArray, refusal_cool_off: float,
                  last_broken: FloatArray, broken_cool_off: float, consent_day: IntArray,
@@ -260,7 +263,7 @@ def callable_now(today: IntArray, status: np.ndarray, paid_day: FloatArray, post
     n_kept = n_chosen = 0
     for i in today:
         if not being_worked(i, status, paid_day, posting_lag, start, known_bad, worked,
-                            attempts) or attempts_today[i] >= cap:
+                            first_attempt) or attempts_today[i] >= cap:
             continue
         kept[n_kept] = i
         n_kept += 1

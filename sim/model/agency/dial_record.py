@@ -50,7 +50,7 @@ def record_dials(dialler: Dialler, batch: Batch, placed: int, times: np.ndarray)
         dialler.legal.violation(int(idx[k]), int(blocks[k]), day)
     for k in np.flatnonzero(breaches != ALLOWED).tolist():
         dialler.legal.breach(int(idx[k]), int(breaches[k]), day)
-    first = acc.attempts[idx] == 0
+    first = np.isnan(acc.first_attempt[idx])  # never called in this placement
     acc.first_attempt[idx[first]] = times[first]
     acc.attempts[idx] += 1
     acc.attempts_today[idx] += 1

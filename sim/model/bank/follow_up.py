@@ -3,8 +3,9 @@
 An account counts as *cured* at recall if it was not delinquent then: paid in full (by itself
 or through a finished plan), settled, current again (its past-due amount paid, or re-aged), or
 current on a live instalment plan for its whole balance. With ``[bank] follow_up_days`` above
-zero, each cured account placed with an agency is followed for that many days after its own
-recall:
+zero, each cured account — placed with an agency, or held out in the bank's control group, so
+that the program's re-defaults compare with the control group's — is followed for that many
+days after its own recall:
 
 * paid in full — falls delinquent again with its segment's ``redefault_risk`` within the window,
   at an exponential time whose rate gives exactly that probability over the window;
@@ -16,8 +17,9 @@ recall:
   first paid one); the first miss is the re-default;
 * settled — the card is closed by the settlement and cannot re-default.
 
-The result is the re-default share and the delinquent share by day after recall, so "did the
-program lower our delinquency rate?" has an answer. Draws come from the ``followup`` stream.
+The result is each account's re-default time and the placed accounts' delinquent share by day
+after recall, so "did the program lower our delinquency rate?" has an answer. Draws come from
+the ``followup`` stream, the control group's after the placed accounts'.
 """
 
 from __future__ import annotations
@@ -32,15 +34,17 @@ from sim.model.rng import Streams
 from sim.model.units import DAYS_PER_MONTH
 
 
-def cured_at_recall(acc: Accounts) -> np.ndarray:
-    """Placed accounts that were not delinquent when they returned to the bank."""
-    return acc.is_placed & ~acc.delinquent_at_recall
+def cured_at_recall(acc: Accounts, group: np.ndarray | None = None) -> np.ndarray:
+    """Accounts of ``group`` (by default the placed accounts) that were not delinquent when
+    they returned to the bank."""
+    return (acc.is_placed if group is None else group) & ~acc.delinquent_at_recall
 
 
 def follow_up(acc: Accounts, days: int, instalment_persistence: float,
               streams: Streams) -> tuple[np.ndarray, pd.DataFrame]:
-    """Re-default time (days after recall; ``inf`` if none) of every account, and the
-    delinquent share by day after recall over the window."""
+    """Re-default time (days after recall; ``inf`` if none) of every account, placed or in
+    the control group, and the placed accounts' delinquent share by day after recall over the
+    window."""
     when = np.full(acc.n, np.inf)
     if days <= 0 or acc.n == 0:
         return when, pd.DataFrame(columns=["day_after_recall", "delinquent_share"])
@@ -53,7 +57,26 @@ def follow_up(acc: Accounts, days: int, instalment_persistence: float,
         delay = -np.log(uniforms[paid]) / np.where(rate > 0, rate, np.inf)
     when[paid] = np.where(delay <= days, delay, np.inf)
 
-    current = np.flatnonzero(cured_at_recall(acc) & (acc.status == Status.CURED))
+    for group in (acc.is_placed, acc.in_control):
+        cured = cured_at_recall(acc, group)
+        _follow_current(acc, np.flatnonzero(cured & (acc.status == Status.CURED)), days, rng,
+                        when)
+        _follow_plans(acc, np.flatnonzero(cured & (acc.status == Status.PLAN)
+                                          & acc.ever_paid_instalment),
+                      days, instalment_persistence, rng, when)
+
+    cured = cured_at_recall(acc)
+    placed = max(int(acc.is_placed.sum()), 1)
+    grid = np.arange(days + 1)
+    redefaulted_by = np.searchsorted(np.sort(when[cured]), grid, side="right")
+    delinquent = (placed - int(cured.sum()) + redefaulted_by) / placed
+    return when, pd.DataFrame({"day_after_recall": grid, "delinquent_share": delinquent})
+
+
+def _follow_current(acc: Accounts, current: np.ndarray, days: int, rng: np.random.Generator,
+                    when: np.ndarray) -> None:
+    """Re-default times (into ``when``) of the accounts ``current`` again at recall: the first
+    minimum payment missed in the window."""
     first_due = np.mod(acc.due_offset[current] - acc.recall_day[current], DAYS_PER_MONTH)
     cycles = days // DAYS_PER_MONTH + 1
     draws = rng.random((len(current), cycles))
@@ -64,8 +87,11 @@ def follow_up(acc: Accounts, days: int, instalment_persistence: float,
             & ~np.isfinite(when[current])
         when[current[missed]] = due[missed]
 
-    plans = np.flatnonzero((acc.status == Status.PLAN) & acc.ever_paid_instalment
-                           & cured_at_recall(acc))
+
+def _follow_plans(acc: Accounts, plans: np.ndarray, days: int, instalment_persistence: float,
+                  rng: np.random.Generator, when: np.ndarray) -> None:
+    """Re-default times (into ``when``) of the accounts on a plan at recall with an instalment
+    paid: the first instalment missed in the window."""
     miss = (1.0 - acc.keep_probability[plans]) * instalment_persistence
     first_due = acc.promise_due[plans] - acc.recall_day[plans]
     draws = rng.random((len(plans), max(1, days // DAYS_PER_MONTH + 1)))
@@ -74,10 +100,3 @@ def follow_up(acc: Accounts, days: int, instalment_persistence: float,
         due = first_due + k * DAYS_PER_MONTH
         missed = (draws[:, k] < miss) & (k < left) & (due <= days) & ~np.isfinite(when[plans])
         when[plans[missed]] = np.maximum(due[missed], 0.0)
-
-    cured = cured_at_recall(acc)
-    placed = max(int(acc.is_placed.sum()), 1)
-    grid = np.arange(days + 1)
-    redefaulted_by = np.searchsorted(np.sort(when[cured]), grid, side="right")
-    delinquent = (placed - int(cured.sum()) + redefaulted_by) / placed
-    return when, pd.DataFrame({"day_after_recall": grid, "delinquent_share": delinquent})

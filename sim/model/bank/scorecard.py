@@ -216,7 +216,8 @@ def _first_attempt_sla(world: World, desks: list[AgencyDesk], day: int,
     due = deadline <= day
     closed = np.fmin(acc.closed_day[idx], acc.cured_day[idx])
     open_past = ~(closed < deadline)
-    in_time = (acc.attempts[idx] > 0) & (acc.first_attempt[idx] <= deadline)
+    called = np.isfinite(acc.first_attempt[idx])  # in the placement the account is in
+    in_time = called & (acc.first_attempt[idx] <= deadline)
     return like_for_like(cells.total(due & in_time), cells.total(due & (open_past | in_time)))
 
 

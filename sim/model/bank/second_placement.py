@@ -6,11 +6,18 @@ that agency for another ``horizon_days`` (usually at a higher fee: the agency's 
 ``commission``). One account then belongs to two agencies in turn, so every figure is split
 by placement: at the moment of re-placement the account's counters and state are copied
 (:func:`replace_accounts`), the first agency is credited with the copy, and the second agency
-with what happened since. :class:`PlacementView` serves those figures to the KPI code.
+with what happened since. The events each placement records afresh — the first call and
+conversation, the highest contact pressure, the first cure, an instalment paid, a re-default, a
+self-cure — are cleared at re-placement, so what the second agency is credited with happened
+while it held the account. For the program as a whole an account re-placed keeps its first
+placement's start (agency, placement and hand-over days, state at placement), the earlier of
+the two placements' first events, the higher pressure and an event of either placement
+(:data:`ACROSS`). :class:`PlacementView` serves those figures to the KPI code.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Literal
 
 import numpy as np
@@ -25,12 +32,32 @@ ADDITIVE = ("collected", "waived", "accrued", "attempts", "rpcs", "conversations
             "regulator_complaints", "messages", "breathing_spaces", "collected_after_charge_off")
 # State read at the end of a placement: the first placement's is the copy.
 STATE = ("status", "outstanding", "first_attempt", "first_rpc", "max_pressure",
-         "ever_paid_instalment", "redefaulted", "self_cured", "plan_at_recall", "placed_day",
-         "state_at_placement", "state_at_recall", "delinquent_at_recall", "charged_off",
-         "charged_off_day", "written_off", "promise_amount", "keep_probability", "plan_left",
-         "plan_paid", "plan_installment", "plan_reages", "cured_day")
+         "ever_paid_instalment", "redefaulted", "self_cured", "plan_at_recall", "agency",
+         "placed_day", "workable_day", "state_at_placement", "state_at_recall",
+         "delinquent_at_recall", "charged_off", "charged_off_day", "written_off",
+         "promise_amount", "keep_probability", "plan_left", "plan_paid", "plan_installment",
+         "plan_reages", "cured_day")
 
 Kind = Literal["all", "first", "second"]
+Combine = Callable[[np.ndarray, np.ndarray], np.ndarray]
+
+
+def _first_placement(first: np.ndarray, second: np.ndarray) -> np.ndarray:
+    """The first placement's value: where the program began."""
+    return first
+
+
+ACROSS: dict[str, Combine] = {
+    "agency": _first_placement, "placed_day": _first_placement,
+    "workable_day": _first_placement, "state_at_placement": _first_placement,
+    "first_attempt": np.fmin, "first_rpc": np.fmin, "cured_day": np.fmin,
+    "max_pressure": np.maximum,
+    "ever_paid_instalment": np.logical_or, "redefaulted": np.logical_or,
+    "self_cured": np.logical_or,
+}
+"""How the program as a whole reads a field that re-placement sets afresh, from the first
+placement's value and the second's: the start of the program, the earlier first event (a time,
+NaN if none), the higher contact pressure, an event of either placement."""
 
 
 def start_copies(acc: Accounts, rules: ContactHistory) -> None:
@@ -69,15 +96,20 @@ def replace_accounts(acc: Accounts, rules: ContactHistory, idx: np.ndarray, agen
     acc.first_attempt[idx] = np.nan
     acc.first_rpc[idx] = np.nan
     acc.max_pressure[idx] = 0
+    acc.cured_day[idx] = np.nan
+    acc.ever_paid_instalment[idx] = False
+    acc.redefaulted[idx] = False
+    acc.self_cured[idx] = False
 
 
 class PlacementView:
     """Per-account figures of ``members`` for one placement (or for all placements together).
 
     ``kind = "first"``: what each account looked like when its first placement ended;
-    ``"second"``: what happened during its second placement; ``"all"``: everything.
-    Reads like :class:`~sim.model.portfolio.accounts.Accounts` (``view.collected`` is an array
-    over members).
+    ``"second"``: what happened during its second placement; ``"all"``: the program, from the
+    first placement's start to the end (:data:`ACROSS`). Reads like
+    :class:`~sim.model.portfolio.accounts.Accounts` (``view.collected`` is an array over
+    members).
     """
 
     def __init__(self, acc: Accounts, rules: ContactHistory, members: np.ndarray,
@@ -91,9 +123,12 @@ class PlacementView:
         acc, members = self._acc, self.members
         source = self._rules if name == "ceased" else acc
         current = getattr(source, name)[members]
-        if self.kind == "all":
-            return current
         copy = acc.first
+        if self.kind == "all":
+            if copy is None or name not in ACROSS:
+                return current
+            combined = ACROSS[name](copy[name][members], current)
+            return np.where(acc.replaced[members], combined, current)
         assert copy is not None
         if self.kind == "first":
             if name in copy:

@@ -68,12 +68,22 @@ def income_spells(spec: Portfolio, segment: np.ndarray, dpd: np.ndarray, capacit
     return after, recovered
 
 
+def program_start(acc: Accounts) -> FloatArray:
+    """The day each account entered the program: its placement day, or its first placement's
+    for an account placed a second time (:mod:`sim.model.bank.second_placement`), whose
+    cardholder's circumstances run on from the first placement."""
+    if acc.first is None:
+        return acc.placed_day
+    return np.where(acc.replaced, acc.first["placed_day"], acc.placed_day)
+
+
 def advance(acc: Accounts, day: int) -> None:
     """Income returning and hardship programmes stepping up on ``day``, for accounts in the
-    program and not recalled."""
+    program and not recalled. Income returns ``income_returns_after`` days after the account
+    entered the program (:func:`program_start`), whatever agency holds it by then."""
     live = acc.in_program() & ~acc.recalled
     back = np.flatnonzero(live & ~acc.income_returned
-                          & (day - acc.placed_day >= acc.income_returns_after))
+                          & (day - program_start(acc) >= acc.income_returns_after))
     acc.income_returned[back] = True
     acc.monthly_capacity[back] = acc.recovered_capacity[back]
     stepped = np.flatnonzero(live & (acc.hardship_until <= day))
