@@ -17,8 +17,8 @@ from the model's rule tests (:data:`REPLAY_CHECKS`):
   on the phone, calls only where the regime asks for writing (12 CFR 1006.14(h)), all contact
   at once where it does not (FDCPA §805(c));
 * the dispute hold: from a written dispute received within ``validation_days`` of placement
-  (or from any dispute where the regime does not ask for writing) until the midnight
-  ``dispute_hold_days`` later (FDCPA §809(b));
+  (or from the latest dispute, however made, where the regime does not ask for writing) until
+  the midnight ``dispute_hold_days`` later (FDCPA §809(b));
 * breathing space, from the day the debt adviser's application takes effect (the first
   midnight ``breathing_space_referral_days`` after the request), for ``breathing_space_days``
   (the scheme's length, whoever the creditor); a request while one is pending or running starts
@@ -141,7 +141,10 @@ def _dispute_hold(h: Replayed, t: float, r: ContactLimits, contact: str) -> bool
     written = h.dispute_written
     if r.validation_days > 0 and written > h.placed_day + r.validation_days:
         written = math.inf  # received after the validation period: no hold
-    since = written if r.dispute_needs_writing else min(written, h.dispute_spoken)
+    if not r.dispute_needs_writing:  # from the latest dispute, however it was made
+        since = h.dispute_spoken if math.isfinite(h.dispute_spoken) else written
+    else:
+        since = written
     return since <= t < math.ceil(since + r.dispute_hold_days)
 
 

@@ -123,6 +123,41 @@ def test_collectors_stop_at_the_end_of_the_interval():
     assert free_at[0] == pytest.approx(10 * MINUTE)
 
 
+def test_a_caller_waiting_at_the_end_is_answered_by_the_first_collector_free_after_it():
+    """Every collector is busy past the end of the interval (an hour): the callers who rang
+    in it still wait, and the first collector free answers the first of them within their
+    patience, after the end; a caller whose patience runs out first hangs up."""
+    callers = [(20 * MINUTE, 80 * MINUTE), (30 * MINUTE, 65 * MINUTE),
+               (40 * MINUTE, 90 * MINUTE)]
+    times, _, answered_callers, state, _, free_at = run_loop(
+        [MINUTE] * 5, [False] * 5, [0.0] * 5, [70 * MINUTE], callers=callers)
+    assert len(times) == 0  # no dial after the end
+    assert answered_callers == [(0, 0, pytest.approx(70 * MINUTE)),
+                                (2, 0, pytest.approx(71 * MINUTE))]
+    assert state[loop.ABANDONED] == 1
+    assert free_at[0] == pytest.approx(72 * MINUTE)
+
+
+def test_a_collector_whose_dial_runs_past_the_end_answers_the_caller_waiting():
+    """The only collector's dial rings on past the end of the interval while a caller waits:
+    the collector answers them when the dial is over."""
+    times, _, answered_callers, state, _, free_at = run_loop(
+        [70 * MINUTE, MINUTE], [False, False], [0.0, 0.0], [0.0],
+        callers=[(10 * MINUTE, 100 * MINUTE)])
+    assert times.tolist() == [0.0]
+    assert answered_callers == [(0, 0, pytest.approx(70 * MINUTE))]
+    assert state[loop.ABANDONED] == 0
+    assert free_at[0] == pytest.approx(71 * MINUTE)
+
+
+def test_with_no_collector_every_caller_hangs_up():
+    _, _, answered_callers, state, *_ = run_loop(
+        [MINUTE], [False], [0.0], [], callers=[(MINUTE, 50 * MINUTE), (2 * MINUTE, 3 * MINUTE)])
+    assert answered_callers == []
+    assert state[loop.ABANDONED] == 2
+    assert state[loop.TAKEN] == 2
+
+
 def reference_loop(leads, answered, handle, free, callers, end, talks):
     """The collectors' loop as the module docstring states it, one collector at a time
     through :mod:`heapq` (every idle collector waking at every ring)."""
@@ -137,9 +172,6 @@ def reference_loop(leads, answered, handle, free, callers, end, talks):
     busy = 0.0
     while heap:
         f, a = heapq.heappop(heap)
-        if f >= end:
-            free_at[a] = f
-            continue
         answering = False
         while taken < len(callers) and callers[taken][0] <= f:
             answering = callers[taken][1] >= f
@@ -152,6 +184,9 @@ def reference_loop(leads, answered, handle, free, callers, end, talks):
             if answering:
                 break
         if answering:
+            continue
+        if f >= end:  # no more dials: a collector free after the end only answers callers
+            free_at[a] = f
             continue
         ring_next = callers[taken][0] if taken < len(callers) else math.inf
         stop = min(end, ring_next)
@@ -176,10 +211,11 @@ def reference_loop(leads, answered, handle, free, callers, end, talks):
             heapq.heappush(heap, (greeting + handle[answer], a))
             continue
         pos, busy_until = last, base + offset[last]
-        if busy_until < end and (pos < n or ring_next < end):
+        if ring_next < end or (busy_until < end and pos < n):
             heapq.heappush(heap, (max(busy_until, min(ring_next, end)), a))
         else:
             free_at[a] = busy_until
+    abandoned += len(callers) - taken  # no collector to answer them
     return times[:pos], conversations, served, abandoned, busy, free_at
 
 
@@ -187,14 +223,17 @@ def reference_loop(leads, answered, handle, free, callers, end, talks):
 @settings(max_examples=300, deadline=None)
 def test_the_compiled_loop_is_the_loop_it_states(data):
     dials = data.draw(st.integers(0, 60))
-    crew = data.draw(st.integers(1, 6))
+    crew = data.draw(st.integers(0, 6))
     minutes = st.integers(1, 12)
     leads = [data.draw(minutes) * MINUTE / 4 for _ in range(dials)]
     answered = [data.draw(st.booleans()) for _ in range(dials)]
     handle = [data.draw(minutes) * MINUTE for _ in range(dials)]
-    free = [data.draw(st.integers(0, 20)) * MINUTE for _ in range(crew)]
+    # some collectors busy past the end of the interval (an hour) from a call carried over
+    free = [data.draw(st.one_of(st.integers(0, 20), st.sampled_from((55, 60, 75)))) * MINUTE
+            for _ in range(crew)]
     rings = sorted(data.draw(st.lists(st.integers(0, 59), max_size=25)))
-    callers = [(r * MINUTE, r * MINUTE + data.draw(st.integers(0, 6)) * MINUTE) for r in rings]
+    callers = [(r * MINUTE, r * MINUTE + data.draw(st.integers(0, 30)) * MINUTE)
+               for r in rings]
     talks = [data.draw(minutes) * MINUTE for _ in callers]
     end = 60 * MINUTE
     times, conversations, served, state, clock, free_at = run_loop(
@@ -206,6 +245,8 @@ def test_the_compiled_loop_is_the_loop_it_states(data):
     assert state[loop.ABANDONED] == want[3]
     assert clock[loop.BUSY] == want[4]
     assert free_at.tolist() == want[5]
+    # every caller taken off the line is answered or hangs up
+    assert len(served) + state[loop.ABANDONED] == len(callers)
 
 
 def splitmix64(x: np.ndarray) -> np.ndarray:
@@ -244,9 +285,9 @@ def test_workable_today_and_callable_now_keep_the_rules_of_the_list():
     bad[4] = True
     paid_day = np.full(n, -np.inf)
     worked = np.ones(n, dtype=np.bool_)
-    attempts = np.zeros(n, dtype=np.int32)
+    first_attempt = np.full(n, np.nan)
     today = workable_today(np.arange(n), agency, 0, recalled, status, paid_day, 0.0, 1,
-                           bad, worked, attempts)
+                           bad, worked, first_attempt)
     assert today.tolist() == [0, 5, 6, 7]
     attempts_today = np.zeros(n, dtype=np.int32)
     attempts_today[5] = 2  # at the day's cap
@@ -257,8 +298,32 @@ def test_workable_today_and_callable_now_keep_the_rules_of_the_list():
     consent = np.full(n, -1, dtype=np.int64)
     never = np.full(n, -np.inf)
     kept, chosen = callable_now(
-        today, status, paid_day, 0.0, bad, worked, attempts, attempts_today, 2, last_attempt,
+        today, status, paid_day, 0.0, bad, worked, first_attempt, attempts_today, 2, last_attempt,
         4 / 24, True, never, 7.0, never, 7.0, consent, offsets, offsets, 8 / 24, 21 / 24,
         1 + 10 / 24, 1 + 11 / 24)
     assert kept.tolist() == [0, 6, 7]  # the account at its cap leaves the day's list
     assert chosen.tolist() == [0]
+
+
+def test_an_account_screened_out_is_owed_one_call_in_each_placement():
+    """An account not worth the agency's effort stays on the list until its first call in this
+    placement: account 1 was called by its first agency (attempts carried over) but not yet by
+    this one (sim.model.bank.second_placement), account 2 already was."""
+    n = 3
+    status = np.full(n, int(Status.ACTIVE), dtype=np.int8)
+    agency = np.zeros(n, dtype=np.int16)
+    recalled = np.zeros(n, dtype=np.bool_)
+    bad = np.zeros(n, dtype=np.bool_)
+    paid_day = np.full(n, -np.inf)
+    worked = np.array([True, False, False])
+    first_attempt = np.array([np.nan, np.nan, 91.4])
+    today = workable_today(np.arange(n), agency, 0, recalled, status, paid_day, 0.0, 92,
+                           bad, worked, first_attempt)
+    assert today.tolist() == [0, 1]
+    never = np.full(n, -np.inf)
+    kept, chosen = callable_now(
+        np.arange(n), status, paid_day, 0.0, bad, worked, first_attempt,
+        np.zeros(n, dtype=np.int32), 2, np.full(n, -1e9), 4 / 24, True, never, 7.0, never, 7.0,
+        np.full(n, -1, dtype=np.int64), np.zeros(n), np.zeros(n), 8 / 24, 21 / 24,
+        92 + 10 / 24, 92 + 11 / 24)
+    assert kept.tolist() == chosen.tolist() == [0, 1]

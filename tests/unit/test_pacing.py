@@ -1,14 +1,16 @@
 """The predictive dialler's pacing arithmetic: Erlang's loss formula, the load it allows, and
-the correction that does not wind up while the call list runs short."""
+the correction that steers on the calls as the rule counts them and does not wind up while
+the call list runs short."""
 
 from __future__ import annotations
 
+import math
 from itertools import pairwise
 
 import numpy as np
 import pytest
 
-from sim.model.agency.pacing import Pacing, erlang_loss, load_within
+from sim.model.agency.pacing import AIM, GAIN, Pacing, erlang_loss, load_within
 
 
 def erlang_b(servers: int, load: float) -> float:
@@ -70,3 +72,23 @@ def test_the_correction_does_not_wind_up_while_the_list_runs_short():
     for _ in range(5):  # too many abandoned: the pace falls
         pacing.steer(answered=60, abandoned=12, dialled=200, planned=200, callers=0)
     assert pacing.correction < raised
+
+
+def test_the_correction_counts_calls_not_intervals():
+    """A busy interval abandoning a little over the aim and a quiet one abandoning none,
+    together exactly at it as the rule counts (3 of 100 answered calls), leave the correction
+    where it was; the average of the two intervals' shares (3.3% and 0%) would read as half
+    the aim and raise the pace."""
+    pacing = Pacing(0.03 / AIM, hit_rate=0.3)  # an aim of 3%
+    for _ in range(50):
+        pacing.steer(answered=90, abandoned=3, dialled=300, planned=300, callers=0)
+        pacing.steer(answered=10, abandoned=0, dialled=30, planned=30, callers=0)
+    assert pacing.correction == pytest.approx(1.0)
+    assert pacing.abandon_rate == pytest.approx(0.03)
+    assert (pacing.answered, pacing.abandoned) == (5000, 150)
+
+
+def test_each_call_abandoned_beyond_the_aim_lowers_the_correction_by_the_gain():
+    pacing = Pacing(0.03 / AIM, hit_rate=0.3)
+    pacing.steer(answered=100, abandoned=5, dialled=300, planned=300, callers=0)
+    assert pacing.correction == pytest.approx(math.exp(-2 * GAIN))

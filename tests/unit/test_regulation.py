@@ -261,6 +261,34 @@ def test_any_dispute_holds_under_the_uk_rules(received):
     assert message_reason(book, local(151, 10.0)) == Rule.DISPUTE_HOLD
 
 
+@pytest.mark.parametrize("regime", ["uk", "china", "taiwan"])
+def test_a_later_spoken_dispute_holds_anew_after_an_earlier_written_one(regime):
+    """Where a dispute need not be in writing, a hold runs from the latest dispute: a spoken
+    dispute after the hold of an earlier written one has ended holds for its own 30 days (the
+    earlier letter's date no longer counts)."""
+    book = third_party(regime)
+    first = local(10, 10.0)
+    book.history.record_dispute(0, first, received=math.ceil(first + 3))  # 30 days from day 10
+    assert call_reason(book, local(42, 10.0)) == Rule.ALLOWED
+    later = local(60, 10.0)
+    book.history.record_dispute(0, later, received=None)
+    for now in (local(60, 11.0), local(75, 10.0), local(90, 20.0)):  # to the end of day 90
+        assert call_reason(book, now) == Rule.DISPUTE_HOLD
+        assert message_reason(book, now) == Rule.DISPUTE_HOLD
+    assert call_reason(book, local(91, 10.0)) == Rule.ALLOWED
+
+
+def test_a_later_spoken_dispute_holds_nothing_under_regulation_f():
+    """Regulation F holds only from a written dispute: a later spoken one after the hold of
+    an earlier letter has ended holds nothing."""
+    book = third_party()
+    first = local(10, 10.0)
+    book.history.record_dispute(0, first, received=math.ceil(first + 3))
+    assert call_reason(book, local(20, 10.0)) == Rule.DISPUTE_HOLD
+    book.history.record_dispute(0, local(60, 10.0), received=None)
+    assert call_reason(book, local(61, 10.0)) == Rule.ALLOWED
+
+
 # --------------------------------------------------------------------------- breathing space
 
 

@@ -489,7 +489,7 @@ def assert_oracle_agrees(cap, quiet, conv_cap, unanswered_cap, honour, writing, 
         spoken = [when for kind, when in mine if kind.startswith("dispute")]
         since = written[-1] if written and written[-1] <= PLACED[i] + 4.0 else math.inf
         if not writing and spoken:
-            since = min(since, spoken[-1])
+            since = spoken[-1]  # from the latest dispute, however it was made
         breathing = None
         for kind, when in mine:
             # one breathing space in 12 months (SI 2020/1311): a later request starts none

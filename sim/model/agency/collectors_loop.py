@@ -8,7 +8,10 @@ of the list in turn, each the dial's *lead* long (the collector's time up to its
 the greeting when answered), until a dial is answered (a conversation, ``handle`` long), the
 interval ends, or a caller rings (they stop at the end of the dial during which the next caller
 rings, so the first collector free after the ring answers). Collectors are taken in order of
-the time they come free, ties to the lower number.
+the time they come free, ties to the lower number. The interval's callers have all rung
+before its end, and each is settled in it: a caller still waiting when the interval ends is
+answered by the first collector free within their patience, even after the end (that
+collector makes no more dials), or hangs up; with no collector at all, every caller hangs up.
 
 The loop is compiled with numba: it is the model's innermost loop, one turn per run of dials
 (a run is cut short when a caller rings, so its turns grow with callers as well as dials).
@@ -117,10 +120,12 @@ def work_through(state: IntArray, heap_times: FloatArray, heap_ids: IntArray,
 
     ``offset`` holds the cumulative leads of the dials (``offset[j]``: the leads of the dials
     before dial ``j``), ``answer_at`` the dials the cardholder answers, in order, ``handle``
-    each dial's conversation time (days). Writes each dial's time to ``times``, when each
-    collector is free after the interval to ``free_at``, adds the conversations' handle times
-    to ``clock[BUSY]``, and writes each conversation placed (its dial, dial time and greeting)
-    to ``placed_at``, ``dialled`` and ``greeted``.
+    each dial's conversation time (days); the callers (``caller_times``, in order, and their
+    ``caller_deadlines``) ring before ``end``, and each is answered or counted in
+    ``state[ABANDONED]`` by the time the loop is done. Writes each dial's time to ``times``,
+    when each collector is free after the interval (and after its callers) to ``free_at``,
+    adds the conversations' handle times to ``clock[BUSY]``, and writes each conversation
+    placed (its dial, dial time and greeting) to ``placed_at``, ``dialled`` and ``greeted``.
     """
     n = len(offset) - 1
     size, pos, taken = state[SIZE], state[POS], state[TAKEN]
@@ -134,9 +139,6 @@ def work_through(state: IntArray, heap_times: FloatArray, heap_ids: IntArray,
         else:
             f, a = heap_times[0], heap_ids[0]
             size = _heap_drop_first(heap_times, heap_ids, size)
-        if f >= end:
-            free_at[a] = f
-            continue
         while taken < n_callers and caller_times[taken] <= f:
             if caller_deadlines[taken] >= f:  # answered: the dialler places the call
                 state[SIZE], state[POS], state[TAKEN] = size, pos, taken + 1
@@ -146,6 +148,9 @@ def work_through(state: IntArray, heap_times: FloatArray, heap_ids: IntArray,
                 return CALLER
             state[ABANDONED] += 1
             taken += 1
+        if f >= end:  # the interval is over (and all its callers, who rang before, settled)
+            free_at[a] = f
+            continue
         ring_next = caller_times[taken] if taken < n_callers else np.inf
         stop = min(end, ring_next)
         if pos >= n:  # nothing left to dial: wait for the next caller, if any
@@ -171,12 +176,14 @@ def work_through(state: IntArray, heap_times: FloatArray, heap_ids: IntArray,
             size = heap_push(heap_times, heap_ids, size, greeting + handle[answer], a)
             continue
         pos, busy_until = last, base + offset[last]
-        if busy_until < end and (pos < n or ring_next < end):
+        if ring_next < end or (busy_until < end and pos < n):  # a caller to answer, or dials
             size = heap_push(heap_times, heap_ids, size, max(busy_until, min(ring_next, end)), a)
         else:
             free_at[a] = busy_until
     for k in range(idle):  # still idle when the last caller rang, and woken by that ring
         free_at[idle_ids[k]] = caller_times[n_callers - 1]
+    state[ABANDONED] += n_callers - taken  # no collector at all: every caller hangs up
+    taken = n_callers
     state[SIZE], state[POS], state[TAKEN] = size, pos, taken
     state[NEXT_ANSWER], state[PLACED], state[IDLE] = following, placed, 0
     return DONE

@@ -13,10 +13,14 @@ factor of the part of the week on the cardholder's local clock (:mod:`sim.model.
 
 Only the collectors' side is played out call by call, in time order, and only for what takes a
 collector: answered calls and cardholders phoning in (:mod:`sim.model.agency.inbound`), who are
-served first come, first served, ahead of the dialler's calls. What is said in those
-conversations is then decided for the interval at once (:meth:`Dialler.hold`; a cardholder who
-phones twice in an interval has the first call decided before the second is answered). How
-dials reach collectors depends on the agency's ``dialler``:
+served first come, first served, ahead of the dialler's calls: each caller ringing in an
+interval is answered by the first collector free within their patience (after the interval's
+end if every collector is busy until then) or hangs up — every one of them on a day nobody
+works the client (an agency coasting at the top of the ranking, or staffing an empty book).
+What is said in those conversations is then decided for the interval at once
+(:meth:`Dialler.hold`; a cardholder who phones twice in an interval has the first call decided
+before the second is answered). How dials reach collectors depends on the agency's
+``dialler``:
 
 * ``preview`` and ``progressive`` — each collector works through the list one dial at a time
   (the preview dialler adds ``preview_seconds`` of reading and a wrap-up to every dial; the
@@ -26,8 +30,8 @@ dials reach collectors depends on the agency's ``dialler``:
   load Erlang's loss formula allows the collectors free over the interval at its abandonment
   aim, divided by its hit rate; unanswered dials take no collector time; an answered call that
   finds no collector free within :data:`CONNECT_WITHIN` is abandoned. After each interval the
-  aim's correction moves to hold abandoned calls (over answered calls, smoothed over
-  intervals) at ``abandon_target`` (:mod:`sim.model.agency.pacing`).
+  aim's correction moves to hold abandoned calls over answered calls, both summed over the
+  calls as the rule counts them, within ``abandon_target`` (:mod:`sim.model.agency.pacing`).
 
 The dials of the batch are then recorded at once (:mod:`sim.model.agency.dial_record`):
 attempts, the call history, wrong numbers found, right-party contacts, the collectors' busy
@@ -302,11 +306,11 @@ class Dialler:
             while taken < len(ctimes) and ctimes[taken] <= greeting:
                 self.serve_caller(heap, callers, taken, batch)
                 taken += 1
-            f, a = heap[0]
-            if f > greeting + CONNECT_WITHIN:
+            if not heap or heap[0][0] > greeting + CONNECT_WITHIN:  # nobody free to take it
                 batch.abandoned.append(k)
                 dropped += 1
                 continue
+            f, a = heap[0]
             begin = max(f, greeting)
             if wrong_party[k]:  # verified and found to be someone else
                 heapq.heapreplace(heap, (begin + self.verify, a))
@@ -326,11 +330,11 @@ class Dialler:
     def serve_caller(self, heap: list[tuple[float, int]], callers: Callers, k: int,
                      batch: Batch) -> None:
         """Answer the ``k``-th caller with the first collector free within their patience, or
-        lose them."""
-        f, a = heap[0]
-        if f > callers.deadlines[k]:
+        lose them (as with nobody working the client today: an empty ``heap``)."""
+        if not heap or heap[0][0] > callers.deadlines[k]:
             self.inbound.abandoned += 1
             return
+        f, a = heap[0]
         begin = max(f, callers.times[k])
         heapq.heapreplace(heap, (begin + self.answer_caller(callers, k, begin, batch), a))
 

@@ -4,7 +4,9 @@ Callers come from the messages (:mod:`sim.model.agency.messenger`): each is give
 time in the agency's next working shift and a patience (exponential, mean
 ``inbound_patience_minutes``). The dialler (:mod:`sim.model.agency.dialler`) takes the callers
 arriving in each pacing interval and serves them first come, first served, ahead of its own
-dials: a caller is answered by the first collector free within their patience, or hangs up.
+dials: a caller is answered by the first collector free within their patience (after the
+interval's end, if every collector is busy until then), or hangs up. Every caller taken is one
+or the other by the end of the interval: ``served + abandoned == arrivals``.
 """
 
 from __future__ import annotations

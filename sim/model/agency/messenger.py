@@ -7,6 +7,10 @@ plan, subject to the rules that govern messages (the contact window, requests to
 holds, breathing space, message caps). A message reaches the accounts its channel can deliver
 to. A delivered message may make the cardholder phone the agency: callers are booked on the
 inbound line at uniform times in the next working shift, each with an exponential patience.
+They phone whether or not anyone works the client when they call (the team is the day's: an
+agency coasting at the top of the ranking, or staffing an empty book, may have none), and with
+nobody there they hang up, counted abandoned by the dialler; only an agency with no collectors
+at all, and so no line, books none.
 The messenger is a SimPy process: on each working day it lists at the start of the shift the
 messages due, each going to its cardholder at the start of the shift or, if later, when the
 contact window opens on their clock as the agency's records have it (none after the shift
@@ -183,7 +187,8 @@ class Messenger:
 
     def schedule_callbacks(self, callers: np.ndarray, day: int, sent: float) -> None:
         """Book callers at uniform times in what is left of the shift after the message went
-        out at ``sent``, or in the next working day's shift."""
+        out at ``sent``, or in the next working day's shift (whoever works it: a caller who
+        finds nobody hangs up), unless the agency has no collectors and so no line."""
         if len(callers) == 0 or self.profile.collectors == 0:
             return
         shifts = self.shifts

@@ -19,13 +19,19 @@ interval the dialler:
    more at some hours than others), or before it has any, its latest share at any time, and
    before any dial what the portfolio's answer rates and valid numbers promise.
 
-After the interval it compares abandoned over answered calls, smoothed over intervals, with
-its aim, a share :data:`AIM` of ``abandon_target``, and moves the correction by
-``exp(GAIN × (aim − rate) / aim)``: the
-model's errors (dials spread evenly rather than at random, cardholders phoning in, calls that
-carry over) are learnt, not assumed. The correction does not grow while the call list, not the
-pacing, limited the dials (it would wind up in quiet intervals and overshoot in the next busy
-one).
+After the interval it moves the correction by ``exp(GAIN × (aim × answered − abandoned))``, its
+aim a share :data:`AIM` of ``abandon_target``: down by a factor ``exp(−GAIN)`` for every call
+abandoned beyond the aim's allowance of the interval's answered calls (``aim × answered``), up
+as much for every call of the allowance unused. The correction thus keeps a running total of
+the calls abandoned beyond the aim, and settles only where abandoned calls over answered calls,
+both summed over the calls as the rule measures them (the Telemarketing Sales Rule, 16 CFR
+310.4(b)(4)(i): abandoned calls as a share of calls answered, over 30 days) and as the
+``abandon_rate`` KPI does, are at the aim; an average of each interval's share would weigh an
+interval of a few calls as much as a busy one, and a small team's would swing on every call.
+The model's errors (dials spread evenly rather than at random, cardholders phoning in, calls
+that carry over) are learnt, not assumed. The correction does not grow while the call list,
+not the pacing, limited the dials (it would wind up in quiet intervals and overshoot in the
+next busy one).
 """
 
 from __future__ import annotations
@@ -36,10 +42,10 @@ from dataclasses import dataclass, field
 import numpy as np
 from scipy.special import gammaincc, gammaln
 
-SMOOTHING = 0.3  # weight of the latest interval in the smoothed abandonment and hit rates
-GAIN = 0.2  # how hard the correction reacts to abandonment off its aim
-AIM = 0.9  # share of abandon_target the feedback steers for: abandonment is convex in the pace,
-# so a dialler steering at the ceiling itself would average above it
+SMOOTHING = 0.3  # weight of the latest interval in the smoothed hit rates and callers
+GAIN = 0.1  # how far (in log) one call abandoned beyond the aim's allowance lowers the correction
+AIM = 0.9  # share of abandon_target the feedback steers for: a margin for chance and for the
+# calls abandoned while the pace is learnt (the total is held only within the correction's range)
 CORRECTION_RANGE = (0.1, 10.0)
 FALLBACK_HIT_RATE = 0.2  # answered share assumed while nothing better is known
 MIN_AIM = 1e-4  # a target of 0 is held as one call in 10,000
@@ -76,13 +82,18 @@ class Pacing:
     hit_rates: dict[int, float] = field(default_factory=dict)
     """Smoothed share of dials picked up by time of the shift (:meth:`dials`' ``slot``)."""
     correction: float = 1.0
-    abandon_rate: float = math.nan
+    answered: int = 0
+    """Answered calls so far."""
+    abandoned: int = 0
+    """Answered calls abandoned so far."""
     callers: float = 0.0
     """Smoothed count of cardholders phoning in per interval."""
 
-    def __post_init__(self) -> None:
-        if math.isnan(self.abandon_rate):
-            self.abandon_rate = self.abandon_target
+    @property
+    def abandon_rate(self) -> float:
+        """Abandoned over answered calls so far, as the rule measures them (``nan`` before
+        any call is answered)."""
+        return self.abandoned / self.answered if self.answered else math.nan
 
     def dials(self, free_time: float, handle_time: float, interval: float, slot: int = 0) -> int:
         """Dials to launch over ``interval`` (days) for ``free_time`` of collectors (days) at
@@ -98,8 +109,10 @@ class Pacing:
 
     def steer(self, answered: int, abandoned: int, dialled: int, planned: int,
               callers: int, slot: int = 0) -> None:
-        """Learn from an interval's dials (``planned`` of them were wanted) and its ``callers``
-        at time of the shift ``slot``, and move the correction towards the target."""
+        """Learn from an interval's dials (``planned`` of them were wanted), of which
+        ``answered`` were answered and ``abandoned`` of those abandoned, and its ``callers`` at
+        time of the shift ``slot``, and move the correction by the calls abandoned beyond the
+        aim's allowance (see the module docstring)."""
         self.callers = (1 - SMOOTHING) * self.callers + SMOOTHING * callers
         if dialled == 0:
             return
@@ -108,9 +121,10 @@ class Pacing:
         self.hit_rates[slot] = _smoothed(self.hit_rates.get(slot, math.nan), hit)
         if answered == 0:
             return
-        self.abandon_rate = (1 - SMOOTHING) * self.abandon_rate + SMOOTHING * abandoned / answered
+        self.answered += answered
+        self.abandoned += abandoned
         aim = max(AIM * self.abandon_target, MIN_AIM)
-        step = math.exp(GAIN * (aim - self.abandon_rate) / aim)
+        step = math.exp(GAIN * (aim * answered - abandoned))
         if step > 1.0 and dialled < planned:
             return  # the call list ran short: no evidence the pace could be higher
         self.correction = min(max(self.correction * step, CORRECTION_RANGE[0]),

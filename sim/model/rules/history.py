@@ -132,7 +132,10 @@ class ContactHistory:
 
     def record_dispute(self, i: int, now: float, received: float | None) -> None:
         """Note a dispute: spoken at ``now``, and ``received`` in writing (or ``None``). The
-        latest of each form is kept: a hold runs from the latest dispute."""
+        latest of each form is kept: a hold runs from the latest dispute — from its letter
+        where the rules ask for writing, else from when it was made (the spoken time: a
+        letter following it is the same dispute, and an earlier dispute's letter no longer
+        counts)."""
         v = self.views
         v.dispute_spoken_at[i] = now
         if received is not None:

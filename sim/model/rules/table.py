@@ -28,7 +28,8 @@ Rules (a cap of 0 means no cap; days are the cardholder's local calendar days):
   (FDCPA §805(c)); spoken, calls only (12 CFR 1006.14(h)) — or all contact at once where the
   regime does not ask for writing;
 * the dispute hold: from a written dispute received within the validation period, until it
-  is verified (FDCPA §809(b)) — or from any dispute where the regime does not ask for writing;
+  is verified (FDCPA §809(b)) — or, where the regime does not ask for writing, from the latest
+  dispute however it was made (a later spoken dispute holds anew after an earlier letter);
 * breathing space (the UK Debt Respite Scheme: no contact, and no interest, while it lasts);
 * calls per 7 calendar days per account and quiet days after a telephone conversation (12 CFR
   1006.14(b)(2): 7 and 7), neither counting a call the cardholder asked for that day where the
@@ -115,8 +116,11 @@ def _disputed(h: ContactHistory, r: ContactLimits, idx: IntArray, now: Times,
     if r.validation_days > 0:
         late = written > h.placed_day[idx] + r.validation_days
         written = np.where(late, np.inf, written)
-    since = written if r.dispute_needs_writing else np.minimum(written,
-                                                               h.dispute_spoken_at[idx])
+    if r.dispute_needs_writing:
+        since = written
+    else:  # from the latest dispute, made in a conversation (a letter after it is the same)
+        spoken = h.dispute_spoken_at[idx]
+        since = np.where(np.isfinite(spoken), spoken, written)
     return (since <= now) & (now < np.ceil(since + r.dispute_hold_days))
 
 
