@@ -78,17 +78,27 @@ def test_the_correction_counts_calls_not_intervals():
     """A busy interval abandoning a little over the aim and a quiet one abandoning none,
     together exactly at it as the rule counts (3 of 100 answered calls), leave the correction
     where it was; the average of the two intervals' shares (3.3% and 0%) would read as half
-    the aim and raise the pace."""
+    the aim and raise the pace to its limit. (The correction drifts by a few percent while the
+    mean interval it scales its step by is still being learnt.)"""
     pacing = Pacing(0.03 / AIM, hit_rate=0.3)  # an aim of 3%
     for _ in range(50):
         pacing.steer(answered=90, abandoned=3, dialled=300, planned=300, callers=0)
         pacing.steer(answered=10, abandoned=0, dialled=30, planned=30, callers=0)
-    assert pacing.correction == pytest.approx(1.0)
+    assert pacing.correction == pytest.approx(1.0, rel=0.05)
     assert pacing.abandon_rate == pytest.approx(0.03)
     assert (pacing.answered, pacing.abandoned) == (5000, 150)
 
 
-def test_each_call_abandoned_beyond_the_aim_lowers_the_correction_by_the_gain():
-    pacing = Pacing(0.03 / AIM, hit_rate=0.3)
-    pacing.steer(answered=100, abandoned=5, dialled=300, planned=300, callers=0)
-    assert pacing.correction == pytest.approx(math.exp(-2 * GAIN))
+def test_abandoning_beyond_the_aim_lowers_the_correction_alike_for_any_team_size():
+    """One interval answering 100 calls at an aim of 3% allows 3 abandoned; 5 abandoned are 2
+    beyond it, two thirds of the mean interval's allowance: the correction falls by
+    exp(−GAIN × 2/3). A team ten times larger abandoning the same share moves it as much, and
+    where the allowance is under one call each call counts whole."""
+    for scale in (1, 10):
+        pacing = Pacing(0.03 / AIM, hit_rate=0.3)
+        pacing.steer(answered=100 * scale, abandoned=5 * scale, dialled=300 * scale,
+                     planned=300 * scale, callers=0)
+        assert pacing.correction == pytest.approx(math.exp(-2 / 3 * GAIN)), scale
+    small = Pacing(0.03 / AIM, hit_rate=0.3)
+    small.steer(answered=10, abandoned=2, dialled=30, planned=30, callers=0)
+    assert small.correction == pytest.approx(math.exp(-(2 - 0.3) * GAIN))

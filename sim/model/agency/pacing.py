@@ -19,11 +19,15 @@ interval the dialler:
    more at some hours than others), or before it has any, its latest share at any time, and
    before any dial what the portfolio's answer rates and valid numbers promise.
 
-After the interval it moves the correction by ``exp(GAIN × (aim × answered − abandoned))``, its
-aim a share :data:`AIM` of ``abandon_target``: down by a factor ``exp(−GAIN)`` for every call
-abandoned beyond the aim's allowance of the interval's answered calls (``aim × answered``), up
-as much for every call of the allowance unused. The correction thus keeps a running total of
-the calls abandoned beyond the aim, and settles only where abandoned calls over answered calls,
+After the interval it moves the correction by ``exp(GAIN × (aim × answered − abandoned) /
+scale)``, its aim a share :data:`AIM` of ``abandon_target``: down for every call abandoned
+beyond the aim's allowance of the interval's answered calls (``aim × answered``), up as much
+for every call of the allowance unused, by a factor ``exp(−GAIN)`` per ``scale`` calls, the
+allowance of the dialler's mean interval so far (at least one call). The scale keeps the step
+the same for a team ten times larger, whose intervals answer ten times the calls: counted call
+by call, a large team's correction would swing between its limits on the chance variation of
+each interval. The correction thus keeps a running total of the calls abandoned beyond the
+aim, and settles only where abandoned calls over answered calls,
 both summed over the calls as the rule measures them (the Telemarketing Sales Rule, 16 CFR
 310.4(b)(4)(i): abandoned calls as a share of calls answered, over 30 days) and as the
 ``abandon_rate`` KPI does, are at the aim; an average of each interval's share would weigh an
@@ -43,7 +47,8 @@ import numpy as np
 from scipy.special import gammaincc, gammaln
 
 SMOOTHING = 0.3  # weight of the latest interval in the smoothed hit rates and callers
-GAIN = 0.1  # how far (in log) one call abandoned beyond the aim's allowance lowers the correction
+GAIN = 0.1  # how far (in log) a mean interval's allowance of calls abandoned beyond the aim
+# lowers the correction (one call while that allowance is under one call)
 AIM = 0.9  # share of abandon_target the feedback steers for: a margin for chance and for the
 # calls abandoned while the pace is learnt (the total is held only within the correction's range)
 CORRECTION_RANGE = (0.1, 10.0)
@@ -86,6 +91,8 @@ class Pacing:
     """Answered calls so far."""
     abandoned: int = 0
     """Answered calls abandoned so far."""
+    steered: int = 0
+    """Intervals with answered calls so far."""
     callers: float = 0.0
     """Smoothed count of cardholders phoning in per interval."""
 
@@ -123,8 +130,10 @@ class Pacing:
             return
         self.answered += answered
         self.abandoned += abandoned
+        self.steered += 1
         aim = max(AIM * self.abandon_target, MIN_AIM)
-        step = math.exp(GAIN * (aim * answered - abandoned))
+        scale = max(1.0, aim * self.answered / self.steered)
+        step = math.exp(GAIN * (aim * answered - abandoned) / scale)
         if step > 1.0 and dialled < planned:
             return  # the call list ran short: no evidence the pace could be higher
         self.correction = min(max(self.correction * step, CORRECTION_RANGE[0]),
