@@ -115,10 +115,9 @@ class SeriesTracker:
             row["delinquent"] = int(delinquent[a])
             self.rows.append(row)
         if self.world.scenario.bank.vintages > 1:
-            self._close_vintages(day, placed_idx)
+            self._close_vintages(day, credited)
 
-    def _close_vintages(self, day: int, placed_idx: np.ndarray) -> None:
-        credited = placements(self.world.accounts, placed_idx)
+    def _close_vintages(self, day: int, credited: Placements) -> None:
         groups = len(self.desks)
         vintages = self.world.scenario.bank.vintages
         cell = credited.vintage.astype(np.int64) * groups + credited.agency
